@@ -1,0 +1,45 @@
+//! The clinic-wide settings row (`settings`): clinic name, time zone, idle lock.
+
+use serde::{Deserialize, Serialize};
+use sqlx::PgExecutor;
+
+use crate::error::Result;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct ClinicSettings {
+    pub clinic_name: String,
+    pub time_zone: String,
+    pub idle_lock_minutes: i32,
+}
+
+pub async fn get(db: impl PgExecutor<'_>) -> Result<Option<ClinicSettings>> {
+    Ok(sqlx::query_as!(ClinicSettings, "SELECT clinic_name, time_zone, idle_lock_minutes FROM settings")
+        .fetch_optional(db)
+        .await?)
+}
+
+/// First-run: the row is created once, by the bootstrap (owner) connection.
+pub async fn create(db: impl PgExecutor<'_>, s: &ClinicSettings) -> Result<()> {
+    sqlx::query!(
+        "INSERT INTO settings (clinic_name, time_zone, idle_lock_minutes, setup_completed_at) VALUES ($1, $2, $3, now())",
+        s.clinic_name,
+        s.time_zone,
+        s.idle_lock_minutes
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn update(db: impl PgExecutor<'_>, s: &ClinicSettings) -> Result<ClinicSettings> {
+    Ok(sqlx::query_as!(
+        ClinicSettings,
+        "UPDATE settings SET clinic_name = $1, time_zone = $2, idle_lock_minutes = $3
+         RETURNING clinic_name, time_zone, idle_lock_minutes",
+        s.clinic_name,
+        s.time_zone,
+        s.idle_lock_minutes
+    )
+    .fetch_one(db)
+    .await?)
+}

@@ -1,0 +1,148 @@
+//! The one error type of ClinicDesk's core: variants the UI branches on, each with a sentence a person can read.
+//! Database errors are translated here (constraint names → field errors); their raw text only goes to the log.
+
+use serde::Serialize;
+
+/// What went wrong, in the terms the UI and CLI act on.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{message}")]
+    Validation { field: String, message: String },
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    PermissionDenied(String),
+    /// The database (or another service) cannot be reached or started; the sentence says what to do.
+    #[error("{0}")]
+    Unavailable(String),
+    /// Wrong username or password (deliberately the same sentence for both).
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// The schema is older than this app; only an administrator's sign-in (or `clinicctl db migrate`) upgrades it.
+    #[error("{0}")]
+    NeedsUpgrade(String),
+    /// Anything unexpected. The detail is logged, the user sees a generic sentence.
+    #[error("Something went wrong; the details are in the log.")]
+    Internal(String),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Machine-readable error kind, mirrored in the TypeScript bindings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
+pub enum ErrorKind {
+    NotFound,
+    Validation,
+    Conflict,
+    PermissionDenied,
+    Unavailable,
+    Unauthenticated,
+    NeedsUpgrade,
+    Internal,
+}
+
+impl Error {
+    pub fn validation(field: &str, message: impl Into<String>) -> Self {
+        Error::Validation { field: field.to_string(), message: message.into() }
+    }
+
+    pub fn internal(detail: impl std::fmt::Display) -> Self {
+        Error::Internal(detail.to_string())
+    }
+
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::NotFound(_) => ErrorKind::NotFound,
+            Error::Validation { .. } => ErrorKind::Validation,
+            Error::Conflict(_) => ErrorKind::Conflict,
+            Error::PermissionDenied(_) => ErrorKind::PermissionDenied,
+            Error::Unavailable(_) => ErrorKind::Unavailable,
+            Error::Unauthenticated(_) => ErrorKind::Unauthenticated,
+            Error::NeedsUpgrade(_) => ErrorKind::NeedsUpgrade,
+            Error::Internal(_) => ErrorKind::Internal,
+        }
+    }
+
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            Error::Validation { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+}
+
+/// Maps a constraint name to (field, sentence) for the constraints a person can violate by typing.
+fn constraint_message(constraint: &str) -> Option<(&'static str, &'static str)> {
+    Some(match constraint {
+        "staff_username_key" => ("username", "That username is already taken."),
+        "staff_username_check" => (
+            "username",
+            "Usernames are 3–32 characters: lowercase letters, digits, '_' or '.', starting with a letter.",
+        ),
+        "staff_full_name_check" => ("full_name", "Enter a name of 1–120 characters."),
+        "staff_role_check" => ("role", "Choose admin, doctor or reception."),
+        "staff_not_self" => ("username", "You cannot deactivate your own account."),
+        "staff_last_admin" => ("username", "The clinic must keep at least one active administrator."),
+        "departments_name_key" => ("name", "A department with that name already exists."),
+        "departments_name_check" => ("name", "Enter a department name of 1–80 characters."),
+        "departments_description_check" => ("description", "Keep the description under 1000 characters."),
+        "settings_clinic_name_check" => ("clinic_name", "Enter a clinic name of 1–120 characters."),
+        "settings_idle_lock_minutes_check" => ("idle_lock_minutes", "Idle lock must be between 1 and 240 minutes."),
+        "appointments_status_transition" => ("status", "That status change is not allowed."),
+        _ => return None,
+    })
+}
+
+impl From<sqlx::Error> for Error {
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::RowNotFound => return Error::NotFound("That record no longer exists.".into()),
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => {
+                tracing::warn!(error = %e, "database unavailable");
+                return Error::Unavailable("The database cannot be reached right now. Try again in a moment.".into());
+            }
+            sqlx::Error::Database(db) => {
+                let code = db.code().map(|c| c.to_string()).unwrap_or_default();
+                if let Some((field, msg)) = db.constraint().and_then(constraint_message) {
+                    return match code.as_str() {
+                        "23505" | "23P01" => Error::Conflict(msg.into()),
+                        _ => Error::validation(field, msg),
+                    };
+                }
+                match code.as_str() {
+                    "42501" => {
+                        tracing::info!(error = %db, "permission denied by the database");
+                        return Error::PermissionDenied("Your role does not allow that.".into());
+                    }
+                    "28P01" | "28000" => {
+                        return Error::Unauthenticated("Username or password is incorrect.".into())
+                    }
+                    "57P01" | "57P02" | "57P03" | "53300" => {
+                        return Error::Unavailable("The database is restarting or busy. Try again in a moment.".into())
+                    }
+                    "02000" | "P0002" => return Error::NotFound("That record does not exist.".into()),
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+        tracing::error!(error = %e, "unexpected database error");
+        Error::Internal(e.to_string())
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Self {
+        tracing::error!(error = %e, "i/o error");
+        Error::Internal(e.to_string())
+    }
+}
+
+impl From<sqlx::migrate::MigrateError> for Error {
+    fn from(e: sqlx::migrate::MigrateError) -> Self {
+        tracing::error!(error = %e, "migration failed");
+        Error::Internal(e.to_string())
+    }
+}

@@ -1,0 +1,17 @@
+//! ClinicDesk's core: every rule and use case of the product, shared by the desktop app, `clinicctl` and the
+//! scheduler. It knows nothing of windows, IPC or Vue.
+
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod embedded;
+pub mod error;
+pub mod paths;
+pub mod security;
+pub mod services;
+pub mod target;
+
+#[cfg(feature = "test-support")]
+pub mod testing;
+
+pub use error::{Error, ErrorKind, Result};

@@ -1,0 +1,27 @@
+//! Where ClinicDesk keeps its files on this computer: data (embedded cluster), config and logs.
+
+use std::path::PathBuf;
+
+const APP_DIR: &str = "clinicdesk";
+
+/// The data dir: `CLINICDESK_DATA_DIR`, else the platform's data dir. As root the per-user data dir sits under
+/// `/root`, which the `postgres` account (that must run the server) cannot enter, so root uses `/var/lib/clinicdesk`.
+pub fn data_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("CLINICDESK_DATA_DIR").filter(|v| !v.is_empty()) {
+        return PathBuf::from(dir);
+    }
+    if nix::unistd::Uid::effective().is_root() {
+        return PathBuf::from("/var/lib").join(APP_DIR);
+    }
+    dirs::data_dir().unwrap_or_else(|| PathBuf::from(".")).join(APP_DIR)
+}
+
+/// Local configuration (which database to use). Lives in the data dir so one override moves everything.
+pub fn config_file() -> PathBuf {
+    data_dir().join("config.json")
+}
+
+/// The app's log folder (rotated daily by the shell/CLI).
+pub fn log_dir() -> PathBuf {
+    data_dir().join("logs")
+}

@@ -1,0 +1,34 @@
+//! Choosing this computer's database: the built-in cluster or a clinic server, checked before it is saved.
+
+use serde::Serialize;
+
+use crate::config::DatabaseConfig;
+use crate::db;
+use crate::error::{Error, Result};
+
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct DatabaseCheck {
+    pub ok: bool,
+    pub message: String,
+}
+
+/// Probes a clinic server without credentials: a PostgreSQL server answers an unknown role with an
+/// authentication error, which proves it is reachable (and speaks TLS when required). The schema version is
+/// checked when someone signs in.
+#[tracing::instrument]
+pub async fn check(config: &DatabaseConfig) -> Result<DatabaseCheck> {
+    config.validate()?;
+    let Some(options) = config.server_options("clinicdesk_probe") else {
+        return Ok(DatabaseCheck { ok: true, message: "ClinicDesk will use the database built into this computer.".into() });
+    };
+    let probe = tokio::time::timeout(std::time::Duration::from_secs(8), db::connect_one(&options.password("-"))).await;
+    Ok(match probe {
+        Err(_) => DatabaseCheck { ok: false, message: "The server did not answer within 8 seconds.".into() },
+        Ok(Ok(_)) | Ok(Err(Error::Unauthenticated(_))) => DatabaseCheck {
+            ok: true,
+            message: format!("{} answered. Sign in again to use it.", config.label()),
+        },
+        Ok(Err(Error::Unavailable(m))) => DatabaseCheck { ok: false, message: m },
+        Ok(Err(e)) => DatabaseCheck { ok: false, message: e.to_string() },
+    })
+}
