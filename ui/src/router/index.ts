@@ -1,0 +1,59 @@
+/** Routes and the guard that sends people to setup, sign-in, or the screens their role allows. */
+import { createRouter, createWebHashHistory, type RouteRecordRaw, type RouterHistory } from "vue-router";
+import { useSessionStore } from "../stores/session";
+import { canVisit } from "../lib/nav";
+
+declare module "vue-router" {
+  interface RouteMeta {
+    public?: boolean;
+    nav?: string;
+    title?: string;
+  }
+}
+
+export const routes: RouteRecordRaw[] = [
+  { path: "/setup", name: "setup", component: () => import("../pages/SetupPage.vue"), meta: { public: true, title: "Set up ClinicDesk" } },
+  { path: "/signin", name: "signin", component: () => import("../pages/SignInPage.vue"), meta: { public: true, title: "Sign in" } },
+  {
+    path: "/",
+    component: () => import("../pages/AppShell.vue"),
+    children: [
+      { path: "", name: "home", component: () => import("../pages/HomePage.vue"), meta: { nav: "home", title: "Home" } },
+      { path: "staff", name: "staff", component: () => import("../pages/StaffPage.vue"), meta: { nav: "staff", title: "Staff" } },
+      { path: "departments", name: "departments", component: () => import("../pages/DepartmentsPage.vue"), meta: { nav: "departments", title: "Departments" } },
+      { path: "settings", name: "settings", component: () => import("../pages/SettingsPage.vue"), meta: { nav: "settings", title: "Settings" } },
+    ],
+  },
+  { path: "/:pathMatch(.*)*", redirect: "/" },
+];
+
+export function createAppRouter(history: RouterHistory = createWebHashHistory()) {
+  const router = createRouter({ history, routes });
+
+  router.beforeEach(async (to) => {
+    const store = useSessionStore();
+    if (!store.status) {
+      try {
+        await store.loadStatus();
+      } catch {
+        // Backend unreachable: let sign-in show the error rather than a blank window.
+      }
+    }
+    const setupRequired = store.status?.setup_required ?? false;
+    if (setupRequired) return to.name === "setup" ? true : { name: "setup" };
+    if (to.name === "setup") return { name: "signin" };
+
+    if (!store.signedIn) await store.restore();
+    if (!store.signedIn) return to.meta.public ? true : { name: "signin" };
+
+    if (to.meta.public) return { name: "home" };
+    if (to.meta.nav && !canVisit(store.role, to.meta.nav)) return { name: "home" };
+    return true;
+  });
+
+  router.afterEach((to) => {
+    document.title = to.meta.title ? `${to.meta.title} · ClinicDesk` : "ClinicDesk";
+  });
+
+  return router;
+}

@@ -1,0 +1,47 @@
+/**
+ * Aura, darkened where its defaults miss WCAG AA contrast (primary emerald-500 and red-500 on white
+ * are ~2.5:1 and ~3.8:1; message text at -600 on tinted backgrounds is below 4.5:1).
+ */
+import { definePreset } from "@primevue/themes";
+import Aura from "@primevue/themes/aura";
+
+const shades = [50, 100, 200, 300, 400, 500, 600, 700, 800, 900, 950] as const;
+const palette = (name: string) => Object.fromEntries(shades.map((s) => [s, `{${name}.${s}}`]));
+
+const message = (c: string) => ({
+  color: `{${c}.800}`,
+  outlined: { color: `{${c}.800}`, borderColor: `{${c}.700}` },
+  simple: { color: `{${c}.800}` },
+});
+
+export const ClinicPreset = definePreset(Aura, {
+  semantic: {
+    primary: palette("sky"),
+    colorScheme: {
+      light: {
+        primary: { color: "{primary.800}", contrastColor: "#ffffff", hoverColor: "{primary.900}", activeColor: "{primary.950}" },
+      },
+    },
+  },
+  components: {
+    button: {
+      colorScheme: {
+        light: {
+          root: {
+            danger: {
+              background: "{red.700}", hoverBackground: "{red.800}", activeBackground: "{red.900}",
+              borderColor: "{red.700}", hoverBorderColor: "{red.800}", activeBorderColor: "{red.900}",
+            },
+          },
+          outlined: { danger: { color: "{red.700}", borderColor: "{red.300}" }, secondary: { color: "{surface.700}", borderColor: "{surface.400}" } },
+          text: { danger: { color: "{red.700}" }, secondary: { color: "{surface.700}" } },
+        },
+      },
+    },
+    message: {
+      colorScheme: {
+        light: { info: message("blue"), success: message("green"), warn: message("yellow"), error: message("red") },
+      },
+    },
+  },
+});
