@@ -218,7 +218,7 @@ impl EmbeddedCluster {
         if !exists {
             // identifiers cannot be bound; the name is ours (a constant or a test's generated name), quoted anyway
             let sql = format!("CREATE DATABASE \"{}\"", database.replace('"', "\"\""));
-            sqlx::raw_sql(&sql).execute(&mut conn).await?;
+            sqlx::query(&sql).execute(&mut conn).await?;
         }
         conn.close().await?;
         Ok(())

@@ -1,7 +1,7 @@
 //! Clinic departments (`departments`), with how many doctors each has.
 
 use serde::{Deserialize, Serialize};
-use sqlx::PgExecutor;
+use sqlx::PgConnection;
 
 use crate::error::Result;
 
@@ -19,7 +19,7 @@ pub struct DepartmentInput {
     pub description: String,
 }
 
-pub async fn list(db: impl PgExecutor<'_>) -> Result<Vec<Department>> {
+pub async fn list(db: &mut PgConnection) -> Result<Vec<Department>> {
     Ok(sqlx::query_as!(
         Department,
         r#"SELECT d.id, d.name, d.description,
@@ -30,7 +30,7 @@ pub async fn list(db: impl PgExecutor<'_>) -> Result<Vec<Department>> {
     .await?)
 }
 
-pub async fn get(db: impl PgExecutor<'_>, id: i64) -> Result<Option<Department>> {
+pub async fn get(db: &mut PgConnection, id: i64) -> Result<Option<Department>> {
     Ok(sqlx::query_as!(
         Department,
         r#"SELECT d.id, d.name, d.description,
@@ -42,7 +42,7 @@ pub async fn get(db: impl PgExecutor<'_>, id: i64) -> Result<Option<Department>>
     .await?)
 }
 
-pub async fn insert(db: impl PgExecutor<'_>, input: &DepartmentInput) -> Result<i64> {
+pub async fn insert(db: &mut PgConnection, input: &DepartmentInput) -> Result<i64> {
     Ok(sqlx::query_scalar!(
         "INSERT INTO departments (name, description) VALUES ($1, $2) RETURNING id",
         input.name,
@@ -52,7 +52,7 @@ pub async fn insert(db: impl PgExecutor<'_>, input: &DepartmentInput) -> Result<
     .await?)
 }
 
-pub async fn update(db: impl PgExecutor<'_>, id: i64, input: &DepartmentInput) -> Result<bool> {
+pub async fn update(db: &mut PgConnection, id: i64, input: &DepartmentInput) -> Result<bool> {
     let r = sqlx::query!("UPDATE departments SET name = $2, description = $3 WHERE id = $1", id, input.name, input.description)
         .execute(db)
         .await?;
@@ -60,7 +60,7 @@ pub async fn update(db: impl PgExecutor<'_>, id: i64, input: &DepartmentInput) -
 }
 
 /// Locks the department row and counts its doctors, so a delete cannot race a doctor being added.
-pub async fn lock_and_count_doctors(db: &mut sqlx::PgConnection, id: i64) -> Result<Option<(String, i64)>> {
+pub async fn lock_and_count_doctors(db: &mut PgConnection, id: i64) -> Result<Option<(String, i64)>> {
     let row = sqlx::query!("SELECT name FROM departments WHERE id = $1 FOR UPDATE", id).fetch_optional(&mut *db).await?;
     let Some(row) = row else { return Ok(None) };
     let n = sqlx::query_scalar!(r#"SELECT count(*) AS "n!" FROM doctors WHERE department_id = $1"#, id)
@@ -69,7 +69,7 @@ pub async fn lock_and_count_doctors(db: &mut sqlx::PgConnection, id: i64) -> Res
     Ok(Some((row.name, n)))
 }
 
-pub async fn delete(db: impl PgExecutor<'_>, id: i64) -> Result<()> {
+pub async fn delete(db: &mut PgConnection, id: i64) -> Result<()> {
     sqlx::query!("DELETE FROM departments WHERE id = $1", id).execute(db).await?;
     Ok(())
 }

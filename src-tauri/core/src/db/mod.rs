@@ -89,7 +89,7 @@ pub async fn schema_state(conn: &mut PgConnection, migrator: &Migrator) -> Resul
 /// Applies pending migrations on a privileged connection.
 #[tracing::instrument(skip_all)]
 pub async fn migrate(conn: &mut PgConnection, migrator: &Migrator) -> Result<()> {
-    migrator.run(conn).await?;
+    migrator.run_direct(conn).await?;
     tracing::info!("schema migrated");
     Ok(())
 }

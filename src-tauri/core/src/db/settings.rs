@@ -1,7 +1,7 @@
 //! The clinic-wide settings row (`settings`): clinic name, time zone, idle lock.
 
 use serde::{Deserialize, Serialize};
-use sqlx::PgExecutor;
+use sqlx::PgConnection;
 
 use crate::error::Result;
 
@@ -12,14 +12,14 @@ pub struct ClinicSettings {
     pub idle_lock_minutes: i32,
 }
 
-pub async fn get(db: impl PgExecutor<'_>) -> Result<Option<ClinicSettings>> {
+pub async fn get(db: &mut PgConnection) -> Result<Option<ClinicSettings>> {
     Ok(sqlx::query_as!(ClinicSettings, "SELECT clinic_name, time_zone, idle_lock_minutes FROM settings")
         .fetch_optional(db)
         .await?)
 }
 
 /// First-run: the row is created once, by the bootstrap (owner) connection.
-pub async fn create(db: impl PgExecutor<'_>, s: &ClinicSettings) -> Result<()> {
+pub async fn create(db: &mut PgConnection, s: &ClinicSettings) -> Result<()> {
     sqlx::query!(
         "INSERT INTO settings (clinic_name, time_zone, idle_lock_minutes, setup_completed_at) VALUES ($1, $2, $3, now())",
         s.clinic_name,
@@ -31,7 +31,7 @@ pub async fn create(db: impl PgExecutor<'_>, s: &ClinicSettings) -> Result<()> {
     Ok(())
 }
 
-pub async fn update(db: impl PgExecutor<'_>, s: &ClinicSettings) -> Result<ClinicSettings> {
+pub async fn update(db: &mut PgConnection, s: &ClinicSettings) -> Result<ClinicSettings> {
     Ok(sqlx::query_as!(
         ClinicSettings,
         "UPDATE settings SET clinic_name = $1, time_zone = $2, idle_lock_minutes = $3

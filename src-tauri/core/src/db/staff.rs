@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sqlx::PgExecutor;
+use sqlx::PgConnection;
 
 use crate::error::{Error, Result};
 
@@ -48,7 +48,7 @@ pub struct Staff {
     pub created_at: DateTime<Utc>,
 }
 
-pub async fn list(db: impl PgExecutor<'_>) -> Result<Vec<Staff>> {
+pub async fn list(db: &mut PgConnection) -> Result<Vec<Staff>> {
     Ok(sqlx::query_as!(
         Staff,
         r#"SELECT id, username, full_name, role AS "role: StaffRole", active, created_at FROM staff ORDER BY active DESC, full_name"#
@@ -57,7 +57,7 @@ pub async fn list(db: impl PgExecutor<'_>) -> Result<Vec<Staff>> {
     .await?)
 }
 
-pub async fn by_username(db: impl PgExecutor<'_>, username: &str) -> Result<Option<Staff>> {
+pub async fn by_username(db: &mut PgConnection, username: &str) -> Result<Option<Staff>> {
     Ok(sqlx::query_as!(
         Staff,
         r#"SELECT id, username, full_name, role AS "role: StaffRole", active, created_at FROM staff WHERE username = $1"#,
@@ -68,7 +68,7 @@ pub async fn by_username(db: impl PgExecutor<'_>, username: &str) -> Result<Opti
 }
 
 /// The staff row of the connected role.
-pub async fn current(db: impl PgExecutor<'_>) -> Result<Option<Staff>> {
+pub async fn current(db: &mut PgConnection) -> Result<Option<Staff>> {
     Ok(sqlx::query_as!(
         Staff,
         r#"SELECT id, username, full_name, role AS "role: StaffRole", active, created_at FROM staff WHERE username = session_user"#
@@ -77,7 +77,7 @@ pub async fn current(db: impl PgExecutor<'_>) -> Result<Option<Staff>> {
     .await?)
 }
 
-pub async fn create(db: impl PgExecutor<'_>, username: &str, full_name: &str, role: StaffRole, verifier: &str) -> Result<i64> {
+pub async fn create(db: &mut PgConnection, username: &str, full_name: &str, role: StaffRole, verifier: &str) -> Result<i64> {
     Ok(sqlx::query_scalar!(
         r#"SELECT clinicdesk_create_staff($1, $2, $3, $4) AS "id!""#,
         username,
@@ -89,24 +89,24 @@ pub async fn create(db: impl PgExecutor<'_>, username: &str, full_name: &str, ro
     .await?)
 }
 
-pub async fn set_password(db: impl PgExecutor<'_>, username: &str, verifier: &str) -> Result<()> {
+pub async fn set_password(db: &mut PgConnection, username: &str, verifier: &str) -> Result<()> {
     sqlx::query!("SELECT clinicdesk_set_staff_password($1, $2)", username, verifier).execute(db).await?;
     Ok(())
 }
 
-pub async fn set_active(db: impl PgExecutor<'_>, username: &str, active: bool) -> Result<()> {
+pub async fn set_active(db: &mut PgConnection, username: &str, active: bool) -> Result<()> {
     sqlx::query!("SELECT clinicdesk_set_staff_active($1, $2)", username, active).execute(db).await?;
     Ok(())
 }
 
-pub async fn count_active_admins(db: impl PgExecutor<'_>) -> Result<i64> {
+pub async fn count_active_admins(db: &mut PgConnection) -> Result<i64> {
     Ok(sqlx::query_scalar!(r#"SELECT count(*) AS "n!" FROM staff WHERE role = 'admin' AND active"#)
         .fetch_one(db)
         .await?)
 }
 
 /// Whether the connected role is a member of a ClinicDesk group (works before the staff table exists).
-pub async fn session_is_member_of(db: impl PgExecutor<'_>, group: &str) -> Result<bool> {
+pub async fn session_is_member_of(db: &mut PgConnection, group: &str) -> Result<bool> {
     Ok(sqlx::query_scalar!(
         r#"SELECT coalesce(pg_has_role(session_user, oid, 'MEMBER'), false) AS "m!" FROM pg_roles WHERE rolname = $1"#,
         group

@@ -15,7 +15,7 @@ fn clean(input: &DepartmentInput) -> Result<DepartmentInput> {
 }
 
 pub async fn list(pool: &PgPool) -> Result<Vec<Department>> {
-    departments::list(pool).await
+    departments::list(&mut *pool.acquire().await?).await
 }
 
 #[tracing::instrument(skip(pool, input))]

@@ -6,7 +6,7 @@ use crate::db::settings::{self, ClinicSettings};
 use crate::error::{Error, Result};
 
 pub async fn get(pool: &PgPool) -> Result<ClinicSettings> {
-    settings::get(pool).await?.ok_or_else(|| Error::Unavailable("The clinic has not been set up yet.".into()))
+    settings::get(&mut *pool.acquire().await?).await?.ok_or_else(|| Error::Unavailable("The clinic has not been set up yet.".into()))
 }
 
 #[tracing::instrument(skip(pool))]
@@ -19,7 +19,7 @@ pub async fn update(pool: &PgPool, input: &ClinicSettings) -> Result<ClinicSetti
     if !(1..=240).contains(&clean.idle_lock_minutes) {
         return Err(Error::validation("idle_lock_minutes", "Idle lock must be between 1 and 240 minutes."));
     }
-    settings::update(pool, &clean).await
+    settings::update(&mut *pool.acquire().await?, &clean).await
 }
 
 /// The time zones a clinic can choose (IANA names).

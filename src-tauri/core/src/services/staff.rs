@@ -17,7 +17,7 @@ pub struct NewStaff {
 }
 
 pub async fn list(pool: &PgPool) -> Result<Vec<Staff>> {
-    staff::list(pool).await
+    staff::list(&mut *pool.acquire().await?).await
 }
 
 #[tracing::instrument(skip(pool, input), fields(username = %input.username, role = ?input.role))]
@@ -35,11 +35,12 @@ pub async fn create(pool: &PgPool, input: &NewStaff) -> Result<Staff> {
 
 #[tracing::instrument(skip(pool, new_password))]
 pub async fn reset_password(pool: &PgPool, username: &str, new_password: &str) -> Result<()> {
-    let target = staff::by_username(pool, username)
+    let mut conn = pool.acquire().await?;
+    let target = staff::by_username(&mut conn, username)
         .await?
         .ok_or_else(|| Error::NotFound(format!("There is no staff member '{username}'.")))?;
     password::check("password", new_password, &[&target.username, &target.full_name])?;
-    staff::set_password(pool, &target.username, &scram::verifier(new_password)).await
+    staff::set_password(&mut conn, &target.username, &scram::verifier(new_password)).await
 }
 
 #[tracing::instrument(skip(pool))]
