@@ -1,1 +1,72 @@
-pub fn run() {}
+//! The ClinicDesk desktop shell: wires the core into Tauri (state, commands, lifecycle) and exports the
+//! TypeScript bindings the UI is typed against.
+
+mod commands;
+mod error;
+mod logging;
+mod state;
+
+use tauri::{Manager, RunEvent};
+
+pub use error::CommandError;
+
+/// The command set, shared by the app and the bindings export.
+pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
+    tauri_specta::Builder::<tauri::Wry>::new()
+        .commands(tauri_specta::collect_commands![
+            commands::app_status,
+            commands::list_time_zones,
+            commands::password_strength,
+            commands::complete_setup,
+            commands::sign_in,
+            commands::sign_out,
+            commands::current_session,
+            commands::list_staff,
+            commands::create_staff,
+            commands::reset_staff_password,
+            commands::set_staff_active,
+            commands::list_departments,
+            commands::create_department,
+            commands::update_department,
+            commands::delete_department,
+            commands::get_settings,
+            commands::update_settings,
+            commands::get_database_config,
+            commands::set_database_config,
+        ])
+        .dangerously_cast_bigints_to_number()
+        .disable_serde_phases()
+}
+
+/// Writes the TypeScript bindings (commands and types) to `path`.
+pub fn export_bindings(path: &std::path::Path) -> Result<(), String> {
+    specta_builder()
+        .export(specta_typescript::Typescript::default(), path)
+        .map_err(|e| e.to_string())
+}
+
+pub fn run() {
+    let _log_guard = logging::init();
+    let builder = specta_builder();
+    let app = tauri::Builder::default()
+        .manage(state::AppState::new())
+        .invoke_handler(builder.invoke_handler())
+        .setup(move |app| {
+            builder.mount_events(app);
+            // Start the database while the window loads, so sign-in is ready sooner.
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(async move {
+                if let Err(e) = handle.state::<state::AppState>().target().await {
+                    tracing::error!(error = %e, "database not ready at startup");
+                }
+            });
+            Ok(())
+        })
+        .build(tauri::generate_context!())
+        .expect("ClinicDesk could not start its window");
+    app.run(|handle, event| {
+        if let RunEvent::Exit = event {
+            tauri::async_runtime::block_on(handle.state::<state::AppState>().shutdown());
+        }
+    });
+}

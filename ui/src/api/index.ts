@@ -14,7 +14,6 @@ import type {
   ErrorKind,
   NewStaff,
   PasswordStrength,
-  Result,
   Session,
   SetupInput,
   Staff,
@@ -37,6 +36,8 @@ export type {
   Staff,
   StaffRole,
 };
+
+type Result<T, E> = { status: "ok"; data: T } | { status: "error"; error: E };
 
 export type ServerDatabaseConfig = Extract<DatabaseConfig, { kind: "server" }>;
 export type TlsMode = ServerDatabaseConfig["tls_mode"];

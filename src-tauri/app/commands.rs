@@ -1,0 +1,167 @@
+//! The Tauri commands: each parses its arguments, calls one core service and maps the result. No logic here.
+
+use clinicdesk_core::config::DatabaseConfig;
+use clinicdesk_core::db::{self, departments::{Department, DepartmentInput}, settings::ClinicSettings, staff::{Staff, StaffRole}};
+use clinicdesk_core::security::password::{self, PasswordStrength};
+use clinicdesk_core::services::{self, auth::Session, database::DatabaseCheck, setup::{SetupInput, SetupOutcome}, staff::NewStaff};
+use clinicdesk_core::Error;
+use serde::Serialize;
+use tauri::State;
+
+use crate::error::CmdResult;
+use crate::state::AppState;
+
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct AppStatus {
+    pub setup_required: bool,
+    pub clinic_name: Option<String>,
+    pub database: DatabaseConfig,
+    pub database_label: String,
+    pub machine_time_zone: String,
+    pub version: String,
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn app_status(state: State<'_, AppState>) -> CmdResult<AppStatus> {
+    let config = state.config()?;
+    let target = state.target().await?;
+    let setup_required = services::setup::setup_required(&target, &db::MIGRATOR).await?;
+    Ok(AppStatus {
+        setup_required,
+        clinic_name: state.session().await.map(|s| s.session.clinic_name),
+        database: config.database,
+        database_label: target.label(),
+        machine_time_zone: services::settings::machine_time_zone(),
+        version: env!("CARGO_PKG_VERSION").into(),
+    })
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn list_time_zones() -> CmdResult<Vec<String>> {
+    Ok(services::settings::time_zones())
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn password_strength(password: String) -> CmdResult<PasswordStrength> {
+    Ok(password::strength(&password, &[]))
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn complete_setup(state: State<'_, AppState>, input: SetupInput) -> CmdResult<SetupOutcome> {
+    let target = state.target().await?;
+    Ok(services::setup::complete_setup(&target, &db::MIGRATOR, &input).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn sign_in(state: State<'_, AppState>, username: String, password: String) -> CmdResult<Session> {
+    let target = state.target().await?;
+    let signed = services::auth::sign_in(&target, &db::MIGRATOR, &state.throttle, &username, &password).await?;
+    let session = signed.session.clone();
+    state.set_session(signed).await;
+    Ok(session)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn sign_out(state: State<'_, AppState>) -> CmdResult<()> {
+    state.sign_out().await;
+    Ok(())
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn current_session(state: State<'_, AppState>) -> CmdResult<Option<Session>> {
+    Ok(state.session().await.map(|s| s.session))
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn list_staff(state: State<'_, AppState>) -> CmdResult<Vec<Staff>> {
+    Ok(services::staff::list(&state.pool().await?).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn create_staff(state: State<'_, AppState>, input: NewStaff) -> CmdResult<Staff> {
+    Ok(services::staff::create(&state.pool().await?, &input).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn reset_staff_password(state: State<'_, AppState>, username: String, password: String) -> CmdResult<()> {
+    Ok(services::staff::reset_password(&state.pool().await?, &username, &password).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn set_staff_active(state: State<'_, AppState>, username: String, active: bool) -> CmdResult<Staff> {
+    Ok(services::staff::set_active(&state.pool().await?, &username, active).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn list_departments(state: State<'_, AppState>) -> CmdResult<Vec<Department>> {
+    Ok(services::departments::list(&state.pool().await?).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn create_department(state: State<'_, AppState>, input: DepartmentInput) -> CmdResult<Department> {
+    Ok(services::departments::create(&state.pool().await?, &input).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn update_department(state: State<'_, AppState>, id: i64, input: DepartmentInput) -> CmdResult<Department> {
+    Ok(services::departments::update(&state.pool().await?, id, &input).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn delete_department(state: State<'_, AppState>, id: i64) -> CmdResult<()> {
+    Ok(services::departments::delete(&state.pool().await?, id).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn get_settings(state: State<'_, AppState>) -> CmdResult<ClinicSettings> {
+    Ok(services::settings::get(&state.pool().await?).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn update_settings(state: State<'_, AppState>, input: ClinicSettings) -> CmdResult<ClinicSettings> {
+    Ok(services::settings::update(&state.pool().await?, &input).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn get_database_config(state: State<'_, AppState>) -> CmdResult<DatabaseConfig> {
+    Ok(state.config()?.database)
+}
+
+/// Checks the chosen database and, when it answers, saves the choice and signs out so the next sign-in uses it.
+/// This computer's configuration file is local, so only an administrator's session may change it here.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_database_config(state: State<'_, AppState>, config: DatabaseConfig) -> CmdResult<DatabaseCheck> {
+    let signed = state.session().await.ok_or_else(|| Error::Unauthenticated("Sign in as an administrator first.".into()))?;
+    if signed.session.role != StaffRole::Admin {
+        return Err(Error::PermissionDenied("Only an administrator can change the database.".into()).into());
+    }
+    let check = services::database::check(&config).await?;
+    if check.ok {
+        let mut local = state.config()?;
+        if local.database != config {
+            local.database = config;
+            local.save(&state.config_path)?;
+            state.reset_target().await;
+        }
+    }
+    Ok(check)
+}

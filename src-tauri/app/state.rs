@@ -1,0 +1,108 @@
+//! The desktop app's state: which database it uses (starting the embedded cluster when that is the choice),
+//! and who is signed in on this window.
+
+use std::path::PathBuf;
+
+use clinicdesk_core::services::auth::SignedIn;
+use clinicdesk_core::config::{DatabaseConfig, LocalConfig};
+use clinicdesk_core::embedded::{self, Durability, EmbeddedCluster};
+use clinicdesk_core::services::auth::LoginThrottle;
+use clinicdesk_core::target::DbTarget;
+use clinicdesk_core::{paths, Error, Result};
+use sqlx::PgPool;
+use tokio::sync::{Mutex, RwLock};
+
+pub struct AppState {
+    pub config_path: PathBuf,
+    target: RwLock<Option<DbTarget>>,
+    start_lock: Mutex<()>,
+    session: RwLock<Option<SignedIn>>,
+    pub throttle: LoginThrottle,
+}
+
+impl AppState {
+    pub fn new() -> Self {
+        AppState {
+            config_path: paths::config_file(),
+            target: RwLock::new(None),
+            start_lock: Mutex::new(()),
+            session: RwLock::new(None),
+            throttle: LoginThrottle::default(),
+        }
+    }
+
+    pub fn config(&self) -> Result<LocalConfig> {
+        LocalConfig::load(&self.config_path)
+    }
+
+    /// The database target, starting the embedded cluster on first use. `CLINICDESK_DATABASE_URL` overrides.
+    pub async fn target(&self) -> Result<DbTarget> {
+        if let Some(t) = self.target.read().await.clone() {
+            return Ok(t);
+        }
+        let _guard = self.start_lock.lock().await;
+        if let Some(t) = self.target.read().await.clone() {
+            return Ok(t);
+        }
+        let target = match std::env::var("CLINICDESK_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+            Some(url) => DbTarget::from_url(&url)?,
+            None => match self.config()?.database {
+                DatabaseConfig::Embedded => {
+                    let cluster = EmbeddedCluster::new(&paths::data_dir(), Durability::Durable)?;
+                    cluster.start().await?;
+                    cluster.ensure_database(embedded::DATABASE).await?;
+                    DbTarget::Embedded { cluster, database: embedded::DATABASE.into() }
+                }
+                server => DbTarget::Server(server),
+            },
+        };
+        *self.target.write().await = Some(target.clone());
+        Ok(target)
+    }
+
+    /// Forgets the current target (after the database choice changed); the next use connects anew.
+    pub async fn reset_target(&self) {
+        self.sign_out().await;
+        if let Some(DbTarget::Embedded { cluster, .. }) = self.target.write().await.take() {
+            if let Err(e) = cluster.stop().await {
+                tracing::warn!(error = %e, "could not stop the embedded cluster");
+            }
+        }
+    }
+
+    pub async fn set_session(&self, signed_in: SignedIn) {
+        if let Some(old) = self.session.write().await.replace(signed_in) {
+            old.pool.close().await;
+        }
+    }
+
+    pub async fn session(&self) -> Option<SignedIn> {
+        self.session.read().await.clone()
+    }
+
+    /// The signed-in person's connection pool.
+    pub async fn pool(&self) -> Result<PgPool> {
+        self.session
+            .read()
+            .await
+            .as_ref()
+            .map(|s| s.pool.clone())
+            .ok_or_else(|| Error::Unauthenticated("Your session has ended. Sign in again.".into()))
+    }
+
+    pub async fn sign_out(&self) {
+        if let Some(s) = self.session.write().await.take() {
+            s.pool.close().await;
+        }
+    }
+
+    /// On exit: close connections and stop the embedded cluster cleanly.
+    pub async fn shutdown(&self) {
+        self.sign_out().await;
+        if let Some(DbTarget::Embedded { cluster, .. }) = self.target.read().await.as_ref() {
+            if let Err(e) = cluster.stop().await {
+                tracing::warn!(error = %e, "embedded cluster did not stop cleanly");
+            }
+        }
+    }
+}
