@@ -1,1 +1,238 @@
-fn main() {}
+//! `clinicctl`: ClinicDesk without a window — the embedded database's lifecycle, schema migrations, staff
+//! accounts and demo data — for clinics' IT, scripts, tests and benchmarks. Every command calls the core.
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use clinicdesk_core::db::{self, staff::StaffRole};
+use clinicdesk_core::demo::{self, DemoOptions};
+use clinicdesk_core::embedded::{self, ClusterState, Durability, EmbeddedCluster};
+use clinicdesk_core::services::staff::{self, NewStaff};
+use clinicdesk_core::target::DbTarget;
+use clinicdesk_core::{Error, Result};
+use sqlx::Connection;
+
+#[derive(Parser)]
+#[command(name = "clinicctl", version, about = "Administer a ClinicDesk database from the command line")]
+struct Cli {
+    /// The data dir holding the embedded cluster (default: CLINICDESK_DATA_DIR or the platform's data dir).
+    #[arg(long, global = true, env = "CLINICDESK_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// Use this PostgreSQL server instead of the embedded cluster (its credentials must be the schema owner's).
+    #[arg(long, global = true, env = "CLINICDESK_DATABASE_URL")]
+    database_url: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// The database: create, start, stop, inspect, migrate.
+    Db {
+        #[command(subcommand)]
+        action: DbAction,
+    },
+    /// Staff accounts.
+    Staff {
+        #[command(subcommand)]
+        action: StaffAction,
+    },
+    /// Load a realistic demo clinic (deterministic for a seed).
+    DemoData {
+        #[arg(long, default_value_t = 12)]
+        doctors: usize,
+        #[arg(long, default_value_t = 2000)]
+        patients: usize,
+        /// Appointments this many days back and forward from today.
+        #[arg(long, default_value_t = 30)]
+        days: i64,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
+}
+
+#[derive(Subcommand)]
+enum DbAction {
+    /// Create the embedded cluster and database, start it and migrate the schema.
+    Init,
+    /// Start the embedded cluster (it keeps running after clinicctl exits).
+    Start,
+    /// Stop the embedded cluster cleanly.
+    Stop,
+    /// Print whether the cluster runs and whether the schema is current.
+    Status,
+    /// Apply pending schema migrations.
+    Migrate,
+    /// Print the owner's connection URL (for psql).
+    Url,
+}
+
+#[derive(Subcommand)]
+enum StaffAction {
+    /// Create a staff member; the password is read from standard input.
+    Add {
+        #[arg(long)]
+        username: String,
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        #[arg(long)]
+        full_name: Option<String>,
+        /// Read the password from stdin (required: passwords never go on the command line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RoleArg {
+    Admin,
+    Doctor,
+    Reception,
+}
+
+impl From<RoleArg> for StaffRole {
+    fn from(r: RoleArg) -> Self {
+        match r {
+            RoleArg::Admin => StaffRole::Admin,
+            RoleArg::Doctor => StaffRole::Doctor,
+            RoleArg::Reception => StaffRole::Reception,
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("CLINICDESK_LOG").unwrap_or_else(|_| "warn".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    match rt.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let detail = match &e {
+                Error::Internal(d) => format!(" ({d})"),
+                _ => String::new(),
+            };
+            eprintln!("clinicctl: {e}{detail}");
+            ExitCode::from(match e {
+                Error::Validation { .. } => 2,
+                Error::Unavailable(_) => 3,
+                Error::Conflict(_) => 4,
+                Error::PermissionDenied(_) | Error::Unauthenticated(_) => 5,
+                _ => 1,
+            })
+        }
+    }
+}
+
+fn cluster(cli: &Cli) -> Result<EmbeddedCluster> {
+    let dir = cli.data_dir.clone().unwrap_or_else(clinicdesk_core::paths::data_dir);
+    EmbeddedCluster::new(&dir, Durability::Durable)
+}
+
+/// The target: the URL when given, else the embedded cluster (started if needed).
+async fn target(cli: &Cli) -> Result<DbTarget> {
+    if let Some(url) = &cli.database_url {
+        return DbTarget::from_url(url);
+    }
+    let c = cluster(cli)?;
+    c.start().await?;
+    c.ensure_database(embedded::DATABASE).await?;
+    Ok(DbTarget::Embedded { cluster: c, database: embedded::DATABASE.into() })
+}
+
+async fn owner_conn(target: &DbTarget) -> Result<sqlx::PgConnection> {
+    db::connect_one(&target.owner_options().expect("clinicctl targets always have an owner connection")).await
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    match &cli.command {
+        Command::Db { action } => match action {
+            DbAction::Init | DbAction::Migrate => {
+                let t = target(&cli).await?;
+                let mut conn = owner_conn(&t).await?;
+                db::migrate(&mut conn, &db::MIGRATOR).await?;
+                println!("schema is current ({})", t.label());
+            }
+            DbAction::Start => {
+                let c = cluster(&cli)?;
+                c.start().await?;
+                c.ensure_database(embedded::DATABASE).await?;
+                println!("running: {}", c.owner_url(embedded::DATABASE));
+            }
+            DbAction::Stop => {
+                cluster(&cli)?.stop().await?;
+                println!("stopped");
+            }
+            DbAction::Status => {
+                if cli.database_url.is_none() {
+                    let c = cluster(&cli)?;
+                    let state = c.state().await?;
+                    println!("cluster: {}", match state {
+                        ClusterState::NotInitialized => "not created (run `clinicctl db init`)",
+                        ClusterState::Stopped => "stopped",
+                        ClusterState::Running => "running",
+                    });
+                    if state != ClusterState::Running {
+                        return Ok(());
+                    }
+                }
+                let t = target(&cli).await?;
+                let mut conn = owner_conn(&t).await?;
+                let state = db::schema_state(&mut conn, &db::MIGRATOR).await?;
+                println!("schema: {}", match state {
+                    db::SchemaState::Empty => "empty (run `clinicctl db migrate`)".to_string(),
+                    db::SchemaState::Behind { pending } => format!("{pending} migration(s) pending"),
+                    db::SchemaState::Current => "current".to_string(),
+                    db::SchemaState::Ahead => "newer than this clinicctl".to_string(),
+                });
+            }
+            DbAction::Url => match &cli.database_url {
+                Some(u) => println!("{u}"),
+                None => println!("{}", cluster(&cli)?.owner_url(embedded::DATABASE)),
+            },
+        },
+        Command::Staff { action: StaffAction::Add { username, role, full_name, .. } } => {
+            let mut password = String::new();
+            std::io::stdin().read_to_string(&mut password)?;
+            let password = password.trim_end_matches(['\n', '\r']).to_string();
+            let t = target(&cli).await?;
+            let pool = db::connect_pool(t.owner_options().expect("owner"), 1).await?;
+            let input = NewStaff {
+                username: username.clone(),
+                full_name: full_name.clone().unwrap_or_else(|| username.clone()),
+                role: (*role).into(),
+                password,
+            };
+            let s = staff::create(&pool, &input).await?;
+            println!("created {} ({})", s.username, s.role.as_str());
+        }
+        Command::DemoData { doctors, patients, days, seed } => {
+            let t = target(&cli).await?;
+            let mut conn = owner_conn(&t).await?;
+            db::migrate(&mut conn, &db::MIGRATOR).await?;
+            let started = std::time::Instant::now();
+            let mut tx = conn.begin().await?;
+            let opts = DemoOptions { doctors: *doctors, patients: *patients, days: *days, seed: *seed, anchor: None };
+            let summary = demo::load(&mut tx, &opts).await?;
+            tx.commit().await?;
+            println!(
+                "demo clinic loaded in {:.1}s: {} departments, {} doctors, {} patients, {} appointments, {} treatments",
+                started.elapsed().as_secs_f64(),
+                summary.departments,
+                summary.doctors,
+                summary.patients,
+                summary.appointments,
+                summary.treatments
+            );
+            println!("demo logins (password for all: {}):", demo::DEMO_PASSWORD);
+            for l in &summary.logins {
+                println!("  {:<24} {:<10} {}", l.username, l.role.as_str(), l.full_name);
+            }
+        }
+    }
+    Ok(())
+}
