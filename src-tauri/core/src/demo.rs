@@ -201,9 +201,9 @@ pub async fn load(conn: &mut PgConnection, opts: &DemoOptions) -> Result<DemoSum
     }
     let doctor_ids: Vec<i64> = sqlx::query_scalar!(
         r#"INSERT INTO doctors (staff_id, full_name, department_id, qualification, experience_years, slot_minutes,
-                                phone, email, consultation_fee)
+                                phone, email, consultation_fee_cents)
            SELECT s.id, u.full_name, u.dept, u.qual, u.exp, u.slot,
-                  '+44 20 7946 ' || lpad((u.ord % 10000)::text, 4, '0'), u.username || '@clinic.example', 40 + (u.ord % 5) * 10
+                  '+44 20 7946 ' || lpad((u.ord % 10000)::text, 4, '0'), u.username || '@clinic.example', (40 + (u.ord % 5) * 10) * 100
              FROM UNNEST($1::text[], $2::text[], $3::bigint[], $4::text[], $5::int[], $6::int[]) WITH ORDINALITY
                   AS u(username, full_name, dept, qual, exp, slot, ord)
              JOIN staff s ON s.username = u.username

@@ -7,6 +7,7 @@ pub mod demo;
 pub mod embedded;
 pub mod error;
 pub mod paths;
+pub mod schedule;
 pub mod security;
 pub mod services;
 pub mod target;

@@ -106,6 +106,19 @@ impl TestDb {
         db::connect_pool(self.owner_options(), 4).await.expect("owner pool")
     }
 
+    /// A pool of several connections for a new reception account (for racing desks).
+    pub async fn pool_as_fresh_desk(&self) -> PgPool {
+        use crate::services::staff;
+        let owner = self.owner_pool().await;
+        let username = unique_username("race");
+        let pw = "violet-anchor-mango-29-tundra";
+        staff::create(&owner, &staff::NewStaff { username: username.clone(), full_name: "Race Desk".into(), role: crate::db::staff::StaffRole::Reception, password: pw.into() })
+            .await
+            .expect("create desk account");
+        owner.close().await;
+        db::connect_pool(self.target.staff_options(&username, pw), 16).await.expect("desk pool")
+    }
+
     /// A pool connected as a staff role with its password.
     pub async fn pool_as(&self, username: &str, password: &str) -> crate::Result<PgPool> {
         db::connect_pool(self.target.staff_options(username, password), 2).await

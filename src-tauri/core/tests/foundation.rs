@@ -23,7 +23,7 @@ fn setup_input(admin: &str) -> setup::SetupInput {
 
 /// A set-up clinic with an admin, and the admin's pool.
 async fn clinic() -> (TestDb, String, PgPool) {
-    let db = TestDb::empty().await;
+    let db = TestDb::migrated().await;
     let admin = unique_username("admin");
     setup::complete_setup(&db.target, &db::MIGRATOR, &setup_input(&admin)).await.expect("setup");
     let pool = db.pool_as(&admin, PW).await.expect("admin signs in");

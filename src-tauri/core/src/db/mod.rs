@@ -1,6 +1,11 @@
 //! Database access: connecting, schema migrations and their gating, and one repository module per table.
 
+pub mod appointments;
+pub mod availability;
 pub mod departments;
+pub mod doctors;
+pub mod notifications;
+pub mod patients;
 pub mod settings;
 pub mod staff;
 

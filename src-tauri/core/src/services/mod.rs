@@ -1,9 +1,13 @@
 //! Use cases: every function here is what a Tauri command, the CLI or a job calls. Services validate input,
 //! own transactions and translate everything into `core::Error`.
 
+pub mod appointments;
 pub mod auth;
+pub mod availability;
 pub mod database;
 pub mod departments;
+pub mod doctors;
+pub mod patients;
 pub mod settings;
 pub mod setup;
 pub mod staff;
@@ -20,6 +24,18 @@ pub(crate) fn required_text(field: &str, label: &str, value: &str, max: usize) -
         return Err(Error::validation(field, format!("{label} must be at most {max} characters.")));
     }
     if v.chars().any(|c| c.is_control()) {
+        return Err(Error::validation(field, format!("{label} cannot contain control characters.")));
+    }
+    Ok(v.to_string())
+}
+
+/// Trims an optional text field (empty allowed) and checks its length.
+pub(crate) fn optional_text(field: &str, label: &str, value: &str, max: usize) -> Result<String> {
+    let v = value.trim();
+    if v.chars().count() > max {
+        return Err(Error::validation(field, format!("{label} must be at most {max} characters.")));
+    }
+    if v.chars().any(|c| c.is_control() && c != '\n') {
         return Err(Error::validation(field, format!("{label} cannot contain control characters.")));
     }
     Ok(v.to_string())

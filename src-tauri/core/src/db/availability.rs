@@ -1,0 +1,148 @@
+//! Doctors' availability: the weekly template (`doctor_availability`) and dated exceptions and clinic holidays
+//! (`doctor_availability_exceptions`).
+
+use chrono::{NaiveDate, NaiveTime};
+use serde::{Deserialize, Serialize};
+use sqlx::PgConnection;
+
+use crate::error::Result;
+use crate::schedule::{DatedException, ExceptionKind, WeeklyWindow};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct WeeklySession {
+    /// ISO weekday, 1 = Monday … 7 = Sunday.
+    pub weekday: i16,
+    pub starts_at: NaiveTime,
+    pub ends_at: NaiveTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct AvailabilityException {
+    pub id: i64,
+    pub doctor_id: Option<i64>,
+    pub on_date: NaiveDate,
+    pub kind: ExceptionKind,
+    pub starts_at: Option<NaiveTime>,
+    pub ends_at: Option<NaiveTime>,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, specta::Type)]
+pub struct ExceptionInput {
+    pub doctor_id: Option<i64>,
+    pub on_date: NaiveDate,
+    pub kind: ExceptionKind,
+    pub starts_at: Option<NaiveTime>,
+    pub ends_at: Option<NaiveTime>,
+    pub reason: String,
+}
+
+impl From<&WeeklySession> for WeeklyWindow {
+    fn from(s: &WeeklySession) -> Self {
+        WeeklyWindow { weekday: s.weekday as u32, start: s.starts_at, end: s.ends_at }
+    }
+}
+
+impl From<&AvailabilityException> for DatedException {
+    fn from(e: &AvailabilityException) -> Self {
+        DatedException { on_date: e.on_date, kind: e.kind, start: e.starts_at, end: e.ends_at }
+    }
+}
+
+/// Weekly sessions of several doctors at once: (doctor_id, session).
+pub async fn weekly_for(db: &mut PgConnection, doctor_ids: &[i64]) -> Result<Vec<(i64, WeeklySession)>> {
+    Ok(sqlx::query!(
+        "SELECT doctor_id, weekday, starts_at, ends_at FROM doctor_availability
+          WHERE doctor_id = ANY($1) ORDER BY doctor_id, weekday, starts_at",
+        doctor_ids
+    )
+    .fetch_all(db)
+    .await?
+    .into_iter()
+    .map(|r| (r.doctor_id, WeeklySession { weekday: r.weekday, starts_at: r.starts_at, ends_at: r.ends_at }))
+    .collect())
+}
+
+/// Exceptions of these doctors, and clinic holidays, between two dates (inclusive).
+pub async fn exceptions_for(db: &mut PgConnection, doctor_ids: &[i64], from: NaiveDate, to: NaiveDate) -> Result<Vec<AvailabilityException>> {
+    Ok(sqlx::query_as!(
+        AvailabilityException,
+        r#"SELECT id, doctor_id, on_date, kind AS "kind: ExceptionKind", starts_at, ends_at, reason
+             FROM doctor_availability_exceptions
+            WHERE (doctor_id = ANY($1) OR doctor_id IS NULL) AND on_date BETWEEN $2 AND $3
+            ORDER BY on_date, starts_at NULLS FIRST"#,
+        doctor_ids,
+        from,
+        to
+    )
+    .fetch_all(db)
+    .await?)
+}
+
+pub async fn holidays_from(db: &mut PgConnection, from: NaiveDate) -> Result<Vec<AvailabilityException>> {
+    Ok(sqlx::query_as!(
+        AvailabilityException,
+        r#"SELECT id, doctor_id, on_date, kind AS "kind: ExceptionKind", starts_at, ends_at, reason
+             FROM doctor_availability_exceptions WHERE doctor_id IS NULL AND on_date >= $1 ORDER BY on_date"#,
+        from
+    )
+    .fetch_all(db)
+    .await?)
+}
+
+pub async fn replace_weekly(db: &mut PgConnection, doctor_id: i64, sessions: &[WeeklySession]) -> Result<()> {
+    sqlx::query!("DELETE FROM doctor_availability WHERE doctor_id = $1", doctor_id).execute(&mut *db).await?;
+    let weekdays: Vec<i16> = sessions.iter().map(|s| s.weekday).collect();
+    let starts: Vec<NaiveTime> = sessions.iter().map(|s| s.starts_at).collect();
+    let ends: Vec<NaiveTime> = sessions.iter().map(|s| s.ends_at).collect();
+    sqlx::query!(
+        "INSERT INTO doctor_availability (doctor_id, weekday, starts_at, ends_at)
+         SELECT $1, * FROM UNNEST($2::smallint[], $3::time[], $4::time[])",
+        doctor_id,
+        &weekdays,
+        &starts,
+        &ends
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_slot_minutes(db: &mut PgConnection, doctor_id: i64, minutes: i32) -> Result<()> {
+    sqlx::query!("UPDATE doctors SET slot_minutes = $2 WHERE id = $1 AND slot_minutes <> $2", doctor_id, minutes)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn insert_exception(db: &mut PgConnection, e: &ExceptionInput) -> Result<AvailabilityException> {
+    Ok(sqlx::query_as!(
+        AvailabilityException,
+        r#"INSERT INTO doctor_availability_exceptions (doctor_id, on_date, kind, starts_at, ends_at, reason)
+           VALUES ($1, $2, $3, $4, $5, $6)
+           RETURNING id, doctor_id, on_date, kind AS "kind: ExceptionKind", starts_at, ends_at, reason"#,
+        e.doctor_id,
+        e.on_date,
+        e.kind as ExceptionKind,
+        e.starts_at,
+        e.ends_at,
+        e.reason
+    )
+    .fetch_one(db)
+    .await?)
+}
+
+pub async fn get_exception(db: &mut PgConnection, id: i64) -> Result<Option<AvailabilityException>> {
+    Ok(sqlx::query_as!(
+        AvailabilityException,
+        r#"SELECT id, doctor_id, on_date, kind AS "kind: ExceptionKind", starts_at, ends_at, reason
+             FROM doctor_availability_exceptions WHERE id = $1"#,
+        id
+    )
+    .fetch_optional(db)
+    .await?)
+}
+
+pub async fn delete_exception(db: &mut PgConnection, id: i64) -> Result<bool> {
+    Ok(sqlx::query!("DELETE FROM doctor_availability_exceptions WHERE id = $1", id).execute(db).await?.rows_affected() == 1)
+}

@@ -1,0 +1,515 @@
+//! Appointments at the front desk: free slots, booking, rescheduling, cancelling, check-in, no-show, completion,
+//! walk-ins and the Today board. The database refuses overlaps (exclusion constraints) and illegal status moves
+//! (trigger); this module turns those refusals into sentences and puts each patient message into the outbox in
+//! the same transaction as its cause.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono_tz::Tz;
+use serde::Serialize;
+use sqlx::{PgConnection, PgPool};
+
+use crate::db::{
+    self,
+    appointments::{self, AppointmentRow, AppointmentStatus},
+    availability,
+    doctors::{self, Doctor},
+    notifications::{self, NewMessage},
+    patients::{self, ReminderChannel},
+};
+use crate::error::{Error, Result};
+use crate::schedule::{self, DatedException, SlotTime, WeeklyWindow};
+
+/// The clinic's time zone and "now", read once per use case so every date in it agrees.
+#[derive(Debug, Clone, Copy)]
+pub struct Clock {
+    pub tz: Tz,
+    pub now: DateTime<Utc>,
+}
+
+impl Clock {
+    pub async fn load(conn: &mut PgConnection) -> Result<Clock> {
+        let tz = db::settings::get(conn)
+            .await?
+            .and_then(|s| s.time_zone.parse::<Tz>().ok())
+            .unwrap_or(chrono_tz::UTC);
+        Ok(Clock { tz, now: Utc::now() })
+    }
+
+    pub fn today(&self) -> NaiveDate {
+        self.now.with_timezone(&self.tz).date_naive()
+    }
+
+    /// "Tue 3 Dec"
+    pub fn day_label(date: NaiveDate) -> String {
+        date.format("%a %-d %b").to_string()
+    }
+
+    fn hm(&self, at: DateTime<Utc>) -> String {
+        at.with_timezone(&self.tz).format("%H:%M").to_string()
+    }
+
+    /// "10:00–10:15 on Tue 3 Dec"
+    fn when(&self, start: DateTime<Utc>, end: DateTime<Utc>) -> String {
+        format!("{}–{} on {}", self.hm(start), self.hm(end), Self::day_label(schedule::local_date(self.tz, start)))
+    }
+
+    pub fn view(&self, r: AppointmentRow) -> Appointment {
+        let local = r.starts_at.with_timezone(&self.tz);
+        Appointment {
+            late: r.status == AppointmentStatus::Booked && r.starts_at < self.now,
+            date: local.date_naive(),
+            time: local.format("%H:%M").to_string(),
+            end_time: self.hm(r.ends_at),
+            id: r.id,
+            doctor_id: r.doctor_id,
+            doctor_name: r.doctor_name,
+            department_name: r.department_name,
+            patient_id: r.patient_id,
+            patient_name: r.patient_name,
+            patient_mrn: r.patient_mrn,
+            patient_blacklisted: r.patient_blacklisted,
+            starts_at: r.starts_at,
+            ends_at: r.ends_at,
+            status: r.status,
+            cancel_reason: r.cancel_reason,
+            overbooked: r.overbooked,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct Appointment {
+    pub id: i64,
+    pub doctor_id: i64,
+    pub doctor_name: String,
+    pub department_name: String,
+    pub patient_id: i64,
+    pub patient_name: String,
+    pub patient_mrn: String,
+    pub patient_blacklisted: bool,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    /// Clinic-local date and times.
+    pub date: NaiveDate,
+    pub time: String,
+    pub end_time: String,
+    pub status: AppointmentStatus,
+    pub cancel_reason: Option<String>,
+    pub overbooked: bool,
+    /// Booked and its start has passed.
+    pub late: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct Slot {
+    pub doctor_id: i64,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub date: NaiveDate,
+    /// "HH:MM" clinic-local
+    pub time: String,
+    pub end_time: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct SlotDay {
+    pub date: NaiveDate,
+    pub label: String,
+    pub slots: Vec<Slot>,
+}
+
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct BoardColumn {
+    pub doctor: Doctor,
+    pub appointments: Vec<Appointment>,
+}
+
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct TodayBoard {
+    pub date: NaiveDate,
+    pub label: String,
+    pub columns: Vec<BoardColumn>,
+}
+
+/// Working windows and busy times of several doctors over some days, loaded with a constant number of queries.
+pub(crate) struct Schedules {
+    weekly: HashMap<i64, Vec<WeeklyWindow>>,
+    exceptions: Vec<(i64, Option<i64>, DatedException)>,
+    busy: HashMap<i64, Vec<(DateTime<Utc>, DateTime<Utc>)>>,
+}
+
+impl Schedules {
+    pub(crate) async fn load(conn: &mut PgConnection, clock: &Clock, doctor_ids: &[i64], from: NaiveDate, days: i64) -> Result<Schedules> {
+        let mut weekly: HashMap<i64, Vec<WeeklyWindow>> = HashMap::new();
+        for (id, s) in availability::weekly_for(conn, doctor_ids).await? {
+            weekly.entry(id).or_default().push((&s).into());
+        }
+        let exceptions = availability::exceptions_for(conn, doctor_ids, from, from + Duration::days(days))
+            .await?
+            .iter()
+            .map(|e| (e.id, e.doctor_id, e.into()))
+            .collect();
+        let (start, end) = schedule::utc_range(clock.tz, from, days);
+        let mut busy: HashMap<i64, Vec<_>> = HashMap::new();
+        for (id, s, e) in appointments::busy(conn, doctor_ids, start, end).await? {
+            busy.entry(id).or_default().push((s, e));
+        }
+        Ok(Schedules { weekly, exceptions, busy })
+    }
+
+    /// All slots (free or not) of a doctor on a date.
+    pub(crate) fn slots(&self, clock: &Clock, doctor_id: i64, slot_minutes: i32, date: NaiveDate) -> Vec<SlotTime> {
+        let windows = self.windows(doctor_id, date);
+        schedule::slots_in_windows(clock.tz, date, &windows, slot_minutes as i64)
+    }
+
+    pub(crate) fn free(&self, clock: &Clock, doctor_id: i64, slot_minutes: i32, date: NaiveDate) -> Vec<SlotTime> {
+        let busy = self.busy.get(&doctor_id).map(Vec::as_slice).unwrap_or(&[]);
+        self.slots(clock, doctor_id, slot_minutes, date)
+            .into_iter()
+            .filter(|s| s.starts_at >= clock.now && !schedule::overlaps(s.starts_at, s.ends_at, busy))
+            .collect()
+    }
+
+    /// Whether `[start, end)` lies inside the doctor's working windows of its local day.
+    pub(crate) fn within_hours(&self, clock: &Clock, doctor_id: i64, start: DateTime<Utc>, end: DateTime<Utc>) -> bool {
+        let date = schedule::local_date(clock.tz, start);
+        let (ls, le) = (start.with_timezone(&clock.tz).time(), end.with_timezone(&clock.tz).time());
+        self.windows(doctor_id, date).iter().any(|&(ws, we)| ws <= ls && le <= we && ls < le)
+    }
+
+    fn windows(&self, doctor_id: i64, date: NaiveDate) -> Vec<(chrono::NaiveTime, chrono::NaiveTime)> {
+        let exceptions: Vec<DatedException> =
+            self.exceptions.iter().filter(|(_, d, _)| d.is_none() || *d == Some(doctor_id)).map(|(_, _, e)| *e).collect();
+        let weekly = self.weekly.get(&doctor_id).map(Vec::as_slice).unwrap_or(&[]);
+        schedule::day_windows(date, weekly, &exceptions)
+    }
+
+    /// The same schedules with a doctor's weekly template replaced (to test a change before making it).
+    pub(crate) fn with_weekly(mut self, doctor_id: i64, weekly: Vec<WeeklyWindow>) -> Self {
+        self.weekly.insert(doctor_id, weekly);
+        self
+    }
+
+    /// … with one more exception.
+    pub(crate) fn with_exception(mut self, doctor_id: Option<i64>, e: DatedException) -> Self {
+        self.exceptions.push((0, doctor_id, e));
+        self
+    }
+
+    /// … without an existing exception.
+    pub(crate) fn without_exception(mut self, id: i64) -> Self {
+        self.exceptions.retain(|(eid, _, _)| *eid != id);
+        self
+    }
+}
+
+fn slot_view(doctor_id: i64, s: &SlotTime) -> Slot {
+    Slot {
+        doctor_id,
+        starts_at: s.starts_at,
+        ends_at: s.ends_at,
+        date: s.date,
+        time: s.time.format("%H:%M").to_string(),
+        end_time: s.end_time.format("%H:%M").to_string(),
+    }
+}
+
+async fn active_doctor(conn: &mut PgConnection, doctor_id: i64) -> Result<Doctor> {
+    let d = doctors::get(conn, doctor_id)
+        .await?
+        .ok_or_else(|| Error::validation("doctor_id", "That doctor does not exist."))?;
+    if !d.active {
+        return Err(Error::validation("doctor_id", format!("{} is inactive and cannot be booked.", d.full_name)));
+    }
+    Ok(d)
+}
+
+/// Free slots of one doctor for `days` days from `from` (the 7-day booking grid).
+#[tracing::instrument(skip(pool))]
+pub async fn free_slots(pool: &PgPool, doctor_id: i64, from: NaiveDate, days: i64) -> Result<Vec<SlotDay>> {
+    if !(1..=31).contains(&days) {
+        return Err(Error::validation("days", "Ask for 1 to 31 days of slots."));
+    }
+    let mut conn = pool.acquire().await?;
+    let clock = Clock::load(&mut conn).await?;
+    let doctor = active_doctor(&mut conn, doctor_id).await?;
+    let s = Schedules::load(&mut conn, &clock, &[doctor_id], from, days).await?;
+    Ok((0..days)
+        .map(|i| {
+            let date = from + Duration::days(i);
+            SlotDay {
+                date,
+                label: Clock::day_label(date),
+                slots: s.free(&clock, doctor_id, doctor.slot_minutes, date).iter().map(|t| slot_view(doctor_id, t)).collect(),
+            }
+        })
+        .collect())
+}
+
+/// The earliest free slot in a department over the next two weeks.
+#[tracing::instrument(skip(pool))]
+pub async fn first_available(pool: &PgPool, department_id: i64) -> Result<Option<Slot>> {
+    let mut conn = pool.acquire().await?;
+    let clock = Clock::load(&mut conn).await?;
+    let ids = doctors::active_in_department(&mut conn, department_id).await?;
+    let docs = doctors::list(&mut conn, false).await?;
+    let today = clock.today();
+    let s = Schedules::load(&mut conn, &clock, &ids, today, 14).await?;
+    let mut best: Option<Slot> = None;
+    for d in docs.iter().filter(|d| ids.contains(&d.id)) {
+        for i in 0..14 {
+            if let Some(t) = s.free(&clock, d.id, d.slot_minutes, today + Duration::days(i)).first() {
+                if best.as_ref().is_none_or(|b| t.starts_at < b.starts_at) {
+                    best = Some(slot_view(d.id, t));
+                }
+                break;
+            }
+        }
+    }
+    Ok(best)
+}
+
+/// The sentence for an overlap the database refused.
+async fn overlap_sentence(pool: &PgPool, clock: &Clock, doctor_id: i64, patient_id: i64, start: DateTime<Utc>, end: DateTime<Utc>, exclude: i64) -> Error {
+    let Ok(mut conn) = pool.acquire().await else {
+        return Error::Conflict("That time was just taken — choose another slot.".into());
+    };
+    match appointments::blocking(&mut conn, Some(doctor_id), Some(patient_id), start, end).await {
+        Ok(Some(b)) if b.id != exclude && b.doctor_id == doctor_id => Error::Conflict(format!(
+            "{} already has an appointment {} — choose another slot.",
+            b.doctor_name,
+            clock.when(b.starts_at, b.ends_at)
+        )),
+        Ok(Some(b)) if b.id != exclude => Error::Conflict(format!(
+            "{} already has an appointment {} with {} — choose another time.",
+            b.patient_name,
+            clock.when(b.starts_at, b.ends_at),
+            b.doctor_name
+        )),
+        _ => Error::Conflict("That time was just taken — choose another slot.".into()),
+    }
+}
+
+/// Puts a confirmation for the patient into the outbox (same transaction). No clinical detail: not the
+/// department, not the reason for the visit — only clinic, doctor, date and time.
+async fn enqueue_patient_message(conn: &mut PgConnection, clock: &Clock, appointment_id: i64, event: &str) -> Result<()> {
+    let Some(a) = appointments::get(conn, appointment_id).await? else { return Ok(()) };
+    let Some(p) = patients::get(conn, a.patient_id).await? else { return Ok(()) };
+    if !p.reminder_consent {
+        return Ok(());
+    }
+    let (channel, recipient) = match (p.preferred_channel, &p.phone, &p.email) {
+        (ReminderChannel::Sms, Some(phone), _) => ("sms", phone.clone()),
+        (ReminderChannel::Email, _, Some(email)) => ("email", email.clone()),
+        (ReminderChannel::Sms, None, Some(email)) => ("email", email.clone()),
+        (ReminderChannel::Email, Some(phone), None) => ("sms", phone.clone()),
+        _ => return Ok(()),
+    };
+    let clinic = db::settings::get(conn).await?.map(|s| s.clinic_name).unwrap_or_else(|| "the clinic".into());
+    let first = p.full_name.split_whitespace().next().unwrap_or("there").to_string();
+    let local = a.starts_at.with_timezone(&clock.tz);
+    let when = format!("{} at {}", Clock::day_label(local.date_naive()), local.format("%H:%M"));
+    let (subject, body) = match event {
+        "booked" => ("Appointment confirmed", format!("Hello {first}, your appointment at {clinic} with {} is confirmed for {when}.", a.doctor_name)),
+        "rescheduled" => ("Appointment moved", format!("Hello {first}, your appointment at {clinic} with {} has moved to {when}.", a.doctor_name)),
+        _ => ("Appointment cancelled", format!("Hello {first}, your appointment at {clinic} with {} on {when} has been cancelled. Call us to book another.", a.doctor_name)),
+    };
+    notifications::enqueue(
+        conn,
+        &NewMessage {
+            dedupe_key: format!("appointment:{}:{event}:{}", a.id, a.starts_at.timestamp()),
+            channel,
+            recipient: &recipient,
+            subject: format!("{clinic}: {subject}"),
+            body,
+            appointment_id: Some(a.id),
+        },
+    )
+    .await
+}
+
+async fn fetch_view(conn: &mut PgConnection, clock: &Clock, id: i64) -> Result<Appointment> {
+    appointments::get(conn, id).await?.map(|r| clock.view(r)).ok_or_else(|| Error::NotFound("That appointment does not exist.".into()))
+}
+
+/// Checks a requested start for a doctor: in the future, and one of the doctor's slots. Returns the end.
+async fn check_slot(conn: &mut PgConnection, clock: &Clock, doctor: &Doctor, start: DateTime<Utc>) -> Result<DateTime<Utc>> {
+    if start < clock.now {
+        return Err(Error::validation("starts_at", "That time has already passed. Choose a later slot."));
+    }
+    let date = schedule::local_date(clock.tz, start);
+    let s = Schedules::load(conn, clock, &[doctor.id], date, 1).await?;
+    match s.slots(clock, doctor.id, doctor.slot_minutes, date).into_iter().find(|t| t.starts_at == start) {
+        Some(t) => Ok(t.ends_at),
+        None => Err(Error::validation(
+            "starts_at",
+            format!(
+                "{} does not see patients at {} on {}. Choose a slot from the grid.",
+                doctor.full_name,
+                clock.hm(start),
+                Clock::day_label(date)
+            ),
+        )),
+    }
+}
+
+#[tracing::instrument(skip(pool))]
+pub async fn book(pool: &PgPool, doctor_id: i64, patient_id: i64, starts_at: DateTime<Utc>) -> Result<Appointment> {
+    let mut tx = pool.begin().await?;
+    let clock = Clock::load(&mut tx).await?;
+    doctors::lock_schedule(&mut tx, doctor_id, false).await?;
+    let doctor = active_doctor(&mut tx, doctor_id).await?;
+    let patient = patients::get(&mut tx, patient_id).await?.ok_or_else(|| Error::validation("patient_id", "That patient does not exist."))?;
+    if patient.blacklisted {
+        return Err(Error::validation(
+            "patient_id",
+            format!("{} is blacklisted ({}). Lift the blacklist before booking.", patient.full_name, patient.blacklist_reason.unwrap_or_default()),
+        ));
+    }
+    let ends_at = check_slot(&mut tx, &clock, &doctor, starts_at).await?;
+    let id = match appointments::insert(&mut tx, doctor_id, patient_id, starts_at, ends_at, false).await {
+        Ok(id) => id,
+        Err(Error::Conflict(_)) => {
+            drop(tx);
+            return Err(overlap_sentence(pool, &clock, doctor_id, patient_id, starts_at, ends_at, 0).await);
+        }
+        Err(e) => return Err(e),
+    };
+    enqueue_patient_message(&mut tx, &clock, id, "booked").await?;
+    let view = fetch_view(&mut tx, &clock, id).await?;
+    tx.commit().await?;
+    Ok(view)
+}
+
+/// Moves a booked appointment; the old time is freed only if the new one is taken (one UPDATE).
+#[tracing::instrument(skip(pool))]
+pub async fn reschedule(pool: &PgPool, id: i64, starts_at: DateTime<Utc>) -> Result<Appointment> {
+    let mut tx = pool.begin().await?;
+    let clock = Clock::load(&mut tx).await?;
+    let (status, doctor_id, patient_id) = appointments::lock(&mut tx, id).await?.ok_or_else(|| Error::NotFound("That appointment does not exist.".into()))?;
+    if status != AppointmentStatus::Booked {
+        return Err(Error::validation("status", format!("This appointment is {}; only booked appointments can be rescheduled.", status.label())));
+    }
+    doctors::lock_schedule(&mut tx, doctor_id, false).await?;
+    let doctor = active_doctor(&mut tx, doctor_id).await?;
+    let ends_at = check_slot(&mut tx, &clock, &doctor, starts_at).await?;
+    match appointments::move_to(&mut tx, id, starts_at, ends_at).await {
+        Ok(()) => {}
+        Err(Error::Conflict(_)) => {
+            drop(tx);
+            return Err(overlap_sentence(pool, &clock, doctor_id, patient_id, starts_at, ends_at, id).await);
+        }
+        Err(e) => return Err(e),
+    }
+    enqueue_patient_message(&mut tx, &clock, id, "rescheduled").await?;
+    let view = fetch_view(&mut tx, &clock, id).await?;
+    tx.commit().await?;
+    Ok(view)
+}
+
+#[tracing::instrument(skip(pool, reason))]
+pub async fn cancel(pool: &PgPool, id: i64, reason: &str) -> Result<Appointment> {
+    let reason = super::required_text("reason", "A reason for cancelling", reason, 500)?;
+    let mut tx = pool.begin().await?;
+    let clock = Clock::load(&mut tx).await?;
+    let (status, ..) = appointments::lock(&mut tx, id).await?.ok_or_else(|| Error::NotFound("That appointment does not exist.".into()))?;
+    if !matches!(status, AppointmentStatus::Booked | AppointmentStatus::CheckedIn) {
+        return Err(Error::validation("status", format!("This appointment is already {}; it cannot be cancelled.", status.label())));
+    }
+    appointments::set_status(&mut tx, id, AppointmentStatus::Cancelled, Some(&reason)).await?;
+    enqueue_patient_message(&mut tx, &clock, id, "cancelled").await?;
+    let view = fetch_view(&mut tx, &clock, id).await?;
+    tx.commit().await?;
+    Ok(view)
+}
+
+/// check-in, no-show, complete: the allowed moves are checked here for a clear sentence and again by the
+/// database's trigger, which is the rule.
+#[tracing::instrument(skip(pool))]
+pub async fn set_status(pool: &PgPool, id: i64, to: AppointmentStatus) -> Result<Appointment> {
+    let allowed_from: &[AppointmentStatus] = match to {
+        AppointmentStatus::CheckedIn => &[AppointmentStatus::Booked],
+        AppointmentStatus::NoShow => &[AppointmentStatus::Booked, AppointmentStatus::CheckedIn],
+        AppointmentStatus::Completed => &[AppointmentStatus::CheckedIn],
+        _ => return Err(Error::validation("status", "Use cancel to cancel an appointment.")),
+    };
+    let mut tx = pool.begin().await?;
+    let clock = Clock::load(&mut tx).await?;
+    let (status, ..) = appointments::lock(&mut tx, id).await?.ok_or_else(|| Error::NotFound("That appointment does not exist.".into()))?;
+    if !allowed_from.contains(&status) {
+        return Err(Error::validation("status", format!("This appointment is {}; it cannot be marked {}.", status.label(), to.label())));
+    }
+    appointments::set_status(&mut tx, id, to, None).await?;
+    let view = fetch_view(&mut tx, &clock, id).await?;
+    tx.commit().await?;
+    Ok(view)
+}
+
+/// A walk-in: the doctor's next free slot today, or (administrators only, enforced by the database) an
+/// overbooked appointment starting now.
+#[tracing::instrument(skip(pool))]
+pub async fn walk_in(pool: &PgPool, patient_id: i64, doctor_id: i64, overbook: bool) -> Result<Appointment> {
+    let mut conn = pool.acquire().await?;
+    let clock = Clock::load(&mut conn).await?;
+    let doctor = active_doctor(&mut conn, doctor_id).await?;
+    let today = clock.today();
+    let s = Schedules::load(&mut conn, &clock, &[doctor_id], today, 1).await?;
+    drop(conn);
+    if let Some(slot) = s.free(&clock, doctor_id, doctor.slot_minutes, today).first() {
+        return book(pool, doctor_id, patient_id, slot.starts_at).await;
+    }
+    if !overbook {
+        return Err(Error::Conflict(format!("{} has no free slot left today. An administrator can overbook.", doctor.full_name)));
+    }
+    let mut tx = pool.begin().await?;
+    let start = clock.now;
+    let id = appointments::insert(&mut tx, doctor_id, patient_id, start, start + Duration::minutes(doctor.slot_minutes as i64), true).await?;
+    enqueue_patient_message(&mut tx, &clock, id, "booked").await?;
+    let view = fetch_view(&mut tx, &clock, id).await?;
+    tx.commit().await?;
+    Ok(view)
+}
+
+/// One column per doctor on duty that day (working hours or appointments), cards in time order.
+#[tracing::instrument(skip(pool))]
+pub async fn today_board(pool: &PgPool, date: Option<NaiveDate>) -> Result<TodayBoard> {
+    let mut conn = pool.acquire().await?;
+    let clock = Clock::load(&mut conn).await?;
+    let date = date.unwrap_or_else(|| clock.today());
+    let docs = doctors::list(&mut conn, false).await?;
+    let ids: Vec<i64> = docs.iter().map(|d| d.id).collect();
+    let s = Schedules::load(&mut conn, &clock, &ids, date, 1).await?;
+    let (from, to) = schedule::utc_range(clock.tz, date, 1);
+    let mut by_doctor: HashMap<i64, Vec<Appointment>> = HashMap::new();
+    for r in appointments::in_range(&mut conn, from, to).await? {
+        by_doctor.entry(r.doctor_id).or_default().push(clock.view(r));
+    }
+    let columns = docs
+        .into_iter()
+        .filter_map(|d| {
+            let appts = by_doctor.remove(&d.id).unwrap_or_default();
+            let on_duty = !appts.is_empty() || !s.slots(&clock, d.id, d.slot_minutes, date).is_empty();
+            on_duty.then_some(BoardColumn { doctor: d, appointments: appts })
+        })
+        .collect();
+    Ok(TodayBoard { date, label: Clock::day_label(date), columns })
+}
+
+pub async fn doctor_calendar(pool: &PgPool, doctor_id: i64, from: NaiveDate, days: i64) -> Result<Vec<Appointment>> {
+    if !(1..=62).contains(&days) {
+        return Err(Error::validation("days", "Ask for 1 to 62 days."));
+    }
+    let mut conn = pool.acquire().await?;
+    let clock = Clock::load(&mut conn).await?;
+    let (start, end) = schedule::utc_range(clock.tz, from, days);
+    Ok(appointments::for_doctor(&mut conn, doctor_id, start, end).await?.into_iter().map(|r| clock.view(r)).collect())
+}
+
+pub async fn for_patient(pool: &PgPool, patient_id: i64) -> Result<Vec<Appointment>> {
+    let mut conn = pool.acquire().await?;
+    let clock = Clock::load(&mut conn).await?;
+    Ok(appointments::for_patient(&mut conn, patient_id).await?.into_iter().map(|r| clock.view(r)).collect())
+}
