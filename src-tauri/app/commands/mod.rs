@@ -1,5 +1,7 @@
 //! The Tauri commands: each parses its arguments, calls one core service and maps the result. No logic here.
 
+pub mod scheduling;
+
 use clinicdesk_core::config::DatabaseConfig;
 use clinicdesk_core::db::{self, departments::{Department, DepartmentInput}, settings::ClinicSettings, staff::{Staff, StaffRole}};
 use clinicdesk_core::security::password::{self, PasswordStrength};

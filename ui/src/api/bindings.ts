@@ -27,6 +27,34 @@ export const commands = {
 	 *  This computer's configuration file is local, so only an administrator's session may change it here.
 	 */
 	setDatabaseConfig: (config: DatabaseConfig) => typedError<DatabaseCheck, CommandError>(__TAURI_INVOKE("set_database_config", { config })),
+	listDoctors: (includeInactive: boolean) => typedError<Doctor[], CommandError>(__TAURI_INVOKE("list_doctors", { includeInactive })),
+	myDoctor: () => typedError<Doctor | null, CommandError>(__TAURI_INVOKE("my_doctor")),
+	createDoctor: (input: DoctorInput) => typedError<Doctor, CommandError>(__TAURI_INVOKE("create_doctor", { input })),
+	updateDoctor: (id: number, input: DoctorInput) => typedError<Doctor, CommandError>(__TAURI_INVOKE("update_doctor", { id, input })),
+	setDoctorActive: (id: number, active: boolean) => typedError<DoctorActivation, CommandError>(__TAURI_INVOKE("set_doctor_active", { id, active })),
+	getAvailability: (doctorId: number) => typedError<DoctorAvailability, CommandError>(__TAURI_INVOKE("get_availability", { doctorId })),
+	setWeeklyAvailability: (doctorId: number, slotMinutes: number, sessions: WeeklySession[]) => typedError<DoctorAvailability, CommandError>(__TAURI_INVOKE("set_weekly_availability", { doctorId, slotMinutes, sessions })),
+	addAvailabilityException: (input: ExceptionInput) => typedError<AvailabilityException, CommandError>(__TAURI_INVOKE("add_availability_exception", { input })),
+	removeAvailabilityException: (id: number) => typedError<null, CommandError>(__TAURI_INVOKE("remove_availability_exception", { id })),
+	listHolidays: () => typedError<AvailabilityException[], CommandError>(__TAURI_INVOKE("list_holidays")),
+	freeSlots: (doctorId: number, from: string, days: number) => typedError<SlotDay[], CommandError>(__TAURI_INVOKE("free_slots", { doctorId, from, days })),
+	firstAvailable: (departmentId: number) => typedError<Slot | null, CommandError>(__TAURI_INVOKE("first_available", { departmentId })),
+	registerPatient: (input: PatientInput) => typedError<Patient, CommandError>(__TAURI_INVOKE("register_patient", { input })),
+	updatePatient: (id: number, input: PatientInput) => typedError<Patient, CommandError>(__TAURI_INVOKE("update_patient", { id, input })),
+	getPatient: (id: number) => typedError<Patient, CommandError>(__TAURI_INVOKE("get_patient", { id })),
+	searchPatients: (query: string) => typedError<PatientHit[], CommandError>(__TAURI_INVOKE("search_patients", { query })),
+	blacklistPatient: (id: number, reason: string) => typedError<Patient, CommandError>(__TAURI_INVOKE("blacklist_patient", { id, reason })),
+	liftBlacklist: (id: number) => typedError<Patient, CommandError>(__TAURI_INVOKE("lift_blacklist", { id })),
+	bookAppointment: (doctorId: number, patientId: number, startsAt: string) => typedError<Appointment, CommandError>(__TAURI_INVOKE("book_appointment", { doctorId, patientId, startsAt })),
+	rescheduleAppointment: (id: number, startsAt: string) => typedError<Appointment, CommandError>(__TAURI_INVOKE("reschedule_appointment", { id, startsAt })),
+	cancelAppointment: (id: number, reason: string) => typedError<Appointment, CommandError>(__TAURI_INVOKE("cancel_appointment", { id, reason })),
+	checkIn: (id: number) => typedError<Appointment, CommandError>(__TAURI_INVOKE("check_in", { id })),
+	markNoShow: (id: number) => typedError<Appointment, CommandError>(__TAURI_INVOKE("mark_no_show", { id })),
+	completeAppointment: (id: number) => typedError<Appointment, CommandError>(__TAURI_INVOKE("complete_appointment", { id })),
+	walkIn: (patientId: number, doctorId: number, overbook: boolean) => typedError<Appointment, CommandError>(__TAURI_INVOKE("walk_in", { patientId, doctorId, overbook })),
+	todayBoard: (date: string | null) => typedError<TodayBoard, CommandError>(__TAURI_INVOKE("today_board", { date })),
+	doctorCalendar: (doctorId: number, from: string, days: number) => typedError<Appointment[], CommandError>(__TAURI_INVOKE("doctor_calendar", { doctorId, from, days })),
+	patientAppointments: (patientId: number) => typedError<Appointment[], CommandError>(__TAURI_INVOKE("patient_appointments", { patientId })),
 };
 
 /* Types */
@@ -37,6 +65,45 @@ export type AppStatus = {
 	database_label: string,
 	machine_time_zone: string,
 	version: string,
+};
+
+export type Appointment = {
+	id: number,
+	doctor_id: number,
+	doctor_name: string,
+	department_name: string,
+	patient_id: number,
+	patient_name: string,
+	patient_mrn: string,
+	patient_blacklisted: boolean,
+	starts_at: string,
+	ends_at: string,
+	/**  Clinic-local date and times. */
+	date: string,
+	time: string,
+	end_time: string,
+	status: AppointmentStatus,
+	cancel_reason: string | null,
+	overbooked: boolean,
+	/**  Booked and its start has passed. */
+	late: boolean,
+};
+
+export type AppointmentStatus = "booked" | "checked_in" | "completed" | "cancelled" | "no_show";
+
+export type AvailabilityException = {
+	id: number,
+	doctor_id: number | null,
+	on_date: string,
+	kind: ExceptionKind,
+	starts_at: string | null,
+	ends_at: string | null,
+	reason: string,
+};
+
+export type BoardColumn = {
+	doctor: Doctor,
+	appointments: Appointment[],
 };
 
 export type ClinicSettings = {
@@ -82,8 +149,65 @@ export type DepartmentInput = {
 	description: string,
 };
 
+export type Doctor = {
+	id: number,
+	staff_username: string | null,
+	department_id: number,
+	department_name: string,
+	full_name: string,
+	qualification: string,
+	experience_years: number,
+	phone: string | null,
+	email: string | null,
+	consultation_fee_cents: number,
+	slot_minutes: number,
+	active: boolean,
+};
+
+export type DoctorActivation = {
+	doctor: Doctor,
+	/**  Booked appointments from now on: after a deactivation, these need rebooking with another doctor. */
+	future_appointments: Appointment[],
+};
+
+export type DoctorAvailability = {
+	doctor_id: number,
+	slot_minutes: number,
+	sessions: WeeklySession[],
+	exceptions: AvailabilityException[],
+};
+
+export type DoctorInput = {
+	full_name: string,
+	department_id: number,
+	qualification: string,
+	experience_years: number,
+	phone: string | null,
+	email: string | null,
+	consultation_fee_cents: number,
+	slot_minutes: number,
+	staff_username: string | null,
+};
+
 /**  Machine-readable error kind, mirrored in the TypeScript bindings. */
 export type ErrorKind = "NotFound" | "Validation" | "Conflict" | "PermissionDenied" | "Unavailable" | "Unauthenticated" | "NeedsUpgrade" | "Internal";
+
+export type ExceptionInput = {
+	doctor_id: number | null,
+	on_date: string,
+	kind: ExceptionKind,
+	starts_at: string | null,
+	ends_at: string | null,
+	reason: string,
+};
+
+export type ExceptionKind = 
+/**  The doctor is away (whole day, or the given hours). */
+"leave" | 
+/**  An extra session outside the weekly template. */
+"extra" | 
+/**  The clinic is closed (doctor_id is NULL). */
+"holiday";
 
 export type NewStaff = {
 	username: string,
@@ -98,6 +222,45 @@ export type PasswordStrength = {
 	acceptable: boolean,
 	feedback: string | null,
 };
+
+export type Patient = {
+	id: number,
+	mrn: string,
+	full_name: string,
+	date_of_birth: string,
+	sex: Sex,
+	phone: string | null,
+	email: string | null,
+	address: string,
+	emergency_contact: string,
+	preferred_channel: ReminderChannel,
+	reminder_consent: boolean,
+	blacklisted: boolean,
+	blacklist_reason: string | null,
+};
+
+export type PatientHit = {
+	id: number,
+	mrn: string,
+	full_name: string,
+	date_of_birth: string,
+	phone: string | null,
+	blacklisted: boolean,
+};
+
+export type PatientInput = {
+	full_name: string,
+	date_of_birth: string,
+	sex: Sex,
+	phone: string | null,
+	email: string | null,
+	address: string,
+	emergency_contact: string,
+	preferred_channel: ReminderChannel,
+	reminder_consent: boolean,
+};
+
+export type ReminderChannel = "sms" | "email" | "none";
 
 export type Session = {
 	username: string,
@@ -121,6 +284,24 @@ export type SetupOutcome = {
 	demo_logins: DemoLogin[],
 };
 
+export type Sex = "female" | "male" | "other" | "unknown";
+
+export type Slot = {
+	doctor_id: number,
+	starts_at: string,
+	ends_at: string,
+	date: string,
+	/**  "HH:MM" clinic-local */
+	time: string,
+	end_time: string,
+};
+
+export type SlotDay = {
+	date: string,
+	label: string,
+	slots: Slot[],
+};
+
 export type Staff = {
 	id: number,
 	username: string,
@@ -133,6 +314,19 @@ export type Staff = {
 export type StaffRole = "admin" | "doctor" | "reception";
 
 export type TlsMode = "disable" | "prefer" | "require";
+
+export type TodayBoard = {
+	date: string,
+	label: string,
+	columns: BoardColumn[],
+};
+
+export type WeeklySession = {
+	/**  ISO weekday, 1 = Monday … 7 = Sunday. */
+	weekday: number,
+	starts_at: string,
+	ends_at: string,
+};
 
 /* Tauri Specta runtime */
 async function typedError<T, E>(result: Promise<T>): Promise<{ status: "ok"; data: T } | { status: "error"; error: E }> {
