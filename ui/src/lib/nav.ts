@@ -1,7 +1,17 @@
 /** Which screens each role may see. Pure so the router guard and the nav share one truth. */
 import type { StaffRole } from "../api";
 
-export type NavName = "home" | "staff" | "departments" | "settings";
+export type NavName =
+  | "home"
+  | "today"
+  | "patients"
+  | "book"
+  | "calendar"
+  | "doctors"
+  | "availability"
+  | "staff"
+  | "departments"
+  | "settings";
 
 export interface NavItem {
   name: NavName;
@@ -10,30 +20,60 @@ export interface NavItem {
   icon: string;
 }
 
-const ALL: Record<NavName, Omit<NavItem, "label"> & { label: string }> = {
+const ALL: Record<NavName, NavItem> = {
   home: { name: "home", label: "Home", path: "/", icon: "pi pi-home" },
+  today: { name: "today", label: "Today", path: "/today", icon: "pi pi-th-large" },
+  patients: { name: "patients", label: "Patients", path: "/patients", icon: "pi pi-id-card" },
+  book: { name: "book", label: "Book", path: "/book", icon: "pi pi-calendar-plus" },
+  calendar: { name: "calendar", label: "Calendar", path: "/calendar", icon: "pi pi-calendar" },
+  doctors: { name: "doctors", label: "Doctors", path: "/doctors", icon: "pi pi-briefcase" },
+  availability: { name: "availability", label: "Availability", path: "/availability", icon: "pi pi-clock" },
   staff: { name: "staff", label: "Staff", path: "/staff", icon: "pi pi-users" },
   departments: { name: "departments", label: "Departments", path: "/departments", icon: "pi pi-sitemap" },
   settings: { name: "settings", label: "Settings", path: "/settings", icon: "pi pi-cog" },
 };
 
 const BY_ROLE: Record<StaffRole, NavName[]> = {
-  admin: ["home", "staff", "departments", "settings"],
-  reception: ["home"],
-  doctor: ["home"],
+  admin: ["home", "today", "patients", "book", "calendar", "doctors", "staff", "departments", "settings"],
+  reception: ["today", "patients", "book", "calendar"],
+  doctor: ["calendar", "patients", "availability"],
+};
+
+/** Screens a role may open that are not in its nav (reached from another page). */
+const EXTRA: Record<StaffRole, NavName[]> = {
+  admin: ["availability"], // from the Doctors page ("Availability" per doctor)
+  reception: [],
+  doctor: [],
+};
+
+const LABELS: Partial<Record<StaffRole, Partial<Record<NavName, string>>>> = {
+  doctor: { calendar: "My week" },
+};
+
+/** Where a role lands after sign-in (and when it opens a screen it may not see). */
+const HOME: Record<StaffRole, NavName> = {
+  admin: "home",
+  reception: "today",
+  doctor: "calendar",
 };
 
 export function navItemsFor(role: StaffRole | null | undefined): NavItem[] {
   if (!role || !(role in BY_ROLE)) return [];
   return BY_ROLE[role].map((name) => {
     const item = { ...ALL[name] };
-    if (name === "home" && role === "reception") item.label = "Today";
+    const label = LABELS[role]?.[name];
+    if (label) item.label = label;
     return item;
   });
 }
 
+export function homeFor(role: StaffRole | null | undefined): NavName {
+  return role && role in HOME ? HOME[role] : "home";
+}
+
 export function canVisit(role: StaffRole | null | undefined, name: string): boolean {
-  return navItemsFor(role).some((i) => i.name === name);
+  if (!role || !(role in BY_ROLE)) return false;
+  return navItemsFor(role).some((i) => i.name === name) || EXTRA[role].includes(name as NavName);
 }
 
 export const ROLE_LABELS: Record<StaffRole, string> = {

@@ -1,13 +1,15 @@
 /** Routes and the guard that sends people to setup, sign-in, or the screens their role allows. */
 import { createRouter, createWebHashHistory, type RouteRecordRaw, type RouterHistory } from "vue-router";
 import { useSessionStore } from "../stores/session";
-import { canVisit } from "../lib/nav";
+import { canVisit, homeFor } from "../lib/nav";
 
 declare module "vue-router" {
   interface RouteMeta {
     public?: boolean;
     nav?: string;
     title?: string;
+    /** Print views: the shell hides its header and nav. */
+    print?: boolean;
   }
 }
 
@@ -19,6 +21,14 @@ export const routes: RouteRecordRaw[] = [
     component: () => import("../pages/AppShell.vue"),
     children: [
       { path: "", name: "home", component: () => import("../pages/HomePage.vue"), meta: { nav: "home", title: "Home" } },
+      { path: "today", name: "today", component: () => import("../pages/TodayPage.vue"), meta: { nav: "today", title: "Today" } },
+      { path: "patients", name: "patients", component: () => import("../pages/PatientsPage.vue"), meta: { nav: "patients", title: "Patients" } },
+      { path: "patients/:id(\\d+)", name: "patient", component: () => import("../pages/PatientChartPage.vue"), meta: { nav: "patients", title: "Patient" } },
+      { path: "book", name: "book", component: () => import("../pages/BookPage.vue"), meta: { nav: "book", title: "Book" } },
+      { path: "calendar", name: "calendar", component: () => import("../pages/CalendarPage.vue"), meta: { nav: "calendar", title: "Calendar" } },
+      { path: "doctors", name: "doctors", component: () => import("../pages/DoctorsPage.vue"), meta: { nav: "doctors", title: "Doctors" } },
+      { path: "availability", name: "availability", component: () => import("../pages/AvailabilityPage.vue"), meta: { nav: "availability", title: "Availability" } },
+      { path: "print/day/:doctorId(\\d+)/:date", name: "print-day", component: () => import("../pages/PrintDayPage.vue"), meta: { nav: "today", title: "Day sheet", print: true } },
       { path: "staff", name: "staff", component: () => import("../pages/StaffPage.vue"), meta: { nav: "staff", title: "Staff" } },
       { path: "departments", name: "departments", component: () => import("../pages/DepartmentsPage.vue"), meta: { nav: "departments", title: "Departments" } },
       { path: "settings", name: "settings", component: () => import("../pages/SettingsPage.vue"), meta: { nav: "settings", title: "Settings" } },
@@ -46,8 +56,10 @@ export function createAppRouter(history: RouterHistory = createWebHashHistory())
     if (!store.signedIn) await store.restore();
     if (!store.signedIn) return to.meta.public ? true : { name: "signin" };
 
-    if (to.meta.public) return { name: "home" };
-    if (to.meta.nav && !canVisit(store.role, to.meta.nav)) return { name: "home" };
+    const home = homeFor(store.role);
+    if (to.meta.public) return { name: home };
+    if (to.name === "home" && home !== "home") return { name: home };
+    if (to.meta.nav && !canVisit(store.role, to.meta.nav)) return { name: home };
     return true;
   });
 

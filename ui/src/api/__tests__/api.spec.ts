@@ -30,3 +30,23 @@ describe("api unwrapping", () => {
     expect(err.kind).toBe("Internal");
   });
 });
+
+describe("scheduling commands", () => {
+  beforeEach(() => invoke.mockReset());
+
+  it("send snake_case names with camelCase argument keys", async () => {
+    invoke.mockResolvedValue({});
+    await api.bookAppointment(4, 9, "2026-12-03T10:00:00Z");
+    expect(invoke).toHaveBeenLastCalledWith("book_appointment", { doctorId: 4, patientId: 9, startsAt: "2026-12-03T10:00:00Z" });
+    await api.freeSlots(4, "2026-12-01", 7);
+    expect(invoke).toHaveBeenLastCalledWith("free_slots", { doctorId: 4, from: "2026-12-01", days: 7 });
+    await api.walkIn(9, 4, true);
+    expect(invoke).toHaveBeenLastCalledWith("walk_in", { patientId: 9, doctorId: 4, overbook: true });
+    await api.todayBoard(null);
+    expect(invoke).toHaveBeenLastCalledWith("today_board", { date: null });
+    await api.setWeeklyAvailability(4, 15, []);
+    expect(invoke).toHaveBeenLastCalledWith("set_weekly_availability", { doctorId: 4, slotMinutes: 15, sessions: [] });
+    await api.myDoctor();
+    expect(invoke).toHaveBeenLastCalledWith("my_doctor");
+  });
+});

@@ -1,36 +1,48 @@
 import { describe, expect, it } from "vitest";
-import { canVisit, navItemsFor } from "../nav";
+import { canVisit, homeFor, navItemsFor } from "../nav";
 
 const names = (r: Parameters<typeof navItemsFor>[0]) => navItemsFor(r).map((i) => i.name);
 
 describe("navItemsFor", () => {
-  it("gives admins every screen, home first", () => {
-    expect(names("admin")).toEqual(["home", "staff", "departments", "settings"]);
+  it("gives admins every screen, home first, scheduling before administration", () => {
+    expect(names("admin")).toEqual([
+      "home", "today", "patients", "book", "calendar", "doctors", "staff", "departments", "settings",
+    ]);
+    expect(homeFor("admin")).toBe("home");
+    expect(canVisit("admin", "availability")).toBe(true);
   });
 
-  it("gives reception only Home, labelled Today, and never Settings", () => {
+  it("gives reception the front desk (Today first, its home) and never administration", () => {
     const items = navItemsFor("reception");
-    expect(items.map((i) => i.name)).toEqual(["home"]);
+    expect(items.map((i) => i.name)).toEqual(["today", "patients", "book", "calendar"]);
     expect(items[0].label).toBe("Today");
-    expect(canVisit("reception", "settings")).toBe(false);
-    expect(canVisit("reception", "staff")).toBe(false);
+    expect(items[0].path).toBe("/today");
+    expect(homeFor("reception")).toBe("today");
+    for (const n of ["home", "settings", "staff", "doctors", "departments", "availability"])
+      expect(canVisit("reception", n)).toBe(false);
   });
 
-  it("gives doctors only Home", () => {
-    expect(names("doctor")).toEqual(["home"]);
+  it("gives doctors My week, Patients and Availability", () => {
+    const items = navItemsFor("doctor");
+    expect(items.map((i) => i.name)).toEqual(["calendar", "patients", "availability"]);
+    expect(items[0].label).toBe("My week");
+    expect(homeFor("doctor")).toBe("calendar");
     expect(canVisit("doctor", "departments")).toBe(false);
-    expect(canVisit("doctor", "home")).toBe(true);
+    expect(canVisit("doctor", "book")).toBe(false);
+    expect(canVisit("doctor", "today")).toBe(false);
+    expect(canVisit("doctor", "availability")).toBe(true);
   });
 
   it("gives nobody anything without a role", () => {
     expect(navItemsFor(null)).toEqual([]);
     expect(navItemsFor(undefined)).toEqual([]);
     expect(canVisit(null, "home")).toBe(false);
+    expect(canVisit(null, "availability")).toBe(false);
   });
 
   it("returns fresh objects so callers cannot corrupt the table", () => {
-    navItemsFor("reception")[0].label = "Changed";
-    expect(navItemsFor("admin")[0].label).toBe("Home");
-    expect(navItemsFor("reception")[0].label).toBe("Today");
+    navItemsFor("doctor")[0].label = "Changed";
+    expect(navItemsFor("admin").find((i) => i.name === "calendar")!.label).toBe("Calendar");
+    expect(navItemsFor("doctor")[0].label).toBe("My week");
   });
 });

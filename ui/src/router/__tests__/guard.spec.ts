@@ -47,24 +47,37 @@ describe("navigation guard", () => {
     expect(await landOn("/setup")).toBe("signin");
   });
 
-  it("lets admins into Settings but sends reception and doctors home", async () => {
+  it("lets admins into Settings but sends reception to Today and doctors to their week", async () => {
     m.appStatus.mockResolvedValue(status(false));
     m.currentSession.mockResolvedValue(as("admin"));
     expect(await landOn("/settings")).toBe("settings");
-    for (const role of ["reception", "doctor"] as const) {
+    for (const [role, home] of [["reception", "today"], ["doctor", "calendar"]] as const) {
       setActivePinia(createPinia());
       m.currentSession.mockResolvedValue(as(role));
-      expect(await landOn("/settings")).toBe("home");
+      expect(await landOn("/settings")).toBe(home);
       setActivePinia(createPinia());
-      expect(await landOn("/staff")).toBe("home");
+      expect(await landOn("/staff")).toBe(home);
+      setActivePinia(createPinia());
+      expect(await landOn("/")).toBe(home);
     }
+  });
+
+  it("keeps doctors off booking and lets admins open a doctor's availability", async () => {
+    m.appStatus.mockResolvedValue(status(false));
+    m.currentSession.mockResolvedValue(as("doctor"));
+    expect(await landOn("/book")).toBe("calendar");
+    setActivePinia(createPinia());
+    expect(await landOn("/patients/12")).toBe("patient");
+    setActivePinia(createPinia());
+    m.currentSession.mockResolvedValue(as("admin"));
+    expect(await landOn("/availability")).toBe("availability");
   });
 
   it("sends unknown paths and the sign-in page home when signed in", async () => {
     m.appStatus.mockResolvedValue(status(false));
     m.currentSession.mockResolvedValue(as("reception"));
-    expect(await landOn("/no/such/page")).toBe("home");
+    expect(await landOn("/no/such/page")).toBe("today");
     setActivePinia(createPinia());
-    expect(await landOn("/signin")).toBe("home");
+    expect(await landOn("/signin")).toBe("today");
   });
 });

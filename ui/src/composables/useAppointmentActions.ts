@@ -1,0 +1,52 @@
+/** Check in / no-show / complete / cancel / reschedule, shared by the patient chart and the Today board. */
+import { ref } from "vue";
+import { useRouter } from "vue-router";
+import { useToast } from "primevue/usetoast";
+import { api, ApiError, type Appointment } from "../api";
+import type { ApptAction } from "../lib/appointments";
+import { STATUS_LABELS } from "../lib/appointments";
+
+export function useAppointmentActions(onChanged: (a: Appointment | null) => void | Promise<void>) {
+  const router = useRouter();
+  const toast = useToast();
+  const busy = ref(false);
+  const cancelTarget = ref<Appointment | null>(null);
+
+  async function run(call: () => Promise<Appointment>) {
+    busy.value = true;
+    try {
+      const a = await call();
+      toast.add({ severity: "success", summary: STATUS_LABELS[a.status], detail: `${a.patient_name} · ${a.time}`, life: 2500 });
+      await onChanged(a);
+    } catch (e) {
+      toast.add({ severity: "error", summary: "Could not update the appointment", detail: ApiError.from(e).message, life: 6000 });
+      await onChanged(null);
+    } finally {
+      busy.value = false;
+    }
+  }
+
+  function perform(kind: ApptAction, a: Appointment) {
+    switch (kind) {
+      case "checkin":
+        return run(() => api.checkIn(a.id));
+      case "noshow":
+        return run(() => api.markNoShow(a.id));
+      case "complete":
+        return run(() => api.completeAppointment(a.id));
+      case "cancel":
+        cancelTarget.value = a;
+        return;
+      case "reschedule":
+        return router.push({ name: "book", query: { reschedule: String(a.id), doctor: String(a.doctor_id), patient: String(a.patient_id) } });
+    }
+  }
+
+  async function cancelled(a: Appointment) {
+    cancelTarget.value = null;
+    toast.add({ severity: "success", summary: "Cancelled", detail: `${a.patient_name} · ${a.time}`, life: 2500 });
+    await onChanged(a);
+  }
+
+  return { busy, cancelTarget, perform, cancelled };
+}

@@ -1,0 +1,76 @@
+/**
+ * Search-as-you-type for patients: debounced, and a slower older response never overwrites a newer one
+ * (each request gets a sequence number; only the latest may write results).
+ */
+import { getCurrentScope, onScopeDispose, ref, watch } from "vue";
+import { api, ApiError, type PatientHit } from "../api";
+
+export function usePatientSearch(delayMs = 150) {
+  const query = ref("");
+  const hits = ref<PatientHit[]>([]);
+  const loading = ref(false);
+  const error = ref("");
+  /** The query the current `hits` answer (for "3 patients match …"). */
+  const answered = ref("");
+  let seq = 0;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+
+  /** Runs a search now. Returns true if its answer was applied (false if overtaken by a newer one). */
+  async function run(q: string): Promise<boolean> {
+    const mine = ++seq;
+    const term = q.trim();
+    if (!term) {
+      hits.value = [];
+      answered.value = "";
+      error.value = "";
+      loading.value = false;
+      return true;
+    }
+    loading.value = true;
+    try {
+      const res = await api.searchPatients(term);
+      if (mine !== seq) return false;
+      hits.value = res;
+      answered.value = term;
+      error.value = "";
+      return true;
+    } catch (e) {
+      if (mine !== seq) return false;
+      hits.value = [];
+      answered.value = term;
+      error.value = ApiError.from(e).message;
+      return true;
+    } finally {
+      if (mine === seq) loading.value = false;
+    }
+  }
+
+  function cancelTimer() {
+    if (timer) clearTimeout(timer);
+    timer = null;
+  }
+
+  /** Search again for the current text right away (e.g. after registering a patient). */
+  function refresh() {
+    cancelTimer();
+    return run(query.value);
+  }
+
+  watch(query, (q) => {
+    cancelTimer();
+    if (!q.trim()) {
+      void run("");
+      return;
+    }
+    timer = setTimeout(() => {
+      timer = null;
+      void run(q);
+    }, delayMs);
+  });
+
+  if (getCurrentScope()) onScopeDispose(cancelTimer);
+
+  return { query, hits, loading, error, answered, run, refresh };
+}
+
+export type PatientSearch = ReturnType<typeof usePatientSearch>;

@@ -1,0 +1,101 @@
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import { flushPromises, mount } from "@vue/test-utils";
+import { createPinia, setActivePinia } from "pinia";
+import { createMemoryHistory, createRouter } from "vue-router";
+import PrimeVue from "primevue/config";
+import ToastService from "primevue/toastservice";
+import ConfirmationService from "primevue/confirmationservice";
+
+vi.mock("../../api", async (importOriginal) => {
+  const actual = await importOriginal<typeof import("../../api")>();
+  return { ...actual, api: { searchPatients: vi.fn(), getPatient: vi.fn(), patientAppointments: vi.fn(), registerPatient: vi.fn() } };
+});
+
+import { api, type Patient, type StaffRole } from "../../api";
+import { useSessionStore } from "../../stores/session";
+import PatientsPage from "../PatientsPage.vue";
+import PatientChartPage from "../PatientChartPage.vue";
+
+const m = api as unknown as Record<string, ReturnType<typeof vi.fn>>;
+const pat: Patient = {
+  id: 7, mrn: "MRN-000007", full_name: "Pat Doe", date_of_birth: "1990-02-03", sex: "female", phone: "555-1234", email: null,
+  address: "1 Main St", emergency_contact: "Sam Doe 555-9", preferred_channel: "sms", reminder_consent: true,
+  blacklisted: true, blacklist_reason: "Abusive to staff",
+};
+
+async function mountAs(role: StaffRole, component: object, path: string) {
+  const pinia = createPinia();
+  setActivePinia(pinia);
+  useSessionStore().session = { username: role, full_name: role, role, clinic_name: "C", idle_lock_minutes: 10 };
+  const stub = { template: "<div/>" };
+  const router = createRouter({
+    history: createMemoryHistory(),
+    routes: [
+      { path: "/patients", name: "patients", component: stub },
+      { path: "/patients/:id", name: "patient", component: stub },
+      { path: "/book", name: "book", component: stub },
+    ],
+  });
+  await router.push(path);
+  const w = mount(component, {
+    attachTo: document.body,
+    global: { plugins: [pinia, router, [PrimeVue, { unstyled: true }], ToastService, ConfirmationService] },
+  });
+  await flushPromises();
+  return { w, router };
+}
+
+describe("PatientsPage", () => {
+  beforeEach(() => vi.clearAllMocks());
+
+  it("autofocuses the search, shows hits with a live count and opens a chart", async () => {
+    m.searchPatients.mockResolvedValue([{ id: 7, mrn: "MRN-000007", full_name: "Pat Doe", date_of_birth: "1990-02-03", phone: null, blacklisted: true }]);
+    const { w, router } = await mountAs("reception", PatientsPage, "/patients");
+    const input = w.find('[data-testid="patient-search"]');
+    expect(document.activeElement).toBe(input.element);
+    await input.setValue("pat");
+    await new Promise((r) => setTimeout(r, 200)); // debounce (real timers: Vue drops events older than its listeners)
+    await flushPromises();
+    const hit = w.find('[data-testid="patient-hit-7"]');
+    expect(hit.text()).toContain("Blacklisted");
+    expect(w.find('[aria-live="polite"]').text()).toBe("1 patient found.");
+    expect(w.find('[data-testid="patient-new"]').exists()).toBe(true);
+    const pushed = vi.spyOn(router, "push");
+    await w.find('[data-testid="patient-hit-7"]').trigger("click");
+    await flushPromises();
+    expect(pushed).toHaveBeenCalledWith({ name: "patient", params: { id: 7 } });
+    w.unmount();
+  });
+
+  it("hides registration from doctors", async () => {
+    const { w } = await mountAs("doctor", PatientsPage, "/patients");
+    expect(w.find('[data-testid="patient-new"]').exists()).toBe(false);
+    w.unmount();
+  });
+});
+
+describe("PatientChartPage", () => {
+  beforeEach(() => vi.clearAllMocks());
+
+  it("shows MRN, the blacklist banner and a book button that preselects the patient", async () => {
+    m.getPatient.mockResolvedValue(pat);
+    m.patientAppointments.mockResolvedValue([]);
+    const { w, router } = await mountAs("reception", PatientChartPage, "/patients/7");
+    expect(w.find('[data-testid="patient-mrn"]').text()).toBe("MRN-000007");
+    expect(w.find('[data-testid="patient-blacklisted"]').text()).toContain("Abusive to staff");
+    await w.find('[data-testid="patient-book"]').trigger("click");
+    await flushPromises();
+    expect(router.currentRoute.value.fullPath).toBe("/book?patient=7");
+    w.unmount();
+  });
+
+  it("is read-only for doctors", async () => {
+    m.getPatient.mockResolvedValue(pat);
+    m.patientAppointments.mockResolvedValue([]);
+    const { w } = await mountAs("doctor", PatientChartPage, "/patients/7");
+    expect(w.find('[data-testid="patient-mrn"]').exists()).toBe(true);
+    for (const id of ["patient-book", "patient-edit", "patient-blacklist", "patient-lift"])
+      expect(w.find(`[data-testid="${id}"]`).exists()).toBe(false);
+    w.unmount();
+  });
+});

@@ -1,0 +1,106 @@
+/** The 7-day slot grid for one doctor, and booking / rescheduling from it. */
+import { defineStore } from "pinia";
+import { computed, ref } from "vue";
+import { api, ApiError, type Appointment, type Slot, type SlotDay } from "../api";
+import { addDays, todayIso } from "../lib/dates";
+
+export const GRID_DAYS = 7;
+
+export const useBookingStore = defineStore("booking", () => {
+  const doctorId = ref<number | null>(null);
+  const from = ref(todayIso());
+  const days = ref<SlotDay[]>([]);
+  const selected = ref<Slot | null>(null);
+  const loading = ref(false);
+  const error = ref("");
+  let seq = 0;
+
+  const slotCount = computed(() => days.value.reduce((n, d) => n + d.slots.length, 0));
+
+  async function loadSlots() {
+    const mine = ++seq;
+    if (doctorId.value === null) {
+      days.value = [];
+      return;
+    }
+    loading.value = true;
+    try {
+      const res = await api.freeSlots(doctorId.value, from.value, GRID_DAYS);
+      if (mine !== seq) return;
+      days.value = res;
+      // Keep the choice only if it is still free.
+      const sel = selected.value;
+      if (sel && !res.some((d) => d.slots.some((s) => s.starts_at === sel.starts_at && s.doctor_id === sel.doctor_id)))
+        selected.value = null;
+    } finally {
+      if (mine === seq) loading.value = false;
+    }
+  }
+
+  async function setDoctor(id: number | null) {
+    if (doctorId.value !== id) selected.value = null;
+    doctorId.value = id;
+    await loadSlots();
+  }
+
+  async function goTo(date: string) {
+    from.value = date < todayIso() ? todayIso() : date;
+    await loadSlots();
+  }
+
+  const nextWeek = () => goTo(addDays(from.value, GRID_DAYS));
+  const previousWeek = () => goTo(addDays(from.value, -GRID_DAYS));
+  const canGoBack = computed(() => from.value > todayIso());
+
+  function pick(slot: Slot | null) {
+    selected.value = slot;
+    error.value = "";
+  }
+
+  /**
+   * Books (or, with `rescheduleId`, moves) the selected slot. On a Conflict the message is kept in `error`
+   * and the grid is reloaded so the taken slot disappears; other errors are only reported.
+   */
+  async function confirm(patientId: number | null, rescheduleId: number | null = null): Promise<Appointment | null> {
+    error.value = "";
+    const slot = selected.value;
+    if (!slot) {
+      error.value = "Pick a free slot first.";
+      return null;
+    }
+    if (rescheduleId === null && patientId === null) {
+      error.value = "Choose the patient first.";
+      return null;
+    }
+    try {
+      const appt =
+        rescheduleId !== null
+          ? await api.rescheduleAppointment(rescheduleId, slot.starts_at)
+          : await api.bookAppointment(slot.doctor_id, patientId as number, slot.starts_at);
+      selected.value = null;
+      await loadSlots().catch(() => undefined);
+      return appt;
+    } catch (e) {
+      const ae = ApiError.from(e);
+      error.value = ae.message;
+      if (ae.kind === "Conflict") {
+        selected.value = null;
+        await loadSlots().catch(() => undefined);
+      }
+      return null;
+    }
+  }
+
+  function reset() {
+    doctorId.value = null;
+    from.value = todayIso();
+    days.value = [];
+    selected.value = null;
+    error.value = "";
+  }
+
+  return {
+    doctorId, from, days, selected, loading, error, slotCount, canGoBack,
+    loadSlots, setDoctor, goTo, nextWeek, previousWeek, pick, confirm, reset,
+  };
+});
