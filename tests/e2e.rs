@@ -8,7 +8,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use clinicdesk_core::embedded::{Durability, EmbeddedCluster};
+use chrono::{Duration as Days, NaiveTime, Utc};
+use clinicdesk_core::db::{self, availability::WeeklySession, departments::DepartmentInput, doctors::DoctorInput, staff::StaffRole};
+use clinicdesk_core::embedded::{self, Durability, EmbeddedCluster};
+use clinicdesk_core::services::{availability, departments, doctors, setup, staff};
+use clinicdesk_core::target::DbTarget;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
@@ -87,9 +91,21 @@ async fn type_into(c: &Client, id: &str, text: &str) {
     el.send_keys(text).await.unwrap_or_else(|e| panic!("typing into {id}: {e}"));
 }
 
+/// Clicks an element, finding it again if the page re-rendered it between finding and clicking.
 async fn click(c: &Client, id: &str) {
-    let el = c.wait().at_most(WAIT).for_element(Locator::Css(&css(id))).await.unwrap_or_else(|e| panic!("{id}: {e}"));
-    el.click().await.unwrap_or_else(|e| panic!("clicking {id}: {e}"));
+    let mut last = None;
+    for _ in 0..10 {
+        let el = c.wait().at_most(WAIT).for_element(Locator::Css(&css(id))).await.unwrap_or_else(|e| panic!("{id}: {e}"));
+        match el.click().await {
+            Ok(()) => return,
+            Err(e) => {
+                last = Some(e);
+                tokio::time::sleep(Duration::from_millis(300)).await;
+            }
+        }
+    }
+    shot(c, &format!("failed-click-{id}")).await;
+    panic!("clicking {id}: {last:?}");
 }
 
 async fn wait_for(c: &Client, id: &str) -> fantoccini::elements::Element {
@@ -167,7 +183,7 @@ async fn wizard_admin_creates_reception_who_sees_reception_navigation() {
     let who = wait_for(&c, "current-user").await.text().await.unwrap();
     assert!(who.to_lowercase().contains("reception"), "current user shows the role: {who}");
     let rec_nav = nav_ids(&c).await;
-    assert!(rec_nav.contains(&"nav-home".to_string()), "reception navigation: {rec_nav:?}");
+    assert!(rec_nav.contains(&"nav-today".to_string()), "reception lands on the Today board: {rec_nav:?}");
     for forbidden in ["nav-staff", "nav-departments", "nav-settings"] {
         assert!(!rec_nav.contains(&forbidden.to_string()), "reception must not see {forbidden}: {rec_nav:?}");
     }
@@ -184,4 +200,145 @@ async fn wizard_admin_creates_reception_who_sees_reception_navigation() {
     let cluster = EmbeddedCluster::new(data.path(), Durability::Durable).unwrap();
     assert!(cluster.pg_dir().join("PG_VERSION").exists(), "the app created its cluster in CLINICDESK_DATA_DIR");
     cluster.stop().await.unwrap();
+}
+
+/// A set-up clinic seeded through the core before the app starts (clinic time zone UTC, as the test display):
+/// admin `ada`, reception `rita`, and Dr. Rao seeing patients every day 08:00–18:00 in 15-minute slots.
+async fn seed_clinic(data: &Path) -> i64 {
+    let cluster = EmbeddedCluster::new(data, Durability::Durable).unwrap();
+    cluster.start().await.unwrap();
+    cluster.ensure_database(embedded::DATABASE).await.unwrap();
+    let target = DbTarget::Embedded { cluster, database: embedded::DATABASE.into() };
+    let input = setup::SetupInput {
+        clinic_name: "Riverside Clinic".into(),
+        time_zone: "UTC".into(),
+        admin_username: "ada".into(),
+        admin_full_name: "Ada Admin".into(),
+        admin_password: PW.into(),
+        load_demo: false,
+    };
+    setup::complete_setup(&target, &db::MIGRATOR, &input).await.unwrap();
+    let owner = db::connect_pool(target.owner_options().unwrap(), 2).await.unwrap();
+    let rita = staff::NewStaff { username: "rita".into(), full_name: "Rita Reception".into(), role: StaffRole::Reception, password: PW.into() };
+    staff::create(&owner, &rita).await.unwrap();
+    let dep = departments::create(&owner, &DepartmentInput { name: "General Medicine".into(), description: String::new() }).await.unwrap();
+    let doctor = DoctorInput {
+        full_name: "Dr. Rao".into(),
+        department_id: dep.id,
+        qualification: "MBBS".into(),
+        experience_years: 12,
+        phone: None,
+        email: None,
+        consultation_fee_cents: 5000,
+        slot_minutes: 15,
+        staff_username: None,
+    };
+    let doc = doctors::create(&owner, &doctor).await.unwrap();
+    let hours = |h| NaiveTime::from_hms_opt(h, 0, 0).unwrap();
+    let week: Vec<WeeklySession> = (1..=7).map(|d| WeeklySession { weekday: d, starts_at: hours(8), ends_at: hours(18) }).collect();
+    availability::set_weekly(&owner, doc.id, 15, &week).await.unwrap();
+    owner.close().await;
+    doc.id
+}
+
+/// Sets an input's value the way a person's typing would (date inputs do not take WebDriver keystrokes
+/// portably) and lets Vue see the change.
+async fn set_value(c: &Client, id: &str, value: &str) {
+    let el = wait_for(c, id).await;
+    let arg = serde_json::to_value(&el).unwrap();
+    c.execute(
+        "arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('input', { bubbles: true })); arguments[0].dispatchEvent(new Event('change', { bubbles: true }));",
+        vec![arg, json!(value)],
+    )
+    .await
+    .unwrap();
+}
+
+/// The id in the first `data-testid` starting with `prefix` (e.g. the appointment id in `appt-cancel-<id>`).
+async fn first_id(c: &Client, prefix: &str) -> String {
+    let el = c.wait().at_most(WAIT).for_element(Locator::Css(&format!("[data-testid^=\"{prefix}\"]"))).await.unwrap_or_else(|e| panic!("{prefix}: {e}"));
+    el.attr("data-testid").await.unwrap().unwrap().trim_start_matches(prefix).to_string()
+}
+
+async fn choose_doctor(c: &Client, doctor_id: i64) {
+    wait_for(c, "book-doctor").await.select_by_value(&doctor_id.to_string()).await.expect("choose the doctor");
+}
+
+#[tokio::test]
+#[ignore = "needs the built app, Xvfb and tauri-driver: run by `make test-e2e`"]
+async fn reception_registers_finds_books_reschedules_cancels_rebooks_and_checks_in() {
+    let data = tempfile::tempdir().unwrap();
+    let doctor_id = seed_clinic(data.path()).await;
+    let tomorrow = (Utc::now().date_naive() + Days::days(1)).format("%Y-%m-%d").to_string();
+    let driver = Driver::start(data.path());
+    let c = driver.connect().await;
+
+    sign_in(&c, "rita", PW).await;
+    wait_for(&c, "nav-today").await;
+
+    // register a patient
+    click(&c, "nav-patients").await;
+    click(&c, "patient-new").await;
+    type_into(&c, "patient-full-name", "Priya Raman").await;
+    set_value(&c, "patient-dob", "1985-06-01").await;
+    wait_for(&c, "patient-sex").await.select_by_value("female").await.unwrap();
+    type_into(&c, "patient-phone", "+44 7700 900456").await;
+    shot(&c, "10-new-patient").await;
+    click(&c, "patient-save").await;
+    let mrn = wait_for(&c, "patient-mrn").await.text().await.unwrap();
+    assert!(mrn.contains("MRN"), "the chart shows the assigned MRN: {mrn}");
+
+    // find her by typing part of the name
+    click(&c, "nav-patients").await;
+    type_into(&c, "patient-search", "Rama").await;
+    let hit = first_id(&c, "patient-hit-").await;
+    shot(&c, "11-patient-search").await;
+    click(&c, &format!("patient-hit-{hit}")).await;
+
+    // book tomorrow 10:00 from the 7-day grid
+    click(&c, "patient-book").await;
+    choose_doctor(&c, doctor_id).await;
+    click(&c, &format!("slot-{tomorrow}-10:00")).await;
+    shot(&c, "12-booking-grid").await;
+    click(&c, "book-confirm").await;
+    let first = first_id(&c, "appt-reschedule-").await;
+
+    // reschedule it to 11:00
+    click(&c, &format!("appt-reschedule-{first}")).await;
+    click(&c, &format!("slot-{tomorrow}-11:00")).await;
+    click(&c, "book-confirm").await;
+    wait_for(&c, &format!("appt-cancel-{first}")).await;
+    let status = wait_for(&c, &format!("appt-status-{first}")).await.text().await.unwrap();
+    assert!(status.to_lowercase().contains("booked"), "{status}");
+
+    // cancel it with a reason
+    click(&c, &format!("appt-cancel-{first}")).await;
+    type_into(&c, "cancel-reason", "Patient is travelling").await;
+    click(&c, "cancel-confirm").await;
+    c.wait().at_most(WAIT).for_element(Locator::XPath(&format!("//*[@data-testid='appt-status-{first}'][contains(translate(., 'C', 'c'), 'cancelled')]"))).await.expect("cancelled");
+
+    // the freed 11:00 slot is bookable again
+    click(&c, "patient-book").await;
+    choose_doctor(&c, doctor_id).await;
+    click(&c, &format!("slot-{tomorrow}-11:00")).await;
+    click(&c, "book-confirm").await;
+    let second = first_id(&c, "appt-checkin-").await;
+    assert_ne!(second, first, "a new appointment for the freed slot");
+
+    // check in
+    click(&c, &format!("appt-checkin-{second}")).await;
+    c.wait().at_most(WAIT).for_element(Locator::XPath(&format!("//*[@data-testid='appt-status-{second}'][contains(translate(., 'CI', 'ci'), 'checked in')]"))).await.expect("checked in");
+    shot(&c, "13-patient-chart").await;
+
+    click(&c, "nav-today").await;
+    wait_for(&c, &format!("board-column-{doctor_id}")).await;
+    shot(&c, "14-today-board").await;
+    click(&c, "nav-calendar").await;
+    wait_for(&c, "calendar-doctor").await.select_by_value(&doctor_id.to_string()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    shot(&c, "15-calendar").await;
+
+    c.close().await.ok();
+    drop(driver);
+    EmbeddedCluster::new(data.path(), Durability::Durable).unwrap().stop().await.unwrap();
 }
