@@ -12,6 +12,9 @@ pub enum Error {
     Validation { field: String, message: String },
     #[error("{0}")]
     Conflict(String),
+    /// Two transactions collided (deadlock or serialization failure); retrying the use case is safe.
+    #[error("{0}")]
+    Contended(String),
     #[error("{0}")]
     PermissionDenied(String),
     /// The database (or another service) cannot be reached or started; the sentence says what to do.
@@ -56,7 +59,7 @@ impl Error {
         match self {
             Error::NotFound(_) => ErrorKind::NotFound,
             Error::Validation { .. } => ErrorKind::Validation,
-            Error::Conflict(_) => ErrorKind::Conflict,
+            Error::Conflict(_) | Error::Contended(_) => ErrorKind::Conflict,
             Error::PermissionDenied(_) => ErrorKind::PermissionDenied,
             Error::Unavailable(_) => ErrorKind::Unavailable,
             Error::Unauthenticated(_) => ErrorKind::Unauthenticated,
@@ -135,6 +138,10 @@ impl From<sqlx::Error> for Error {
                     }
                     "28P01" | "28000" => {
                         return Error::Unauthenticated("Username or password is incorrect.".into())
+                    }
+                    "40P01" | "40001" => {
+                        tracing::info!(error = %db, "transactions collided");
+                        return Error::Contended("Another desk was changing the same schedule at that moment. Try again.".into());
                     }
                     "57P01" | "57P02" | "57P03" | "53300" => {
                         return Error::Unavailable("The database is restarting or busy. Try again in a moment.".into())

@@ -349,6 +349,13 @@ async fn patients_are_found_by_name_fragment_typo_phone_mrn_and_id() {
         address: String::new(), emergency_contact: String::new(), preferred_channel: ReminderChannel::None, reminder_consent: false,
     }).await;
     assert!(matches!(&bad, Err(Error::Validation { field, .. }) if field == "date_of_birth"), "{bad:?}");
+
+    // MRNs grow a digit past 9,999,999 instead of colliding
+    let owner = c.db.owner_pool().await;
+    sqlx::query("SELECT setval('patients_mrn_seq', 9999998)").execute(&owner).await.unwrap();
+    let a = patients::get(&c.desk, patient(&c, "Nine Nines").await).await.unwrap().mrn;
+    let b = patients::get(&c.desk, patient(&c, "Ten Digits").await).await.unwrap().mrn;
+    assert_eq!((a.as_str(), b.as_str()), ("MRN9999999", "MRN10000000"));
 }
 
 #[tokio::test]

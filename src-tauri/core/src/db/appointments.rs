@@ -139,6 +139,12 @@ pub async fn insert(db: &mut PgConnection, doctor_id: i64, patient_id: i64, star
     .await?)
 }
 
+/// Serialises changes to one patient's appointments (see `booking_context`).
+pub async fn lock_patient(db: &mut PgConnection, patient_id: i64) -> Result<()> {
+    sqlx::query!("SELECT pg_advisory_xact_lock(7002, ($1::bigint % 2147483647)::int)", patient_id).execute(db).await?;
+    Ok(())
+}
+
 /// Locks one appointment for a status change or a move.
 pub async fn lock(db: &mut PgConnection, id: i64) -> Result<Option<(AppointmentStatus, i64, i64)>> {
     Ok(sqlx::query!(r#"SELECT status AS "status: AppointmentStatus", doctor_id, patient_id FROM appointments WHERE id = $1 FOR UPDATE"#, id)
@@ -162,4 +168,116 @@ pub async fn set_status(db: &mut PgConnection, id: i64, status: AppointmentStatu
     .execute(db)
     .await?;
     Ok(())
+}
+
+/// Everything a booking needs, read in one round trip while taking the doctor's schedule lock (shared) and the
+/// patient's booking lock (exclusive: two desks booking one patient at once queue instead of deadlocking in
+/// the exclusion checks): the clinic, the doctor, the patient, and the doctor's windows on the local day.
+#[derive(Debug, Clone)]
+pub struct BookingContext {
+    pub clinic_name: String,
+    pub time_zone: String,
+    pub doctor_name: String,
+    pub doctor_active: bool,
+    pub slot_minutes: i32,
+    pub department_name: String,
+    pub patient_name: Option<String>,
+    pub patient_mrn: Option<String>,
+    pub patient_blacklisted: Option<bool>,
+    pub blacklist_reason: Option<String>,
+    pub reminder_consent: Option<bool>,
+    pub preferred_channel: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub weekly: WeeklyJson,
+    pub exceptions: ExceptionsJson,
+}
+
+/// The day's weekly sessions as (start, end), decoded from JSON.
+pub type WeeklyJson = sqlx::types::Json<Vec<(chrono::NaiveTime, chrono::NaiveTime)>>;
+/// The day's exceptions, decoded from JSON.
+pub type ExceptionsJson = sqlx::types::Json<Vec<ContextException>>;
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ContextException {
+    pub kind: crate::schedule::ExceptionKind,
+    pub starts_at: Option<chrono::NaiveTime>,
+    pub ends_at: Option<chrono::NaiveTime>,
+}
+
+pub async fn booking_context(db: &mut PgConnection, doctor_id: i64, patient_id: i64, starts_at: DateTime<Utc>) -> Result<Option<BookingContext>> {
+    Ok(sqlx::query_as!(
+        BookingContext,
+        r#"WITH lock AS (SELECT pg_advisory_xact_lock_shared(7001, ($1::bigint % 2147483647)::int),
+                             pg_advisory_xact_lock(7002, ($2::bigint % 2147483647)::int)),
+                s AS (SELECT clinic_name, time_zone FROM settings)
+           SELECT s.clinic_name, s.time_zone, d.full_name AS doctor_name, d.active AS doctor_active, d.slot_minutes,
+                  dep.name AS department_name,
+                  p.full_name AS "patient_name?", p.mrn AS "patient_mrn?", p.blacklisted_at IS NOT NULL AS "patient_blacklisted?",
+                  p.blacklist_reason, p.reminder_consent AS "reminder_consent?", p.preferred_channel AS "preferred_channel?",
+                  p.phone, p.email,
+                  (SELECT coalesce(json_agg(json_build_array(a.starts_at, a.ends_at)), '[]')
+                     FROM doctor_availability a
+                    WHERE a.doctor_id = d.id AND a.weekday = extract(isodow FROM $3 AT TIME ZONE s.time_zone))
+                    AS "weekly!: WeeklyJson",
+                  (SELECT coalesce(json_agg(json_build_object('kind', e.kind, 'starts_at', e.starts_at, 'ends_at', e.ends_at)), '[]')
+                     FROM doctor_availability_exceptions e
+                    WHERE (e.doctor_id = d.id OR e.doctor_id IS NULL) AND e.on_date = ($3 AT TIME ZONE s.time_zone)::date)
+                    AS "exceptions!: ExceptionsJson"
+             FROM s CROSS JOIN lock
+             JOIN doctors d ON d.id = $1
+             JOIN departments dep ON dep.id = d.department_id
+             LEFT JOIN patients p ON p.id = $2"#,
+        doctor_id,
+        patient_id,
+        starts_at
+    )
+    .fetch_optional(db)
+    .await?)
+}
+
+/// A patient message to enqueue with an insert; its dedupe key is completed with the new appointment's id.
+pub struct PendingMessage {
+    pub event: &'static str,
+    pub channel: &'static str,
+    pub recipient: String,
+    pub subject: String,
+    pub body: String,
+}
+
+/// Inserts an appointment and (optionally) its patient message in one statement.
+pub async fn insert_with_message(
+    db: &mut PgConnection,
+    doctor_id: i64,
+    patient_id: i64,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    message: Option<&PendingMessage>,
+) -> Result<i64> {
+    let (send, event, channel, recipient, subject, body) = match message {
+        Some(m) => (true, m.event, m.channel, m.recipient.as_str(), m.subject.as_str(), m.body.as_str()),
+        None => (false, "", "", "", "", ""),
+    };
+    Ok(sqlx::query_scalar!(
+        r#"WITH ins AS (
+             INSERT INTO appointments (doctor_id, patient_id, starts_at, ends_at) VALUES ($1, $2, $3, $4) RETURNING id, starts_at),
+           msg AS (
+             INSERT INTO notifications (dedupe_key, channel, recipient, subject, body, appointment_id)
+             SELECT 'appointment:' || ins.id || ':' || $6 || ':' || extract(epoch FROM ins.starts_at)::bigint, $7, $8, $9, $10, ins.id
+               FROM ins WHERE $5
+             ON CONFLICT (dedupe_key) DO NOTHING)
+           SELECT id AS "id!" FROM ins"#,
+        doctor_id,
+        patient_id,
+        start,
+        end,
+        send,
+        event,
+        channel,
+        recipient,
+        subject,
+        body
+    )
+    .fetch_one(db)
+    .await?)
 }

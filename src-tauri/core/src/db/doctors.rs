@@ -70,9 +70,9 @@ pub async fn current_id(db: &mut PgConnection) -> Result<Option<i64>> {
 /// so a booking's "inside working hours" check cannot race a withdrawal of those hours.
 pub async fn lock_schedule(db: &mut PgConnection, id: i64, exclusive: bool) -> Result<()> {
     if exclusive {
-        sqlx::query!("SELECT pg_advisory_xact_lock(7001, $1::int)", id as i32).execute(db).await?;
+        sqlx::query!("SELECT pg_advisory_xact_lock(7001, ($1::bigint % 2147483647)::int)", id).execute(db).await?;
     } else {
-        sqlx::query!("SELECT pg_advisory_xact_lock_shared(7001, $1::int)", id as i32).execute(db).await?;
+        sqlx::query!("SELECT pg_advisory_xact_lock_shared(7001, ($1::bigint % 2147483647)::int)", id).execute(db).await?;
     }
     Ok(())
 }

@@ -130,17 +130,17 @@ pub async fn set_blacklist(db: &mut PgConnection, id: i64, reason: Option<&str>)
     Ok(r.rows_affected() == 1)
 }
 
-/// Typo-tolerant name search (pg_trgm): substring matches first, then the most similar names.
-pub async fn search_name(db: &mut PgConnection, fragment: &str, like: &str, limit: i64) -> Result<Vec<PatientHit>> {
+/// Typo-tolerant name search (pg_trgm word similarity): the names whose best-matching part is closest to the
+/// fragment, read in distance order from the GiST index (so a common fragment costs no more than a rare one).
+pub async fn search_name(db: &mut PgConnection, fragment: &str, limit: i64) -> Result<Vec<PatientHit>> {
     Ok(sqlx::query_as!(
         PatientHit,
         r#"SELECT id, mrn, full_name, date_of_birth, phone, blacklisted_at IS NOT NULL AS "blacklisted!"
              FROM patients
-            WHERE full_name ILIKE $2 OR full_name % $1
-            ORDER BY full_name <-> $1, full_name
-            LIMIT $3"#,
+            WHERE $1 <% full_name
+            ORDER BY $1 <<-> full_name
+            LIMIT $2"#,
         fragment,
-        like,
         limit
     )
     .fetch_all(db)

@@ -180,7 +180,7 @@ impl Schedules {
         self.windows(doctor_id, date).iter().any(|&(ws, we)| ws <= ls && le <= we && ls < le)
     }
 
-    fn windows(&self, doctor_id: i64, date: NaiveDate) -> Vec<(chrono::NaiveTime, chrono::NaiveTime)> {
+    pub(crate) fn windows(&self, doctor_id: i64, date: NaiveDate) -> Vec<(chrono::NaiveTime, chrono::NaiveTime)> {
         let exceptions: Vec<DatedException> =
             self.exceptions.iter().filter(|(_, d, _)| d.is_none() || *d == Some(doctor_id)).map(|(_, _, e)| *e).collect();
         let weekly = self.weekly.get(&doctor_id).map(Vec::as_slice).unwrap_or(&[]);
@@ -293,38 +293,58 @@ async fn overlap_sentence(pool: &PgPool, clock: &Clock, doctor_id: i64, patient_
     }
 }
 
-/// Puts a confirmation for the patient into the outbox (same transaction). No clinical detail: not the
-/// department, not the reason for the visit — only clinic, doctor, date and time.
-async fn enqueue_patient_message(conn: &mut PgConnection, clock: &Clock, appointment_id: i64, event: &str) -> Result<()> {
-    let Some(a) = appointments::get(conn, appointment_id).await? else { return Ok(()) };
-    let Some(p) = patients::get(conn, a.patient_id).await? else { return Ok(()) };
-    if !p.reminder_consent {
-        return Ok(());
+/// The patient's message for an appointment event, if they consented and can be reached: the preferred channel,
+/// else the other contact. No clinical detail — not the department, not the reason for the visit — only
+/// clinic, doctor, date and time.
+#[allow(clippy::too_many_arguments)]
+fn compose_message(
+    clock: &Clock,
+    event: &'static str,
+    clinic: &str,
+    doctor_name: &str,
+    patient_name: &str,
+    consent: bool,
+    channel: ReminderChannel,
+    phone: Option<&str>,
+    email: Option<&str>,
+    starts_at: DateTime<Utc>,
+) -> Option<appointments::PendingMessage> {
+    if !consent {
+        return None;
     }
-    let (channel, recipient) = match (p.preferred_channel, &p.phone, &p.email) {
-        (ReminderChannel::Sms, Some(phone), _) => ("sms", phone.clone()),
-        (ReminderChannel::Email, _, Some(email)) => ("email", email.clone()),
-        (ReminderChannel::Sms, None, Some(email)) => ("email", email.clone()),
-        (ReminderChannel::Email, Some(phone), None) => ("sms", phone.clone()),
-        _ => return Ok(()),
+    let (channel, recipient) = match (channel, phone, email) {
+        (ReminderChannel::Sms, Some(p), _) | (ReminderChannel::Email, Some(p), None) => ("sms", p),
+        (ReminderChannel::Email, _, Some(e)) | (ReminderChannel::Sms, None, Some(e)) => ("email", e),
+        _ => return None,
     };
-    let clinic = db::settings::get(conn).await?.map(|s| s.clinic_name).unwrap_or_else(|| "the clinic".into());
-    let first = p.full_name.split_whitespace().next().unwrap_or("there").to_string();
-    let local = a.starts_at.with_timezone(&clock.tz);
+    let first = patient_name.split_whitespace().next().unwrap_or("there");
+    let local = starts_at.with_timezone(&clock.tz);
     let when = format!("{} at {}", Clock::day_label(local.date_naive()), local.format("%H:%M"));
     let (subject, body) = match event {
-        "booked" => ("Appointment confirmed", format!("Hello {first}, your appointment at {clinic} with {} is confirmed for {when}.", a.doctor_name)),
-        "rescheduled" => ("Appointment moved", format!("Hello {first}, your appointment at {clinic} with {} has moved to {when}.", a.doctor_name)),
-        _ => ("Appointment cancelled", format!("Hello {first}, your appointment at {clinic} with {} on {when} has been cancelled. Call us to book another.", a.doctor_name)),
+        "booked" => ("Appointment confirmed", format!("Hello {first}, your appointment at {clinic} with {doctor_name} is confirmed for {when}.")),
+        "rescheduled" => ("Appointment moved", format!("Hello {first}, your appointment at {clinic} with {doctor_name} has moved to {when}.")),
+        _ => ("Appointment cancelled", format!("Hello {first}, your appointment at {clinic} with {doctor_name} on {when} has been cancelled. Call us to book another.")),
+    };
+    Some(appointments::PendingMessage { event, channel, recipient: recipient.to_string(), subject: format!("{clinic}: {subject}"), body })
+}
+
+/// Puts the patient's message for an event on an existing appointment into the outbox (same transaction).
+async fn enqueue_patient_message(conn: &mut PgConnection, clock: &Clock, appointment_id: i64, event: &'static str) -> Result<()> {
+    let Some(a) = appointments::get(conn, appointment_id).await? else { return Ok(()) };
+    let Some(p) = patients::get(conn, a.patient_id).await? else { return Ok(()) };
+    let clinic = db::settings::get(conn).await?.map(|s| s.clinic_name).unwrap_or_else(|| "the clinic".into());
+    let Some(m) = compose_message(clock, event, &clinic, &a.doctor_name, &p.full_name, p.reminder_consent, p.preferred_channel, p.phone.as_deref(), p.email.as_deref(), a.starts_at)
+    else {
+        return Ok(());
     };
     notifications::enqueue(
         conn,
         &NewMessage {
             dedupe_key: format!("appointment:{}:{event}:{}", a.id, a.starts_at.timestamp()),
-            channel,
-            recipient: &recipient,
-            subject: format!("{clinic}: {subject}"),
-            body,
+            channel: m.channel,
+            recipient: &m.recipient,
+            subject: m.subject,
+            body: m.body,
             appointment_id: Some(a.id),
         },
     )
@@ -335,42 +355,97 @@ async fn fetch_view(conn: &mut PgConnection, clock: &Clock, id: i64) -> Result<A
     appointments::get(conn, id).await?.map(|r| clock.view(r)).ok_or_else(|| Error::NotFound("That appointment does not exist.".into()))
 }
 
-/// Checks a requested start for a doctor: in the future, and one of the doctor's slots. Returns the end.
-async fn check_slot(conn: &mut PgConnection, clock: &Clock, doctor: &Doctor, start: DateTime<Utc>) -> Result<DateTime<Utc>> {
+/// The end of the slot starting at `start`, if `start` is in the future and one of the doctor's slots.
+fn slot_end(clock: &Clock, doctor_name: &str, slot_minutes: i32, start: DateTime<Utc>, windows: &[(chrono::NaiveTime, chrono::NaiveTime)]) -> Result<DateTime<Utc>> {
     if start < clock.now {
         return Err(Error::validation("starts_at", "That time has already passed. Choose a later slot."));
     }
     let date = schedule::local_date(clock.tz, start);
-    let s = Schedules::load(conn, clock, &[doctor.id], date, 1).await?;
-    match s.slots(clock, doctor.id, doctor.slot_minutes, date).into_iter().find(|t| t.starts_at == start) {
+    match schedule::slots_in_windows(clock.tz, date, windows, slot_minutes as i64).into_iter().find(|t| t.starts_at == start) {
         Some(t) => Ok(t.ends_at),
         None => Err(Error::validation(
             "starts_at",
-            format!(
-                "{} does not see patients at {} on {}. Choose a slot from the grid.",
-                doctor.full_name,
-                clock.hm(start),
-                Clock::day_label(date)
-            ),
+            format!("{doctor_name} does not see patients at {} on {}. Choose a slot from the grid.", clock.hm(start), Clock::day_label(date)),
         )),
+    }
+}
+
+/// Checks a requested start for a doctor against the stored schedule. Returns the slot's end.
+async fn check_slot(conn: &mut PgConnection, clock: &Clock, doctor: &Doctor, start: DateTime<Utc>) -> Result<DateTime<Utc>> {
+    let date = schedule::local_date(clock.tz, start);
+    let s = Schedules::load(conn, clock, &[doctor.id], date, 1).await?;
+    slot_end(clock, &doctor.full_name, doctor.slot_minutes, start, &s.windows(doctor.id, date))
+}
+
+/// Runs a use case again when its transaction lost a deadlock (two desks inserting overlapping rows for the
+/// same patient can each wait on the other's exclusion check; PostgreSQL aborts one of them).
+async fn retrying<T, F, Fut>(f: F) -> Result<T>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<T>>,
+{
+    let mut attempt = 0;
+    loop {
+        match f().await {
+            Err(Error::Contended(m)) if attempt < 3 => {
+                attempt += 1;
+                tracing::debug!(attempt, reason = %m, "retrying after a collision");
+                tokio::time::sleep(std::time::Duration::from_millis(5 * attempt)).await;
+            }
+            other => return other,
+        }
     }
 }
 
 #[tracing::instrument(skip(pool))]
 pub async fn book(pool: &PgPool, doctor_id: i64, patient_id: i64, starts_at: DateTime<Utc>) -> Result<Appointment> {
+    retrying(|| book_once(pool, doctor_id, patient_id, starts_at)).await
+}
+
+/// One booking in four round trips: BEGIN, the context (with the doctor's schedule lock), the insert with its
+/// outbox message, COMMIT. The slot arithmetic runs here, between them.
+async fn book_once(pool: &PgPool, doctor_id: i64, patient_id: i64, starts_at: DateTime<Utc>) -> Result<Appointment> {
     let mut tx = pool.begin().await?;
-    let clock = Clock::load(&mut tx).await?;
-    doctors::lock_schedule(&mut tx, doctor_id, false).await?;
-    let doctor = active_doctor(&mut tx, doctor_id).await?;
-    let patient = patients::get(&mut tx, patient_id).await?.ok_or_else(|| Error::validation("patient_id", "That patient does not exist."))?;
-    if patient.blacklisted {
+    let ctx = appointments::booking_context(&mut tx, doctor_id, patient_id, starts_at)
+        .await?
+        .ok_or_else(|| Error::validation("doctor_id", "That doctor does not exist."))?;
+    let clock = Clock { tz: ctx.time_zone.parse().unwrap_or(chrono_tz::UTC), now: Utc::now() };
+    if !ctx.doctor_active {
+        return Err(Error::validation("doctor_id", format!("{} is inactive and cannot be booked.", ctx.doctor_name)));
+    }
+    let (Some(patient_name), Some(patient_mrn)) = (ctx.patient_name.clone(), ctx.patient_mrn.clone()) else {
+        return Err(Error::validation("patient_id", "That patient does not exist."));
+    };
+    if ctx.patient_blacklisted == Some(true) {
         return Err(Error::validation(
             "patient_id",
-            format!("{} is blacklisted ({}). Lift the blacklist before booking.", patient.full_name, patient.blacklist_reason.unwrap_or_default()),
+            format!("{patient_name} is blacklisted ({}). Lift the blacklist before booking.", ctx.blacklist_reason.clone().unwrap_or_default()),
         ));
     }
-    let ends_at = check_slot(&mut tx, &clock, &doctor, starts_at).await?;
-    let id = match appointments::insert(&mut tx, doctor_id, patient_id, starts_at, ends_at, false).await {
+    let date = schedule::local_date(clock.tz, starts_at);
+    let weekday = chrono::Datelike::weekday(&date).number_from_monday();
+    let weekly: Vec<WeeklyWindow> = ctx.weekly.iter().map(|&(start, end)| WeeklyWindow { weekday, start, end }).collect();
+    let exceptions: Vec<DatedException> =
+        ctx.exceptions.iter().map(|e| DatedException { on_date: date, kind: e.kind, start: e.starts_at, end: e.ends_at }).collect();
+    let ends_at = slot_end(&clock, &ctx.doctor_name, ctx.slot_minutes, starts_at, &schedule::day_windows(date, &weekly, &exceptions))?;
+    let channel = match ctx.preferred_channel.as_deref() {
+        Some("email") => ReminderChannel::Email,
+        Some("sms") => ReminderChannel::Sms,
+        _ => ReminderChannel::None,
+    };
+    let message = compose_message(
+        &clock,
+        "booked",
+        &ctx.clinic_name,
+        &ctx.doctor_name,
+        &patient_name,
+        ctx.reminder_consent == Some(true),
+        channel,
+        ctx.phone.as_deref(),
+        ctx.email.as_deref(),
+        starts_at,
+    );
+    let id = match appointments::insert_with_message(&mut tx, doctor_id, patient_id, starts_at, ends_at, message.as_ref()).await {
         Ok(id) => id,
         Err(Error::Conflict(_)) => {
             drop(tx);
@@ -378,15 +453,31 @@ pub async fn book(pool: &PgPool, doctor_id: i64, patient_id: i64, starts_at: Dat
         }
         Err(e) => return Err(e),
     };
-    enqueue_patient_message(&mut tx, &clock, id, "booked").await?;
-    let view = fetch_view(&mut tx, &clock, id).await?;
     tx.commit().await?;
-    Ok(view)
+    Ok(clock.view(AppointmentRow {
+        id,
+        doctor_id,
+        doctor_name: ctx.doctor_name,
+        department_name: ctx.department_name,
+        patient_id,
+        patient_name,
+        patient_mrn,
+        patient_blacklisted: false,
+        starts_at,
+        ends_at,
+        status: AppointmentStatus::Booked,
+        cancel_reason: None,
+        overbooked: false,
+    }))
 }
 
 /// Moves a booked appointment; the old time is freed only if the new one is taken (one UPDATE).
 #[tracing::instrument(skip(pool))]
 pub async fn reschedule(pool: &PgPool, id: i64, starts_at: DateTime<Utc>) -> Result<Appointment> {
+    retrying(|| reschedule_once(pool, id, starts_at)).await
+}
+
+async fn reschedule_once(pool: &PgPool, id: i64, starts_at: DateTime<Utc>) -> Result<Appointment> {
     let mut tx = pool.begin().await?;
     let clock = Clock::load(&mut tx).await?;
     let (status, doctor_id, patient_id) = appointments::lock(&mut tx, id).await?.ok_or_else(|| Error::NotFound("That appointment does not exist.".into()))?;
@@ -394,6 +485,7 @@ pub async fn reschedule(pool: &PgPool, id: i64, starts_at: DateTime<Utc>) -> Res
         return Err(Error::validation("status", format!("This appointment is {}; only booked appointments can be rescheduled.", status.label())));
     }
     doctors::lock_schedule(&mut tx, doctor_id, false).await?;
+    appointments::lock_patient(&mut tx, patient_id).await?;
     let doctor = active_doctor(&mut tx, doctor_id).await?;
     let ends_at = check_slot(&mut tx, &clock, &doctor, starts_at).await?;
     match appointments::move_to(&mut tx, id, starts_at, ends_at).await {

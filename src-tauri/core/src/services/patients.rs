@@ -114,8 +114,7 @@ pub async fn search(pool: &PgPool, query: &str) -> Result<Vec<PatientHit>> {
         let id = if digits.len() <= 12 { digits.parse::<i64>().ok() } else { None };
         return patients::search_key(&mut conn, Some(&phone), None, id, SEARCH_LIMIT).await;
     }
-    let like = format!("%{}%", q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-    patients::search_name(&mut conn, q, &like, SEARCH_LIMIT).await
+    patients::search_name(&mut conn, q, SEARCH_LIMIT).await
 }
 
 #[tracing::instrument(skip(pool, reason))]

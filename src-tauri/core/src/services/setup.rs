@@ -47,7 +47,7 @@ pub async fn complete_setup(target: &DbTarget, migrator: &Migrator, input: &Setu
     password::check("admin_password", &input.admin_password, &[&username, &full_name, &clinic_name])?;
 
     let owner = target.owner_options().ok_or_else(|| {
-        Error::PermissionDenied("A clinic server is set up by its owner with `clinicctl` (see the docs).".into())
+        Error::PermissionDenied("A clinic server is set up by its owner: `clinicctl --database-url <owner URL> setup …` (see docs/clinicctl.md).".into())
     })?;
     let mut conn = db::connect_one(&owner).await?;
     db::migrate(&mut conn, migrator).await?;
