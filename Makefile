@@ -19,12 +19,12 @@ E2E_APP := $(CARGO_TARGET_DIR)/e2e-app/clinicdesk
 DEV_DB_URL = $(shell scripts/dev-db.sh)
 
 .PHONY: help setup deps-apt deps-npm deps-cargo run app app-debug test test-rust test-ui test-e2e \
-        bindings sqlx-prepare package clean-e2e
+        bindings sqlx-prepare package bench
 
 help:
 	@echo "make run     build and open ClinicDesk (embedded PostgreSQL, first-run wizard on a fresh machine)"
 	@echo "make test    install what is missing, then run every test (Rust, UI, end-to-end)"
-	@echo "make bindings | sqlx-prepare | package"
+	@echo "make bench | bindings | sqlx-prepare | package"
 
 setup: deps-apt deps-npm deps-cargo
 
@@ -79,6 +79,12 @@ sqlx-prepare:
 	rm -rf .sqlx && mkdir .sqlx
 	touch src-tauri/core/src/lib.rs src-tauri/cli/src/main.rs src-tauri/app/lib.rs
 	SQLX_OFFLINE=false SQLX_OFFLINE_DIR=$(CURDIR)/.sqlx DATABASE_URL='$(DEV_DB_URL)' cargo check --workspace --all-targets
+
+# The numbers in BENCHMARKS.md: every scenario in its own throwaway cluster (release build).
+BENCH_DIR ?= $(CARGO_TARGET_DIR)/bench-data
+bench: deps-apt
+	cargo build --release --locked -p clinicctl
+	for s in booking slots board search; do $(CARGO_TARGET_DIR)/release/clinicctl --data-dir $(BENCH_DIR) bench $$s; done
 
 package: setup
 	$(TAURI) build --bundles deb

@@ -1,6 +1,8 @@
 //! `clinicctl`: ClinicDesk without a window — the embedded database's lifecycle, schema migrations, staff
 //! accounts and demo data — for clinics' IT, scripts, tests and benchmarks. Every command calls the core.
 
+mod bench;
+
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -34,6 +36,24 @@ enum Command {
         #[command(subcommand)]
         action: DbAction,
     },
+    /// First-run setup of a clinic (what the app's wizard does): schema, settings and the first administrator.
+    /// For a clinic server: `clinicctl --database-url <owner URL> setup …`. The password is read from stdin.
+    Setup {
+        #[arg(long)]
+        clinic_name: String,
+        /// IANA time zone, e.g. Europe/London.
+        #[arg(long)]
+        time_zone: String,
+        #[arg(long)]
+        admin_username: String,
+        #[arg(long)]
+        admin_full_name: Option<String>,
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        /// Also load the small demo clinic.
+        #[arg(long)]
+        demo: bool,
+    },
     /// Staff accounts.
     Staff {
         #[command(subcommand)]
@@ -50,6 +70,14 @@ enum Command {
         days: i64,
         #[arg(long, default_value_t = 42)]
         seed: u64,
+    },
+    /// Measure a scenario in a throwaway database of the embedded cluster (see BENCHMARKS.md).
+    Bench {
+        #[arg(value_enum)]
+        scenario: bench::Scenario,
+        /// Patients to load (default: 1,000,000 for search, 20,000 otherwise).
+        #[arg(long)]
+        patients: Option<usize>,
     },
 }
 
@@ -128,6 +156,13 @@ fn main() -> ExitCode {
     }
 }
 
+/// A password from standard input (never from the command line, where `ps` would show it).
+fn read_password() -> Result<String> {
+    let mut password = String::new();
+    std::io::stdin().read_to_string(&mut password)?;
+    Ok(password.trim_end_matches(['\n', '\r']).to_string())
+}
+
 fn cluster(cli: &Cli) -> Result<EmbeddedCluster> {
     let dir = cli.data_dir.clone().unwrap_or_else(clinicdesk_core::paths::data_dir);
     EmbeddedCluster::new(&dir, Durability::Durable)
@@ -195,10 +230,24 @@ async fn run(cli: Cli) -> Result<()> {
                 None => println!("{}", cluster(&cli)?.owner_url(embedded::DATABASE)),
             },
         },
+        Command::Setup { clinic_name, time_zone, admin_username, admin_full_name, demo, .. } => {
+            let t = target(&cli).await?;
+            let input = clinicdesk_core::services::setup::SetupInput {
+                clinic_name: clinic_name.clone(),
+                time_zone: time_zone.clone(),
+                admin_username: admin_username.clone(),
+                admin_full_name: admin_full_name.clone().unwrap_or_else(|| admin_username.clone()),
+                admin_password: read_password()?,
+                load_demo: *demo,
+            };
+            let out = clinicdesk_core::services::setup::complete_setup(&t, &db::MIGRATOR, &input).await?;
+            println!("clinic set up; {} can sign in", input.admin_username);
+            for l in &out.demo_logins {
+                println!("  demo: {:<24} {:<10} password {}", l.username, l.role.as_str(), l.password);
+            }
+        }
         Command::Staff { action: StaffAction::Add { username, role, full_name, .. } } => {
-            let mut password = String::new();
-            std::io::stdin().read_to_string(&mut password)?;
-            let password = password.trim_end_matches(['\n', '\r']).to_string();
+            let password = read_password()?;
             let t = target(&cli).await?;
             let pool = db::connect_pool(t.owner_options().expect("owner"), 1).await?;
             let input = NewStaff {
@@ -209,6 +258,13 @@ async fn run(cli: Cli) -> Result<()> {
             };
             let s = staff::create(&pool, &input).await?;
             println!("created {} ({})", s.username, s.role.as_str());
+        }
+        Command::Bench { scenario, patients } => {
+            if cli.database_url.is_some() {
+                return Err(Error::validation("database_url", "Benchmarks run in the embedded cluster: pass --data-dir."));
+            }
+            let dir = cli.data_dir.clone().unwrap_or_else(clinicdesk_core::paths::data_dir);
+            bench::run(&dir, *scenario, *patients).await?;
         }
         Command::DemoData { doctors, patients, days, seed } => {
             let t = target(&cli).await?;

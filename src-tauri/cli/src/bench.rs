@@ -1,0 +1,331 @@
+//! `clinicctl bench`: the numbers in BENCHMARKS.md. Each scenario builds its own throwaway database
+//! (`clinicdesk_bench`) in the embedded cluster, loads demo data, and times the same core services the app
+//! calls — beside raw PostgreSQL doing the same work from the same pool where a comparison is asked for.
+//! Numbers are printed, never asserted.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{Duration as Days, NaiveDate, Utc};
+use clinicdesk_core::db::{self, staff::StaffRole};
+use clinicdesk_core::demo::{self, DemoOptions};
+use clinicdesk_core::embedded::EmbeddedCluster;
+use clinicdesk_core::services::{appointments as appts, patients, setup, staff};
+use clinicdesk_core::target::DbTarget;
+use clinicdesk_core::{Error, Result};
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use sqlx::{Connection, PgPool};
+
+const BENCH_DB: &str = "clinicdesk_bench";
+const PW: &str = "bench-violet-anchor-mango-29";
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum Scenario {
+    /// Booking throughput, 8 clients: core service vs raw INSERT; then 8 clients racing for the same slots.
+    Booking,
+    /// Free-slot grids (7 days) for 50 doctors.
+    Slots,
+    /// Patient search (name fragment, phone prefix, MRN) over many patients.
+    Search,
+    /// Today board for a day with 2,000 appointments.
+    Board,
+}
+
+struct Bench {
+    owner: PgPool,
+    desk: PgPool,
+    today: NaiveDate,
+}
+
+/// A fresh bench database with a clinic, a reception pool of `clients` connections and demo data.
+async fn prepare(cluster: &EmbeddedCluster, clients: u32, doctors: usize, patients: usize) -> Result<Bench> {
+    cluster.start().await?;
+    let mut admin_conn = db::connect_one(&cluster.owner_options("postgres")).await?;
+    sqlx::query_scalar!("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = 'clinicdesk_bench' AND pid <> pg_backend_pid()")
+        .fetch_one(&mut admin_conn)
+        .await?;
+    // the name is a constant: identifiers cannot be bound
+    sqlx::query("DROP DATABASE IF EXISTS clinicdesk_bench").execute(&mut admin_conn).await?;
+    cluster.ensure_database(BENCH_DB).await?;
+    let target = DbTarget::Embedded { cluster: cluster.clone(), database: BENCH_DB.into() };
+    let tag = std::process::id();
+    let admin_user = format!("bench_admin_{tag}");
+    let desk_user = format!("bench_desk_{tag}");
+    let input = setup::SetupInput {
+        clinic_name: "Bench Clinic".into(),
+        time_zone: "UTC".into(),
+        admin_username: admin_user.clone(),
+        admin_full_name: "Bench Admin".into(),
+        admin_password: PW.into(),
+        load_demo: false,
+    };
+    setup::complete_setup(&target, &db::MIGRATOR, &input).await?;
+    let owner = db::connect_pool(target.owner_options().expect("owner"), clients.max(2)).await?;
+    staff::create(&owner, &staff::NewStaff { username: desk_user.clone(), full_name: "Bench Desk".into(), role: StaffRole::Reception, password: PW.into() })
+        .await?;
+    let today = Utc::now().date_naive();
+    let started = Instant::now();
+    let mut conn = owner.acquire().await?;
+    let mut tx = conn.begin().await?;
+    let opts = DemoOptions { doctors, patients, days: 0, seed: 7, anchor: Some(today) };
+    let summary = demo::load(&mut tx, &opts).await?;
+    tx.commit().await?;
+    drop(conn);
+    sqlx::query!("ANALYZE").execute(&owner).await?;
+    println!(
+        "prepared: {} doctors, {} patients, {} appointments today in {:.1}s",
+        summary.doctors,
+        summary.patients,
+        summary.appointments,
+        started.elapsed().as_secs_f64()
+    );
+    let desk = db::connect_pool(target.staff_options(&desk_user, PW), clients).await?;
+    Ok(Bench { owner, desk, today })
+}
+
+impl Bench {
+    async fn finish(self) {
+        self.desk.close().await;
+        self.owner.close().await;
+    }
+}
+
+fn pct(samples: &mut [Duration], p: f64) -> f64 {
+    samples.sort();
+    let i = ((samples.len() as f64 - 1.0) * p).round() as usize;
+    samples[i].as_secs_f64() * 1000.0
+}
+
+fn report(name: &str, samples: &mut Vec<Duration>) {
+    println!("{name:<44} n={:<6} p50={:>8.3} ms  p99={:>8.3} ms  max={:>8.3} ms", samples.len(), pct(samples, 0.5), pct(samples, 0.99), pct(samples, 1.0));
+}
+
+/// Free slots of every active doctor over `days` days from `from`: (doctor, start).
+async fn slot_tasks(b: &Bench, from: NaiveDate, days: i64) -> Result<Vec<(i64, chrono::DateTime<Utc>)>> {
+    let mut out = vec![];
+    let doctors: Vec<i64> = sqlx::query_scalar!("SELECT id FROM doctors WHERE active ORDER BY id").fetch_all(&b.owner).await?;
+    for d in doctors {
+        for day in appts::free_slots(&b.desk, d, from, days).await? {
+            out.extend(day.slots.iter().map(|s| (d, s.starts_at)));
+        }
+    }
+    Ok(out)
+}
+
+async fn double_bookings(pool: &PgPool) -> Result<i64> {
+    Ok(sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM appointments a JOIN appointments b
+             ON a.doctor_id = b.doctor_id AND a.id < b.id AND a.during && b.during
+          WHERE a.status <> 'cancelled' AND b.status <> 'cancelled' AND NOT a.overbooked AND NOT b.overbooked"#
+    )
+    .fetch_one(pool)
+    .await?)
+}
+
+/// Runs `tasks` on `clients` concurrent workers; returns (wall time, successes, conflicts).
+async fn run_clients<F, Fut>(clients: usize, tasks: Vec<(i64, chrono::DateTime<Utc>, i64)>, f: F) -> (Duration, usize, usize)
+where
+    F: Fn((i64, chrono::DateTime<Utc>, i64)) -> Fut + Send + Sync + Clone + 'static,
+    Fut: std::future::Future<Output = Result<()>> + Send,
+{
+    let tasks = Arc::new(tasks);
+    let next = Arc::new(AtomicUsize::new(0));
+    let ok = Arc::new(AtomicUsize::new(0));
+    let conflicts = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let workers: Vec<_> = (0..clients)
+        .map(|_| {
+            let (tasks, next, ok, conflicts, f) = (tasks.clone(), next.clone(), ok.clone(), conflicts.clone(), f.clone());
+            tokio::spawn(async move {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(t) = tasks.get(i) else { break };
+                    match f(*t).await {
+                        Ok(()) => ok.fetch_add(1, Ordering::Relaxed),
+                        Err(Error::Conflict(_)) => conflicts.fetch_add(1, Ordering::Relaxed),
+                        Err(e) => panic!("bench task failed: {e:?}"),
+                    };
+                }
+            })
+        })
+        .collect();
+    for w in workers {
+        w.await.expect("worker");
+    }
+    (started.elapsed(), ok.load(Ordering::Relaxed), conflicts.load(Ordering::Relaxed))
+}
+
+async fn booking(b: &Bench, clients: usize) -> Result<()> {
+    let patients: Vec<i64> = sqlx::query_scalar!("SELECT id FROM patients ORDER BY id").fetch_all(&b.owner).await?;
+    let mut rng = StdRng::seed_from_u64(11);
+    // distinct slots for each path, on days nobody else uses; a distinct patient per booking
+    let mut core_slots = slot_tasks(b, b.today + Days::days(30), 7).await?;
+    let mut raw_slots = slot_tasks(b, b.today + Days::days(40), 7).await?;
+    core_slots.shuffle(&mut rng);
+    raw_slots.shuffle(&mut rng);
+    let n = core_slots.len().min(raw_slots.len()).min(patients.len() / 2).min(4000);
+    let core_tasks: Vec<_> = core_slots[..n].iter().enumerate().map(|(i, (d, s))| (*d, *s, patients[i])).collect();
+    let raw_tasks: Vec<_> = raw_slots[..n].iter().enumerate().map(|(i, (d, s))| (*d, *s, patients[n + i])).collect();
+
+    let pool = b.desk.clone();
+    let (core_t, core_ok, _) = run_clients(clients, core_tasks, move |(d, s, p)| {
+        let pool = pool.clone();
+        async move { appts::book(&pool, d, p, s).await.map(|_| ()) }
+    })
+    .await;
+    let pool = b.desk.clone();
+    let (raw_t, raw_ok, _) = run_clients(clients, raw_tasks, move |(d, s, p)| {
+        let pool = pool.clone();
+        async move {
+            let end = s + Days::minutes(15);
+            sqlx::query!("INSERT INTO appointments (doctor_id, patient_id, starts_at, ends_at) VALUES ($1, $2, $3, $4)", d, p, s, end)
+                .execute(&pool)
+                .await
+                .map(|_| ())
+                .map_err(Error::from)
+        }
+    })
+    .await;
+    let core_rate = core_ok as f64 / core_t.as_secs_f64();
+    let raw_rate = raw_ok as f64 / raw_t.as_secs_f64();
+    println!("booking, {clients} clients, core service (validate + slot check + insert + outbox): {core_ok} in {:.2}s = {core_rate:.0}/s", core_t.as_secs_f64());
+    println!("booking, {clients} clients, raw INSERT with the same constraints:                   {raw_ok} in {:.2}s = {raw_rate:.0}/s", raw_t.as_secs_f64());
+    println!("core / raw = {:.2}", core_rate / raw_rate);
+
+    // the race: every client tries every slot (in its own order); each slot must be won exactly once
+    let mut race_slots = slot_tasks(b, b.today + Days::days(50), 3).await?;
+    race_slots.truncate(500);
+    let base = 2 * n;
+    let mut race = vec![];
+    for c in 0..clients {
+        let mut mine: Vec<_> = race_slots.iter().enumerate().map(|(i, (d, s))| (*d, *s, patients[(base + c * race_slots.len() + i) % patients.len()])).collect();
+        mine.shuffle(&mut rng);
+        race.extend(mine);
+    }
+    let attempts = race.len();
+    let pool = b.desk.clone();
+    let (race_t, race_ok, race_conflicts) = run_clients(clients, race, move |(d, s, p)| {
+        let pool = pool.clone();
+        async move { appts::book(&pool, d, p, s).await.map(|_| ()) }
+    })
+    .await;
+    println!(
+        "race: {attempts} attempts at {} slots by {clients} clients in {:.2}s → {race_ok} booked, {race_conflicts} refused as Conflict",
+        race_slots.len(),
+        race_t.as_secs_f64()
+    );
+    println!("double bookings in the database: {}", double_bookings(&b.owner).await?);
+    Ok(())
+}
+
+async fn slots(b: &Bench) -> Result<()> {
+    let doctors: Vec<i64> = sqlx::query_scalar!("SELECT id FROM doctors WHERE active ORDER BY id").fetch_all(&b.owner).await?;
+    let mut per_doctor = vec![];
+    let mut all = vec![];
+    for _ in 0..20 {
+        let t_all = Instant::now();
+        for d in &doctors {
+            let t = Instant::now();
+            appts::free_slots(&b.desk, *d, b.today, 7).await?;
+            per_doctor.push(t.elapsed());
+        }
+        all.push(t_all.elapsed());
+    }
+    report("free slots, one doctor × 7 days (uncached)", &mut per_doctor);
+    report(&format!("free slots, all {} doctors × 7 days (uncached)", doctors.len()), &mut all);
+    println!("free slots, cached: not measured — no slot cache exists yet (caching is issue 6)");
+    Ok(())
+}
+
+async fn search(b: &Bench) -> Result<()> {
+    let sample: Vec<(String, Option<String>, String)> =
+        sqlx::query!("SELECT full_name, phone, mrn FROM patients TABLESAMPLE SYSTEM (1) LIMIT 300").fetch_all(&b.owner).await?.into_iter().map(|r| (r.full_name, r.phone, r.mrn)).collect();
+    let mut rng = StdRng::seed_from_u64(5);
+    let (mut names, mut phones, mut mrns) = (vec![], vec![], vec![]);
+    for (name, phone, mrn) in &sample {
+        let chars: Vec<char> = name.chars().collect();
+        let len = rng.gen_range(3..=6).min(chars.len());
+        let at = rng.gen_range(0..=chars.len() - len);
+        let fragment: String = chars[at..at + len].iter().collect();
+        if fragment.trim().chars().count() >= 2 {
+            let t = Instant::now();
+            patients::search(&b.desk, fragment.trim()).await?;
+            names.push(t.elapsed());
+        }
+        if let Some(p) = phone {
+            let t = Instant::now();
+            patients::search(&b.desk, &p[..8.min(p.len())]).await?;
+            phones.push(t.elapsed());
+        }
+        let t = Instant::now();
+        patients::search(&b.desk, mrn).await?;
+        mrns.push(t.elapsed());
+    }
+    report("patient search, name fragment (3–6 chars)", &mut names);
+    report("patient search, phone prefix (8 chars)", &mut phones);
+    report("patient search, MRN", &mut mrns);
+    Ok(())
+}
+
+async fn board(b: &Bench) -> Result<()> {
+    let day = b.today + Days::days(14);
+    // 40 appointments for each of 50 doctors on one day, 10 minutes apart from 08:00; distinct patients per time
+    let n: i64 = sqlx::query_scalar!(
+        r#"WITH d AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS k FROM doctors WHERE active ORDER BY id LIMIT 50),
+                p AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS k FROM patients ORDER BY id LIMIT 2000),
+                ins AS (
+                  INSERT INTO appointments (doctor_id, patient_id, starts_at, ends_at)
+                  SELECT d.id, p.id, $1::date + time '08:00' + make_interval(mins => (10 * s)::int),
+                         $1::date + time '08:00' + make_interval(mins => (10 * s + 10)::int)
+                    FROM d CROSS JOIN generate_series(0, 39) s JOIN p ON p.k = d.k * 40 + s
+                  RETURNING 1)
+           SELECT count(*) AS "n!" FROM ins"#,
+        day
+    )
+    .fetch_one(&b.owner)
+    .await?;
+    println!("board day {day}: {n} appointments");
+    let mut samples = vec![];
+    for _ in 0..50 {
+        let t = Instant::now();
+        let board = appts::today_board(&b.desk, Some(day)).await?;
+        samples.push(t.elapsed());
+        assert!(board.columns.iter().map(|c| c.appointments.len()).sum::<usize>() >= n as usize);
+    }
+    report("Today board, one day", &mut samples);
+    Ok(())
+}
+
+/// Runs a scenario in a cluster of its own under `<data dir>/bench-cluster` (durable settings, made afresh and
+/// removed afterwards), so a benchmark never touches a clinic's database or roles.
+pub async fn run(data_dir: &std::path::Path, scenario: Scenario, patients_n: Option<usize>) -> Result<()> {
+    let dir = data_dir.join("bench-cluster");
+    let cluster = EmbeddedCluster::new(&dir, clinicdesk_core::embedded::Durability::Durable)?;
+    cluster.stop().await.ok();
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir)?;
+    }
+    let result = run_in(&cluster, scenario, patients_n).await;
+    cluster.stop().await?;
+    std::fs::remove_dir_all(&dir)?;
+    result
+}
+
+async fn run_in(cluster: &EmbeddedCluster, scenario: Scenario, patients_n: Option<usize>) -> Result<()> {
+    let (doctors, default_patients) = match scenario {
+        Scenario::Search => (50, 1_000_000),
+        _ => (50, 20_000),
+    };
+    let b = prepare(cluster, 8, doctors, patients_n.unwrap_or(default_patients)).await?;
+    let result = match scenario {
+        Scenario::Booking => booking(&b, 8).await,
+        Scenario::Slots => slots(&b).await,
+        Scenario::Search => search(&b).await,
+        Scenario::Board => board(&b).await,
+    };
+    b.finish().await;
+    result
+}
