@@ -4,6 +4,8 @@
  */
 import { commands } from "./bindings";
 import type {
+  DemoLogin,
+  SetupOutcome,
   AppStatus,
   Appointment,
   AppointmentStatus,
@@ -40,6 +42,8 @@ import type {
 } from "./bindings";
 
 export type {
+  DemoLogin,
+  SetupOutcome,
   AppStatus,
   Appointment,
   AppointmentStatus,

@@ -1,7 +1,7 @@
 /** Who is signed in, and whether the clinic still needs its first-run setup. */
 import { defineStore } from "pinia";
 import { computed, ref } from "vue";
-import { api, ApiError, type AppStatus, type Session, type SetupInput, type StaffRole } from "../api";
+import { api, ApiError, type AppStatus, type DemoLogin, type Session, type SetupInput, type StaffRole } from "../api";
 
 export const useSessionStore = defineStore("session", () => {
   const status = ref<AppStatus | null>(null);
@@ -50,8 +50,12 @@ export const useSessionStore = defineStore("session", () => {
     }
   }
 
+  /** Demo accounts created by the first-run wizard, shown once on the sign-in screen. */
+  const demoLogins = ref<DemoLogin[]>([]);
+
   async function completeSetup(input: SetupInput): Promise<void> {
-    await api.completeSetup(input);
+    const outcome = await api.completeSetup(input);
+    demoLogins.value = outcome.demo_logins;
     if (status.value) status.value = { ...status.value, setup_required: false, clinic_name: input.clinic_name };
     else await loadStatus().catch(() => undefined);
   }
@@ -61,5 +65,5 @@ export const useSessionStore = defineStore("session", () => {
     if (session.value) session.value = { ...session.value, ...p };
   }
 
-  return { status, session, role, signedIn, clinicName, loadStatus, restore, signIn, signOut, completeSetup, patchSession };
+  return { status, session, role, signedIn, clinicName, demoLogins, loadStatus, restore, signIn, signOut, completeSetup, patchSession };
 });

@@ -86,7 +86,9 @@ describe("session store", () => {
       machine_time_zone: "Europe/Berlin",
       version: "0.1.0",
     });
-    m.completeSetup.mockResolvedValue(null);
+    m.completeSetup.mockResolvedValue({
+      demo_logins: [{ username: "front.desk", password: "demo-clinic-2026", role: "reception", full_name: "Front Desk" }],
+    });
     const s = useSessionStore();
     await s.loadStatus();
     expect(s.status?.setup_required).toBe(true);
@@ -98,6 +100,7 @@ describe("session store", () => {
       admin_password: "a long passphrase",
       load_demo: false,
     });
+    expect(s.demoLogins.map((l) => l.username)).toEqual(["front.desk"]);
     expect(s.status?.setup_required).toBe(false);
     expect(s.status?.clinic_name).toBe("Sunrise");
   });
