@@ -169,8 +169,7 @@ async fn wizard_admin_creates_reception_who_sees_reception_navigation() {
     click(&c, "staff-new").await;
     type_into(&c, "staff-username", "rita").await;
     type_into(&c, "staff-full-name", "Rita Reception").await;
-    let role = wait_for(&c, "staff-role").await;
-    role.select_by_value("reception").await.expect("choose reception");
+    set_value(&c, "staff-role", "reception").await;
     type_into(&c, "staff-password", "saffron-kettle-orbit-71-quay").await;
     shot(&c, "04-new-staff-form").await;
     click(&c, "staff-save").await;
@@ -241,8 +240,8 @@ async fn seed_clinic(data: &Path) -> i64 {
     doc.id
 }
 
-/// Sets an input's value the way a person's typing would (date inputs do not take WebDriver keystrokes
-/// portably) and lets Vue see the change.
+/// Sets an input's or select's value and fires the events Vue listens to. Date inputs do not take WebDriver
+/// keystrokes portably, and WebKitWebDriver's option clicks can land outside a modal dialog and close it.
 async fn set_value(c: &Client, id: &str, value: &str) {
     let el = wait_for(c, id).await;
     let arg = serde_json::to_value(&el).unwrap();
@@ -260,8 +259,25 @@ async fn first_id(c: &Client, prefix: &str) -> String {
     el.attr("data-testid").await.unwrap().unwrap().trim_start_matches(prefix).to_string()
 }
 
+/// Waits until an element's text contains `needle` (case-insensitive); a screenshot is saved if it never does.
+async fn wait_text(c: &Client, id: &str, needle: &str) {
+    let deadline = std::time::Instant::now() + WAIT;
+    let mut last = String::new();
+    while std::time::Instant::now() < deadline {
+        if let Ok(el) = c.find(Locator::Css(&css(id))).await {
+            last = el.text().await.unwrap_or_default();
+            if last.to_lowercase().contains(needle) {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    shot(c, &format!("failed-wait-{id}")).await;
+    panic!("{id} never showed '{needle}' (last text: '{last}')");
+}
+
 async fn choose_doctor(c: &Client, doctor_id: i64) {
-    wait_for(c, "book-doctor").await.select_by_value(&doctor_id.to_string()).await.expect("choose the doctor");
+    set_value(c, "book-doctor", &doctor_id.to_string()).await;
 }
 
 #[tokio::test]
@@ -281,7 +297,7 @@ async fn reception_registers_finds_books_reschedules_cancels_rebooks_and_checks_
     click(&c, "patient-new").await;
     type_into(&c, "patient-full-name", "Priya Raman").await;
     set_value(&c, "patient-dob", "1985-06-01").await;
-    wait_for(&c, "patient-sex").await.select_by_value("female").await.unwrap();
+    set_value(&c, "patient-sex", "female").await;
     type_into(&c, "patient-phone", "+44 7700 900456").await;
     shot(&c, "10-new-patient").await;
     click(&c, "patient-save").await;
@@ -315,7 +331,7 @@ async fn reception_registers_finds_books_reschedules_cancels_rebooks_and_checks_
     click(&c, &format!("appt-cancel-{first}")).await;
     type_into(&c, "cancel-reason", "Patient is travelling").await;
     click(&c, "cancel-confirm").await;
-    c.wait().at_most(WAIT).for_element(Locator::XPath(&format!("//*[@data-testid='appt-status-{first}'][contains(translate(., 'C', 'c'), 'cancelled')]"))).await.expect("cancelled");
+    wait_text(&c, &format!("appt-status-{first}"), "cancelled").await;
 
     // the freed 11:00 slot is bookable again
     click(&c, "patient-book").await;
@@ -327,14 +343,14 @@ async fn reception_registers_finds_books_reschedules_cancels_rebooks_and_checks_
 
     // check in
     click(&c, &format!("appt-checkin-{second}")).await;
-    c.wait().at_most(WAIT).for_element(Locator::XPath(&format!("//*[@data-testid='appt-status-{second}'][contains(translate(., 'CI', 'ci'), 'checked in')]"))).await.expect("checked in");
+    wait_text(&c, &format!("appt-status-{second}"), "checked in").await;
     shot(&c, "13-patient-chart").await;
 
     click(&c, "nav-today").await;
     wait_for(&c, &format!("board-column-{doctor_id}")).await;
     shot(&c, "14-today-board").await;
     click(&c, "nav-calendar").await;
-    wait_for(&c, "calendar-doctor").await.select_by_value(&doctor_id.to_string()).await.unwrap();
+    set_value(&c, "calendar-doctor", &doctor_id.to_string()).await;
     tokio::time::sleep(Duration::from_millis(800)).await;
     shot(&c, "15-calendar").await;
 
