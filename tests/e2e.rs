@@ -86,7 +86,7 @@ fn css(id: &str) -> String {
 }
 
 async fn type_into(c: &Client, id: &str, text: &str) {
-    let el = c.wait().at_most(WAIT).for_element(Locator::Css(&css(id))).await.unwrap_or_else(|e| panic!("{id}: {e}"));
+    let el = wait_for(c, id).await;
     el.clear().await.ok();
     el.send_keys(text).await.unwrap_or_else(|e| panic!("typing into {id}: {e}"));
 }
@@ -95,7 +95,7 @@ async fn type_into(c: &Client, id: &str, text: &str) {
 async fn click(c: &Client, id: &str) {
     let mut last = None;
     for _ in 0..10 {
-        let el = c.wait().at_most(WAIT).for_element(Locator::Css(&css(id))).await.unwrap_or_else(|e| panic!("{id}: {e}"));
+        let el = wait_for(c, id).await;
         match el.click().await {
             Ok(()) => return,
             Err(e) => {
@@ -108,8 +108,22 @@ async fn click(c: &Client, id: &str) {
     panic!("clicking {id}: {last:?}");
 }
 
+/// Opens a screen from the navigation and waits until it is ready (its `ready` element is there and the route
+/// transition has settled) before the test acts on it.
+async fn goto(c: &Client, nav: &str, ready: &str) {
+    click(c, nav).await;
+    wait_for(c, ready).await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
+}
+
 async fn wait_for(c: &Client, id: &str) -> fantoccini::elements::Element {
-    c.wait().at_most(WAIT).for_element(Locator::Css(&css(id))).await.unwrap_or_else(|e| panic!("waiting for {id}: {e}"))
+    match c.wait().at_most(WAIT).for_element(Locator::Css(&css(id))).await {
+        Ok(el) => el,
+        Err(e) => {
+            shot(c, &format!("failed-wait-{id}")).await;
+            panic!("waiting for {id}: {e}");
+        }
+    }
 }
 
 async fn shot(c: &Client, name: &str) {
@@ -165,7 +179,7 @@ async fn wizard_admin_creates_reception_who_sees_reception_navigation() {
     shot(&c, "03-admin-home").await;
 
     // 3. the admin creates a reception account
-    click(&c, "nav-staff").await;
+    goto(&c, "nav-staff", "staff-new").await;
     click(&c, "staff-new").await;
     type_into(&c, "staff-username", "rita").await;
     type_into(&c, "staff-full-name", "Rita Reception").await;
@@ -293,7 +307,7 @@ async fn reception_registers_finds_books_reschedules_cancels_rebooks_and_checks_
     wait_for(&c, "nav-today").await;
 
     // register a patient
-    click(&c, "nav-patients").await;
+    goto(&c, "nav-patients", "patient-new").await;
     click(&c, "patient-new").await;
     type_into(&c, "patient-full-name", "Priya Raman").await;
     set_value(&c, "patient-dob", "1985-06-01").await;
@@ -305,7 +319,7 @@ async fn reception_registers_finds_books_reschedules_cancels_rebooks_and_checks_
     assert!(mrn.contains("MRN"), "the chart shows the assigned MRN: {mrn}");
 
     // find her by typing part of the name
-    click(&c, "nav-patients").await;
+    goto(&c, "nav-patients", "patient-search").await;
     type_into(&c, "patient-search", "Rama").await;
     let hit = first_id(&c, "patient-hit-").await;
     shot(&c, "11-patient-search").await;
