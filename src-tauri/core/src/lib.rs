@@ -6,6 +6,7 @@ pub mod db;
 pub mod demo;
 pub mod embedded;
 pub mod error;
+pub mod export;
 pub mod paths;
 pub mod schedule;
 pub mod security;

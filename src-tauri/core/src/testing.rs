@@ -131,3 +131,92 @@ pub fn unique_username(prefix: &str) -> String {
 }
 
 pub const OWNER: &str = OWNER_ROLE;
+
+/// The password every test account uses.
+pub const TEST_PASSWORD: &str = "violet-anchor-mango-29-tundra";
+
+/// A set-up clinic in a fresh database: an administrator, a reception desk and one department.
+pub struct Clinic {
+    pub db: TestDb,
+    pub admin: PgPool,
+    pub desk: PgPool,
+    pub department: i64,
+}
+
+impl Clinic {
+    /// A clinic in time zone `tz` (cloned from the migrated template, set up as the wizard does).
+    pub async fn new(tz: &str) -> Clinic {
+        use crate::db::{departments::DepartmentInput, staff::StaffRole};
+        use crate::services::{departments, setup, staff};
+        let db = TestDb::migrated().await;
+        let admin_user = unique_username("admin");
+        let input = setup::SetupInput {
+            clinic_name: "Riverside Clinic".into(),
+            time_zone: tz.into(),
+            admin_username: admin_user.clone(),
+            admin_full_name: "Ada Admin".into(),
+            admin_password: TEST_PASSWORD.into(),
+            load_demo: false,
+        };
+        setup::complete_setup(&db.target, &db::MIGRATOR, &input).await.expect("setup");
+        let admin = db.pool_as(&admin_user, TEST_PASSWORD).await.expect("admin signs in");
+        let desk_user = unique_username("desk");
+        let desk_input = staff::NewStaff { username: desk_user.clone(), full_name: "Front Desk".into(), role: StaffRole::Reception, password: TEST_PASSWORD.into() };
+        staff::create(&admin, &desk_input).await.expect("desk account");
+        let desk = db.pool_as(&desk_user, TEST_PASSWORD).await.expect("desk signs in");
+        let department = departments::create(&admin, &DepartmentInput { name: "General Medicine".into(), description: String::new() })
+            .await
+            .expect("department")
+            .id;
+        Clinic { db, admin, desk, department }
+    }
+
+    /// A doctor seeing patients every day 09:00–17:00 in 15-minute slots; with `login`, also a doctor staff
+    /// account linked to it, whose pool is returned.
+    pub async fn doctor(&self, name: &str, login: bool) -> (i64, Option<PgPool>) {
+        use crate::db::{availability::WeeklySession, doctors::DoctorInput, staff::StaffRole};
+        use crate::services::{availability, doctors, staff};
+        let username = login.then(|| unique_username("doc"));
+        if let Some(u) = &username {
+            let input = staff::NewStaff { username: u.clone(), full_name: name.into(), role: StaffRole::Doctor, password: TEST_PASSWORD.into() };
+            staff::create(&self.admin, &input).await.expect("doctor account");
+        }
+        let input = DoctorInput {
+            full_name: name.into(),
+            department_id: self.department,
+            qualification: "MBBS".into(),
+            experience_years: 10,
+            phone: None,
+            email: None,
+            consultation_fee_cents: 5000,
+            slot_minutes: 15,
+            staff_username: username.clone(),
+        };
+        let id = doctors::create(&self.admin, &input).await.expect("doctor").id;
+        let t = |h| chrono::NaiveTime::from_hms_opt(h, 0, 0).expect("time");
+        let week: Vec<WeeklySession> = (1..=7).map(|wd| WeeklySession { weekday: wd, starts_at: t(9), ends_at: t(17) }).collect();
+        availability::set_weekly(&self.admin, id, 15, &week).await.expect("hours");
+        let pool = match username {
+            Some(u) => Some(self.db.pool_as(&u, TEST_PASSWORD).await.expect("doctor signs in")),
+            None => None,
+        };
+        (id, pool)
+    }
+
+    /// A registered patient who consents to SMS reminders.
+    pub async fn patient(&self, name: &str) -> i64 {
+        use crate::db::patients::{PatientInput, ReminderChannel, Sex};
+        let input = PatientInput {
+            full_name: name.into(),
+            date_of_birth: chrono::NaiveDate::from_ymd_opt(1985, 6, 1).expect("date"),
+            sex: Sex::Female,
+            phone: Some("+44 7700 900123".into()),
+            email: None,
+            address: String::new(),
+            emergency_contact: String::new(),
+            preferred_channel: ReminderChannel::Sms,
+            reminder_consent: true,
+        };
+        crate::services::patients::register(&self.desk, &input).await.expect("patient").id
+    }
+}

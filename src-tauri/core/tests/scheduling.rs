@@ -4,96 +4,27 @@
 use chrono::{Duration, NaiveDate, NaiveTime, Utc};
 use clinicdesk_core::db::{
     self, appointments::AppointmentStatus, availability::{ExceptionInput, WeeklySession},
-    departments::DepartmentInput, doctors::DoctorInput, patients::{PatientInput, ReminderChannel, Sex},
-    staff::StaffRole,
+    doctors::DoctorInput, patients::{PatientInput, ReminderChannel, Sex},
 };
 use clinicdesk_core::schedule::ExceptionKind;
-use clinicdesk_core::services::{appointments as appts, availability, departments, doctors, patients, setup, staff};
-use clinicdesk_core::testing::{unique_username, TestDb};
+use clinicdesk_core::services::{appointments as appts, availability, doctors, patients};
+use clinicdesk_core::testing::Clinic;
 use clinicdesk_core::Error;
-use sqlx::PgPool;
-
-const PW: &str = "violet-anchor-mango-29-tundra";
-
-struct Clinic {
-    db: TestDb,
-    admin: PgPool,
-    desk: PgPool,
-    department: i64,
-}
-
-async fn clinic(tz: &str) -> Clinic {
-    let db = TestDb::migrated().await;
-    let admin_user = unique_username("admin");
-    setup::complete_setup(
-        &db.target,
-        &db::MIGRATOR,
-        &setup::SetupInput {
-            clinic_name: "Riverside Clinic".into(),
-            time_zone: tz.into(),
-            admin_username: admin_user.clone(),
-            admin_full_name: "Ada Admin".into(),
-            admin_password: PW.into(),
-            load_demo: false,
-        },
-    )
-    .await
-    .unwrap();
-    let admin = db.pool_as(&admin_user, PW).await.unwrap();
-    let desk_user = unique_username("desk");
-    staff::create(&admin, &staff::NewStaff { username: desk_user.clone(), full_name: "Front Desk".into(), role: StaffRole::Reception, password: PW.into() })
-        .await
-        .unwrap();
-    let desk = db.pool_as(&desk_user, PW).await.unwrap();
-    let department = departments::create(&admin, &DepartmentInput { name: "General Medicine".into(), description: String::new() }).await.unwrap().id;
-    Clinic { db, admin, desk, department }
-}
 
 fn t(h: u32, m: u32) -> NaiveTime {
     NaiveTime::from_hms_opt(h, m, 0).unwrap()
 }
 
-/// A doctor seeing patients every day 09:00–17:00 in 15-minute slots.
+async fn clinic(tz: &str) -> Clinic {
+    Clinic::new(tz).await
+}
+
 async fn doctor(c: &Clinic, name: &str) -> i64 {
-    let d = doctors::create(
-        &c.admin,
-        &DoctorInput {
-            full_name: name.into(),
-            department_id: c.department,
-            qualification: "MBBS".into(),
-            experience_years: 10,
-            phone: None,
-            email: None,
-            consultation_fee_cents: 5000,
-            slot_minutes: 15,
-            staff_username: None,
-        },
-    )
-    .await
-    .unwrap();
-    let week: Vec<WeeklySession> = (1..=7).map(|wd| WeeklySession { weekday: wd, starts_at: t(9, 0), ends_at: t(17, 0) }).collect();
-    availability::set_weekly(&c.admin, d.id, 15, &week).await.unwrap();
-    d.id
+    c.doctor(name, false).await.0
 }
 
 async fn patient(c: &Clinic, name: &str) -> i64 {
-    patients::register(
-        &c.desk,
-        &PatientInput {
-            full_name: name.into(),
-            date_of_birth: NaiveDate::from_ymd_opt(1985, 6, 1).unwrap(),
-            sex: Sex::Female,
-            phone: Some("+44 7700 900123".into()),
-            email: None,
-            address: String::new(),
-            emergency_contact: String::new(),
-            preferred_channel: ReminderChannel::Sms,
-            reminder_consent: true,
-        },
-    )
-    .await
-    .unwrap()
-    .id
+    c.patient(name).await
 }
 
 fn tomorrow() -> NaiveDate {

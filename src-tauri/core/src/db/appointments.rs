@@ -158,15 +158,14 @@ pub async fn move_to(db: &mut PgConnection, id: i64, start: DateTime<Utc>, end: 
     Ok(())
 }
 
-pub async fn set_status(db: &mut PgConnection, id: i64, status: AppointmentStatus, cancel_reason: Option<&str>) -> Result<()> {
-    sqlx::query!(
-        "UPDATE appointments SET status = $2, cancel_reason = coalesce($3, cancel_reason) WHERE id = $1",
-        id,
-        status as AppointmentStatus,
-        cancel_reason
-    )
-    .execute(db)
-    .await?;
+pub async fn set_status(db: &mut PgConnection, id: i64, status: AppointmentStatus) -> Result<()> {
+    sqlx::query!("UPDATE appointments SET status = $2 WHERE id = $1", id, status as AppointmentStatus).execute(db).await?;
+    Ok(())
+}
+
+/// Cancels with its reason (reception and administrators hold the column privilege for the reason).
+pub async fn cancel(db: &mut PgConnection, id: i64, reason: &str) -> Result<()> {
+    sqlx::query!("UPDATE appointments SET status = 'cancelled', cancel_reason = $2 WHERE id = $1", id, reason).execute(db).await?;
     Ok(())
 }
 

@@ -4,10 +4,12 @@ pub mod appointments;
 pub mod availability;
 pub mod departments;
 pub mod doctors;
+pub mod exports;
 pub mod notifications;
 pub mod patients;
 pub mod settings;
 pub mod staff;
+pub mod treatments;
 
 use std::time::Duration;
 

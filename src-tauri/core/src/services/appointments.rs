@@ -511,7 +511,7 @@ pub async fn cancel(pool: &PgPool, id: i64, reason: &str) -> Result<Appointment>
     if !matches!(status, AppointmentStatus::Booked | AppointmentStatus::CheckedIn) {
         return Err(Error::validation("status", format!("This appointment is already {}; it cannot be cancelled.", status.label())));
     }
-    appointments::set_status(&mut tx, id, AppointmentStatus::Cancelled, Some(&reason)).await?;
+    appointments::cancel(&mut tx, id, &reason).await?;
     enqueue_patient_message(&mut tx, &clock, id, "cancelled").await?;
     let view = fetch_view(&mut tx, &clock, id).await?;
     tx.commit().await?;
@@ -534,7 +534,7 @@ pub async fn set_status(pool: &PgPool, id: i64, to: AppointmentStatus) -> Result
     if !allowed_from.contains(&status) {
         return Err(Error::validation("status", format!("This appointment is {}; it cannot be marked {}.", status.label(), to.label())));
     }
-    appointments::set_status(&mut tx, id, to, None).await?;
+    appointments::set_status(&mut tx, id, to).await?;
     let view = fetch_view(&mut tx, &clock, id).await?;
     tx.commit().await?;
     Ok(view)

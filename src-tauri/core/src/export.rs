@@ -1,0 +1,345 @@
+//! CSV export of medical data to the user's disk, the one people can trust: rows stream from PostgreSQL
+//! (constant memory), go to a temporary file beside the target that is renamed into place only when complete
+//! (a crash, a cancel or a full disk never leaves a partial file under the chosen name), every cell that a
+//! spreadsheet would run as a formula is neutralised, and each export is recorded and audited.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use chrono_tz::Tz;
+use futures_util::TryStreamExt;
+use serde::Serialize;
+use sqlx::PgPool;
+
+use crate::db::{self, exports::ExportRow, patients};
+use crate::error::{Error, Result};
+use crate::schedule;
+use crate::services::appointments::Clock;
+use crate::services::clinical;
+
+pub const COLUMNS: [&str; 13] = [
+    "Patient ID",
+    "MRN",
+    "Patient name",
+    "Doctor",
+    "Department",
+    "Appointment date",
+    "Visit type",
+    "Symptoms",
+    "Diagnosis",
+    "Treatment",
+    "Prescription",
+    "Notes",
+    "Next visit suggested",
+];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExportScope {
+    /// One patient's history (doctors and administrators).
+    PatientHistory { patient_id: i64 },
+    /// All visits in a date range, inclusive (administrators).
+    Visits { from: NaiveDate, to: NaiveDate },
+}
+
+#[derive(Debug, Clone)]
+pub struct ExportRequest {
+    pub scope: ExportScope,
+    pub path: PathBuf,
+    /// Start the file with a UTF-8 byte-order mark so Excel reads it as UTF-8.
+    pub bom: bool,
+}
+
+/// How a running export reports progress and is stopped.
+#[derive(Clone, Default)]
+pub struct ExportControl {
+    pub cancel: Arc<AtomicBool>,
+    pub progress: Option<Arc<dyn Fn(u64) + Send + Sync>>,
+    /// Fault injection for tests: fail with an I/O error after this many rows.
+    pub fail_after_rows: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportStatus {
+    Done,
+    Failed,
+    Cancelled,
+}
+
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct ExportOutcome {
+    pub export_id: i64,
+    pub status: ExportStatus,
+    pub rows: i64,
+    pub bytes: i64,
+    pub path: String,
+    /// A sentence for the person who asked.
+    pub message: String,
+}
+
+/// A started export: its record exists and its target was checked; `run` writes it.
+#[derive(Debug, Clone)]
+pub struct StartedExport {
+    pub export_id: i64,
+    pub request: ExportRequest,
+}
+
+/// Neutralises a cell a spreadsheet would treat as a formula (`=`, `+`, `-`, `@`, tab, CR) by prefixing `'`.
+pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}").into(),
+        _ => cell.into(),
+    }
+}
+
+/// The suggested file name: `history-<MRN>-<date>.csv`.
+pub fn default_file_name(mrn: &str, today: NaiveDate) -> String {
+    format!("history-{mrn}-{today}.csv")
+}
+
+fn check_target(path: &Path) -> Result<PathBuf> {
+    let shown = path.display().to_string();
+    if path.as_os_str().is_empty() {
+        return Err(Error::validation("path", "Choose where to save the file."));
+    }
+    if path.is_dir() {
+        return Err(Error::validation("path", format!("{shown} is a folder. Choose a file name inside it.")));
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    if !dir.is_dir() {
+        return Err(Error::validation("path", format!("The folder {} does not exist.", dir.display())));
+    }
+    let probe = dir.join(format!(".clinicdesk-write-test-{}", std::process::id()));
+    match File::create(&probe) {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+        }
+        Err(e) => return Err(io_sentence(&e, &dir)),
+    }
+    Ok(dir)
+}
+
+fn io_sentence(e: &std::io::Error, dir: &Path) -> Error {
+    match (e.kind(), e.raw_os_error()) {
+        (std::io::ErrorKind::PermissionDenied, _) | (_, Some(30)) => {
+            Error::validation("path", format!("ClinicDesk may not write to {}. Choose another folder.", dir.display()))
+        }
+        (_, Some(28)) => Error::Unavailable("The disk is full: the export was not saved.".into()),
+        (std::io::ErrorKind::NotFound, _) => Error::validation("path", format!("The folder {} does not exist.", dir.display())),
+        _ => {
+            tracing::error!(error = %e, "export i/o error");
+            Error::Unavailable(format!("The file could not be written ({e})."))
+        }
+    }
+}
+
+/// Checks the request (who may export what, and where) and records the export as running.
+#[tracing::instrument(skip(pool))]
+pub async fn start(pool: &PgPool, request: ExportRequest) -> Result<StartedExport> {
+    let mut conn = pool.acquire().await?;
+    let (kind, patient_id) = match request.scope {
+        ExportScope::PatientHistory { patient_id } => {
+            if !clinical::reads_clinical(&mut conn).await? {
+                // Reception cannot read clinical columns, so it cannot export them either.
+                return Err(Error::PermissionDenied(
+                    "Exports of a patient's history are made by doctors and administrators, who can read it.".into(),
+                ));
+            }
+            patients::get(&mut conn, patient_id).await?.ok_or_else(|| Error::validation("patient_id", "That patient does not exist."))?;
+            ("patient_history", Some(patient_id))
+        }
+        ExportScope::Visits { from, to } => {
+            if !db::staff::session_is_member_of(&mut *conn, "clinicdesk_admin").await? {
+                return Err(Error::PermissionDenied("Only an administrator can export all visits.".into()));
+            }
+            if to < from {
+                return Err(Error::validation("to", "The end date is before the start date."));
+            }
+            ("visits", None)
+        }
+    };
+    check_target(&request.path)?;
+    let export_id = db::exports::insert(&mut conn, kind, patient_id, &request.path.display().to_string()).await?;
+    Ok(StartedExport { export_id, request })
+}
+
+/// Writes a started export. Whatever happens, the export's record ends as done, failed or cancelled, and no
+/// partial file is left under the chosen name.
+#[tracing::instrument(skip(pool, control), fields(export_id = started.export_id))]
+pub async fn run(pool: &PgPool, started: &StartedExport, control: &ExportControl) -> Result<ExportOutcome> {
+    let path = started.request.path.clone();
+    let dir = check_target(&path)?;
+    let tmp = dir.join(format!(
+        ".{}.partial-{}-{}",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("export.csv"),
+        std::process::id(),
+        started.export_id
+    ));
+    let result = write(pool, started, control, &tmp).await;
+    let (status, rows, bytes, error) = match &result {
+        Ok((rows, bytes)) => match std::fs::rename(&tmp, &path) {
+            Ok(()) => {
+                if let Ok(d) = File::open(&dir) {
+                    let _ = d.sync_all();
+                }
+                (ExportStatus::Done, *rows, *bytes, None)
+            }
+            Err(e) => (ExportStatus::Failed, 0, 0, Some(io_sentence(&e, &dir))),
+        },
+        Err(Error::Conflict(m)) if m == CANCELLED => (ExportStatus::Cancelled, 0, 0, None),
+        Err(e) => (ExportStatus::Failed, 0, 0, Some(clone_error(e))),
+    };
+    if status != ExportStatus::Done {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    let status_text = match status {
+        ExportStatus::Done => "done",
+        ExportStatus::Failed => "failed",
+        ExportStatus::Cancelled => "cancelled",
+    };
+    let mut conn = pool.acquire().await?;
+    db::exports::finish(&mut conn, started.export_id, status_text, rows, bytes, error.as_ref().map(|e| e.to_string()).as_deref()).await?;
+    let subject = match started.request.scope {
+        ExportScope::PatientHistory { patient_id } => patient_id.to_string(),
+        ExportScope::Visits { .. } => "all".to_string(),
+    };
+    sqlx::query!(
+        "SELECT audit_event('export_' || $1, 'patients', $2, jsonb_build_object('export_id', $3::bigint, 'rows', $4::bigint))",
+        status_text,
+        subject,
+        started.export_id,
+        rows
+    )
+    .execute(&mut *conn)
+    .await?;
+    let shown = path.display().to_string();
+    let message = match (&status, &error) {
+        (ExportStatus::Done, _) => format!("Saved {rows} visits to {shown}."),
+        (ExportStatus::Cancelled, _) => "The export was cancelled; no file was saved.".to_string(),
+        (_, Some(e)) => format!("The export failed: {e} No file was saved."),
+        _ => "The export failed; no file was saved.".to_string(),
+    };
+    Ok(ExportOutcome { export_id: started.export_id, status, rows, bytes, path: shown, message })
+}
+
+const CANCELLED: &str = "export cancelled";
+
+fn clone_error(e: &Error) -> Error {
+    match e {
+        Error::Validation { field, message } => Error::Validation { field: field.clone(), message: message.clone() },
+        Error::Unavailable(m) => Error::Unavailable(m.clone()),
+        Error::PermissionDenied(m) => Error::PermissionDenied(m.clone()),
+        other => Error::Unavailable(other.to_string()),
+    }
+}
+
+/// Streams rows into `tmp`; returns (rows, bytes).
+async fn write(pool: &PgPool, started: &StartedExport, control: &ExportControl, tmp: &Path) -> Result<(i64, i64)> {
+    let dir = tmp.parent().unwrap_or(Path::new("."));
+    let file = File::create(tmp).map_err(|e| io_sentence(&e, dir))?;
+    let mut out = BufWriter::with_capacity(256 * 1024, file);
+    if started.request.bom {
+        out.write_all("\u{FEFF}".as_bytes()).map_err(|e| io_sentence(&e, dir))?;
+    }
+    let mut csv = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(out);
+    csv.write_record(COLUMNS).map_err(|e| csv_error(e, dir))?;
+    let mut conn = pool.acquire().await?;
+    let tz: Tz = Clock::load(&mut conn).await?.tz;
+    let (patient_id, from, to) = match started.request.scope {
+        ExportScope::PatientHistory { patient_id } => (Some(patient_id), None, None),
+        ExportScope::Visits { from, to } => {
+            let (start, _) = schedule::utc_range(tz, from, 1);
+            let (_, end) = schedule::utc_range(tz, to, 1);
+            (None, Some(start), Some(end))
+        }
+    };
+    let mut rows: u64 = 0;
+    {
+        let mut stream = db::exports::stream(&mut conn, patient_id, from, to);
+        while let Some(row) = stream.try_next().await? {
+            if control.cancel.load(Ordering::Relaxed) {
+                return Err(Error::Conflict(CANCELLED.into()));
+            }
+            if control.fail_after_rows == Some(rows) {
+                return Err(io_sentence(&std::io::Error::from_raw_os_error(28), dir));
+            }
+            csv.write_record(cells(&row, tz).iter().map(|c| neutralise(c).into_owned())).map_err(|e| csv_error(e, dir))?;
+            rows += 1;
+            if rows % 500 == 0 {
+                if let Some(p) = &control.progress {
+                    p(rows);
+                }
+            }
+        }
+    }
+    let out = csv.into_inner().map_err(|e| io_sentence(e.error(), dir))?;
+    let file = out.into_inner().map_err(|e| io_sentence(e.error(), dir))?;
+    file.sync_all().map_err(|e| io_sentence(&e, dir))?;
+    let bytes = file.metadata().map(|m| m.len()).unwrap_or(0);
+    if let Some(p) = &control.progress {
+        p(rows);
+    }
+    Ok((rows as i64, bytes as i64))
+}
+
+fn csv_error(e: csv::Error, dir: &Path) -> Error {
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => io_sentence(&io, dir),
+        other => Error::internal(format!("{other:?}")),
+    }
+}
+
+/// The 13 cells of a visit, in the column order above.
+fn cells(r: &ExportRow, tz: Tz) -> [String; 13] {
+    let when = r.starts_at.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string();
+    let diagnosis = match &r.icd10_code {
+        Some(code) if !r.diagnosis.is_empty() => format!("{} ({code})", r.diagnosis),
+        Some(code) => code.clone(),
+        None => r.diagnosis.clone(),
+    };
+    let prescription = r.prescription.0.iter().map(|l| l.describe()).collect::<Vec<_>>().join("; ");
+    [
+        r.patient_id.to_string(),
+        r.mrn.clone(),
+        r.patient_name.clone(),
+        r.doctor_name.clone(),
+        r.department.clone(),
+        when,
+        r.visit_type.label().to_string(),
+        r.symptoms.clone(),
+        diagnosis,
+        r.treatment_given.clone(),
+        prescription,
+        r.notes.clone(),
+        r.next_visit_on.map(|d| d.to_string()).unwrap_or_default(),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formulas_are_neutralised_and_text_is_kept() {
+        assert_eq!(neutralise("=SUM(A1:A9)"), "'=SUM(A1:A9)");
+        assert_eq!(neutralise("+44 7700"), "'+44 7700");
+        assert_eq!(neutralise("-1"), "'-1");
+        assert_eq!(neutralise("@cmd"), "'@cmd");
+        assert_eq!(neutralise("\tx"), "'\tx");
+        assert_eq!(neutralise("\rx"), "'\rx");
+        assert_eq!(neutralise("Zoë — ok"), "Zoë — ok");
+        assert_eq!(neutralise(""), "");
+    }
+
+    #[test]
+    fn default_name_has_mrn_and_date() {
+        assert_eq!(default_file_name("MRN0000042", NaiveDate::from_ymd_opt(2026, 12, 3).unwrap()), "history-MRN0000042-2026-12-03.csv");
+    }
+}
