@@ -61,7 +61,20 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::scheduling::today_board,
             commands::scheduling::doctor_calendar,
             commands::scheduling::patient_appointments,
+            commands::clinical::record_treatment,
+            commands::clinical::amend_treatment,
+            commands::clinical::get_treatment,
+            commands::clinical::treatment_amendments,
+            commands::clinical::patient_history,
+            commands::clinical::recall_list,
+            commands::clinical::export_default_path,
+            commands::clinical::export_patient_history,
+            commands::clinical::export_visits,
+            commands::clinical::cancel_export,
+            commands::clinical::reveal_in_folder,
         ])
+        .typ::<commands::clinical::ExportProgress>()
+        .typ::<clinicdesk_core::export::ExportOutcome>()
         .dangerously_cast_bigints_to_number()
         .disable_serde_phases()
 }
@@ -77,6 +90,8 @@ pub fn run() {
     let _log_guard = logging::init();
     let builder = specta_builder();
     let app = tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_notification::init())
         .manage(state::AppState::new())
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {

@@ -1,7 +1,10 @@
 //! The desktop app's state: which database it uses (starting the embedded cluster when that is the choice),
 //! and who is signed in on this window.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use clinicdesk_core::services::auth::SignedIn;
 use clinicdesk_core::config::{DatabaseConfig, LocalConfig};
@@ -18,6 +21,8 @@ pub struct AppState {
     start_lock: Mutex<()>,
     session: RwLock<Option<SignedIn>>,
     pub throttle: LoginThrottle,
+    /// Cancel flags of the exports running in this window.
+    exports: std::sync::Mutex<HashMap<i64, Arc<AtomicBool>>>,
 }
 
 impl AppState {
@@ -28,6 +33,7 @@ impl AppState {
             start_lock: Mutex::new(()),
             session: RwLock::new(None),
             throttle: LoginThrottle::default(),
+            exports: std::sync::Mutex::new(HashMap::new()),
         }
     }
 
@@ -94,6 +100,22 @@ impl AppState {
         if let Some(s) = self.session.write().await.take() {
             s.pool.close().await;
         }
+    }
+
+    pub fn register_export(&self, id: i64) -> Arc<AtomicBool> {
+        let flag = Arc::new(AtomicBool::new(false));
+        self.exports.lock().expect("exports lock").insert(id, flag.clone());
+        flag
+    }
+
+    pub fn cancel_export(&self, id: i64) {
+        if let Some(flag) = self.exports.lock().expect("exports lock").get(&id) {
+            flag.store(true, Ordering::Relaxed);
+        }
+    }
+
+    pub fn finish_export(&self, id: i64) {
+        self.exports.lock().expect("exports lock").remove(&id);
     }
 
     /// On exit: close connections and stop the embedded cluster cleanly.

@@ -71,6 +71,11 @@ enum Command {
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
+    /// Export medical data to CSV (the same writer as the app: streamed, atomic, spreadsheet-safe, recorded).
+    Export {
+        #[command(subcommand)]
+        what: ExportWhat,
+    },
     /// Measure a scenario in a throwaway database of the embedded cluster (see BENCHMARKS.md).
     Bench {
         #[arg(value_enum)]
@@ -95,6 +100,31 @@ enum DbAction {
     Migrate,
     /// Print the owner's connection URL (for psql).
     Url,
+}
+
+#[derive(Subcommand)]
+enum ExportWhat {
+    /// One patient's visit history, newest first.
+    History {
+        #[arg(long)]
+        patient: i64,
+        #[arg(long)]
+        out: PathBuf,
+        /// Start the file with a UTF-8 BOM (for Excel).
+        #[arg(long)]
+        bom: bool,
+    },
+    /// All visits between two dates (inclusive), oldest first.
+    Visits {
+        #[arg(long)]
+        from: chrono::NaiveDate,
+        #[arg(long)]
+        to: chrono::NaiveDate,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long)]
+        bom: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -258,6 +288,21 @@ async fn run(cli: Cli) -> Result<()> {
             };
             let s = staff::create(&pool, &input).await?;
             println!("created {} ({})", s.username, s.role.as_str());
+        }
+        Command::Export { what } => {
+            use clinicdesk_core::export::{self, ExportControl, ExportRequest, ExportScope, ExportStatus};
+            let (scope, out, bom) = match what {
+                ExportWhat::History { patient, out, bom } => (ExportScope::PatientHistory { patient_id: *patient }, out, *bom),
+                ExportWhat::Visits { from, to, out, bom } => (ExportScope::Visits { from: *from, to: *to }, out, *bom),
+            };
+            let t = target(&cli).await?;
+            let pool = db::connect_pool(t.owner_options().expect("owner"), 2).await?;
+            let started = export::start(&pool, ExportRequest { scope, path: out.clone(), bom }).await?;
+            let outcome = export::run(&pool, &started, &ExportControl::default()).await?;
+            match outcome.status {
+                ExportStatus::Done => println!("{} ({} bytes)", outcome.message, outcome.bytes),
+                _ => return Err(Error::Unavailable(outcome.message)),
+            }
         }
         Command::Bench { scenario, patients } => {
             if cli.database_url.is_some() {
