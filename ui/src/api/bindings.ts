@@ -55,9 +55,30 @@ export const commands = {
 	todayBoard: (date: string | null) => typedError<TodayBoard, CommandError>(__TAURI_INVOKE("today_board", { date })),
 	doctorCalendar: (doctorId: number, from: string, days: number) => typedError<Appointment[], CommandError>(__TAURI_INVOKE("doctor_calendar", { doctorId, from, days })),
 	patientAppointments: (patientId: number) => typedError<Appointment[], CommandError>(__TAURI_INVOKE("patient_appointments", { patientId })),
+	recordTreatment: (appointmentId: number, input: TreatmentInput) => typedError<Treatment, CommandError>(__TAURI_INVOKE("record_treatment", { appointmentId, input })),
+	amendTreatment: (treatmentId: number, input: TreatmentInput) => typedError<Treatment, CommandError>(__TAURI_INVOKE("amend_treatment", { treatmentId, input })),
+	getTreatment: (appointmentId: number) => typedError<Treatment | null, CommandError>(__TAURI_INVOKE("get_treatment", { appointmentId })),
+	treatmentAmendments: (treatmentId: number) => typedError<Amendment[], CommandError>(__TAURI_INVOKE("treatment_amendments", { treatmentId })),
+	patientHistory: (patientId: number, filter: HistoryFilter) => typedError<Visit[], CommandError>(__TAURI_INVOKE("patient_history", { patientId, filter })),
+	recallList: () => typedError<Recall[], CommandError>(__TAURI_INVOKE("recall_list")),
+	/**  A save path without a dialog, when `CLINICDESK_EXPORT_DIR` is configured (unattended desks and tests). */
+	exportDefaultPath: (patientId: number) => typedError<string | null, CommandError>(__TAURI_INVOKE("export_default_path", { patientId })),
+	exportPatientHistory: (patientId: number, path: string, bom: boolean) => typedError<ExportStarted, CommandError>(__TAURI_INVOKE("export_patient_history", { patientId, path, bom })),
+	exportVisits: (from: string, to: string, path: string, bom: boolean) => typedError<ExportStarted, CommandError>(__TAURI_INVOKE("export_visits", { from, to, path, bom })),
+	cancelExport: (exportId: number) => typedError<null, CommandError>(__TAURI_INVOKE("cancel_export", { exportId })),
+	revealInFolder: (path: string) => typedError<null, CommandError>(__TAURI_INVOKE("reveal_in_folder", { path })),
 };
 
 /* Types */
+export type Amendment = {
+	/**  The version this entry preserves (the one that was replaced). */
+	version: number,
+	amended_by: string,
+	amended_at: string,
+	changed: string[],
+	previous: ClinicalContent,
+};
+
 export type AppStatus = {
 	setup_required: boolean,
 	clinic_name: string | null,
@@ -110,6 +131,29 @@ export type ClinicSettings = {
 	clinic_name: string,
 	time_zone: string,
 	idle_lock_minutes: number,
+};
+
+/**  The clinical content of a treatment, as recorded or amended. */
+export type ClinicalContent = {
+	visit_type: VisitType,
+	symptoms: string,
+	diagnosis: string,
+	icd10_code: string | null,
+	treatment_given: string,
+	prescription: PrescriptionLine[],
+	notes: string,
+	next_visit_on: string | null,
+};
+
+export type ClinicalDetails = {
+	symptoms: string,
+	diagnosis: string,
+	icd10_code: string | null,
+	treatment_given: string,
+	prescription: PrescriptionLine[],
+	notes: string,
+	recorded_by: string,
+	version: number,
 };
 
 export type CommandError = {
@@ -209,6 +253,36 @@ export type ExceptionKind =
 /**  The clinic is closed (doctor_id is NULL). */
 "holiday";
 
+export type ExportOutcome = {
+	export_id: number,
+	status: ExportStatus,
+	rows: number,
+	bytes: number,
+	path: string,
+	/**  A sentence for the person who asked. */
+	message: string,
+};
+
+/**  Payload of the `export-progress` event. */
+export type ExportProgress = {
+	export_id: number,
+	rows: number,
+};
+
+export type ExportStarted = {
+	export_id: number,
+	path: string,
+};
+
+export type ExportStatus = "done" | "failed" | "cancelled";
+
+export type HistoryFilter = {
+	doctor_id: number | null,
+	from: string | null,
+	to: string | null,
+	text: string | null,
+};
+
 export type NewStaff = {
 	username: string,
 	full_name: string,
@@ -258,6 +332,25 @@ export type PatientInput = {
 	emergency_contact: string,
 	preferred_channel: ReminderChannel,
 	reminder_consent: boolean,
+};
+
+export type PrescriptionLine = {
+	medicine: string,
+	dose: string,
+	frequency: string,
+	duration: string,
+	instructions: string,
+};
+
+export type Recall = {
+	patient_id: number,
+	patient_name: string,
+	patient_mrn: string,
+	phone: string | null,
+	next_visit_on: string,
+	doctor_id: number,
+	doctor_name: string,
+	overdue: boolean,
 };
 
 export type ReminderChannel = "sms" | "email" | "none";
@@ -320,6 +413,47 @@ export type TodayBoard = {
 	label: string,
 	columns: BoardColumn[],
 };
+
+export type Treatment = {
+	id: number,
+	appointment_id: number,
+	visit_type: VisitType,
+	symptoms: string,
+	diagnosis: string,
+	icd10_code: string | null,
+	treatment_given: string,
+	prescription: PrescriptionLine[],
+	notes: string,
+	next_visit_on: string | null,
+	recorded_by: string,
+	version: number,
+	created_at: string,
+	updated_at: string,
+};
+
+export type TreatmentInput = {
+	visit_type: VisitType,
+	symptoms: string,
+	diagnosis: string,
+	icd10_code: string | null,
+	treatment_given: string,
+	prescription: PrescriptionLine[],
+	notes: string,
+	/**  A date, or … */
+	next_visit_on: string | null,
+	/**  … "in N days" from the visit. */
+	next_visit_in_days: number | null,
+};
+
+export type Visit = {
+	appointment: Appointment,
+	visit_type: VisitType | null,
+	next_visit_on: string | null,
+	/**  None for roles that may not read clinical content. */
+	clinical: ClinicalDetails | null,
+};
+
+export type VisitType = "consultation" | "follow_up" | "emergency" | "procedure";
 
 export type WeeklySession = {
 	/**  ISO weekday, 1 = Monday … 7 = Sunday. */

@@ -3,7 +3,25 @@
  * into plain promises that reject with `ApiError`, so stores can use try/catch.
  */
 import { commands } from "./bindings";
+import {
+  onExportFinished,
+  onExportProgress,
+  saveCsvDialog,
+  type ExportFinished,
+  type ExportProgress,
+  type ExportStatus,
+  type UnlistenFn,
+} from "./events";
 import type {
+  Amendment,
+  ExportStarted,
+  HistoryFilter,
+  PrescriptionLine,
+  Recall,
+  Treatment,
+  TreatmentInput,
+  Visit,
+  VisitType,
   DemoLogin,
   SetupOutcome,
   AppStatus,
@@ -42,6 +60,19 @@ import type {
 } from "./bindings";
 
 export type {
+  Amendment,
+  ExportStarted,
+  HistoryFilter,
+  PrescriptionLine,
+  Recall,
+  Treatment,
+  TreatmentInput,
+  Visit,
+  VisitType,
+  ExportFinished,
+  ExportProgress,
+  ExportStatus,
+  UnlistenFn,
   DemoLogin,
   SetupOutcome,
   AppStatus,
@@ -83,6 +114,8 @@ type Result<T, E> = { status: "ok"; data: T } | { status: "error"; error: E };
 
 export type ServerDatabaseConfig = Extract<DatabaseConfig, { kind: "server" }>;
 export type TlsMode = ServerDatabaseConfig["tls_mode"];
+/** The clinical part of a visit (null for reception). */
+export type VisitClinical = NonNullable<Visit["clinical"]>;
 
 export class ApiError extends Error {
   readonly kind: ErrorKind;
@@ -186,6 +219,35 @@ export const api = {
   doctorCalendar: (doctorId: number, from: string, days: number) =>
     unwrap(() => commands.doctorCalendar(doctorId, from, days)),
   patientAppointments: (patientId: number) => unwrap(() => commands.patientAppointments(patientId)),
+
+  // ---- Clinical record, history, export (docs/ui-contract-clinical.md) ----
+  recordTreatment: (appointmentId: number, input: TreatmentInput) =>
+    unwrap(() => commands.recordTreatment(appointmentId, input)),
+  amendTreatment: (treatmentId: number, input: TreatmentInput) => unwrap(() => commands.amendTreatment(treatmentId, input)),
+  getTreatment: (appointmentId: number) => unwrap(() => commands.getTreatment(appointmentId)),
+  treatmentAmendments: (treatmentId: number) => unwrap(() => commands.treatmentAmendments(treatmentId)),
+  patientHistory: (patientId: number, filter: HistoryFilter) => unwrap(() => commands.patientHistory(patientId, filter)),
+  recallList: () => unwrap(() => commands.recallList()),
+  exportDefaultPath: (patientId: number) => unwrap(() => commands.exportDefaultPath(patientId)),
+  exportPatientHistory: (patientId: number, path: string, bom: boolean) =>
+    unwrap(() => commands.exportPatientHistory(patientId, path, bom)),
+  exportVisits: (from: string, to: string, path: string, bom: boolean) =>
+    unwrap(() => commands.exportVisits(from, to, path, bom)),
+  cancelExport: (exportId: number) => unwrap(() => commands.cancelExport(exportId)),
+  revealInFolder: (path: string) => unwrap(() => commands.revealInFolder(path)),
+  /** Native save dialog (CSV filter); null when the user cancels. */
+  saveDialog: async (defaultName: string): Promise<string | null> => {
+    try {
+      return await saveCsvDialog(defaultName);
+    } catch (e) {
+      throw ApiError.from(e);
+    }
+  },
+  /** "export-progress" events; resolves to the unlisten function. */
+  onExportProgress: (cb: (p: ExportProgress) => void): Promise<UnlistenFn> => onExportProgress(cb),
+  /** "export-finished" events; resolves to the unlisten function. */
+  onExportFinished: (cb: (p: ExportFinished) => void): Promise<UnlistenFn> => onExportFinished(cb),
 };
+
 
 export type Api = typeof api;

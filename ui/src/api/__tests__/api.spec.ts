@@ -50,3 +50,59 @@ describe("scheduling commands", () => {
     expect(invoke).toHaveBeenLastCalledWith("my_doctor");
   });
 });
+
+const listen = vi.fn();
+const save = vi.fn();
+vi.mock("@tauri-apps/api/event", () => ({ listen: (...a: unknown[]) => listen(...a) }));
+vi.mock("@tauri-apps/plugin-dialog", () => ({ save: (...a: unknown[]) => save(...a) }));
+
+describe("clinical commands, events and dialog", () => {
+  beforeEach(() => { invoke.mockReset(); listen.mockReset(); save.mockReset(); });
+
+  it("send snake_case names with camelCase argument keys", async () => {
+    invoke.mockResolvedValue({});
+    const input = { visit_type: "consultation" as const, symptoms: "", diagnosis: "", icd10_code: null, treatment_given: "", prescription: [], notes: "", next_visit_on: null, next_visit_in_days: 7 };
+    await api.recordTreatment(11, input);
+    expect(invoke).toHaveBeenLastCalledWith("record_treatment", { appointmentId: 11, input });
+    await api.amendTreatment(3, input);
+    expect(invoke).toHaveBeenLastCalledWith("amend_treatment", { treatmentId: 3, input });
+    await api.getTreatment(11);
+    expect(invoke).toHaveBeenLastCalledWith("get_treatment", { appointmentId: 11 });
+    await api.treatmentAmendments(3);
+    expect(invoke).toHaveBeenLastCalledWith("treatment_amendments", { treatmentId: 3 });
+    const filter = { doctor_id: null, from: "2026-01-01", to: null, text: "asthma" };
+    await api.patientHistory(9, filter);
+    expect(invoke).toHaveBeenLastCalledWith("patient_history", { patientId: 9, filter });
+    await api.recallList();
+    expect(invoke).toHaveBeenLastCalledWith("recall_list");
+    await api.exportDefaultPath(9);
+    expect(invoke).toHaveBeenLastCalledWith("export_default_path", { patientId: 9 });
+    await api.exportPatientHistory(9, "/tmp/a.csv", true);
+    expect(invoke).toHaveBeenLastCalledWith("export_patient_history", { patientId: 9, path: "/tmp/a.csv", bom: true });
+    await api.exportVisits("2026-01-01", "2026-01-31", "/tmp/v.csv", false);
+    expect(invoke).toHaveBeenLastCalledWith("export_visits", { from: "2026-01-01", to: "2026-01-31", path: "/tmp/v.csv", bom: false });
+    await api.cancelExport(7);
+    expect(invoke).toHaveBeenLastCalledWith("cancel_export", { exportId: 7 });
+    await api.revealInFolder("/tmp/a.csv");
+    expect(invoke).toHaveBeenLastCalledWith("reveal_in_folder", { path: "/tmp/a.csv" });
+  });
+
+  it("saveDialog asks for a CSV with the default name; null means cancelled", async () => {
+    save.mockResolvedValueOnce("/home/u/history-M9.csv").mockResolvedValueOnce(null);
+    await expect(api.saveDialog("history-M9-2026-12-03.csv")).resolves.toBe("/home/u/history-M9.csv");
+    expect(save).toHaveBeenCalledWith({ defaultPath: "history-M9-2026-12-03.csv", filters: [{ name: "CSV", extensions: ["csv"] }] });
+    await expect(api.saveDialog("x.csv")).resolves.toBeNull();
+  });
+
+  it("event helpers listen to the contract names, pass the payload and return the unlisten fn", async () => {
+    const un = vi.fn();
+    listen.mockResolvedValue(un);
+    const got: unknown[] = [];
+    const off = await api.onExportProgress((p) => got.push(p));
+    await api.onExportFinished((p) => got.push(p));
+    expect(listen.mock.calls.map((c) => c[0])).toEqual(["export-progress", "export-finished"]);
+    listen.mock.calls[0][1]({ event: "export-progress", id: 1, payload: { export_id: 7, rows: 10 } });
+    expect(got).toEqual([{ export_id: 7, rows: 10 }]);
+    expect(off).toBe(un);
+  });
+});

@@ -12,7 +12,7 @@ vi.mock("../../api", async (importOriginal) => {
     ...actual,
     api: {
       todayBoard: vi.fn(), checkIn: vi.fn(), markNoShow: vi.fn(), cancelAppointment: vi.fn(),
-      listDoctors: vi.fn(), getPatient: vi.fn(), freeSlots: vi.fn(), bookAppointment: vi.fn(), searchPatients: vi.fn(),
+      listDoctors: vi.fn(), getPatient: vi.fn(), recallList: vi.fn().mockResolvedValue([]), freeSlots: vi.fn(), bookAppointment: vi.fn(), searchPatients: vi.fn(),
     },
   };
 });

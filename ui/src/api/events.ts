@@ -1,0 +1,32 @@
+/**
+ * Backend events and native dialogs. Lives in src/api because only this folder may import `@tauri-apps/*`.
+ * Event payload types are generated from Rust (bindings.ts); the event names are the contract.
+ */
+import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import { save } from "@tauri-apps/plugin-dialog";
+
+export type { UnlistenFn };
+
+import type { ExportOutcome, ExportProgress, ExportStatus } from "./bindings";
+
+export type { ExportProgress, ExportStatus };
+/** "export-finished": the final state of one export. */
+export type ExportFinished = ExportOutcome;
+
+export const EXPORT_PROGRESS = "export-progress";
+export const EXPORT_FINISHED = "export-finished";
+
+/** Subscribe to export progress; resolves to the unlisten function. */
+export function onExportProgress(cb: (p: ExportProgress) => void): Promise<UnlistenFn> {
+  return listen<ExportProgress>(EXPORT_PROGRESS, (e) => cb(e.payload));
+}
+
+/** Subscribe to finished exports (done / failed / cancelled); resolves to the unlisten function. */
+export function onExportFinished(cb: (p: ExportFinished) => void): Promise<UnlistenFn> {
+  return listen<ExportFinished>(EXPORT_FINISHED, (e) => cb(e.payload));
+}
+
+/** Native "Save as" for a CSV file. Resolves to the chosen path, or null when the user cancels. */
+export function saveCsvDialog(defaultName: string): Promise<string | null> {
+  return save({ defaultPath: defaultName, filters: [{ name: "CSV", extensions: ["csv"] }] });
+}
