@@ -48,6 +48,7 @@ impl Driver {
         let child = Command::new(std::env::var("TAURI_DRIVER").unwrap_or_else(|_| "tauri-driver".into()))
             .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
             .env("CLINICDESK_DATA_DIR", data_dir)
+            .env("CLINICDESK_EXPORT_DIR", data_dir.join("exports"))
             .env_remove("CLINICDESK_DATABASE_URL")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
@@ -216,7 +217,8 @@ async fn wizard_admin_creates_reception_who_sees_reception_navigation() {
 }
 
 /// A set-up clinic seeded through the core before the app starts (clinic time zone UTC, as the test display):
-/// admin `ada`, reception `rita`, and Dr. Rao seeing patients every day 08:00–18:00 in 15-minute slots.
+/// admin `ada`, reception `rita`, and Dr. Rao (login `drrao`) seeing patients every day 08:00–18:00 in
+/// 15-minute slots.
 async fn seed_clinic(data: &Path) -> i64 {
     let cluster = EmbeddedCluster::new(data, Durability::Durable).unwrap();
     cluster.start().await.unwrap();
@@ -234,6 +236,8 @@ async fn seed_clinic(data: &Path) -> i64 {
     let owner = db::connect_pool(target.owner_options().unwrap(), 2).await.unwrap();
     let rita = staff::NewStaff { username: "rita".into(), full_name: "Rita Reception".into(), role: StaffRole::Reception, password: PW.into() };
     staff::create(&owner, &rita).await.unwrap();
+    let rao = staff::NewStaff { username: "drrao".into(), full_name: "Dr. Rao".into(), role: StaffRole::Doctor, password: PW.into() };
+    staff::create(&owner, &rao).await.unwrap();
     let dep = departments::create(&owner, &DepartmentInput { name: "General Medicine".into(), description: String::new() }).await.unwrap();
     let doctor = DoctorInput {
         full_name: "Dr. Rao".into(),
@@ -244,7 +248,7 @@ async fn seed_clinic(data: &Path) -> i64 {
         email: None,
         consultation_fee_cents: 5000,
         slot_minutes: 15,
-        staff_username: None,
+        staff_username: Some("drrao".into()),
     };
     let doc = doctors::create(&owner, &doctor).await.unwrap();
     let hours = |h| NaiveTime::from_hms_opt(h, 0, 0).unwrap();
@@ -367,6 +371,75 @@ async fn reception_registers_finds_books_reschedules_cancels_rebooks_and_checks_
     set_value(&c, "calendar-doctor", &doctor_id.to_string()).await;
     tokio::time::sleep(Duration::from_millis(800)).await;
     shot(&c, "15-calendar").await;
+
+    c.close().await.ok();
+    drop(driver);
+    EmbeddedCluster::new(data.path(), Durability::Durable).unwrap().stop().await.unwrap();
+}
+
+#[tokio::test]
+#[ignore = "needs the built app, Xvfb and tauri-driver: run by `make test-e2e`"]
+async fn doctor_records_a_treatment_sees_it_in_the_timeline_and_exports_the_history() {
+    use clinicdesk_core::db::patients::{PatientInput, ReminderChannel, Sex};
+    use clinicdesk_core::services::{appointments as appts, patients};
+    let data = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(data.path().join("exports")).unwrap();
+    let doctor_id = seed_clinic(data.path()).await;
+    // reception has registered a patient and booked her for tomorrow at 10:00
+    let cluster = EmbeddedCluster::new(data.path(), Durability::Durable).unwrap();
+    let target = DbTarget::Embedded { cluster, database: embedded::DATABASE.into() };
+    let desk = db::connect_pool(target.staff_options("rita", PW), 1).await.unwrap();
+    let input = PatientInput {
+        full_name: "Priya Raman".into(),
+        date_of_birth: chrono::NaiveDate::from_ymd_opt(1985, 6, 1).unwrap(),
+        sex: Sex::Female,
+        phone: None,
+        email: None,
+        address: String::new(),
+        emergency_contact: String::new(),
+        preferred_channel: ReminderChannel::None,
+        reminder_consent: false,
+    };
+    let patient = patients::register(&desk, &input).await.unwrap();
+    let tomorrow = Utc::now().date_naive() + Days::days(1);
+    let slot = appts::free_slots(&desk, doctor_id, tomorrow, 1).await.unwrap()[0].slots.iter().find(|s| s.time == "10:00").unwrap().clone();
+    let appt = appts::book(&desk, doctor_id, patient.id, slot.starts_at).await.unwrap();
+    desk.close().await;
+
+    let driver = Driver::start(data.path());
+    let c = driver.connect().await;
+    sign_in(&c, "drrao", PW).await;
+    goto(&c, "nav-patients", "patient-search").await;
+    type_into(&c, "patient-search", "Priya").await;
+    click(&c, &format!("patient-hit-{}", patient.id)).await;
+
+    // record the visit
+    click(&c, &format!("appt-record-{}", appt.id)).await;
+    set_value(&c, "treatment-visit-type", "consultation").await;
+    type_into(&c, "treatment-symptoms", "Throbbing headache, nausea").await;
+    type_into(&c, "treatment-diagnosis", "Migraine").await;
+    type_into(&c, "treatment-icd10", "G43.9").await;
+    type_into(&c, "treatment-given", "Rest in a dark room").await;
+    click(&c, "rx-add").await;
+    type_into(&c, "rx-medicine-0", "Ibuprofen").await;
+    type_into(&c, "rx-dose-0", "400 mg").await;
+    shot(&c, "20-treatment-form").await;
+    click(&c, "treatment-save").await;
+    wait_text(&c, &format!("visit-diagnosis-{}", appt.id), "migraine").await;
+    shot(&c, "21-chart-timeline").await;
+
+    // export the history to the configured folder
+    click(&c, "export-history").await;
+    wait_text(&c, "export-done", "rows saved").await;
+    shot(&c, "22-export-done").await;
+    let exported: Vec<_> = std::fs::read_dir(data.path().join("exports")).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(exported.len(), 1, "exactly one file, no leftovers: {exported:?}");
+    let name = exported[0].file_name().unwrap().to_string_lossy().to_string();
+    assert!(name.starts_with(&format!("history-{}-", patient.mrn)) && name.ends_with(".csv"), "{name}");
+    let csv = std::fs::read_to_string(&exported[0]).unwrap();
+    let lines: Vec<&str> = csv.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert_eq!(lines.len(), 2, "header and one visit: {csv}");
+    assert!(lines[1].contains("Priya Raman") && lines[1].contains("Migraine (G43.9)") && lines[1].contains("Ibuprofen 400 mg"), "{}", lines[1]);
 
     c.close().await.ok();
     drop(driver);
