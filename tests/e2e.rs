@@ -87,9 +87,18 @@ fn css(id: &str) -> String {
 }
 
 async fn type_into(c: &Client, id: &str, text: &str) {
-    let el = wait_for(c, id).await;
-    el.clear().await.ok();
-    el.send_keys(text).await.unwrap_or_else(|e| panic!("typing into {id}: {e}"));
+    for _ in 0..3 {
+        let el = wait_for(c, id).await;
+        el.clear().await.ok();
+        el.send_keys(text).await.unwrap_or_else(|e| panic!("typing into {id}: {e}"));
+        // a field that re-renders or moves focus while keys arrive can drop one: check what it holds
+        if el.prop("value").await.ok().flatten().as_deref() == Some(text) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    shot(c, &format!("failed-type-{id}")).await;
+    panic!("{id} does not hold what was typed");
 }
 
 /// Clicks an element, finding it again if the page re-rendered it between finding and clicking.
