@@ -32,9 +32,14 @@ pub enum Scenario {
     Search,
     /// Today board for a day with 2,000 appointments.
     Board,
+    /// Bulk CSV export of 1,000,000 visits vs COPY of the same query, with peak memory growth.
+    Export,
+    /// A patient's visit timeline with 500 visits.
+    Timeline,
 }
 
 struct Bench {
+    target: DbTarget,
     owner: PgPool,
     desk: PgPool,
     today: NaiveDate,
@@ -83,7 +88,7 @@ async fn prepare(cluster: &EmbeddedCluster, clients: u32, doctors: usize, patien
         started.elapsed().as_secs_f64()
     );
     let desk = db::connect_pool(target.staff_options(&desk_user, PW), clients).await?;
-    Ok(Bench { owner, desk, today })
+    Ok(Bench { target, owner, desk, today })
 }
 
 impl Bench {
@@ -301,6 +306,115 @@ async fn board(b: &Bench) -> Result<()> {
 
 /// Runs a scenario in a cluster of its own under `<data dir>/bench-cluster` (durable settings, made afresh and
 /// removed afterwards), so a benchmark never touches a clinic's database or roles.
+/// Completed visits with treatments, written straight by the owner (triggers off): `n` of them, back from
+/// yesterday in 10-minute steps — spread over 50 doctors and all patients, or all for one `patient`.
+async fn visits(b: &Bench, n: i64, patient: Option<i64>) -> Result<i64> {
+    let mut tx = b.owner.begin().await?;
+    sqlx::query!("SET LOCAL session_replication_role = replica").execute(&mut *tx).await?;
+    let inserted = sqlx::query_scalar!(
+        r#"WITH d AS (SELECT array_agg(id ORDER BY id) AS ids FROM (SELECT id FROM doctors WHERE active ORDER BY id LIMIT 50) x),
+                p AS (SELECT array_agg(id ORDER BY id) AS ids FROM patients),
+                a AS (
+                  INSERT INTO appointments (doctor_id, patient_id, starts_at, ends_at, status, booked_by)
+                  SELECT d.ids[1 + g % array_length(d.ids, 1)],
+                         coalesce($2, p.ids[1 + g % array_length(p.ids, 1)]),
+                         date_trunc('day', now()) - interval '1 day'
+                           - make_interval(mins => (10 * CASE WHEN $2::bigint IS NULL THEN g / array_length(d.ids, 1) ELSE g END)::int),
+                         date_trunc('day', now()) - interval '1 day' + interval '5 min'
+                           - make_interval(mins => (10 * CASE WHEN $2::bigint IS NULL THEN g / array_length(d.ids, 1) ELSE g END)::int),
+                         'completed', 'bench'
+                    FROM generate_series(0, $1::bigint - 1) g, d, p
+                  RETURNING id)
+           INSERT INTO treatments (appointment_id, visit_type, symptoms, diagnosis, icd10_code, treatment_given, prescription, notes, recorded_by)
+           SELECT id, 'consultation', 'cough, fever for three days', 'Acute upper respiratory infection', 'J06.9', 'Rest and fluids',
+                  '[{"medicine": "Paracetamol", "dose": "1 g", "frequency": "four times daily", "duration": "3 days", "instructions": "after food"}]',
+                  'Review if not better in a week', 'bench'
+             FROM a"#,
+        n,
+        patient
+    )
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    tx.commit().await?;
+    sqlx::query!("ANALYZE").execute(&b.owner).await?;
+    Ok(inserted as i64)
+}
+
+/// The process's peak resident memory so far (VmHWM), in MiB.
+fn peak_rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok()))
+        .unwrap_or(0.0)
+        / 1024.0
+}
+
+async fn export_bench(b: &Bench) -> Result<()> {
+    use clinicdesk_core::export::{self, ExportControl, ExportRequest, ExportScope};
+    let started = Instant::now();
+    let n = visits(b, 1_000_000, None).await?;
+    println!("generated {n} visits in {:.1}s", started.elapsed().as_secs_f64());
+    let dir = tempfile::tempdir()?;
+    let (from, to) = (b.today - Days::days(400), b.today);
+
+    // raw PostgreSQL: COPY of the same query, streamed into a file
+    let copy_path = dir.path().join("copy.csv");
+    let t = Instant::now();
+    {
+        use futures_util::TryStreamExt;
+        use std::io::Write;
+        let mut file = std::io::BufWriter::new(std::fs::File::create(&copy_path)?);
+        let sql = format!(
+            "COPY (SELECT p.id, p.mrn, p.full_name, d.full_name, dep.name, a.starts_at, t.visit_type, t.symptoms, t.diagnosis, t.icd10_code,
+                          t.treatment_given, t.prescription, t.notes, t.next_visit_on
+                     FROM treatments t JOIN appointments a ON a.id = t.appointment_id JOIN patients p ON p.id = a.patient_id
+                     JOIN doctors d ON d.id = a.doctor_id JOIN departments dep ON dep.id = d.department_id
+                    WHERE a.starts_at >= '{from}' AND a.starts_at < '{to}'::date + 1 ORDER BY a.starts_at, a.id)
+             TO STDOUT WITH (FORMAT csv, HEADER)"
+        );
+        let mut stream = sqlx::postgres::PgPoolCopyExt::copy_out_raw(&b.owner, &sql).await?;
+        while let Some(chunk) = stream.try_next().await? {
+            file.write_all(&chunk)?;
+        }
+        file.flush()?;
+    }
+    let copy_t = t.elapsed();
+    let copy_rate = n as f64 / copy_t.as_secs_f64();
+
+    // ClinicDesk: the app's export (formatting, neutralising, temp file + rename, record + audit)
+    let before = peak_rss_mib();
+    let t = Instant::now();
+    let path = dir.path().join("visits.csv");
+    let started = export::start(&b.owner, ExportRequest { scope: ExportScope::Visits { from, to }, path: path.clone(), bom: false }).await?;
+    let out = export::run(&b.owner, &started, &ExportControl::default()).await?;
+    let export_t = t.elapsed();
+    let after = peak_rss_mib();
+    let rate = out.rows as f64 / export_t.as_secs_f64();
+    println!("COPY (same query) TO STDOUT → file: {n} rows in {:.2}s = {copy_rate:.0} rows/s ({} MB)", copy_t.as_secs_f64(), std::fs::metadata(&copy_path)?.len() / 1_000_000);
+    println!("clinicdesk export:               {} rows in {:.2}s = {rate:.0} rows/s ({} MB)", out.rows, export_t.as_secs_f64(), out.bytes / 1_000_000);
+    println!("export / COPY = {:.2}", rate / copy_rate);
+    println!("peak RSS: {before:.1} MiB before the export, {after:.1} MiB after (growth {:.1} MiB)", after - before);
+    Ok(())
+}
+
+async fn timeline(b: &Bench) -> Result<()> {
+    use clinicdesk_core::services::clinical::{self, HistoryFilter};
+    let patient: i64 = sqlx::query_scalar!(r#"SELECT min(id) AS "id!" FROM patients"#).fetch_one(&b.owner).await?;
+    let n = visits(b, 500, Some(patient)).await?;
+    let doctor: String = sqlx::query_scalar!("SELECT username FROM staff WHERE role = 'doctor' ORDER BY id LIMIT 1").fetch_one(&b.owner).await?;
+    let pool = db::connect_pool(b.target.staff_options(&doctor, demo::DEMO_PASSWORD), 2).await?;
+    let mut samples = vec![];
+    for _ in 0..50 {
+        let t = Instant::now();
+        let v = clinical::history(&pool, patient, &HistoryFilter::default()).await?;
+        samples.push(t.elapsed());
+        assert_eq!(v.len() as i64, n);
+    }
+    report(&format!("patient timeline, {n} visits (as a doctor)"), &mut samples);
+    Ok(())
+}
+
 pub async fn run(data_dir: &std::path::Path, scenario: Scenario, patients_n: Option<usize>) -> Result<()> {
     let dir = data_dir.join("bench-cluster");
     let cluster = EmbeddedCluster::new(&dir, clinicdesk_core::embedded::Durability::Durable)?;
@@ -325,6 +439,8 @@ async fn run_in(cluster: &EmbeddedCluster, scenario: Scenario, patients_n: Optio
         Scenario::Slots => slots(&b).await,
         Scenario::Search => search(&b).await,
         Scenario::Board => board(&b).await,
+        Scenario::Export => export_bench(&b).await,
+        Scenario::Timeline => timeline(&b).await,
     };
     b.finish().await;
     result
