@@ -126,6 +126,13 @@ async fn goto(c: &Client, nav: &str, ready: &str) {
     tokio::time::sleep(Duration::from_millis(400)).await;
 }
 
+/// Opens a dialog and waits until its first field is there and its opening transition (and autofocus) is done.
+async fn open_dialog(c: &Client, button: &str, first_field: &str) {
+    click(c, button).await;
+    wait_for(c, first_field).await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+}
+
 async fn wait_for(c: &Client, id: &str) -> fantoccini::elements::Element {
     match c.wait().at_most(WAIT).for_element(Locator::Css(&css(id))).await {
         Ok(el) => el,
@@ -190,7 +197,7 @@ async fn wizard_admin_creates_reception_who_sees_reception_navigation() {
 
     // 3. the admin creates a reception account
     goto(&c, "nav-staff", "staff-new").await;
-    click(&c, "staff-new").await;
+    open_dialog(&c, "staff-new", "staff-username").await;
     type_into(&c, "staff-username", "rita").await;
     type_into(&c, "staff-full-name", "Rita Reception").await;
     set_value(&c, "staff-role", "reception").await;
@@ -321,7 +328,7 @@ async fn reception_registers_finds_books_reschedules_cancels_rebooks_and_checks_
 
     // register a patient
     goto(&c, "nav-patients", "patient-new").await;
-    click(&c, "patient-new").await;
+    open_dialog(&c, "patient-new", "patient-full-name").await;
     type_into(&c, "patient-full-name", "Priya Raman").await;
     set_value(&c, "patient-dob", "1985-06-01").await;
     set_value(&c, "patient-sex", "female").await;
@@ -355,7 +362,7 @@ async fn reception_registers_finds_books_reschedules_cancels_rebooks_and_checks_
     assert!(status.to_lowercase().contains("booked"), "{status}");
 
     // cancel it with a reason
-    click(&c, &format!("appt-cancel-{first}")).await;
+    open_dialog(&c, &format!("appt-cancel-{first}"), "cancel-reason").await;
     type_into(&c, "cancel-reason", "Patient is travelling").await;
     click(&c, "cancel-confirm").await;
     wait_text(&c, &format!("appt-status-{first}"), "cancelled").await;
@@ -423,7 +430,7 @@ async fn doctor_records_a_treatment_sees_it_in_the_timeline_and_exports_the_hist
     click(&c, &format!("patient-hit-{}", patient.id)).await;
 
     // record the visit
-    click(&c, &format!("appt-record-{}", appt.id)).await;
+    open_dialog(&c, &format!("appt-record-{}", appt.id), "treatment-diagnosis").await;
     set_value(&c, "treatment-visit-type", "consultation").await;
     type_into(&c, "treatment-symptoms", "Throbbing headache, nausea").await;
     type_into(&c, "treatment-diagnosis", "Migraine").await;

@@ -296,11 +296,16 @@ fn make_traversable(dir: &Path) -> Result<()> {
 /// Finds the PostgreSQL server binaries: `CLINICDESK_PG_BINDIR`, then Debian's `/usr/lib/postgresql/<newest>/bin`,
 /// then `pg_config --bindir`.
 pub fn find_bindir() -> Result<PathBuf> {
+    let explicit = std::env::var_os("CLINICDESK_PG_BINDIR").filter(|v| !v.is_empty()).map(PathBuf::from);
+    find_bindir_in(explicit.as_deref(), Path::new("/usr/lib/postgresql"))
+}
+
+/// `find_bindir` with its inputs made explicit (an override, and the folder holding versioned installs).
+pub fn find_bindir_in(explicit: Option<&Path>, versions_root: &Path) -> Result<PathBuf> {
     let has_server = |d: &Path| d.join("postgres").is_file() && d.join("initdb").is_file() && d.join("pg_ctl").is_file();
-    if let Some(dir) = std::env::var_os("CLINICDESK_PG_BINDIR").filter(|v| !v.is_empty()) {
-        let dir = PathBuf::from(dir);
-        return if has_server(&dir) {
-            Ok(dir)
+    if let Some(dir) = explicit {
+        return if has_server(dir) {
+            Ok(dir.to_path_buf())
         } else {
             Err(Error::Unavailable(format!(
                 "CLINICDESK_PG_BINDIR={} does not contain the PostgreSQL server (postgres, initdb, pg_ctl).",
@@ -308,7 +313,7 @@ pub fn find_bindir() -> Result<PathBuf> {
             )))
         };
     }
-    let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+    let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir(versions_root)
         .into_iter()
         .flatten()
         .flatten()
@@ -321,7 +326,7 @@ pub fn find_bindir() -> Result<PathBuf> {
     }
     if let Ok(out) = std::process::Command::new("pg_config").arg("--bindir").output() {
         let dir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
-        if has_server(&dir) {
+        if has_server(&dir) && versions_root == Path::new("/usr/lib/postgresql") {
             return Ok(dir);
         }
     }

@@ -396,3 +396,28 @@ async fn schema_upgrades_wait_for_an_administrator() {
     let ahead = auth::sign_in(&db.target, &db::MIGRATOR, &throttle, &rec, PW).await.unwrap_err();
     assert!(matches!(ahead, Error::NeedsUpgrade(_)), "{ahead:?}");
 }
+
+#[test]
+fn missing_server_binaries_are_one_sentence_naming_the_package() {
+    let empty = tempfile::tempdir().unwrap();
+    let err = clinicdesk_core::embedded::find_bindir_in(None, empty.path()).unwrap_err();
+    assert_eq!(err.to_string(), "The PostgreSQL server is not installed. Install it with: sudo apt install postgresql");
+    let err = clinicdesk_core::embedded::find_bindir_in(Some(empty.path()), empty.path()).unwrap_err();
+    assert!(err.to_string().starts_with("CLINICDESK_PG_BINDIR="), "{err}");
+    // the machine's real installation is found
+    assert!(clinicdesk_core::embedded::find_bindir().unwrap().join("postgres").is_file());
+}
+
+#[tokio::test]
+async fn an_unreachable_clinic_server_is_a_clear_message_not_a_crash() {
+    use clinicdesk_core::config::{DatabaseConfig, TlsMode};
+    use clinicdesk_core::services::database;
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port(); // free, nobody listens
+    let cfg = DatabaseConfig::Server { host: "127.0.0.1".into(), port, database: "clinicdesk".into(), tls_mode: TlsMode::Prefer };
+    let check = database::check(&cfg).await.unwrap();
+    assert!(!check.ok);
+    assert_eq!(check.message, "The database server cannot be reached. Check the address and the network.");
+    let bad = DatabaseConfig::Server { host: "bad host!".into(), port: 5432, database: "x".into(), tls_mode: TlsMode::Require };
+    assert!(matches!(database::check(&bad).await, Err(Error::Validation { field, .. }) if field == "host"));
+    assert!(database::check(&DatabaseConfig::Embedded).await.unwrap().ok);
+}
