@@ -143,6 +143,25 @@ async fn wait_for(c: &Client, id: &str) -> fantoccini::elements::Element {
     }
 }
 
+/// Runs axe-core's WCAG 2.1 A/AA rules on the current screen; returns its serious and critical findings.
+async fn axe(c: &Client, screen: &str) -> Vec<String> {
+    let source = std::fs::read_to_string(repo().join("ui/node_modules/axe-core/axe.min.js")).expect("axe-core (npm) in ui/node_modules");
+    c.execute(&format!("{source}\nreturn typeof axe;"), vec![]).await.expect("load axe-core");
+    let found = c
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
+               .then(r => done(r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+                 .map(v => v.id + ' (' + v.impact + '): ' + v.help + ' — ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '))))
+               .catch(e => done(['axe failed: ' + e]));",
+            vec![],
+        )
+        .await
+        .expect("run axe-core");
+    let list: Vec<String> = serde_json::from_value(found).unwrap_or_default();
+    list.into_iter().map(|v| format!("[{screen}] {v}")).collect()
+}
+
 async fn shot(c: &Client, name: &str) {
     let dir = repo().join("target/e2e");
     std::fs::create_dir_all(&dir).unwrap();
@@ -174,6 +193,7 @@ async fn wizard_admin_creates_reception_who_sees_reception_navigation() {
     let data = tempfile::tempdir().unwrap();
     let driver = Driver::start(data.path());
     let c = driver.connect().await;
+    let mut a11y: Vec<String> = vec![];
 
     // 1. a fresh data dir opens the first-run wizard
     type_into(&c, "setup-clinic-name", "Riverside Clinic").await;
@@ -182,6 +202,7 @@ async fn wizard_admin_creates_reception_who_sees_reception_navigation() {
     type_into(&c, "setup-admin-password", PW).await;
     type_into(&c, "setup-admin-password-confirm", PW).await;
     shot(&c, "01-setup-wizard").await;
+    a11y.extend(axe(&c, "01-setup-wizard").await);
     click(&c, "setup-submit").await;
 
     // 2. the wizard lands on sign-in; a wrong password is refused with the generic sentence
@@ -189,11 +210,13 @@ async fn wizard_admin_creates_reception_who_sees_reception_navigation() {
     let err = wait_for(&c, "signin-error").await.text().await.unwrap();
     assert_eq!(err.trim(), "Username or password is incorrect.");
     shot(&c, "02-signin-error").await;
+    a11y.extend(axe(&c, "02-signin-error").await);
     sign_in(&c, "ada", PW).await;
     let admin_nav = nav_ids(&c).await;
     assert!(admin_nav.contains(&"nav-staff".to_string()), "admin navigation: {admin_nav:?}");
     assert!(admin_nav.contains(&"nav-settings".to_string()), "admin navigation: {admin_nav:?}");
     shot(&c, "03-admin-home").await;
+    a11y.extend(axe(&c, "03-admin-home").await);
 
     // 3. the admin creates a reception account
     goto(&c, "nav-staff", "staff-new").await;
@@ -203,9 +226,11 @@ async fn wizard_admin_creates_reception_who_sees_reception_navigation() {
     set_value(&c, "staff-role", "reception").await;
     type_into(&c, "staff-password", "saffron-kettle-orbit-71-quay").await;
     shot(&c, "04-new-staff-form").await;
+    a11y.extend(axe(&c, "04-new-staff-form").await);
     click(&c, "staff-save").await;
     wait_for(&c, "staff-row-rita").await;
     shot(&c, "05-staff-list").await;
+    a11y.extend(axe(&c, "05-staff-list").await);
 
     // 4. sign out; reception signs in and sees reception navigation only
     click(&c, "signout").await;
@@ -218,12 +243,14 @@ async fn wizard_admin_creates_reception_who_sees_reception_navigation() {
         assert!(!rec_nav.contains(&forbidden.to_string()), "reception must not see {forbidden}: {rec_nav:?}");
     }
     shot(&c, "06-reception-home").await;
+    a11y.extend(axe(&c, "06-reception-home").await);
 
     // the staff screen is refused by the router as well as hidden
     c.execute("window.location.hash = '#/staff'", vec![]).await.unwrap();
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert!(c.find(Locator::Css(&css("staff-new"))).await.is_err(), "reception reached the staff screen");
 
+    assert!(a11y.is_empty(), "serious or critical accessibility findings (axe-core, WCAG 2.1 AA):\n{}", a11y.join("\n"));
     c.close().await.ok();
     drop(driver);
     // the app's cluster lives in the data dir we gave it: stop it (WebKitWebDriver may kill the app abruptly)
@@ -322,6 +349,7 @@ async fn reception_registers_finds_books_reschedules_cancels_rebooks_and_checks_
     let tomorrow = (Utc::now().date_naive() + Days::days(1)).format("%Y-%m-%d").to_string();
     let driver = Driver::start(data.path());
     let c = driver.connect().await;
+    let mut a11y: Vec<String> = vec![];
 
     sign_in(&c, "rita", PW).await;
     wait_for(&c, "nav-today").await;
@@ -334,6 +362,7 @@ async fn reception_registers_finds_books_reschedules_cancels_rebooks_and_checks_
     set_value(&c, "patient-sex", "female").await;
     type_into(&c, "patient-phone", "+44 7700 900456").await;
     shot(&c, "10-new-patient").await;
+    a11y.extend(axe(&c, "10-new-patient").await);
     click(&c, "patient-save").await;
     let mrn = wait_for(&c, "patient-mrn").await.text().await.unwrap();
     assert!(mrn.contains("MRN"), "the chart shows the assigned MRN: {mrn}");
@@ -343,6 +372,7 @@ async fn reception_registers_finds_books_reschedules_cancels_rebooks_and_checks_
     type_into(&c, "patient-search", "Rama").await;
     let hit = first_id(&c, "patient-hit-").await;
     shot(&c, "11-patient-search").await;
+    a11y.extend(axe(&c, "11-patient-search").await);
     click(&c, &format!("patient-hit-{hit}")).await;
 
     // book tomorrow 10:00 from the 7-day grid
@@ -350,6 +380,7 @@ async fn reception_registers_finds_books_reschedules_cancels_rebooks_and_checks_
     choose_doctor(&c, doctor_id).await;
     click(&c, &format!("slot-{tomorrow}-10:00")).await;
     shot(&c, "12-booking-grid").await;
+    a11y.extend(axe(&c, "12-booking-grid").await);
     click(&c, "book-confirm").await;
     let first = first_id(&c, "appt-reschedule-").await;
 
@@ -379,15 +410,19 @@ async fn reception_registers_finds_books_reschedules_cancels_rebooks_and_checks_
     click(&c, &format!("appt-checkin-{second}")).await;
     wait_text(&c, &format!("appt-status-{second}"), "checked in").await;
     shot(&c, "13-patient-chart").await;
+    a11y.extend(axe(&c, "13-patient-chart").await);
 
     click(&c, "nav-today").await;
     wait_for(&c, &format!("board-column-{doctor_id}")).await;
     shot(&c, "14-today-board").await;
+    a11y.extend(axe(&c, "14-today-board").await);
     click(&c, "nav-calendar").await;
     set_value(&c, "calendar-doctor", &doctor_id.to_string()).await;
     tokio::time::sleep(Duration::from_millis(800)).await;
     shot(&c, "15-calendar").await;
+    a11y.extend(axe(&c, "15-calendar").await);
 
+    assert!(a11y.is_empty(), "serious or critical accessibility findings (axe-core, WCAG 2.1 AA):\n{}", a11y.join("\n"));
     c.close().await.ok();
     drop(driver);
     EmbeddedCluster::new(data.path(), Durability::Durable).unwrap().stop().await.unwrap();
@@ -424,6 +459,7 @@ async fn doctor_records_a_treatment_sees_it_in_the_timeline_and_exports_the_hist
 
     let driver = Driver::start(data.path());
     let c = driver.connect().await;
+    let mut a11y: Vec<String> = vec![];
     sign_in(&c, "drrao", PW).await;
     goto(&c, "nav-patients", "patient-search").await;
     type_into(&c, "patient-search", "Priya").await;
@@ -440,14 +476,17 @@ async fn doctor_records_a_treatment_sees_it_in_the_timeline_and_exports_the_hist
     type_into(&c, "rx-medicine-0", "Ibuprofen").await;
     type_into(&c, "rx-dose-0", "400 mg").await;
     shot(&c, "20-treatment-form").await;
+    a11y.extend(axe(&c, "20-treatment-form").await);
     click(&c, "treatment-save").await;
     wait_text(&c, &format!("visit-diagnosis-{}", appt.id), "migraine").await;
     shot(&c, "21-chart-timeline").await;
+    a11y.extend(axe(&c, "21-chart-timeline").await);
 
     // export the history to the configured folder
     click(&c, "export-history").await;
     wait_text(&c, "export-done", "rows saved").await;
     shot(&c, "22-export-done").await;
+    a11y.extend(axe(&c, "22-export-done").await);
     let exported: Vec<_> = std::fs::read_dir(data.path().join("exports")).unwrap().map(|e| e.unwrap().path()).collect();
     assert_eq!(exported.len(), 1, "exactly one file, no leftovers: {exported:?}");
     let name = exported[0].file_name().unwrap().to_string_lossy().to_string();
@@ -457,6 +496,7 @@ async fn doctor_records_a_treatment_sees_it_in_the_timeline_and_exports_the_hist
     assert_eq!(lines.len(), 2, "header and one visit: {csv}");
     assert!(lines[1].contains("Priya Raman") && lines[1].contains("Migraine (G43.9)") && lines[1].contains("Ibuprofen 400 mg"), "{}", lines[1]);
 
+    assert!(a11y.is_empty(), "serious or critical accessibility findings (axe-core, WCAG 2.1 AA):\n{}", a11y.join("\n"));
     c.close().await.ok();
     drop(driver);
     EmbeddedCluster::new(data.path(), Durability::Durable).unwrap().stop().await.unwrap();
