@@ -63,14 +63,22 @@ pub async fn weekly_for(db: &mut PgConnection, doctor_ids: &[i64]) -> Result<Vec
     .collect())
 }
 
+/// The exception columns; `$where` completes the statement.
+macro_rules! select_exceptions {
+    ($where:literal, $($arg:expr),*) => {
+        sqlx::query_as!(
+            AvailabilityException,
+            r#"SELECT id, doctor_id, on_date, kind AS "kind: ExceptionKind", starts_at, ends_at, reason
+                 FROM doctor_availability_exceptions WHERE "# + $where,
+            $($arg),*
+        )
+    };
+}
+
 /// Exceptions of these doctors, and clinic holidays, between two dates (inclusive).
 pub async fn exceptions_for(db: &mut PgConnection, doctor_ids: &[i64], from: NaiveDate, to: NaiveDate) -> Result<Vec<AvailabilityException>> {
-    Ok(sqlx::query_as!(
-        AvailabilityException,
-        r#"SELECT id, doctor_id, on_date, kind AS "kind: ExceptionKind", starts_at, ends_at, reason
-             FROM doctor_availability_exceptions
-            WHERE (doctor_id = ANY($1) OR doctor_id IS NULL) AND on_date BETWEEN $2 AND $3
-            ORDER BY on_date, starts_at NULLS FIRST"#,
+    Ok(select_exceptions!(
+        "(doctor_id = ANY($1) OR doctor_id IS NULL) AND on_date BETWEEN $2 AND $3 ORDER BY on_date, starts_at NULLS FIRST",
         doctor_ids,
         from,
         to
@@ -80,14 +88,7 @@ pub async fn exceptions_for(db: &mut PgConnection, doctor_ids: &[i64], from: Nai
 }
 
 pub async fn holidays_from(db: &mut PgConnection, from: NaiveDate) -> Result<Vec<AvailabilityException>> {
-    Ok(sqlx::query_as!(
-        AvailabilityException,
-        r#"SELECT id, doctor_id, on_date, kind AS "kind: ExceptionKind", starts_at, ends_at, reason
-             FROM doctor_availability_exceptions WHERE doctor_id IS NULL AND on_date >= $1 ORDER BY on_date"#,
-        from
-    )
-    .fetch_all(db)
-    .await?)
+    Ok(select_exceptions!("doctor_id IS NULL AND on_date >= $1 ORDER BY on_date", from).fetch_all(db).await?)
 }
 
 pub async fn replace_weekly(db: &mut PgConnection, doctor_id: i64, sessions: &[WeeklySession]) -> Result<()> {
@@ -133,14 +134,7 @@ pub async fn insert_exception(db: &mut PgConnection, e: &ExceptionInput) -> Resu
 }
 
 pub async fn get_exception(db: &mut PgConnection, id: i64) -> Result<Option<AvailabilityException>> {
-    Ok(sqlx::query_as!(
-        AvailabilityException,
-        r#"SELECT id, doctor_id, on_date, kind AS "kind: ExceptionKind", starts_at, ends_at, reason
-             FROM doctor_availability_exceptions WHERE id = $1"#,
-        id
-    )
-    .fetch_optional(db)
-    .await?)
+    Ok(select_exceptions!("id = $1", id).fetch_optional(db).await?)
 }
 
 pub async fn delete_exception(db: &mut PgConnection, id: i64) -> Result<bool> {

@@ -34,31 +34,26 @@ pub struct DoctorInput {
     pub staff_username: Option<String>,
 }
 
+/// The doctor columns with department and linked username; `$where` completes the statement.
+macro_rules! select_doctors {
+    ($where:literal, $($arg:expr),*) => {
+        sqlx::query_as!(
+            Doctor,
+            r#"SELECT d.id, s.username AS "staff_username?", d.department_id, dep.name AS department_name, d.full_name,
+                      d.qualification, d.experience_years, d.phone, d.email, d.consultation_fee_cents, d.slot_minutes, d.active
+                 FROM doctors d JOIN departments dep ON dep.id = d.department_id LEFT JOIN staff s ON s.id = d.staff_id
+                WHERE "# + $where,
+            $($arg),*
+        )
+    };
+}
+
 pub async fn list(db: &mut PgConnection, include_inactive: bool) -> Result<Vec<Doctor>> {
-    Ok(sqlx::query_as!(
-        Doctor,
-        r#"SELECT d.id, s.username AS "staff_username?", d.department_id, dep.name AS department_name, d.full_name,
-                  d.qualification, d.experience_years, d.phone, d.email, d.consultation_fee_cents, d.slot_minutes, d.active
-             FROM doctors d JOIN departments dep ON dep.id = d.department_id LEFT JOIN staff s ON s.id = d.staff_id
-            WHERE d.active OR $1
-            ORDER BY d.active DESC, d.full_name"#,
-        include_inactive
-    )
-    .fetch_all(db)
-    .await?)
+    Ok(select_doctors!("d.active OR $1 ORDER BY d.active DESC, d.full_name", include_inactive).fetch_all(db).await?)
 }
 
 pub async fn get(db: &mut PgConnection, id: i64) -> Result<Option<Doctor>> {
-    Ok(sqlx::query_as!(
-        Doctor,
-        r#"SELECT d.id, s.username AS "staff_username?", d.department_id, dep.name AS department_name, d.full_name,
-                  d.qualification, d.experience_years, d.phone, d.email, d.consultation_fee_cents, d.slot_minutes, d.active
-             FROM doctors d JOIN departments dep ON dep.id = d.department_id LEFT JOIN staff s ON s.id = d.staff_id
-            WHERE d.id = $1"#,
-        id
-    )
-    .fetch_optional(db)
-    .await?)
+    Ok(select_doctors!("d.id = $1", id).fetch_optional(db).await?)
 }
 
 /// The doctor row of the signed-in staff member.

@@ -132,32 +132,26 @@ impl From<TreatmentRow> for Treatment {
     }
 }
 
+/// The treatment columns; `$where` completes the statement.
+macro_rules! select_treatment {
+    ($where:literal, $arg:expr) => {
+        sqlx::query_as!(
+            TreatmentRow,
+            r#"SELECT id, appointment_id, visit_type AS "visit_type: VisitType", symptoms, diagnosis, icd10_code, treatment_given,
+                      prescription AS "prescription: Json<Vec<PrescriptionLine>>", notes, next_visit_on, recorded_by, version,
+                      created_at, updated_at
+                 FROM treatments WHERE "# + $where,
+            $arg
+        )
+    };
+}
+
 pub async fn for_appointment(db: &mut PgConnection, appointment_id: i64) -> Result<Option<Treatment>> {
-    Ok(sqlx::query_as!(
-        TreatmentRow,
-        r#"SELECT id, appointment_id, visit_type AS "visit_type: VisitType", symptoms, diagnosis, icd10_code, treatment_given,
-                  prescription AS "prescription: Json<Vec<PrescriptionLine>>", notes, next_visit_on, recorded_by, version,
-                  created_at, updated_at
-             FROM treatments WHERE appointment_id = $1"#,
-        appointment_id
-    )
-    .fetch_optional(db)
-    .await?
-    .map(Into::into))
+    Ok(select_treatment!("appointment_id = $1", appointment_id).fetch_optional(db).await?.map(Into::into))
 }
 
 pub async fn get(db: &mut PgConnection, id: i64) -> Result<Option<Treatment>> {
-    Ok(sqlx::query_as!(
-        TreatmentRow,
-        r#"SELECT id, appointment_id, visit_type AS "visit_type: VisitType", symptoms, diagnosis, icd10_code, treatment_given,
-                  prescription AS "prescription: Json<Vec<PrescriptionLine>>", notes, next_visit_on, recorded_by, version,
-                  created_at, updated_at
-             FROM treatments WHERE id = $1"#,
-        id
-    )
-    .fetch_optional(db)
-    .await?
-    .map(Into::into))
+    Ok(select_treatment!("id = $1", id).fetch_optional(db).await?.map(Into::into))
 }
 
 pub async fn insert(db: &mut PgConnection, appointment_id: i64, c: &ClinicalContent) -> Result<i64> {
