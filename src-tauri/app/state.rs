@@ -21,6 +21,9 @@ pub struct AppState {
     start_lock: Mutex<()>,
     session: RwLock<Option<SignedIn>>,
     pub throttle: LoginThrottle,
+    /// When the process started, to log how long the first screen took.
+    pub started: std::time::Instant,
+    first_screen_logged: std::sync::atomic::AtomicBool,
     /// Cancel flags of the exports running in this window.
     exports: std::sync::Mutex<HashMap<i64, Arc<AtomicBool>>>,
 }
@@ -33,6 +36,8 @@ impl AppState {
             start_lock: Mutex::new(()),
             session: RwLock::new(None),
             throttle: LoginThrottle::default(),
+            started: std::time::Instant::now(),
+            first_screen_logged: AtomicBool::new(false),
             exports: std::sync::Mutex::new(HashMap::new()),
         }
     }
@@ -99,6 +104,13 @@ impl AppState {
     pub async fn sign_out(&self) {
         if let Some(s) = self.session.write().await.take() {
             s.pool.close().await;
+        }
+    }
+
+    /// Logs, once, the time from process start to the first screen's data (the wizard or the sign-in screen).
+    pub fn log_first_screen(&self, setup_required: bool) {
+        if !self.first_screen_logged.swap(true, Ordering::Relaxed) {
+            tracing::info!(elapsed_ms = self.started.elapsed().as_millis() as u64, setup_required, "first screen ready");
         }
     }
 

@@ -30,6 +30,7 @@ pub async fn app_status(state: State<'_, AppState>) -> CmdResult<AppStatus> {
     let config = state.config()?;
     let target = state.target().await?;
     let setup_required = services::setup::setup_required(&target, &db::MIGRATOR).await?;
+    state.log_first_screen(setup_required);
     Ok(AppStatus {
         setup_required,
         clinic_name: state.session().await.map(|s| s.session.clinic_name),

@@ -5,19 +5,13 @@ import PrimeVue from "primevue/config";
 import ToastService from "primevue/toastservice";
 import ConfirmationService from "primevue/confirmationservice";
 
-vi.mock("../../api", async (importOriginal) => {
-  const actual = await importOriginal<typeof import("../../api")>();
-  return {
-    ...actual,
-    api: {
-      listStaff: vi.fn().mockResolvedValue([
-        { id: 1, username: "admin", full_name: "Ada Admin", role: "admin", active: true, created_at: "2025-01-01T00:00:00Z" },
-        { id: 2, username: "drrao", full_name: "Dr Rao", role: "doctor", active: false, created_at: "2025-01-02T00:00:00Z" },
-      ]),
-      passwordStrength: vi.fn(),
-    },
-  };
-});
+vi.mock("../../api", async (importOriginal) =>
+  (await import("../../test/apiMock")).mockApiModule(importOriginal, ["passwordStrength"], {
+    listStaff: vi.fn().mockResolvedValue([
+      { id: 1, username: "admin", full_name: "Ada Admin", role: "admin", active: true, created_at: "2025-01-01T00:00:00Z" },
+      { id: 2, username: "drrao", full_name: "Dr Rao", role: "doctor", active: false, created_at: "2025-01-02T00:00:00Z" },
+    ]),
+  }));
 
 import StaffPage from "../StaffPage.vue";
 

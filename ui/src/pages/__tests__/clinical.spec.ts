@@ -1,30 +1,21 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { flushPromises, mount } from "@vue/test-utils";
-import { createPinia, setActivePinia } from "pinia";
-import { createMemoryHistory, createRouter } from "vue-router";
-import PrimeVue from "primevue/config";
-import ToastService from "primevue/toastservice";
-import ConfirmationService from "primevue/confirmationservice";
+import { flushPromises } from "@vue/test-utils";
 
-vi.mock("../../api", async (importOriginal) => {
-  const actual = await importOriginal<typeof import("../../api")>();
-  return {
-    ...actual,
-    api: {
-      getPatient: vi.fn(), patientAppointments: vi.fn(), myDoctor: vi.fn(), patientHistory: vi.fn(), getTreatment: vi.fn(),
-      recordTreatment: vi.fn(), amendTreatment: vi.fn(), treatmentAmendments: vi.fn(), recallList: vi.fn(),
-      exportDefaultPath: vi.fn(), saveDialog: vi.fn(), exportPatientHistory: vi.fn(), cancelExport: vi.fn(),
-      onExportProgress: vi.fn(), onExportFinished: vi.fn(), todayBoard: vi.fn(),
-    },
-  };
-});
+vi.mock("../../api", async (importOriginal) =>
+  (await import("../../test/apiMock")).mockApiModule(importOriginal, [
+    "getPatient", "patientAppointments", "myDoctor", "patientHistory", "getTreatment", "recordTreatment",
+    "amendTreatment", "treatmentAmendments", "recallList", "exportDefaultPath", "saveDialog", "exportPatientHistory",
+    "cancelExport", "onExportProgress", "onExportFinished", "todayBoard",
+  ]));
 
 import { api, type Appointment, type StaffRole, type Visit } from "../../api";
+import { apiMocks } from "../../test/apiMock";
+import { mountWithRouter } from "../../test/mountWithRouter";
 import { useSessionStore } from "../../stores/session";
 import PatientChartPage from "../PatientChartPage.vue";
 import RecallList from "../../components/RecallList.vue";
 
-const m = api as unknown as Record<string, ReturnType<typeof vi.fn>>;
+const m = apiMocks(api);
 const tid = (id: string) => `[data-testid="${id}"]`;
 const appt = (id: number, doctor_id: number, status: Appointment["status"]): Appointment => ({
   id, doctor_id, doctor_name: `Dr ${doctor_id}`, department_name: "General", patient_id: 9, patient_name: "Pat Doe", patient_mrn: "M9",
@@ -34,26 +25,14 @@ const appt = (id: number, doctor_id: number, status: Appointment["status"]): App
 const patient = { id: 9, mrn: "M9", full_name: "Pat Doe", date_of_birth: "1990-01-01", sex: "female", phone: null, email: null, address: "",
   emergency_contact: "", preferred_channel: "none", reminder_consent: false, blacklisted: false, blacklist_reason: null };
 
-async function mountAs(role: StaffRole, component: object = PatientChartPage, path = "/patients/9") {
-  const pinia = createPinia();
-  setActivePinia(pinia);
-  useSessionStore().session = { username: "u", full_name: "U", role, clinic_name: "C", idle_lock_minutes: 0 };
-  const stub = { template: "<div/>" };
-  const router = createRouter({
-    history: createMemoryHistory(),
-    routes: [
-      { path: "/", component: stub }, { path: "/patients", component: stub }, { path: "/book", name: "book", component: stub },
-      { path: "/patients/:id", name: "patient", component: stub },
-    ],
+const mountAs = (role: StaffRole, component: object = PatientChartPage, path = "/patients/9") =>
+  mountWithRouter(component, {
+    path,
+    routes: [{ path: "/" }, { path: "/patients" }, { path: "/book", name: "book" }, { path: "/patients/:id", name: "patient" }],
+    beforeMount: () => {
+      useSessionStore().session = { username: "u", full_name: "U", role, clinic_name: "C", idle_lock_minutes: 0 };
+    },
   });
-  await router.push(path);
-  const w = mount(component, {
-    attachTo: document.body,
-    global: { plugins: [pinia, router, [PrimeVue, { unstyled: true }], ToastService, ConfirmationService] },
-  });
-  await flushPromises();
-  return { w, router };
-}
 
 describe("patient chart (clinical)", () => {
   const treated: Visit = { appointment: appt(13, 4, "completed"), visit_type: "consultation", next_visit_on: null,

@@ -4,25 +4,17 @@ import { createPinia, setActivePinia } from "pinia";
 import { createMemoryHistory, createRouter } from "vue-router";
 import PrimeVue from "primevue/config";
 
-vi.mock("../../api", async (importOriginal) => {
-  const actual = await importOriginal<typeof import("../../api")>();
-  return {
-    ...actual,
-    api: {
-      signIn: vi.fn(),
-      appStatus: vi.fn(),
-      listTimeZones: vi.fn(),
-      completeSetup: vi.fn(),
-      passwordStrength: vi.fn(),
-    },
-  };
-});
+vi.mock("../../api", async (importOriginal) =>
+  (await import("../../test/apiMock")).mockApiModule(importOriginal, [
+    "signIn", "appStatus", "listTimeZones", "completeSetup", "passwordStrength",
+  ]));
 
 import { api, ApiError } from "../../api";
+import { apiMocks } from "../../test/apiMock";
 import SignInPage from "../SignInPage.vue";
 import SetupPage from "../SetupPage.vue";
 
-const m = api as unknown as Record<string, ReturnType<typeof vi.fn>>;
+const m = apiMocks(api);
 
 function setup(component: object) {
   const pinia = createPinia();

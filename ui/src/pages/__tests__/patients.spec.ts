@@ -1,49 +1,31 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { flushPromises, mount } from "@vue/test-utils";
-import { createPinia, setActivePinia } from "pinia";
-import { createMemoryHistory, createRouter } from "vue-router";
-import PrimeVue from "primevue/config";
-import ToastService from "primevue/toastservice";
-import ConfirmationService from "primevue/confirmationservice";
+import { flushPromises } from "@vue/test-utils";
 
-vi.mock("../../api", async (importOriginal) => {
-  const actual = await importOriginal<typeof import("../../api")>();
-  return { ...actual, api: { searchPatients: vi.fn(), getPatient: vi.fn(), patientAppointments: vi.fn(), registerPatient: vi.fn() } };
-});
+vi.mock("../../api", async (importOriginal) =>
+  (await import("../../test/apiMock")).mockApiModule(importOriginal, ["searchPatients", "getPatient", "patientAppointments", "registerPatient"]));
 
 import { api, type Patient, type StaffRole } from "../../api";
+import { apiMocks } from "../../test/apiMock";
+import { mountWithRouter } from "../../test/mountWithRouter";
 import { useSessionStore } from "../../stores/session";
 import PatientsPage from "../PatientsPage.vue";
 import PatientChartPage from "../PatientChartPage.vue";
 
-const m = api as unknown as Record<string, ReturnType<typeof vi.fn>>;
+const m = apiMocks(api);
 const pat: Patient = {
   id: 7, mrn: "MRN-000007", full_name: "Pat Doe", date_of_birth: "1990-02-03", sex: "female", phone: "555-1234", email: null,
   address: "1 Main St", emergency_contact: "Sam Doe 555-9", preferred_channel: "sms", reminder_consent: true,
   blacklisted: true, blacklist_reason: "Abusive to staff",
 };
 
-async function mountAs(role: StaffRole, component: object, path: string) {
-  const pinia = createPinia();
-  setActivePinia(pinia);
-  useSessionStore().session = { username: role, full_name: role, role, clinic_name: "C", idle_lock_minutes: 10 };
-  const stub = { template: "<div/>" };
-  const router = createRouter({
-    history: createMemoryHistory(),
-    routes: [
-      { path: "/patients", name: "patients", component: stub },
-      { path: "/patients/:id", name: "patient", component: stub },
-      { path: "/book", name: "book", component: stub },
-    ],
+const mountAs = (role: StaffRole, component: object, path: string) =>
+  mountWithRouter(component, {
+    path,
+    routes: [{ path: "/patients", name: "patients" }, { path: "/patients/:id", name: "patient" }, { path: "/book", name: "book" }],
+    beforeMount: () => {
+      useSessionStore().session = { username: role, full_name: role, role, clinic_name: "C", idle_lock_minutes: 10 };
+    },
   });
-  await router.push(path);
-  const w = mount(component, {
-    attachTo: document.body,
-    global: { plugins: [pinia, router, [PrimeVue, { unstyled: true }], ToastService, ConfirmationService] },
-  });
-  await flushPromises();
-  return { w, router };
-}
 
 describe("PatientsPage", () => {
   beforeEach(() => vi.clearAllMocks());

@@ -1,27 +1,19 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { flushPromises, mount } from "@vue/test-utils";
-import { createPinia, setActivePinia } from "pinia";
-import { createMemoryHistory, createRouter } from "vue-router";
-import PrimeVue from "primevue/config";
-import ToastService from "primevue/toastservice";
-import ConfirmationService from "primevue/confirmationservice";
+import { flushPromises } from "@vue/test-utils";
 
-vi.mock("../../api", async (importOriginal) => {
-  const actual = await importOriginal<typeof import("../../api")>();
-  return {
-    ...actual,
-    api: {
-      todayBoard: vi.fn(), checkIn: vi.fn(), markNoShow: vi.fn(), cancelAppointment: vi.fn(),
-      listDoctors: vi.fn(), getPatient: vi.fn(), recallList: vi.fn().mockResolvedValue([]), freeSlots: vi.fn(), bookAppointment: vi.fn(), searchPatients: vi.fn(),
-    },
-  };
-});
+vi.mock("../../api", async (importOriginal) =>
+  (await import("../../test/apiMock")).mockApiModule(importOriginal, [
+    "todayBoard", "checkIn", "markNoShow", "cancelAppointment", "listDoctors", "getPatient", "freeSlots",
+    "bookAppointment", "searchPatients",
+  ], { recallList: vi.fn().mockResolvedValue([]) }));
 
 import { api, ApiError, type Appointment, type Doctor } from "../../api";
+import { apiMocks } from "../../test/apiMock";
+import { mountWithRouter } from "../../test/mountWithRouter";
 import TodayPage from "../TodayPage.vue";
 import BookPage from "../BookPage.vue";
 
-const m = api as unknown as Record<string, ReturnType<typeof vi.fn>>;
+const m = apiMocks(api);
 const doctor = (id: number, name: string): Doctor => ({
   id, staff_username: null, department_id: 1, department_name: "General", full_name: name, qualification: "MBBS",
   experience_years: 5, phone: null, email: null, consultation_fee_cents: 2500, slot_minutes: 15, active: true,
@@ -32,27 +24,16 @@ const appt = (id: number, doctor_id: number, time: string, extra: Partial<Appoin
   date: "2026-12-03", time, end_time: time, status: "booked", cancel_reason: null, overbooked: false, late: false, ...extra,
 });
 
-async function mountPage(component: object, path = "/") {
-  const pinia = createPinia();
-  setActivePinia(pinia);
-  const stub = { template: "<div/>" };
-  const router = createRouter({
-    history: createMemoryHistory(),
+const mountPage = (component: object, path = "/") =>
+  mountWithRouter(component, {
+    path,
     routes: [
-      { path: "/", name: "home", component: stub },
-      { path: "/book", name: "book", component: stub },
-      { path: "/patients/:id", name: "patient", component: stub },
-      { path: "/print/day/:doctorId/:date", name: "print-day", component: stub },
+      { path: "/", name: "home" },
+      { path: "/book", name: "book" },
+      { path: "/patients/:id", name: "patient" },
+      { path: "/print/day/:doctorId/:date", name: "print-day" },
     ],
   });
-  await router.push(path);
-  const w = mount(component, {
-    attachTo: document.body,
-    global: { plugins: [pinia, router, [PrimeVue, { unstyled: true }], ToastService, ConfirmationService] },
-  });
-  await flushPromises();
-  return { w, router };
-}
 
 describe("TodayPage", () => {
   beforeEach(() => vi.clearAllMocks());

@@ -1,15 +1,14 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { createPinia, setActivePinia } from "pinia";
 
-vi.mock("../../api", async (importOriginal) => {
-  const actual = await importOriginal<typeof import("../../api")>();
-  return { ...actual, api: { freeSlots: vi.fn(), bookAppointment: vi.fn(), rescheduleAppointment: vi.fn() } };
-});
+vi.mock("../../api", async (importOriginal) =>
+  (await import("../../test/apiMock")).mockApiModule(importOriginal, ["freeSlots", "bookAppointment", "rescheduleAppointment"]));
 
 import { api, ApiError, type Slot, type SlotDay } from "../../api";
+import { apiMocks } from "../../test/apiMock";
 import { useBookingStore, GRID_DAYS } from "../booking";
 
-const m = api as unknown as Record<string, ReturnType<typeof vi.fn>>;
+const m = apiMocks(api);
 const slot = (time: string): Slot => ({
   doctor_id: 4, starts_at: `2026-12-03T${time}:00Z`, ends_at: `2026-12-03T${time}:15Z`, date: "2026-12-03", time, end_time: time,
 });

@@ -1,21 +1,17 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { createPinia, setActivePinia } from "pinia";
 
-vi.mock("../../api", async (importOriginal) => {
-  const actual = await importOriginal<typeof import("../../api")>();
-  return {
-    ...actual,
-    api: {
-      onExportProgress: vi.fn(), onExportFinished: vi.fn(), exportDefaultPath: vi.fn(), saveDialog: vi.fn(),
-      exportPatientHistory: vi.fn(), exportVisits: vi.fn(), cancelExport: vi.fn(),
-    },
-  };
-});
+vi.mock("../../api", async (importOriginal) =>
+  (await import("../../test/apiMock")).mockApiModule(importOriginal, [
+    "onExportProgress", "onExportFinished", "exportDefaultPath", "saveDialog", "exportPatientHistory", "exportVisits",
+    "cancelExport",
+  ]));
 
 import { api, type ExportFinished, type ExportProgress } from "../../api";
+import { apiMocks } from "../../test/apiMock";
 import { useExportsStore } from "../exports";
 
-const m = api as unknown as Record<string, ReturnType<typeof vi.fn>>;
+const m = apiMocks(api);
 let emitProgress: (p: ExportProgress) => void = () => undefined;
 let emitFinished: (p: ExportFinished) => void = () => undefined;
 const unlisten = vi.fn();

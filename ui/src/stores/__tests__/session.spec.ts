@@ -1,24 +1,14 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { createPinia, setActivePinia } from "pinia";
 
-vi.mock("../../api", async (importOriginal) => {
-  const actual = await importOriginal<typeof import("../../api")>();
-  return {
-    ...actual,
-    api: {
-      signIn: vi.fn(),
-      signOut: vi.fn(),
-      appStatus: vi.fn(),
-      currentSession: vi.fn(),
-      completeSetup: vi.fn(),
-    },
-  };
-});
+vi.mock("../../api", async (importOriginal) =>
+  (await import("../../test/apiMock")).mockApiModule(importOriginal, ["signIn", "signOut", "appStatus", "currentSession", "completeSetup"]));
 
 import { api, ApiError, type Session } from "../../api";
+import { apiMocks } from "../../test/apiMock";
 import { useSessionStore } from "../session";
 
-const m = api as unknown as Record<string, ReturnType<typeof vi.fn>>;
+const m = apiMocks(api);
 
 const reception: Session = {
   username: "rita",

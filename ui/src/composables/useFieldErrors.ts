@@ -1,0 +1,41 @@
+import { ref } from "vue";
+import { ApiError } from "../api";
+
+/**
+ * Per-field and whole-form error state for a form.
+ * Field errors are shown in `<p id="{idPrefix}{field}-error">` (see FormField) and referenced from the control's
+ * aria-describedby; `fail` routes an ApiError to its field (when `mapField` accepts it) or to `formError`.
+ */
+export function useFieldErrors(idPrefix: string) {
+  const errors = ref<Record<string, string>>({});
+  const formError = ref("");
+
+  const errorId = (field: string) => `${idPrefix}${field}-error`;
+
+  /** The control's aria-describedby: the field's error id (only while it has an error), then any extra ids. */
+  function describedBy(field: string, extra?: string) {
+    return [errors.value[field] ? errorId(field) : null, extra].filter(Boolean).join(" ") || undefined;
+  }
+
+  function clear() {
+    errors.value = {};
+    formError.value = "";
+  }
+
+  /** Shows client-side field errors; true when there were any (so the caller stops). */
+  function setLocal(local: Record<string, string>): boolean {
+    if (!Object.keys(local).length) return false;
+    errors.value = local;
+    return true;
+  }
+
+  /** An error from the api layer: to its field (after `mapField`; "" = not a field of this form) or the form. */
+  function fail(e: unknown, mapField: (field: string) => string = (f) => f) {
+    const ae = ApiError.from(e);
+    const field = ae.field ? mapField(ae.field) : "";
+    if (field) errors.value = { [field]: ae.message };
+    else formError.value = ae.message;
+  }
+
+  return { errors, formError, errorId, describedBy, clear, setLocal, fail };
+}
