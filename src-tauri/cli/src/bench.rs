@@ -249,27 +249,32 @@ async fn search(b: &Bench) -> Result<()> {
     let sample: Vec<(String, Option<String>, String)> =
         sqlx::query!("SELECT full_name, phone, mrn FROM patients TABLESAMPLE SYSTEM (1) LIMIT 300").fetch_all(&b.owner).await?.into_iter().map(|r| (r.full_name, r.phone, r.mrn)).collect();
     let mut rng = StdRng::seed_from_u64(5);
-    let (mut names, mut phones, mut mrns) = (vec![], vec![], vec![]);
+    let (mut prefixes, mut fragments, mut phones, mut mrns) = (vec![], vec![], vec![], vec![]);
+    let timed = |q: String| async move {
+        let t = Instant::now();
+        patients::search(&b.desk, &q).await?;
+        Ok::<Duration, Error>(t.elapsed())
+    };
     for (name, phone, mrn) in &sample {
         let chars: Vec<char> = name.chars().collect();
+        // what a receptionist types: the start of the first name or of the surname, 2–6 characters
+        let word: Vec<char> = if rng.gen_bool(0.5) { chars.clone() } else { name.rsplit(' ').next().unwrap_or(name).chars().collect() };
+        let prefix: String = word[..rng.gen_range(2..=6).min(word.len())].iter().collect();
+        prefixes.push(timed(prefix).await?);
+        // the hard case: a piece from anywhere inside the name (goes to the similarity search)
         let len = rng.gen_range(3..=6).min(chars.len());
         let at = rng.gen_range(0..=chars.len() - len);
-        let fragment: String = chars[at..at + len].iter().collect();
-        if fragment.trim().chars().count() >= 2 {
-            let t = Instant::now();
-            patients::search(&b.desk, fragment.trim()).await?;
-            names.push(t.elapsed());
+        let fragment: String = chars[at..at + len].iter().collect::<String>().trim().to_string();
+        if fragment.chars().count() >= 2 {
+            fragments.push(timed(fragment).await?);
         }
         if let Some(p) = phone {
-            let t = Instant::now();
-            patients::search(&b.desk, &p[..8.min(p.len())]).await?;
-            phones.push(t.elapsed());
+            phones.push(timed(p[..8.min(p.len())].to_string()).await?);
         }
-        let t = Instant::now();
-        patients::search(&b.desk, mrn).await?;
-        mrns.push(t.elapsed());
+        mrns.push(timed(mrn.clone()).await?);
     }
-    report("patient search, name fragment (3–6 chars)", &mut names);
+    report("patient search, name/surname prefix (2–6 chars)", &mut prefixes);
+    report("patient search, inner fragment (3–6 chars)", &mut fragments);
     report("patient search, phone prefix (8 chars)", &mut phones);
     report("patient search, MRN", &mut mrns);
     Ok(())

@@ -130,6 +130,29 @@ pub async fn set_blacklist(db: &mut PgConnection, id: i64, reason: Option<&str>)
     Ok(r.rows_affected() == 1)
 }
 
+/// Names starting with `prefix_pattern` (lower case, LIKE-escaped, ending in `%`), or whose surname (last word)
+/// does: read in index order, so it costs the same however many names match.
+pub async fn search_prefix(db: &mut PgConnection, prefix_pattern: &str, limit: i64) -> Result<Vec<PatientHit>> {
+    Ok(sqlx::query_as!(
+        PatientHit,
+        r#"SELECT id AS "id!", mrn AS "mrn!", full_name AS "full_name!", date_of_birth AS "date_of_birth!", phone,
+                  blacklisted AS "blacklisted!"
+             FROM ((SELECT id, mrn, full_name, date_of_birth, phone, blacklisted_at IS NOT NULL AS blacklisted
+                      FROM patients WHERE lower(full_name) LIKE $1
+                     ORDER BY lower(full_name) USING ~<~ LIMIT $2)
+                   UNION
+                   (SELECT id, mrn, full_name, date_of_birth, phone, blacklisted_at IS NOT NULL
+                      FROM patients WHERE lower(regexp_replace(full_name, '^.*\s', '')) LIKE $1
+                     ORDER BY lower(regexp_replace(full_name, '^.*\s', '')) USING ~<~ LIMIT $2)) hits
+            ORDER BY full_name, id
+            LIMIT $2"#,
+        prefix_pattern,
+        limit
+    )
+    .fetch_all(db)
+    .await?)
+}
+
 /// Typo-tolerant name search (pg_trgm word similarity): the names whose best-matching part is closest to the
 /// fragment, read in distance order from the GiST index (so a common fragment costs no more than a rare one).
 pub async fn search_name(db: &mut PgConnection, fragment: &str, limit: i64) -> Result<Vec<PatientHit>> {

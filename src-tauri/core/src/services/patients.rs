@@ -95,7 +95,8 @@ pub async fn update(pool: &PgPool, id: i64, input: &PatientInput) -> Result<Pati
     Ok(p)
 }
 
-/// Search as you type: MRN ("MRN0000123"), phone prefix or id (digits), otherwise a typo-tolerant name fragment.
+/// Search as you type: MRN ("MRN0000123"), phone prefix or id (digits), otherwise the start of a first name or
+/// surname, falling back to a typo-tolerant similarity search when no name starts that way.
 #[tracing::instrument(skip(pool))]
 pub async fn search(pool: &PgPool, query: &str) -> Result<Vec<PatientHit>> {
     let q = query.trim();
@@ -113,6 +114,13 @@ pub async fn search(pool: &PgPool, query: &str) -> Result<Vec<PatientHit>> {
         let phone = if q.starts_with('+') { format!("+{digits}") } else { digits.clone() };
         let id = if digits.len() <= 12 { digits.parse::<i64>().ok() } else { None };
         return patients::search_key(&mut conn, Some(&phone), None, id, SEARCH_LIMIT).await;
+    }
+    // the start of a first name or surname (fast, index order); only when nothing starts so, the typo-tolerant
+    // similarity search
+    let prefix = format!("{}%", q.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+    let hits = patients::search_prefix(&mut conn, &prefix, SEARCH_LIMIT).await?;
+    if !hits.is_empty() {
+        return Ok(hits);
     }
     patients::search_name(&mut conn, q, SEARCH_LIMIT).await
 }
