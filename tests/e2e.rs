@@ -9,7 +9,10 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use chrono::{Duration as Days, NaiveTime, Utc};
-use clinicdesk_core::db::{self, availability::WeeklySession, departments::DepartmentInput, doctors::DoctorInput, staff::StaffRole};
+use clinicdesk_core::db::{
+    self, availability::WeeklySession, departments::DepartmentInput, doctors::DoctorInput,
+    staff::StaffRole,
+};
 use clinicdesk_core::embedded::{self, Durability, EmbeddedCluster};
 use clinicdesk_core::services::{availability, departments, doctors, setup, staff};
 use clinicdesk_core::target::DbTarget;
@@ -24,13 +27,21 @@ fn repo() -> PathBuf {
 }
 
 fn app_binary() -> PathBuf {
-    let p = std::env::var_os("CLINICDESK_E2E_APP").map(PathBuf::from).unwrap_or_else(|| {
-        let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| repo().join("target"));
-        // `cargo test` rebuilds target/debug/clinicdesk without the bundled UI, so `make app-debug` copies the
-        // `tauri build` binary here
-        target.join("e2e-app/clinicdesk")
-    });
-    assert!(p.is_file(), "build the app first: `make app-debug` ({} is missing)", p.display());
+    let p = std::env::var_os("CLINICDESK_E2E_APP")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            let target = std::env::var_os("CARGO_TARGET_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| repo().join("target"));
+            // `cargo test` rebuilds target/debug/clinicdesk without the bundled UI, so `make app-debug` copies the
+            // `tauri build` binary here
+            target.join("e2e-app/clinicdesk")
+        });
+    assert!(
+        p.is_file(),
+        "build the app first: `make app-debug` ({} is missing)",
+        p.display()
+    );
     p
 }
 
@@ -45,24 +56,35 @@ impl Driver {
     fn start(data_dir: &Path) -> Driver {
         let port = free_port();
         let native_port = free_port();
-        let child = Command::new(std::env::var("TAURI_DRIVER").unwrap_or_else(|_| "tauri-driver".into()))
-            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
-            .env("CLINICDESK_DATA_DIR", data_dir)
-            .env("CLINICDESK_EXPORT_DIR", data_dir.join("exports"))
-            .env_remove("CLINICDESK_DATABASE_URL")
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("tauri-driver on PATH (cargo install tauri-driver --locked)");
+        let child =
+            Command::new(std::env::var("TAURI_DRIVER").unwrap_or_else(|_| "tauri-driver".into()))
+                .args([
+                    "--port",
+                    &port.to_string(),
+                    "--native-port",
+                    &native_port.to_string(),
+                ])
+                .env("CLINICDESK_DATA_DIR", data_dir)
+                .env("CLINICDESK_EXPORT_DIR", data_dir.join("exports"))
+                .env_remove("CLINICDESK_DATABASE_URL")
+                .stdout(Stdio::null())
+                .stderr(Stdio::inherit())
+                .spawn()
+                .expect("tauri-driver on PATH (cargo install tauri-driver --locked)");
         Driver { child, port }
     }
 
     async fn connect(&self) -> Client {
-        let caps = json!({ "browserName": "wry", "tauri:options": { "application": app_binary() } });
+        let caps =
+            json!({ "browserName": "wry", "tauri:options": { "application": app_binary() } });
         let caps = caps.as_object().unwrap().clone();
         let url = format!("http://127.0.0.1:{}", self.port);
         for _ in 0..100 {
-            match ClientBuilder::native().capabilities(caps.clone()).connect(&url).await {
+            match ClientBuilder::native()
+                .capabilities(caps.clone())
+                .connect(&url)
+                .await
+            {
                 Ok(c) => return c,
                 Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
             }
@@ -73,13 +95,20 @@ impl Driver {
 
 impl Drop for Driver {
     fn drop(&mut self) {
-        let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(self.child.id() as i32), nix::sys::signal::Signal::SIGTERM);
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(self.child.id() as i32),
+            nix::sys::signal::Signal::SIGTERM,
+        );
         let _ = self.child.wait();
     }
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn css(id: &str) -> String {
@@ -90,7 +119,9 @@ async fn type_into(c: &Client, id: &str, text: &str) {
     for _ in 0..3 {
         let el = wait_for(c, id).await;
         el.clear().await.ok();
-        el.send_keys(text).await.unwrap_or_else(|e| panic!("typing into {id}: {e}"));
+        el.send_keys(text)
+            .await
+            .unwrap_or_else(|e| panic!("typing into {id}: {e}"));
         // a field that re-renders or moves focus while keys arrive can drop one: check what it holds
         if el.prop("value").await.ok().flatten().as_deref() == Some(text) {
             return;
@@ -132,12 +163,27 @@ async fn open_dialog(c: &Client, button: &str, first_field: &str) {
     click(c, button).await;
     wait_for(c, first_field).await;
     tokio::time::sleep(Duration::from_millis(800)).await;
-    let focused = c.execute("return document.activeElement && document.activeElement.getAttribute('data-testid');", vec![]).await.unwrap();
-    assert_eq!(focused.as_str(), Some(first_field), "opening a dialog puts the cursor in its first field");
+    let focused = c
+        .execute(
+            "return document.activeElement && document.activeElement.getAttribute('data-testid');",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        focused.as_str(),
+        Some(first_field),
+        "opening a dialog puts the cursor in its first field"
+    );
 }
 
 async fn wait_for(c: &Client, id: &str) -> fantoccini::elements::Element {
-    match c.wait().at_most(WAIT).for_element(Locator::Css(&css(id))).await {
+    match c
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css(&css(id)))
+        .await
+    {
         Ok(el) => el,
         Err(e) => {
             shot(c, &format!("failed-wait-{id}")).await;
@@ -149,8 +195,11 @@ async fn wait_for(c: &Client, id: &str) -> fantoccini::elements::Element {
 /// Runs axe-core's WCAG 2.1 A/AA rules on the current screen; returns its serious and critical findings.
 /// Toasts that are fading out are left out (their contrast is measured mid-animation).
 async fn axe(c: &Client, screen: &str) -> Vec<String> {
-    let source = std::fs::read_to_string(repo().join("ui/node_modules/axe-core/axe.min.js")).expect("axe-core (npm) in ui/node_modules");
-    c.execute(&format!("{source}\nreturn typeof axe;"), vec![]).await.expect("load axe-core");
+    let source = std::fs::read_to_string(repo().join("ui/node_modules/axe-core/axe.min.js"))
+        .expect("axe-core (npm) in ui/node_modules");
+    c.execute(&format!("{source}\nreturn typeof axe;"), vec![])
+        .await
+        .expect("load axe-core");
     let found = c
         .execute_async(
             "const done = arguments[arguments.length - 1];
@@ -164,7 +213,9 @@ async fn axe(c: &Client, screen: &str) -> Vec<String> {
         .await
         .expect("run axe-core");
     let list: Vec<String> = serde_json::from_value(found).unwrap_or_default();
-    list.into_iter().map(|v| format!("[{screen}] {v}")).collect()
+    list.into_iter()
+        .map(|v| format!("[{screen}] {v}"))
+        .collect()
 }
 
 async fn shot(c: &Client, name: &str) {
@@ -184,7 +235,11 @@ async fn sign_in(c: &Client, user: &str, pw: &str) {
 async fn nav_ids(c: &Client) -> Vec<String> {
     let nav = wait_for(c, "nav").await;
     let mut ids = vec![];
-    for el in nav.find_all(Locator::Css("[data-testid^=\"nav-\"]")).await.unwrap() {
+    for el in nav
+        .find_all(Locator::Css("[data-testid^=\"nav-\"]"))
+        .await
+        .unwrap()
+    {
         if let Some(id) = el.attr("data-testid").await.unwrap() {
             ids.push(id);
         }
@@ -218,8 +273,14 @@ async fn wizard_admin_creates_reception_who_sees_reception_navigation() {
     a11y.extend(axe(&c, "02-signin-error").await);
     sign_in(&c, "ada", PW).await;
     let admin_nav = nav_ids(&c).await;
-    assert!(admin_nav.contains(&"nav-staff".to_string()), "admin navigation: {admin_nav:?}");
-    assert!(admin_nav.contains(&"nav-settings".to_string()), "admin navigation: {admin_nav:?}");
+    assert!(
+        admin_nav.contains(&"nav-staff".to_string()),
+        "admin navigation: {admin_nav:?}"
+    );
+    assert!(
+        admin_nav.contains(&"nav-settings".to_string()),
+        "admin navigation: {admin_nav:?}"
+    );
     shot(&c, "03-admin-home").await;
     a11y.extend(axe(&c, "03-admin-home").await);
 
@@ -241,26 +302,47 @@ async fn wizard_admin_creates_reception_who_sees_reception_navigation() {
     click(&c, "signout").await;
     sign_in(&c, "rita", "saffron-kettle-orbit-71-quay").await;
     let who = wait_for(&c, "current-user").await.text().await.unwrap();
-    assert!(who.to_lowercase().contains("reception"), "current user shows the role: {who}");
+    assert!(
+        who.to_lowercase().contains("reception"),
+        "current user shows the role: {who}"
+    );
     let rec_nav = nav_ids(&c).await;
-    assert!(rec_nav.contains(&"nav-today".to_string()), "reception lands on the Today board: {rec_nav:?}");
+    assert!(
+        rec_nav.contains(&"nav-today".to_string()),
+        "reception lands on the Today board: {rec_nav:?}"
+    );
     for forbidden in ["nav-staff", "nav-departments", "nav-settings"] {
-        assert!(!rec_nav.contains(&forbidden.to_string()), "reception must not see {forbidden}: {rec_nav:?}");
+        assert!(
+            !rec_nav.contains(&forbidden.to_string()),
+            "reception must not see {forbidden}: {rec_nav:?}"
+        );
     }
     shot(&c, "06-reception-home").await;
     a11y.extend(axe(&c, "06-reception-home").await);
 
     // the staff screen is refused by the router as well as hidden
-    c.execute("window.location.hash = '#/staff'", vec![]).await.unwrap();
+    c.execute("window.location.hash = '#/staff'", vec![])
+        .await
+        .unwrap();
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert!(c.find(Locator::Css(&css("staff-new"))).await.is_err(), "reception reached the staff screen");
+    assert!(
+        c.find(Locator::Css(&css("staff-new"))).await.is_err(),
+        "reception reached the staff screen"
+    );
 
-    assert!(a11y.is_empty(), "serious or critical accessibility findings (axe-core, WCAG 2.1 AA):\n{}", a11y.join("\n"));
+    assert!(
+        a11y.is_empty(),
+        "serious or critical accessibility findings (axe-core, WCAG 2.1 AA):\n{}",
+        a11y.join("\n")
+    );
     c.close().await.ok();
     drop(driver);
     // the app's cluster lives in the data dir we gave it: stop it (WebKitWebDriver may kill the app abruptly)
     let cluster = EmbeddedCluster::new(data.path(), Durability::Durable).unwrap();
-    assert!(cluster.pg_dir().join("PG_VERSION").exists(), "the app created its cluster in CLINICDESK_DATA_DIR");
+    assert!(
+        cluster.pg_dir().join("PG_VERSION").exists(),
+        "the app created its cluster in CLINICDESK_DATA_DIR"
+    );
     cluster.stop().await.unwrap();
 }
 
@@ -271,7 +353,10 @@ async fn seed_clinic(data: &Path) -> i64 {
     let cluster = EmbeddedCluster::new(data, Durability::Durable).unwrap();
     cluster.start().await.unwrap();
     cluster.ensure_database(embedded::DATABASE).await.unwrap();
-    let target = DbTarget::Embedded { cluster, database: embedded::DATABASE.into() };
+    let target = DbTarget::Embedded {
+        cluster,
+        database: embedded::DATABASE.into(),
+    };
     let input = setup::SetupInput {
         clinic_name: "Riverside Clinic".into(),
         time_zone: "UTC".into(),
@@ -280,13 +365,35 @@ async fn seed_clinic(data: &Path) -> i64 {
         admin_password: PW.into(),
         load_demo: false,
     };
-    setup::complete_setup(&target, &db::MIGRATOR, &input).await.unwrap();
-    let owner = db::connect_pool(target.owner_options().unwrap(), 2).await.unwrap();
-    let rita = staff::NewStaff { username: "rita".into(), full_name: "Rita Reception".into(), role: StaffRole::Reception, password: PW.into() };
+    setup::complete_setup(&target, &db::MIGRATOR, &input)
+        .await
+        .unwrap();
+    let owner = db::connect_pool(target.owner_options().unwrap(), 2)
+        .await
+        .unwrap();
+    let rita = staff::NewStaff {
+        username: "rita".into(),
+        full_name: "Rita Reception".into(),
+        role: StaffRole::Reception,
+        password: PW.into(),
+    };
     staff::create(&owner, &rita).await.unwrap();
-    let rao = staff::NewStaff { username: "drrao".into(), full_name: "Dr. Rao".into(), role: StaffRole::Doctor, password: PW.into() };
+    let rao = staff::NewStaff {
+        username: "drrao".into(),
+        full_name: "Dr. Rao".into(),
+        role: StaffRole::Doctor,
+        password: PW.into(),
+    };
     staff::create(&owner, &rao).await.unwrap();
-    let dep = departments::create(&owner, &DepartmentInput { name: "General Medicine".into(), description: String::new() }).await.unwrap();
+    let dep = departments::create(
+        &owner,
+        &DepartmentInput {
+            name: "General Medicine".into(),
+            description: String::new(),
+        },
+    )
+    .await
+    .unwrap();
     let doctor = DoctorInput {
         full_name: "Dr. Rao".into(),
         department_id: dep.id,
@@ -300,8 +407,16 @@ async fn seed_clinic(data: &Path) -> i64 {
     };
     let doc = doctors::create(&owner, &doctor).await.unwrap();
     let hours = |h| NaiveTime::from_hms_opt(h, 0, 0).unwrap();
-    let week: Vec<WeeklySession> = (1..=7).map(|d| WeeklySession { weekday: d, starts_at: hours(8), ends_at: hours(18) }).collect();
-    availability::set_weekly(&owner, doc.id, 15, &week).await.unwrap();
+    let week: Vec<WeeklySession> = (1..=7)
+        .map(|d| WeeklySession {
+            weekday: d,
+            starts_at: hours(8),
+            ends_at: hours(18),
+        })
+        .collect();
+    availability::set_weekly(&owner, doc.id, 15, &week)
+        .await
+        .unwrap();
     owner.close().await;
     doc.id
 }
@@ -321,8 +436,18 @@ async fn set_value(c: &Client, id: &str, value: &str) {
 
 /// The id in the first `data-testid` starting with `prefix` (e.g. the appointment id in `appt-cancel-<id>`).
 async fn first_id(c: &Client, prefix: &str) -> String {
-    let el = c.wait().at_most(WAIT).for_element(Locator::Css(&format!("[data-testid^=\"{prefix}\"]"))).await.unwrap_or_else(|e| panic!("{prefix}: {e}"));
-    el.attr("data-testid").await.unwrap().unwrap().trim_start_matches(prefix).to_string()
+    let el = c
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css(&format!("[data-testid^=\"{prefix}\"]")))
+        .await
+        .unwrap_or_else(|e| panic!("{prefix}: {e}"));
+    el.attr("data-testid")
+        .await
+        .unwrap()
+        .unwrap()
+        .trim_start_matches(prefix)
+        .to_string()
 }
 
 /// Waits until an element's text contains `needle` (case-insensitive); a screenshot is saved if it never does.
@@ -351,7 +476,9 @@ async fn choose_doctor(c: &Client, doctor_id: i64) {
 async fn reception_registers_finds_books_reschedules_cancels_rebooks_and_checks_in() {
     let data = tempfile::tempdir().unwrap();
     let doctor_id = seed_clinic(data.path()).await;
-    let tomorrow = (Utc::now().date_naive() + Days::days(1)).format("%Y-%m-%d").to_string();
+    let tomorrow = (Utc::now().date_naive() + Days::days(1))
+        .format("%Y-%m-%d")
+        .to_string();
     let driver = Driver::start(data.path());
     let c = driver.connect().await;
     let mut a11y: Vec<String> = vec![];
@@ -370,7 +497,10 @@ async fn reception_registers_finds_books_reschedules_cancels_rebooks_and_checks_
     a11y.extend(axe(&c, "10-new-patient").await);
     click(&c, "patient-save").await;
     let mrn = wait_for(&c, "patient-mrn").await.text().await.unwrap();
-    assert!(mrn.contains("MRN"), "the chart shows the assigned MRN: {mrn}");
+    assert!(
+        mrn.contains("MRN"),
+        "the chart shows the assigned MRN: {mrn}"
+    );
 
     // find her by typing part of the name
     goto(&c, "nav-patients", "patient-search").await;
@@ -394,7 +524,11 @@ async fn reception_registers_finds_books_reschedules_cancels_rebooks_and_checks_
     click(&c, &format!("slot-{tomorrow}-11:00")).await;
     click(&c, "book-confirm").await;
     wait_for(&c, &format!("appt-cancel-{first}")).await;
-    let status = wait_for(&c, &format!("appt-status-{first}")).await.text().await.unwrap();
+    let status = wait_for(&c, &format!("appt-status-{first}"))
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(status.to_lowercase().contains("booked"), "{status}");
 
     // cancel it with a reason
@@ -427,10 +561,18 @@ async fn reception_registers_finds_books_reschedules_cancels_rebooks_and_checks_
     shot(&c, "15-calendar").await;
     a11y.extend(axe(&c, "15-calendar").await);
 
-    assert!(a11y.is_empty(), "serious or critical accessibility findings (axe-core, WCAG 2.1 AA):\n{}", a11y.join("\n"));
+    assert!(
+        a11y.is_empty(),
+        "serious or critical accessibility findings (axe-core, WCAG 2.1 AA):\n{}",
+        a11y.join("\n")
+    );
     c.close().await.ok();
     drop(driver);
-    EmbeddedCluster::new(data.path(), Durability::Durable).unwrap().stop().await.unwrap();
+    EmbeddedCluster::new(data.path(), Durability::Durable)
+        .unwrap()
+        .stop()
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
@@ -443,8 +585,13 @@ async fn doctor_records_a_treatment_sees_it_in_the_timeline_and_exports_the_hist
     let doctor_id = seed_clinic(data.path()).await;
     // reception has registered a patient and booked her for tomorrow at 10:00
     let cluster = EmbeddedCluster::new(data.path(), Durability::Durable).unwrap();
-    let target = DbTarget::Embedded { cluster, database: embedded::DATABASE.into() };
-    let desk = db::connect_pool(target.staff_options("rita", PW), 1).await.unwrap();
+    let target = DbTarget::Embedded {
+        cluster,
+        database: embedded::DATABASE.into(),
+    };
+    let desk = db::connect_pool(target.staff_options("rita", PW), 1)
+        .await
+        .unwrap();
     let input = PatientInput {
         full_name: "Priya Raman".into(),
         date_of_birth: chrono::NaiveDate::from_ymd_opt(1985, 6, 1).unwrap(),
@@ -458,8 +605,17 @@ async fn doctor_records_a_treatment_sees_it_in_the_timeline_and_exports_the_hist
     };
     let patient = patients::register(&desk, &input).await.unwrap();
     let tomorrow = Utc::now().date_naive() + Days::days(1);
-    let slot = appts::free_slots(&desk, doctor_id, tomorrow, 1).await.unwrap()[0].slots.iter().find(|s| s.time == "10:00").unwrap().clone();
-    let appt = appts::book(&desk, doctor_id, patient.id, slot.starts_at).await.unwrap();
+    let slot = appts::free_slots(&desk, doctor_id, tomorrow, 1)
+        .await
+        .unwrap()[0]
+        .slots
+        .iter()
+        .find(|s| s.time == "10:00")
+        .unwrap()
+        .clone();
+    let appt = appts::book(&desk, doctor_id, patient.id, slot.starts_at)
+        .await
+        .unwrap();
     desk.close().await;
 
     let driver = Driver::start(data.path());
@@ -471,7 +627,12 @@ async fn doctor_records_a_treatment_sees_it_in_the_timeline_and_exports_the_hist
     click(&c, &format!("patient-hit-{}", patient.id)).await;
 
     // record the visit
-    open_dialog(&c, &format!("appt-record-{}", appt.id), "treatment-visit-type").await;
+    open_dialog(
+        &c,
+        &format!("appt-record-{}", appt.id),
+        "treatment-visit-type",
+    )
+    .await;
     set_value(&c, "treatment-visit-type", "consultation").await;
     type_into(&c, "treatment-symptoms", "Throbbing headache, nausea").await;
     type_into(&c, "treatment-diagnosis", "Migraine").await;
@@ -492,17 +653,45 @@ async fn doctor_records_a_treatment_sees_it_in_the_timeline_and_exports_the_hist
     wait_text(&c, "export-done", "rows saved").await;
     shot(&c, "22-export-done").await;
     a11y.extend(axe(&c, "22-export-done").await);
-    let exported: Vec<_> = std::fs::read_dir(data.path().join("exports")).unwrap().map(|e| e.unwrap().path()).collect();
-    assert_eq!(exported.len(), 1, "exactly one file, no leftovers: {exported:?}");
-    let name = exported[0].file_name().unwrap().to_string_lossy().to_string();
-    assert!(name.starts_with(&format!("history-{}-", patient.mrn)) && name.ends_with(".csv"), "{name}");
+    let exported: Vec<_> = std::fs::read_dir(data.path().join("exports"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(
+        exported.len(),
+        1,
+        "exactly one file, no leftovers: {exported:?}"
+    );
+    let name = exported[0]
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .to_string();
+    assert!(
+        name.starts_with(&format!("history-{}-", patient.mrn)) && name.ends_with(".csv"),
+        "{name}"
+    );
     let csv = std::fs::read_to_string(&exported[0]).unwrap();
     let lines: Vec<&str> = csv.split("\r\n").filter(|l| !l.is_empty()).collect();
     assert_eq!(lines.len(), 2, "header and one visit: {csv}");
-    assert!(lines[1].contains("Priya Raman") && lines[1].contains("Migraine (G43.9)") && lines[1].contains("Ibuprofen 400 mg"), "{}", lines[1]);
+    assert!(
+        lines[1].contains("Priya Raman")
+            && lines[1].contains("Migraine (G43.9)")
+            && lines[1].contains("Ibuprofen 400 mg"),
+        "{}",
+        lines[1]
+    );
 
-    assert!(a11y.is_empty(), "serious or critical accessibility findings (axe-core, WCAG 2.1 AA):\n{}", a11y.join("\n"));
+    assert!(
+        a11y.is_empty(),
+        "serious or critical accessibility findings (axe-core, WCAG 2.1 AA):\n{}",
+        a11y.join("\n")
+    );
     c.close().await.ok();
     drop(driver);
-    EmbeddedCluster::new(data.path(), Durability::Durable).unwrap().stop().await.unwrap();
+    EmbeddedCluster::new(data.path(), Durability::Durable)
+        .unwrap()
+        .stop()
+        .await
+        .unwrap();
 }

@@ -13,7 +13,11 @@ pub struct CommandError {
 
 impl From<Error> for CommandError {
     fn from(e: Error) -> Self {
-        CommandError { kind: e.kind(), message: e.to_string(), field: e.field().map(String::from) }
+        CommandError {
+            kind: e.kind(),
+            message: e.to_string(),
+            field: e.field().map(String::from),
+        }
     }
 }
 

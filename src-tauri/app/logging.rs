@@ -4,7 +4,8 @@ use tracing_subscriber::{fmt, prelude::*, EnvFilter};
 
 /// Returns the guard that flushes the file writer; keep it alive for the app's lifetime.
 pub fn init() -> Option<tracing_appender::non_blocking::WorkerGuard> {
-    let filter = EnvFilter::try_from_env("CLINICDESK_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tao=warn,wry=warn"));
+    let filter = EnvFilter::try_from_env("CLINICDESK_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tao=warn,wry=warn"));
     let dir = clinicdesk_core::paths::log_dir();
     let appender = std::fs::create_dir_all(&dir).ok().and_then(|_| {
         tracing_appender::rolling::Builder::new()
@@ -18,10 +19,17 @@ pub fn init() -> Option<tracing_appender::non_blocking::WorkerGuard> {
     let (file_layer, guard) = match appender {
         Some(a) => {
             let (writer, guard) = tracing_appender::non_blocking(a);
-            (Some(fmt::layer().with_ansi(false).with_writer(writer)), Some(guard))
+            (
+                Some(fmt::layer().with_ansi(false).with_writer(writer)),
+                Some(guard),
+            )
         }
         None => (None, None),
     };
-    let _ = tracing_subscriber::registry().with(filter).with(file_layer).with(fmt::layer().with_writer(std::io::stderr)).try_init();
+    let _ = tracing_subscriber::registry()
+        .with(filter)
+        .with(file_layer)
+        .with(fmt::layer().with_writer(std::io::stderr))
+        .try_init();
     guard
 }

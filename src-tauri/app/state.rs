@@ -6,10 +6,10 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use clinicdesk_core::services::auth::SignedIn;
 use clinicdesk_core::config::{DatabaseConfig, LocalConfig};
 use clinicdesk_core::embedded::{self, Durability, EmbeddedCluster};
 use clinicdesk_core::services::auth::LoginThrottle;
+use clinicdesk_core::services::auth::SignedIn;
 use clinicdesk_core::target::DbTarget;
 use clinicdesk_core::{paths, Error, Result};
 use sqlx::PgPool;
@@ -55,14 +55,20 @@ impl AppState {
         if let Some(t) = self.target.read().await.clone() {
             return Ok(t);
         }
-        let target = match std::env::var("CLINICDESK_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+        let target = match std::env::var("CLINICDESK_DATABASE_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
+        {
             Some(url) => DbTarget::from_url(&url)?,
             None => match self.config()?.database {
                 DatabaseConfig::Embedded => {
                     let cluster = EmbeddedCluster::new(&paths::data_dir(), Durability::Durable)?;
                     cluster.start().await?;
                     cluster.ensure_database(embedded::DATABASE).await?;
-                    DbTarget::Embedded { cluster, database: embedded::DATABASE.into() }
+                    DbTarget::Embedded {
+                        cluster,
+                        database: embedded::DATABASE.into(),
+                    }
                 }
                 server => DbTarget::Server(server),
             },
@@ -110,13 +116,20 @@ impl AppState {
     /// Logs, once, the time from process start to the first screen's data (the wizard or the sign-in screen).
     pub fn log_first_screen(&self, setup_required: bool) {
         if !self.first_screen_logged.swap(true, Ordering::Relaxed) {
-            tracing::info!(elapsed_ms = self.started.elapsed().as_millis() as u64, setup_required, "first screen ready");
+            tracing::info!(
+                elapsed_ms = self.started.elapsed().as_millis() as u64,
+                setup_required,
+                "first screen ready"
+            );
         }
     }
 
     pub fn register_export(&self, id: i64) -> Arc<AtomicBool> {
         let flag = Arc::new(AtomicBool::new(false));
-        self.exports.lock().expect("exports lock").insert(id, flag.clone());
+        self.exports
+            .lock()
+            .expect("exports lock")
+            .insert(id, flag.clone());
         flag
     }
 

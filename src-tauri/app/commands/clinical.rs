@@ -32,31 +32,49 @@ pub struct ExportProgress {
 
 #[tauri::command]
 #[specta::specta]
-pub async fn record_treatment(state: State<'_, AppState>, appointment_id: i64, input: TreatmentInput) -> CmdResult<Treatment> {
+pub async fn record_treatment(
+    state: State<'_, AppState>,
+    appointment_id: i64,
+    input: TreatmentInput,
+) -> CmdResult<Treatment> {
     Ok(clinical::record(&state.pool().await?, appointment_id, &input).await?)
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn amend_treatment(state: State<'_, AppState>, treatment_id: i64, input: TreatmentInput) -> CmdResult<Treatment> {
+pub async fn amend_treatment(
+    state: State<'_, AppState>,
+    treatment_id: i64,
+    input: TreatmentInput,
+) -> CmdResult<Treatment> {
     Ok(clinical::amend(&state.pool().await?, treatment_id, &input).await?)
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn get_treatment(state: State<'_, AppState>, appointment_id: i64) -> CmdResult<Option<Treatment>> {
+pub async fn get_treatment(
+    state: State<'_, AppState>,
+    appointment_id: i64,
+) -> CmdResult<Option<Treatment>> {
     Ok(clinical::for_appointment(&state.pool().await?, appointment_id).await?)
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn treatment_amendments(state: State<'_, AppState>, treatment_id: i64) -> CmdResult<Vec<Amendment>> {
+pub async fn treatment_amendments(
+    state: State<'_, AppState>,
+    treatment_id: i64,
+) -> CmdResult<Vec<Amendment>> {
     Ok(clinical::amendments(&state.pool().await?, treatment_id).await?)
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn patient_history(state: State<'_, AppState>, patient_id: i64, filter: HistoryFilter) -> CmdResult<Vec<Visit>> {
+pub async fn patient_history(
+    state: State<'_, AppState>,
+    patient_id: i64,
+    filter: HistoryFilter,
+) -> CmdResult<Vec<Visit>> {
     Ok(clinical::history(&state.pool().await?, patient_id, &filter).await?)
 }
 
@@ -69,23 +87,64 @@ pub async fn recall_list(state: State<'_, AppState>) -> CmdResult<Vec<Recall>> {
 /// A save path without a dialog, when `CLINICDESK_EXPORT_DIR` is configured (unattended desks and tests).
 #[tauri::command]
 #[specta::specta]
-pub async fn export_default_path(state: State<'_, AppState>, patient_id: i64) -> CmdResult<Option<String>> {
-    let Some(dir) = std::env::var_os("CLINICDESK_EXPORT_DIR").filter(|d| !d.is_empty()) else { return Ok(None) };
+pub async fn export_default_path(
+    state: State<'_, AppState>,
+    patient_id: i64,
+) -> CmdResult<Option<String>> {
+    let Some(dir) = std::env::var_os("CLINICDESK_EXPORT_DIR").filter(|d| !d.is_empty()) else {
+        return Ok(None);
+    };
     let patient = patients::get(&state.pool().await?, patient_id).await?;
     let today = chrono::Local::now().date_naive();
-    Ok(Some(PathBuf::from(dir).join(export::default_file_name(&patient.mrn, today)).display().to_string()))
+    Ok(Some(
+        PathBuf::from(dir)
+            .join(export::default_file_name(&patient.mrn, today))
+            .display()
+            .to_string(),
+    ))
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn export_patient_history(app: AppHandle, state: State<'_, AppState>, patient_id: i64, path: String, bom: bool) -> CmdResult<ExportStarted> {
-    start_export(app, &state, ExportRequest { scope: ExportScope::PatientHistory { patient_id }, path: path.into(), bom }).await
+pub async fn export_patient_history(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    patient_id: i64,
+    path: String,
+    bom: bool,
+) -> CmdResult<ExportStarted> {
+    start_export(
+        app,
+        &state,
+        ExportRequest {
+            scope: ExportScope::PatientHistory { patient_id },
+            path: path.into(),
+            bom,
+        },
+    )
+    .await
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn export_visits(app: AppHandle, state: State<'_, AppState>, from: NaiveDate, to: NaiveDate, path: String, bom: bool) -> CmdResult<ExportStarted> {
-    start_export(app, &state, ExportRequest { scope: ExportScope::Visits { from, to }, path: path.into(), bom }).await
+pub async fn export_visits(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    from: NaiveDate,
+    to: NaiveDate,
+    path: String,
+    bom: bool,
+) -> CmdResult<ExportStarted> {
+    start_export(
+        app,
+        &state,
+        ExportRequest {
+            scope: ExportScope::Visits { from, to },
+            path: path.into(),
+            bom,
+        },
+    )
+    .await
 }
 
 #[tauri::command]
@@ -105,7 +164,11 @@ pub async fn reveal_in_folder(path: String) -> CmdResult<()> {
 }
 
 /// Records the export, then writes it in the background; the command returns as soon as it has started.
-async fn start_export(app: AppHandle, state: &AppState, request: ExportRequest) -> CmdResult<ExportStarted> {
+async fn start_export(
+    app: AppHandle,
+    state: &AppState,
+    request: ExportRequest,
+) -> CmdResult<ExportStarted> {
     let pool = state.pool().await?;
     let started = export::start(&pool, request).await?;
     let export_id = started.export_id;
@@ -114,7 +177,13 @@ async fn start_export(app: AppHandle, state: &AppState, request: ExportRequest) 
         progress: Some(Arc::new({
             let app = app.clone();
             move |rows| {
-                let _ = app.emit("export-progress", ExportProgress { export_id, rows: rows as i64 });
+                let _ = app.emit(
+                    "export-progress",
+                    ExportProgress {
+                        export_id,
+                        rows: rows as i64,
+                    },
+                );
             }
         })),
         fail_after_rows: None,
@@ -133,7 +202,13 @@ async fn start_export(app: AppHandle, state: &AppState, request: ExportRequest) 
             },
         };
         app.state::<AppState>().finish_export(export_id);
-        if let Err(e) = app.notification().builder().title("ClinicDesk export").body(&outcome.message).show() {
+        if let Err(e) = app
+            .notification()
+            .builder()
+            .title("ClinicDesk export")
+            .body(&outcome.message)
+            .show()
+        {
             tracing::debug!(error = %e, "desktop notification not shown");
         }
         let _ = app.emit("export-finished", outcome);

@@ -4,9 +4,20 @@ pub mod clinical;
 pub mod scheduling;
 
 use clinicdesk_core::config::DatabaseConfig;
-use clinicdesk_core::db::{self, departments::{Department, DepartmentInput}, settings::ClinicSettings, staff::{Staff, StaffRole}};
+use clinicdesk_core::db::{
+    self,
+    departments::{Department, DepartmentInput},
+    settings::ClinicSettings,
+    staff::{Staff, StaffRole},
+};
 use clinicdesk_core::security::password::{self, PasswordStrength};
-use clinicdesk_core::services::{self, auth::Session, database::DatabaseCheck, setup::{SetupInput, SetupOutcome}, staff::NewStaff};
+use clinicdesk_core::services::{
+    self,
+    auth::Session,
+    database::DatabaseCheck,
+    setup::{SetupInput, SetupOutcome},
+    staff::NewStaff,
+};
 use clinicdesk_core::Error;
 use serde::Serialize;
 use tauri::State;
@@ -55,16 +66,30 @@ pub async fn password_strength(password: String) -> CmdResult<PasswordStrength> 
 
 #[tauri::command]
 #[specta::specta]
-pub async fn complete_setup(state: State<'_, AppState>, input: SetupInput) -> CmdResult<SetupOutcome> {
+pub async fn complete_setup(
+    state: State<'_, AppState>,
+    input: SetupInput,
+) -> CmdResult<SetupOutcome> {
     let target = state.target().await?;
     Ok(services::setup::complete_setup(&target, &db::MIGRATOR, &input).await?)
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn sign_in(state: State<'_, AppState>, username: String, password: String) -> CmdResult<Session> {
+pub async fn sign_in(
+    state: State<'_, AppState>,
+    username: String,
+    password: String,
+) -> CmdResult<Session> {
     let target = state.target().await?;
-    let signed = services::auth::sign_in(&target, &db::MIGRATOR, &state.throttle, &username, &password).await?;
+    let signed = services::auth::sign_in(
+        &target,
+        &db::MIGRATOR,
+        &state.throttle,
+        &username,
+        &password,
+    )
+    .await?;
     let session = signed.session.clone();
     state.set_session(signed).await;
     Ok(session)
@@ -97,13 +122,21 @@ pub async fn create_staff(state: State<'_, AppState>, input: NewStaff) -> CmdRes
 
 #[tauri::command]
 #[specta::specta]
-pub async fn reset_staff_password(state: State<'_, AppState>, username: String, password: String) -> CmdResult<()> {
+pub async fn reset_staff_password(
+    state: State<'_, AppState>,
+    username: String,
+    password: String,
+) -> CmdResult<()> {
     Ok(services::staff::reset_password(&state.pool().await?, &username, &password).await?)
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn set_staff_active(state: State<'_, AppState>, username: String, active: bool) -> CmdResult<Staff> {
+pub async fn set_staff_active(
+    state: State<'_, AppState>,
+    username: String,
+    active: bool,
+) -> CmdResult<Staff> {
     Ok(services::staff::set_active(&state.pool().await?, &username, active).await?)
 }
 
@@ -115,13 +148,20 @@ pub async fn list_departments(state: State<'_, AppState>) -> CmdResult<Vec<Depar
 
 #[tauri::command]
 #[specta::specta]
-pub async fn create_department(state: State<'_, AppState>, input: DepartmentInput) -> CmdResult<Department> {
+pub async fn create_department(
+    state: State<'_, AppState>,
+    input: DepartmentInput,
+) -> CmdResult<Department> {
     Ok(services::departments::create(&state.pool().await?, &input).await?)
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn update_department(state: State<'_, AppState>, id: i64, input: DepartmentInput) -> CmdResult<Department> {
+pub async fn update_department(
+    state: State<'_, AppState>,
+    id: i64,
+    input: DepartmentInput,
+) -> CmdResult<Department> {
     Ok(services::departments::update(&state.pool().await?, id, &input).await?)
 }
 
@@ -139,7 +179,10 @@ pub async fn get_settings(state: State<'_, AppState>) -> CmdResult<ClinicSetting
 
 #[tauri::command]
 #[specta::specta]
-pub async fn update_settings(state: State<'_, AppState>, input: ClinicSettings) -> CmdResult<ClinicSettings> {
+pub async fn update_settings(
+    state: State<'_, AppState>,
+    input: ClinicSettings,
+) -> CmdResult<ClinicSettings> {
     Ok(services::settings::update(&state.pool().await?, &input).await?)
 }
 
@@ -153,10 +196,19 @@ pub async fn get_database_config(state: State<'_, AppState>) -> CmdResult<Databa
 /// This computer's configuration file is local, so only an administrator's session may change it here.
 #[tauri::command]
 #[specta::specta]
-pub async fn set_database_config(state: State<'_, AppState>, config: DatabaseConfig) -> CmdResult<DatabaseCheck> {
-    let signed = state.session().await.ok_or_else(|| Error::Unauthenticated("Sign in as an administrator first.".into()))?;
+pub async fn set_database_config(
+    state: State<'_, AppState>,
+    config: DatabaseConfig,
+) -> CmdResult<DatabaseCheck> {
+    let signed = state
+        .session()
+        .await
+        .ok_or_else(|| Error::Unauthenticated("Sign in as an administrator first.".into()))?;
     if signed.session.role != StaffRole::Admin {
-        return Err(Error::PermissionDenied("Only an administrator can change the database.".into()).into());
+        return Err(Error::PermissionDenied(
+            "Only an administrator can change the database.".into(),
+        )
+        .into());
     }
     let check = services::database::check(&config).await?;
     if check.ok {

@@ -20,7 +20,10 @@ use crate::state::AppState;
 
 #[tauri::command]
 #[specta::specta]
-pub async fn list_doctors(state: State<'_, AppState>, include_inactive: bool) -> CmdResult<Vec<Doctor>> {
+pub async fn list_doctors(
+    state: State<'_, AppState>,
+    include_inactive: bool,
+) -> CmdResult<Vec<Doctor>> {
     Ok(doctors::list(&state.pool().await?, include_inactive).await?)
 }
 
@@ -38,19 +41,30 @@ pub async fn create_doctor(state: State<'_, AppState>, input: DoctorInput) -> Cm
 
 #[tauri::command]
 #[specta::specta]
-pub async fn update_doctor(state: State<'_, AppState>, id: i64, input: DoctorInput) -> CmdResult<Doctor> {
+pub async fn update_doctor(
+    state: State<'_, AppState>,
+    id: i64,
+    input: DoctorInput,
+) -> CmdResult<Doctor> {
     Ok(doctors::update(&state.pool().await?, id, &input).await?)
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn set_doctor_active(state: State<'_, AppState>, id: i64, active: bool) -> CmdResult<DoctorActivation> {
+pub async fn set_doctor_active(
+    state: State<'_, AppState>,
+    id: i64,
+    active: bool,
+) -> CmdResult<DoctorActivation> {
     Ok(doctors::set_active(&state.pool().await?, id, active).await?)
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn get_availability(state: State<'_, AppState>, doctor_id: i64) -> CmdResult<DoctorAvailability> {
+pub async fn get_availability(
+    state: State<'_, AppState>,
+    doctor_id: i64,
+) -> CmdResult<DoctorAvailability> {
     Ok(availability::get(&state.pool().await?, doctor_id).await?)
 }
 
@@ -67,7 +81,10 @@ pub async fn set_weekly_availability(
 
 #[tauri::command]
 #[specta::specta]
-pub async fn add_availability_exception(state: State<'_, AppState>, input: ExceptionInput) -> CmdResult<AvailabilityException> {
+pub async fn add_availability_exception(
+    state: State<'_, AppState>,
+    input: ExceptionInput,
+) -> CmdResult<AvailabilityException> {
     Ok(availability::add_exception(&state.pool().await?, &input).await?)
 }
 
@@ -85,25 +102,40 @@ pub async fn list_holidays(state: State<'_, AppState>) -> CmdResult<Vec<Availabi
 
 #[tauri::command]
 #[specta::specta]
-pub async fn free_slots(state: State<'_, AppState>, doctor_id: i64, from: NaiveDate, days: i64) -> CmdResult<Vec<SlotDay>> {
+pub async fn free_slots(
+    state: State<'_, AppState>,
+    doctor_id: i64,
+    from: NaiveDate,
+    days: i64,
+) -> CmdResult<Vec<SlotDay>> {
     Ok(appts::free_slots(&state.pool().await?, doctor_id, from, days).await?)
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn first_available(state: State<'_, AppState>, department_id: i64) -> CmdResult<Option<Slot>> {
+pub async fn first_available(
+    state: State<'_, AppState>,
+    department_id: i64,
+) -> CmdResult<Option<Slot>> {
     Ok(appts::first_available(&state.pool().await?, department_id).await?)
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn register_patient(state: State<'_, AppState>, input: PatientInput) -> CmdResult<Patient> {
+pub async fn register_patient(
+    state: State<'_, AppState>,
+    input: PatientInput,
+) -> CmdResult<Patient> {
     Ok(patients::register(&state.pool().await?, &input).await?)
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn update_patient(state: State<'_, AppState>, id: i64, input: PatientInput) -> CmdResult<Patient> {
+pub async fn update_patient(
+    state: State<'_, AppState>,
+    id: i64,
+    input: PatientInput,
+) -> CmdResult<Patient> {
     Ok(patients::update(&state.pool().await?, id, &input).await?)
 }
 
@@ -115,13 +147,20 @@ pub async fn get_patient(state: State<'_, AppState>, id: i64) -> CmdResult<Patie
 
 #[tauri::command]
 #[specta::specta]
-pub async fn search_patients(state: State<'_, AppState>, query: String) -> CmdResult<Vec<PatientHit>> {
+pub async fn search_patients(
+    state: State<'_, AppState>,
+    query: String,
+) -> CmdResult<Vec<PatientHit>> {
     Ok(patients::search(&state.pool().await?, &query).await?)
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn blacklist_patient(state: State<'_, AppState>, id: i64, reason: String) -> CmdResult<Patient> {
+pub async fn blacklist_patient(
+    state: State<'_, AppState>,
+    id: i64,
+    reason: String,
+) -> CmdResult<Patient> {
     Ok(patients::blacklist(&state.pool().await?, id, &reason).await?)
 }
 
@@ -133,19 +172,32 @@ pub async fn lift_blacklist(state: State<'_, AppState>, id: i64) -> CmdResult<Pa
 
 #[tauri::command]
 #[specta::specta]
-pub async fn book_appointment(state: State<'_, AppState>, doctor_id: i64, patient_id: i64, starts_at: DateTime<Utc>) -> CmdResult<Appointment> {
+pub async fn book_appointment(
+    state: State<'_, AppState>,
+    doctor_id: i64,
+    patient_id: i64,
+    starts_at: DateTime<Utc>,
+) -> CmdResult<Appointment> {
     Ok(appts::book(&state.pool().await?, doctor_id, patient_id, starts_at).await?)
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn reschedule_appointment(state: State<'_, AppState>, id: i64, starts_at: DateTime<Utc>) -> CmdResult<Appointment> {
+pub async fn reschedule_appointment(
+    state: State<'_, AppState>,
+    id: i64,
+    starts_at: DateTime<Utc>,
+) -> CmdResult<Appointment> {
     Ok(appts::reschedule(&state.pool().await?, id, starts_at).await?)
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn cancel_appointment(state: State<'_, AppState>, id: i64, reason: String) -> CmdResult<Appointment> {
+pub async fn cancel_appointment(
+    state: State<'_, AppState>,
+    id: i64,
+    reason: String,
+) -> CmdResult<Appointment> {
     Ok(appts::cancel(&state.pool().await?, id, &reason).await?)
 }
 
@@ -169,24 +221,40 @@ pub async fn complete_appointment(state: State<'_, AppState>, id: i64) -> CmdRes
 
 #[tauri::command]
 #[specta::specta]
-pub async fn walk_in(state: State<'_, AppState>, patient_id: i64, doctor_id: i64, overbook: bool) -> CmdResult<Appointment> {
+pub async fn walk_in(
+    state: State<'_, AppState>,
+    patient_id: i64,
+    doctor_id: i64,
+    overbook: bool,
+) -> CmdResult<Appointment> {
     Ok(appts::walk_in(&state.pool().await?, patient_id, doctor_id, overbook).await?)
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn today_board(state: State<'_, AppState>, date: Option<NaiveDate>) -> CmdResult<TodayBoard> {
+pub async fn today_board(
+    state: State<'_, AppState>,
+    date: Option<NaiveDate>,
+) -> CmdResult<TodayBoard> {
     Ok(appts::today_board(&state.pool().await?, date).await?)
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn doctor_calendar(state: State<'_, AppState>, doctor_id: i64, from: NaiveDate, days: i64) -> CmdResult<Vec<Appointment>> {
+pub async fn doctor_calendar(
+    state: State<'_, AppState>,
+    doctor_id: i64,
+    from: NaiveDate,
+    days: i64,
+) -> CmdResult<Vec<Appointment>> {
     Ok(appts::doctor_calendar(&state.pool().await?, doctor_id, from, days).await?)
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn patient_appointments(state: State<'_, AppState>, patient_id: i64) -> CmdResult<Vec<Appointment>> {
+pub async fn patient_appointments(
+    state: State<'_, AppState>,
+    patient_id: i64,
+) -> CmdResult<Vec<Appointment>> {
     Ok(appts::for_patient(&state.pool().await?, patient_id).await?)
 }

@@ -46,16 +46,26 @@ struct Bench {
 }
 
 /// A fresh bench database with a clinic, a reception pool of `clients` connections and demo data.
-async fn prepare(cluster: &EmbeddedCluster, clients: u32, doctors: usize, patients: usize) -> Result<Bench> {
+async fn prepare(
+    cluster: &EmbeddedCluster,
+    clients: u32,
+    doctors: usize,
+    patients: usize,
+) -> Result<Bench> {
     cluster.start().await?;
     let mut admin_conn = db::connect_one(&cluster.owner_options("postgres")).await?;
     sqlx::query_scalar!("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = 'clinicdesk_bench' AND pid <> pg_backend_pid()")
         .fetch_one(&mut admin_conn)
         .await?;
     // the name is a constant: identifiers cannot be bound
-    sqlx::query("DROP DATABASE IF EXISTS clinicdesk_bench").execute(&mut admin_conn).await?;
+    sqlx::query("DROP DATABASE IF EXISTS clinicdesk_bench")
+        .execute(&mut admin_conn)
+        .await?;
     cluster.ensure_database(BENCH_DB).await?;
-    let target = DbTarget::Embedded { cluster: cluster.clone(), database: BENCH_DB.into() };
+    let target = DbTarget::Embedded {
+        cluster: cluster.clone(),
+        database: BENCH_DB.into(),
+    };
     let tag = std::process::id();
     let admin_user = format!("bench_admin_{tag}");
     let desk_user = format!("bench_desk_{tag}");
@@ -69,13 +79,27 @@ async fn prepare(cluster: &EmbeddedCluster, clients: u32, doctors: usize, patien
     };
     setup::complete_setup(&target, &db::MIGRATOR, &input).await?;
     let owner = db::connect_pool(target.owner_options().expect("owner"), clients.max(2)).await?;
-    staff::create(&owner, &staff::NewStaff { username: desk_user.clone(), full_name: "Bench Desk".into(), role: StaffRole::Reception, password: PW.into() })
-        .await?;
+    staff::create(
+        &owner,
+        &staff::NewStaff {
+            username: desk_user.clone(),
+            full_name: "Bench Desk".into(),
+            role: StaffRole::Reception,
+            password: PW.into(),
+        },
+    )
+    .await?;
     let today = Utc::now().date_naive();
     let started = Instant::now();
     let mut conn = owner.acquire().await?;
     let mut tx = conn.begin().await?;
-    let opts = DemoOptions { doctors, patients, days: 0, seed: 7, anchor: Some(today) };
+    let opts = DemoOptions {
+        doctors,
+        patients,
+        days: 0,
+        seed: 7,
+        anchor: Some(today),
+    };
     let summary = demo::load(&mut tx, &opts).await?;
     tx.commit().await?;
     drop(conn);
@@ -88,7 +112,12 @@ async fn prepare(cluster: &EmbeddedCluster, clients: u32, doctors: usize, patien
         started.elapsed().as_secs_f64()
     );
     let desk = db::connect_pool(target.staff_options(&desk_user, PW), clients).await?;
-    Ok(Bench { target, owner, desk, today })
+    Ok(Bench {
+        target,
+        owner,
+        desk,
+        today,
+    })
 }
 
 impl Bench {
@@ -105,13 +134,25 @@ fn pct(samples: &mut [Duration], p: f64) -> f64 {
 }
 
 fn report(name: &str, samples: &mut Vec<Duration>) {
-    println!("{name:<44} n={:<6} p50={:>8.3} ms  p99={:>8.3} ms  max={:>8.3} ms", samples.len(), pct(samples, 0.5), pct(samples, 0.99), pct(samples, 1.0));
+    println!(
+        "{name:<44} n={:<6} p50={:>8.3} ms  p99={:>8.3} ms  max={:>8.3} ms",
+        samples.len(),
+        pct(samples, 0.5),
+        pct(samples, 0.99),
+        pct(samples, 1.0)
+    );
 }
 
 /// Free slots of every active doctor over `days` days from `from`: (doctor, start).
-async fn slot_tasks(b: &Bench, from: NaiveDate, days: i64) -> Result<Vec<(i64, chrono::DateTime<Utc>)>> {
+async fn slot_tasks(
+    b: &Bench,
+    from: NaiveDate,
+    days: i64,
+) -> Result<Vec<(i64, chrono::DateTime<Utc>)>> {
     let mut out = vec![];
-    let doctors: Vec<i64> = sqlx::query_scalar!("SELECT id FROM doctors WHERE active ORDER BY id").fetch_all(&b.owner).await?;
+    let doctors: Vec<i64> = sqlx::query_scalar!("SELECT id FROM doctors WHERE active ORDER BY id")
+        .fetch_all(&b.owner)
+        .await?;
     for d in doctors {
         for day in appts::free_slots(&b.desk, d, from, days).await? {
             out.extend(day.slots.iter().map(|s| (d, s.starts_at)));
@@ -131,7 +172,11 @@ async fn double_bookings(pool: &PgPool) -> Result<i64> {
 }
 
 /// Runs `tasks` on `clients` concurrent workers; returns (wall time, successes, conflicts).
-async fn run_clients<F, Fut>(clients: usize, tasks: Vec<(i64, chrono::DateTime<Utc>, i64)>, f: F) -> (Duration, usize, usize)
+async fn run_clients<F, Fut>(
+    clients: usize,
+    tasks: Vec<(i64, chrono::DateTime<Utc>, i64)>,
+    f: F,
+) -> (Duration, usize, usize)
 where
     F: Fn((i64, chrono::DateTime<Utc>, i64)) -> Fut + Send + Sync + Clone + 'static,
     Fut: std::future::Future<Output = Result<()>> + Send,
@@ -143,7 +188,13 @@ where
     let started = Instant::now();
     let workers: Vec<_> = (0..clients)
         .map(|_| {
-            let (tasks, next, ok, conflicts, f) = (tasks.clone(), next.clone(), ok.clone(), conflicts.clone(), f.clone());
+            let (tasks, next, ok, conflicts, f) = (
+                tasks.clone(),
+                next.clone(),
+                ok.clone(),
+                conflicts.clone(),
+                f.clone(),
+            );
             tokio::spawn(async move {
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
@@ -160,20 +211,38 @@ where
     for w in workers {
         w.await.expect("worker");
     }
-    (started.elapsed(), ok.load(Ordering::Relaxed), conflicts.load(Ordering::Relaxed))
+    (
+        started.elapsed(),
+        ok.load(Ordering::Relaxed),
+        conflicts.load(Ordering::Relaxed),
+    )
 }
 
 async fn booking(b: &Bench, clients: usize) -> Result<()> {
-    let patients: Vec<i64> = sqlx::query_scalar!("SELECT id FROM patients ORDER BY id").fetch_all(&b.owner).await?;
+    let patients: Vec<i64> = sqlx::query_scalar!("SELECT id FROM patients ORDER BY id")
+        .fetch_all(&b.owner)
+        .await?;
     let mut rng = StdRng::seed_from_u64(11);
     // distinct slots for each path, on days nobody else uses; a distinct patient per booking
     let mut core_slots = slot_tasks(b, b.today + Days::days(30), 7).await?;
     let mut raw_slots = slot_tasks(b, b.today + Days::days(40), 7).await?;
     core_slots.shuffle(&mut rng);
     raw_slots.shuffle(&mut rng);
-    let n = core_slots.len().min(raw_slots.len()).min(patients.len() / 2).min(4000);
-    let core_tasks: Vec<_> = core_slots[..n].iter().enumerate().map(|(i, (d, s))| (*d, *s, patients[i])).collect();
-    let raw_tasks: Vec<_> = raw_slots[..n].iter().enumerate().map(|(i, (d, s))| (*d, *s, patients[n + i])).collect();
+    let n = core_slots
+        .len()
+        .min(raw_slots.len())
+        .min(patients.len() / 2)
+        .min(4000);
+    let core_tasks: Vec<_> = core_slots[..n]
+        .iter()
+        .enumerate()
+        .map(|(i, (d, s))| (*d, *s, patients[i]))
+        .collect();
+    let raw_tasks: Vec<_> = raw_slots[..n]
+        .iter()
+        .enumerate()
+        .map(|(i, (d, s))| (*d, *s, patients[n + i]))
+        .collect();
 
     let pool = b.desk.clone();
     let (core_t, core_ok, _) = run_clients(clients, core_tasks, move |(d, s, p)| {
@@ -206,7 +275,17 @@ async fn booking(b: &Bench, clients: usize) -> Result<()> {
     let base = 2 * n;
     let mut race = vec![];
     for c in 0..clients {
-        let mut mine: Vec<_> = race_slots.iter().enumerate().map(|(i, (d, s))| (*d, *s, patients[(base + c * race_slots.len() + i) % patients.len()])).collect();
+        let mut mine: Vec<_> = race_slots
+            .iter()
+            .enumerate()
+            .map(|(i, (d, s))| {
+                (
+                    *d,
+                    *s,
+                    patients[(base + c * race_slots.len() + i) % patients.len()],
+                )
+            })
+            .collect();
         mine.shuffle(&mut rng);
         race.extend(mine);
     }
@@ -222,12 +301,17 @@ async fn booking(b: &Bench, clients: usize) -> Result<()> {
         race_slots.len(),
         race_t.as_secs_f64()
     );
-    println!("double bookings in the database: {}", double_bookings(&b.owner).await?);
+    println!(
+        "double bookings in the database: {}",
+        double_bookings(&b.owner).await?
+    );
     Ok(())
 }
 
 async fn slots(b: &Bench) -> Result<()> {
-    let doctors: Vec<i64> = sqlx::query_scalar!("SELECT id FROM doctors WHERE active ORDER BY id").fetch_all(&b.owner).await?;
+    let doctors: Vec<i64> = sqlx::query_scalar!("SELECT id FROM doctors WHERE active ORDER BY id")
+        .fetch_all(&b.owner)
+        .await?;
     let mut per_doctor = vec![];
     let mut all = vec![];
     for _ in 0..20 {
@@ -239,15 +323,29 @@ async fn slots(b: &Bench) -> Result<()> {
         }
         all.push(t_all.elapsed());
     }
-    report("free slots, one doctor × 7 days (uncached)", &mut per_doctor);
-    report(&format!("free slots, all {} doctors × 7 days (uncached)", doctors.len()), &mut all);
+    report(
+        "free slots, one doctor × 7 days (uncached)",
+        &mut per_doctor,
+    );
+    report(
+        &format!(
+            "free slots, all {} doctors × 7 days (uncached)",
+            doctors.len()
+        ),
+        &mut all,
+    );
     println!("free slots, cached: not measured — no slot cache exists yet (caching is issue 6)");
     Ok(())
 }
 
 async fn search(b: &Bench) -> Result<()> {
     let sample: Vec<(String, Option<String>, String)> =
-        sqlx::query!("SELECT full_name, phone, mrn FROM patients TABLESAMPLE SYSTEM (1) LIMIT 300").fetch_all(&b.owner).await?.into_iter().map(|r| (r.full_name, r.phone, r.mrn)).collect();
+        sqlx::query!("SELECT full_name, phone, mrn FROM patients TABLESAMPLE SYSTEM (1) LIMIT 300")
+            .fetch_all(&b.owner)
+            .await?
+            .into_iter()
+            .map(|r| (r.full_name, r.phone, r.mrn))
+            .collect();
     let mut rng = StdRng::seed_from_u64(5);
     let (mut prefixes, mut fragments, mut phones, mut mrns) = (vec![], vec![], vec![], vec![]);
     let timed = |q: String| async move {
@@ -258,13 +356,23 @@ async fn search(b: &Bench) -> Result<()> {
     for (name, phone, mrn) in &sample {
         let chars: Vec<char> = name.chars().collect();
         // what a receptionist types: the start of the first name or of the surname, 2–6 characters
-        let word: Vec<char> = if rng.gen_bool(0.5) { chars.clone() } else { name.rsplit(' ').next().unwrap_or(name).chars().collect() };
-        let prefix: String = word[..rng.gen_range(2..=6).min(word.len())].iter().collect();
+        let word: Vec<char> = if rng.gen_bool(0.5) {
+            chars.clone()
+        } else {
+            name.rsplit(' ').next().unwrap_or(name).chars().collect()
+        };
+        let prefix: String = word[..rng.gen_range(2..=6).min(word.len())]
+            .iter()
+            .collect();
         prefixes.push(timed(prefix).await?);
         // the hard case: a piece from anywhere inside the name (goes to the similarity search)
         let len = rng.gen_range(3..=6).min(chars.len());
         let at = rng.gen_range(0..=chars.len() - len);
-        let fragment: String = chars[at..at + len].iter().collect::<String>().trim().to_string();
+        let fragment: String = chars[at..at + len]
+            .iter()
+            .collect::<String>()
+            .trim()
+            .to_string();
         if fragment.chars().count() >= 2 {
             fragments.push(timed(fragment).await?);
         }
@@ -273,7 +381,10 @@ async fn search(b: &Bench) -> Result<()> {
         }
         mrns.push(timed(mrn.clone()).await?);
     }
-    report("patient search, name/surname prefix (2–6 chars)", &mut prefixes);
+    report(
+        "patient search, name/surname prefix (2–6 chars)",
+        &mut prefixes,
+    );
     report("patient search, inner fragment (3–6 chars)", &mut fragments);
     report("patient search, phone prefix (8 chars)", &mut phones);
     report("patient search, MRN", &mut mrns);
@@ -303,7 +414,14 @@ async fn board(b: &Bench) -> Result<()> {
         let t = Instant::now();
         let board = appts::today_board(&b.desk, Some(day)).await?;
         samples.push(t.elapsed());
-        assert!(board.columns.iter().map(|c| c.appointments.len()).sum::<usize>() >= n as usize);
+        assert!(
+            board
+                .columns
+                .iter()
+                .map(|c| c.appointments.len())
+                .sum::<usize>()
+                >= n as usize
+        );
     }
     report("Today board, one day", &mut samples);
     Ok(())
@@ -315,7 +433,9 @@ async fn board(b: &Bench) -> Result<()> {
 /// yesterday in 10-minute steps — spread over 50 doctors and all patients, or all for one `patient`.
 async fn visits(b: &Bench, n: i64, patient: Option<i64>) -> Result<i64> {
     let mut tx = b.owner.begin().await?;
-    sqlx::query!("SET LOCAL session_replication_role = replica").execute(&mut *tx).await?;
+    sqlx::query!("SET LOCAL session_replication_role = replica")
+        .execute(&mut *tx)
+        .await?;
     let inserted = sqlx::query_scalar!(
         r#"WITH d AS (SELECT array_agg(id ORDER BY id) AS ids FROM (SELECT id FROM doctors WHERE active ORDER BY id LIMIT 50) x),
                 p AS (SELECT array_agg(id ORDER BY id) AS ids FROM patients),
@@ -350,7 +470,11 @@ async fn visits(b: &Bench, n: i64, patient: Option<i64>) -> Result<i64> {
 fn peak_rss_mib() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
         .unwrap_or(0.0)
         / 1024.0
 }
@@ -359,7 +483,10 @@ async fn export_bench(b: &Bench) -> Result<()> {
     use clinicdesk_core::export::{self, ExportControl, ExportRequest, ExportScope};
     let started = Instant::now();
     let n = visits(b, 1_000_000, None).await?;
-    println!("generated {n} visits in {:.1}s", started.elapsed().as_secs_f64());
+    println!(
+        "generated {n} visits in {:.1}s",
+        started.elapsed().as_secs_f64()
+    );
     let dir = tempfile::tempdir()?;
     let (from, to) = (b.today - Days::days(400), b.today);
 
@@ -391,23 +518,48 @@ async fn export_bench(b: &Bench) -> Result<()> {
     let before = peak_rss_mib();
     let t = Instant::now();
     let path = dir.path().join("visits.csv");
-    let started = export::start(&b.owner, ExportRequest { scope: ExportScope::Visits { from, to }, path: path.clone(), bom: false }).await?;
+    let started = export::start(
+        &b.owner,
+        ExportRequest {
+            scope: ExportScope::Visits { from, to },
+            path: path.clone(),
+            bom: false,
+        },
+    )
+    .await?;
     let out = export::run(&b.owner, &started, &ExportControl::default()).await?;
     let export_t = t.elapsed();
     let after = peak_rss_mib();
     let rate = out.rows as f64 / export_t.as_secs_f64();
-    println!("COPY (same query) TO STDOUT → file: {n} rows in {:.2}s = {copy_rate:.0} rows/s ({} MB)", copy_t.as_secs_f64(), std::fs::metadata(&copy_path)?.len() / 1_000_000);
-    println!("clinicdesk export:               {} rows in {:.2}s = {rate:.0} rows/s ({} MB)", out.rows, export_t.as_secs_f64(), out.bytes / 1_000_000);
+    println!(
+        "COPY (same query) TO STDOUT → file: {n} rows in {:.2}s = {copy_rate:.0} rows/s ({} MB)",
+        copy_t.as_secs_f64(),
+        std::fs::metadata(&copy_path)?.len() / 1_000_000
+    );
+    println!(
+        "clinicdesk export:               {} rows in {:.2}s = {rate:.0} rows/s ({} MB)",
+        out.rows,
+        export_t.as_secs_f64(),
+        out.bytes / 1_000_000
+    );
     println!("export / COPY = {:.2}", rate / copy_rate);
-    println!("peak RSS: {before:.1} MiB before the export, {after:.1} MiB after (growth {:.1} MiB)", after - before);
+    println!(
+        "peak RSS: {before:.1} MiB before the export, {after:.1} MiB after (growth {:.1} MiB)",
+        after - before
+    );
     Ok(())
 }
 
 async fn timeline(b: &Bench) -> Result<()> {
     use clinicdesk_core::services::clinical::{self, HistoryFilter};
-    let patient: i64 = sqlx::query_scalar!(r#"SELECT min(id) AS "id!" FROM patients"#).fetch_one(&b.owner).await?;
+    let patient: i64 = sqlx::query_scalar!(r#"SELECT min(id) AS "id!" FROM patients"#)
+        .fetch_one(&b.owner)
+        .await?;
     let n = visits(b, 500, Some(patient)).await?;
-    let doctor: String = sqlx::query_scalar!("SELECT username FROM staff WHERE role = 'doctor' ORDER BY id LIMIT 1").fetch_one(&b.owner).await?;
+    let doctor: String =
+        sqlx::query_scalar!("SELECT username FROM staff WHERE role = 'doctor' ORDER BY id LIMIT 1")
+            .fetch_one(&b.owner)
+            .await?;
     let pool = db::connect_pool(b.target.staff_options(&doctor, demo::DEMO_PASSWORD), 2).await?;
     let mut samples = vec![];
     for _ in 0..50 {
@@ -416,11 +568,18 @@ async fn timeline(b: &Bench) -> Result<()> {
         samples.push(t.elapsed());
         assert_eq!(v.len() as i64, n);
     }
-    report(&format!("patient timeline, {n} visits (as a doctor)"), &mut samples);
+    report(
+        &format!("patient timeline, {n} visits (as a doctor)"),
+        &mut samples,
+    );
     Ok(())
 }
 
-pub async fn run(data_dir: &std::path::Path, scenario: Scenario, patients_n: Option<usize>) -> Result<()> {
+pub async fn run(
+    data_dir: &std::path::Path,
+    scenario: Scenario,
+    patients_n: Option<usize>,
+) -> Result<()> {
     let dir = data_dir.join("bench-cluster");
     let cluster = EmbeddedCluster::new(&dir, clinicdesk_core::embedded::Durability::Durable)?;
     cluster.stop().await.ok();
@@ -433,7 +592,11 @@ pub async fn run(data_dir: &std::path::Path, scenario: Scenario, patients_n: Opt
     result
 }
 
-async fn run_in(cluster: &EmbeddedCluster, scenario: Scenario, patients_n: Option<usize>) -> Result<()> {
+async fn run_in(
+    cluster: &EmbeddedCluster,
+    scenario: Scenario,
+    patients_n: Option<usize>,
+) -> Result<()> {
     let (doctors, default_patients) = match scenario {
         Scenario::Search => (50, 1_000_000),
         _ => (50, 20_000),

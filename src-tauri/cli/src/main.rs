@@ -17,7 +17,11 @@ use clinicdesk_core::{Error, Result};
 use sqlx::Connection;
 
 #[derive(Parser)]
-#[command(name = "clinicctl", version, about = "Administer a ClinicDesk database from the command line")]
+#[command(
+    name = "clinicctl",
+    version,
+    about = "Administer a ClinicDesk database from the command line"
+)]
 struct Cli {
     /// The data dir holding the embedded cluster (default: CLINICDESK_DATA_DIR or the platform's data dir).
     #[arg(long, global = true, env = "CLINICDESK_DATA_DIR")]
@@ -162,11 +166,17 @@ impl From<RoleArg> for StaffRole {
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("CLINICDESK_LOG").unwrap_or_else(|_| "warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("CLINICDESK_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
     match rt.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -194,7 +204,10 @@ fn read_password() -> Result<String> {
 }
 
 fn cluster(cli: &Cli) -> Result<EmbeddedCluster> {
-    let dir = cli.data_dir.clone().unwrap_or_else(clinicdesk_core::paths::data_dir);
+    let dir = cli
+        .data_dir
+        .clone()
+        .unwrap_or_else(clinicdesk_core::paths::data_dir);
     EmbeddedCluster::new(&dir, Durability::Durable)
 }
 
@@ -206,11 +219,19 @@ async fn target(cli: &Cli) -> Result<DbTarget> {
     let c = cluster(cli)?;
     c.start().await?;
     c.ensure_database(embedded::DATABASE).await?;
-    Ok(DbTarget::Embedded { cluster: c, database: embedded::DATABASE.into() })
+    Ok(DbTarget::Embedded {
+        cluster: c,
+        database: embedded::DATABASE.into(),
+    })
 }
 
 async fn owner_conn(target: &DbTarget) -> Result<sqlx::PgConnection> {
-    db::connect_one(&target.owner_options().expect("clinicctl targets always have an owner connection")).await
+    db::connect_one(
+        &target
+            .owner_options()
+            .expect("clinicctl targets always have an owner connection"),
+    )
+    .await
 }
 
 async fn run(cli: Cli) -> Result<()> {
@@ -236,11 +257,14 @@ async fn run(cli: Cli) -> Result<()> {
                 if cli.database_url.is_none() {
                     let c = cluster(&cli)?;
                     let state = c.state().await?;
-                    println!("cluster: {}", match state {
-                        ClusterState::NotInitialized => "not created (run `clinicctl db init`)",
-                        ClusterState::Stopped => "stopped",
-                        ClusterState::Running => "running",
-                    });
+                    println!(
+                        "cluster: {}",
+                        match state {
+                            ClusterState::NotInitialized => "not created (run `clinicctl db init`)",
+                            ClusterState::Stopped => "stopped",
+                            ClusterState::Running => "running",
+                        }
+                    );
                     if state != ClusterState::Running {
                         return Ok(());
                     }
@@ -248,35 +272,62 @@ async fn run(cli: Cli) -> Result<()> {
                 let t = target(&cli).await?;
                 let mut conn = owner_conn(&t).await?;
                 let state = db::schema_state(&mut conn, &db::MIGRATOR).await?;
-                println!("schema: {}", match state {
-                    db::SchemaState::Empty => "empty (run `clinicctl db migrate`)".to_string(),
-                    db::SchemaState::Behind { pending } => format!("{pending} migration(s) pending"),
-                    db::SchemaState::Current => "current".to_string(),
-                    db::SchemaState::Ahead => "newer than this clinicctl".to_string(),
-                });
+                println!(
+                    "schema: {}",
+                    match state {
+                        db::SchemaState::Empty => "empty (run `clinicctl db migrate`)".to_string(),
+                        db::SchemaState::Behind { pending } =>
+                            format!("{pending} migration(s) pending"),
+                        db::SchemaState::Current => "current".to_string(),
+                        db::SchemaState::Ahead => "newer than this clinicctl".to_string(),
+                    }
+                );
             }
             DbAction::Url => match &cli.database_url {
                 Some(u) => println!("{u}"),
                 None => println!("{}", cluster(&cli)?.owner_url(embedded::DATABASE)),
             },
         },
-        Command::Setup { clinic_name, time_zone, admin_username, admin_full_name, demo, .. } => {
+        Command::Setup {
+            clinic_name,
+            time_zone,
+            admin_username,
+            admin_full_name,
+            demo,
+            ..
+        } => {
             let t = target(&cli).await?;
             let input = clinicdesk_core::services::setup::SetupInput {
                 clinic_name: clinic_name.clone(),
                 time_zone: time_zone.clone(),
                 admin_username: admin_username.clone(),
-                admin_full_name: admin_full_name.clone().unwrap_or_else(|| admin_username.clone()),
+                admin_full_name: admin_full_name
+                    .clone()
+                    .unwrap_or_else(|| admin_username.clone()),
                 admin_password: read_password()?,
                 load_demo: *demo,
             };
-            let out = clinicdesk_core::services::setup::complete_setup(&t, &db::MIGRATOR, &input).await?;
+            let out =
+                clinicdesk_core::services::setup::complete_setup(&t, &db::MIGRATOR, &input).await?;
             println!("clinic set up; {} can sign in", input.admin_username);
             for l in &out.demo_logins {
-                println!("  demo: {:<24} {:<10} password {}", l.username, l.role.as_str(), l.password);
+                println!(
+                    "  demo: {:<24} {:<10} password {}",
+                    l.username,
+                    l.role.as_str(),
+                    l.password
+                );
             }
         }
-        Command::Staff { action: StaffAction::Add { username, role, full_name, .. } } => {
+        Command::Staff {
+            action:
+                StaffAction::Add {
+                    username,
+                    role,
+                    full_name,
+                    ..
+                },
+        } => {
             let password = read_password()?;
             let t = target(&cli).await?;
             let pool = db::connect_pool(t.owner_options().expect("owner"), 1).await?;
@@ -290,14 +341,37 @@ async fn run(cli: Cli) -> Result<()> {
             println!("created {} ({})", s.username, s.role.as_str());
         }
         Command::Export { what } => {
-            use clinicdesk_core::export::{self, ExportControl, ExportRequest, ExportScope, ExportStatus};
+            use clinicdesk_core::export::{
+                self, ExportControl, ExportRequest, ExportScope, ExportStatus,
+            };
             let (scope, out, bom) = match what {
-                ExportWhat::History { patient, out, bom } => (ExportScope::PatientHistory { patient_id: *patient }, out, *bom),
-                ExportWhat::Visits { from, to, out, bom } => (ExportScope::Visits { from: *from, to: *to }, out, *bom),
+                ExportWhat::History { patient, out, bom } => (
+                    ExportScope::PatientHistory {
+                        patient_id: *patient,
+                    },
+                    out,
+                    *bom,
+                ),
+                ExportWhat::Visits { from, to, out, bom } => (
+                    ExportScope::Visits {
+                        from: *from,
+                        to: *to,
+                    },
+                    out,
+                    *bom,
+                ),
             };
             let t = target(&cli).await?;
             let pool = db::connect_pool(t.owner_options().expect("owner"), 2).await?;
-            let started = export::start(&pool, ExportRequest { scope, path: out.clone(), bom }).await?;
+            let started = export::start(
+                &pool,
+                ExportRequest {
+                    scope,
+                    path: out.clone(),
+                    bom,
+                },
+            )
+            .await?;
             let outcome = export::run(&pool, &started, &ExportControl::default()).await?;
             match outcome.status {
                 ExportStatus::Done => println!("{} ({} bytes)", outcome.message, outcome.bytes),
@@ -306,18 +380,35 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Bench { scenario, patients } => {
             if cli.database_url.is_some() {
-                return Err(Error::validation("database_url", "Benchmarks run in the embedded cluster: pass --data-dir."));
+                return Err(Error::validation(
+                    "database_url",
+                    "Benchmarks run in the embedded cluster: pass --data-dir.",
+                ));
             }
-            let dir = cli.data_dir.clone().unwrap_or_else(clinicdesk_core::paths::data_dir);
+            let dir = cli
+                .data_dir
+                .clone()
+                .unwrap_or_else(clinicdesk_core::paths::data_dir);
             bench::run(&dir, *scenario, *patients).await?;
         }
-        Command::DemoData { doctors, patients, days, seed } => {
+        Command::DemoData {
+            doctors,
+            patients,
+            days,
+            seed,
+        } => {
             let t = target(&cli).await?;
             let mut conn = owner_conn(&t).await?;
             db::migrate(&mut conn, &db::MIGRATOR).await?;
             let started = std::time::Instant::now();
             let mut tx = conn.begin().await?;
-            let opts = DemoOptions { doctors: *doctors, patients: *patients, days: *days, seed: *seed, anchor: None };
+            let opts = DemoOptions {
+                doctors: *doctors,
+                patients: *patients,
+                days: *days,
+                seed: *seed,
+                anchor: None,
+            };
             let summary = demo::load(&mut tx, &opts).await?;
             tx.commit().await?;
             println!(
@@ -331,7 +422,12 @@ async fn run(cli: Cli) -> Result<()> {
             );
             println!("demo logins (password for all: {}):", demo::DEMO_PASSWORD);
             for l in &summary.logins {
-                println!("  {:<24} {:<10} {}", l.username, l.role.as_str(), l.full_name);
+                println!(
+                    "  {:<24} {:<10} {}",
+                    l.username,
+                    l.role.as_str(),
+                    l.full_name
+                );
             }
         }
     }

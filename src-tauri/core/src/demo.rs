@@ -30,7 +30,13 @@ pub struct DemoOptions {
 impl DemoOptions {
     /// What the first-run wizard loads.
     pub fn small() -> Self {
-        DemoOptions { doctors: 6, patients: 300, days: 14, seed: 42, anchor: None }
+        DemoOptions {
+            doctors: 6,
+            patients: 300,
+            days: 14,
+            seed: 42,
+            anchor: None,
+        }
     }
 }
 
@@ -53,7 +59,10 @@ pub struct DemoSummary {
 }
 
 const DEPARTMENTS: &[(&str, &str)] = &[
-    ("General Medicine", "First contact for adults: check-ups, acute illness, chronic care."),
+    (
+        "General Medicine",
+        "First contact for adults: check-ups, acute illness, chronic care.",
+    ),
     ("Cardiology", "Heart and blood vessels."),
     ("Paediatrics", "Children from birth to 16."),
     ("Orthopaedics", "Bones, joints and sports injuries."),
@@ -63,45 +72,100 @@ const DEPARTMENTS: &[(&str, &str)] = &[
     ("Ophthalmology", "Eyes and vision."),
 ];
 const FIRST: &[&str] = &[
-    "Aisha", "Ben", "Chen", "Daniela", "Emeka", "Farah", "George", "Hana", "Ivan", "Jaya", "Kofi", "Lena", "Mateo",
-    "Nadia", "Omar", "Priya", "Quentin", "Rosa", "Sven", "Tara", "Umar", "Vera", "Wei", "Ximena", "Yusuf", "Zoë",
-    "Amélie", "Björn", "Chloé", "Dmitri", "Élodie", "Fatima", "Grace", "Hugo", "Ines", "José", "Kai", "Lucía",
+    "Aisha", "Ben", "Chen", "Daniela", "Emeka", "Farah", "George", "Hana", "Ivan", "Jaya", "Kofi",
+    "Lena", "Mateo", "Nadia", "Omar", "Priya", "Quentin", "Rosa", "Sven", "Tara", "Umar", "Vera",
+    "Wei", "Ximena", "Yusuf", "Zoë", "Amélie", "Björn", "Chloé", "Dmitri", "Élodie", "Fatima",
+    "Grace", "Hugo", "Ines", "José", "Kai", "Lucía",
 ];
 const LAST: &[&str] = &[
-    "Rao", "Okafor", "Smith", "Nguyen", "García", "Müller", "Kowalski", "Haddad", "O'Brien", "Tanaka", "Silva",
-    "Ivanova", "Mensah", "Johansson", "Patel", "Rossi", "Dubois", "Kim", "Novak", "Hughes", "Ahmed", "Lopez",
-    "Fischer", "Costa", "Yilmaz", "Brown", "Singh", "Moreau", "Larsen", "Chowdhury", "Ferreira", "Walsh",
+    "Rao",
+    "Okafor",
+    "Smith",
+    "Nguyen",
+    "García",
+    "Müller",
+    "Kowalski",
+    "Haddad",
+    "O'Brien",
+    "Tanaka",
+    "Silva",
+    "Ivanova",
+    "Mensah",
+    "Johansson",
+    "Patel",
+    "Rossi",
+    "Dubois",
+    "Kim",
+    "Novak",
+    "Hughes",
+    "Ahmed",
+    "Lopez",
+    "Fischer",
+    "Costa",
+    "Yilmaz",
+    "Brown",
+    "Singh",
+    "Moreau",
+    "Larsen",
+    "Chowdhury",
+    "Ferreira",
+    "Walsh",
 ];
 /// Syllables and endings for generated surnames: a million patients should not share a thousand names, or a
 /// demo (and the search benchmark) would be nothing like a real register.
 const SYLLABLES: &[&str] = &[
-    "al", "ber", "ca", "den", "el", "fa", "gor", "han", "is", "jo", "ka", "lin", "mar", "nor", "os", "pe", "quin", "ra",
-    "sel", "tor", "ul", "van", "wes", "xan", "yor", "zel", "bra", "cle", "dra", "fen", "gri", "hol", "kro", "lun", "mor",
-    "pra", "sto", "tre", "vin", "wil",
+    "al", "ber", "ca", "den", "el", "fa", "gor", "han", "is", "jo", "ka", "lin", "mar", "nor",
+    "os", "pe", "quin", "ra", "sel", "tor", "ul", "van", "wes", "xan", "yor", "zel", "bra", "cle",
+    "dra", "fen", "gri", "hol", "kro", "lun", "mor", "pra", "sto", "tre", "vin", "wil",
 ];
-const ENDINGS: &[&str] = &["", "son", "sen", "ova", "ez", "ini", "ski", "berg", "ton", "ley", "ard", "ic"];
+const ENDINGS: &[&str] = &[
+    "", "son", "sen", "ova", "ez", "ini", "ski", "berg", "ton", "ley", "ard", "ic",
+];
 
 /// A patient's surname: a common one 40% of the time, otherwise one of ~19,000 generated ones.
 fn surname(rng: &mut StdRng) -> String {
     if rng.gen_bool(0.4) {
         return pick(rng, LAST).to_string();
     }
-    let raw = format!("{}{}{}", pick(rng, SYLLABLES), pick(rng, SYLLABLES), pick(rng, ENDINGS));
+    let raw = format!(
+        "{}{}{}",
+        pick(rng, SYLLABLES),
+        pick(rng, SYLLABLES),
+        pick(rng, ENDINGS)
+    );
     let mut chars = raw.chars();
-    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or(raw)
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or(raw)
 }
 
-const QUALIFICATIONS: &[&str] = &["MBBS", "MBBS, MD", "MD, FRCP", "MBBS, MS", "DO", "MBChB, MRCGP"];
+const QUALIFICATIONS: &[&str] = &[
+    "MBBS",
+    "MBBS, MD",
+    "MD, FRCP",
+    "MBBS, MS",
+    "DO",
+    "MBChB, MRCGP",
+];
 const DIAGNOSES: &[(&str, &str, &str)] = &[
     ("Essential hypertension", "I10", "headache, dizziness"),
     ("Type 2 diabetes mellitus", "E11.9", "thirst, fatigue"),
-    ("Acute upper respiratory infection", "J06.9", "sore throat, cough, fever"),
+    (
+        "Acute upper respiratory infection",
+        "J06.9",
+        "sore throat, cough, fever",
+    ),
     ("Low back pain", "M54.5", "lower back pain for two weeks"),
     ("Atopic dermatitis", "L20.9", "itchy rash on both arms"),
     ("Otitis media", "H66.9", "ear pain, reduced hearing"),
     ("Iron deficiency anaemia", "D50.9", "tiredness, pale skin"),
     ("Migraine", "G43.9", "recurrent one-sided headache"),
-    ("Gastro-oesophageal reflux", "K21.9", "heartburn after meals"),
+    (
+        "Gastro-oesophageal reflux",
+        "K21.9",
+        "heartburn after meals",
+    ),
     ("Sprained ankle", "S93.4", "swollen ankle after a fall"),
 ];
 const MEDICINES: &[(&str, &str)] = &[
@@ -139,10 +203,16 @@ fn ascii_slug(s: &str) -> String {
 #[tracing::instrument(skip(conn))]
 pub async fn load(conn: &mut PgConnection, opts: &DemoOptions) -> Result<DemoSummary> {
     if opts.doctors == 0 || opts.doctors > 5_000 {
-        return Err(Error::validation("doctors", "Choose between 1 and 5000 doctors."));
+        return Err(Error::validation(
+            "doctors",
+            "Choose between 1 and 5000 doctors.",
+        ));
     }
     if opts.patients > 20_000_000 {
-        return Err(Error::validation("patients", "Choose at most 20,000,000 patients."));
+        return Err(Error::validation(
+            "patients",
+            "Choose at most 20,000,000 patients.",
+        ));
     }
     if !(0..=3650).contains(&opts.days) {
         return Err(Error::validation("days", "Choose between 0 and 3650 days."));
@@ -153,14 +223,20 @@ pub async fn load(conn: &mut PgConnection, opts: &DemoOptions) -> Result<DemoSum
         .await?
         .and_then(|z| z.parse().ok())
         .unwrap_or(chrono_tz::UTC);
-    let anchor = opts.anchor.unwrap_or_else(|| Utc::now().with_timezone(&tz).date_naive());
-    let superuser = sqlx::query_scalar!(r#"SELECT rolsuper AS "s!" FROM pg_roles WHERE rolname = current_user"#)
-        .fetch_one(&mut *conn)
-        .await?;
+    let anchor = opts
+        .anchor
+        .unwrap_or_else(|| Utc::now().with_timezone(&tz).date_naive());
+    let superuser = sqlx::query_scalar!(
+        r#"SELECT rolsuper AS "s!" FROM pg_roles WHERE rolname = current_user"#
+    )
+    .fetch_one(&mut *conn)
+    .await?;
     if superuser {
         // Bulk load: skip per-row triggers (audit rows for a million generated records help nobody);
         // one audit event below records the load. Constraints (incl. exclusion) still apply.
-        sqlx::query!("SET LOCAL session_replication_role = replica").execute(&mut *conn).await?;
+        sqlx::query!("SET LOCAL session_replication_role = replica")
+            .execute(&mut *conn)
+            .await?;
     }
     let mut summary = DemoSummary::default();
 
@@ -175,13 +251,21 @@ pub async fn load(conn: &mut PgConnection, opts: &DemoOptions) -> Result<DemoSum
     )
     .execute(&mut *conn)
     .await?;
-    let dept_ids: Vec<i64> =
-        sqlx::query_scalar!("SELECT id FROM departments WHERE name = ANY($1) ORDER BY id", &names).fetch_all(&mut *conn).await?;
+    let dept_ids: Vec<i64> = sqlx::query_scalar!(
+        "SELECT id FROM departments WHERE name = ANY($1) ORDER BY id",
+        &names
+    )
+    .fetch_all(&mut *conn)
+    .await?;
     summary.departments = dept_ids.len();
 
     // staff accounts: one reception desk account, then the doctors
     let verifier = scram::verifier(DEMO_PASSWORD);
-    let mut accounts = vec![("front.desk".to_string(), "Front Desk".to_string(), StaffRole::Reception)];
+    let mut accounts = vec![(
+        "front.desk".to_string(),
+        "Front Desk".to_string(),
+        StaffRole::Reception,
+    )];
     let mut doctor_rows = Vec::with_capacity(opts.doctors);
     for i in 0..opts.doctors {
         let full = format!("Dr. {} {}", pick(&mut rng, FIRST), pick(&mut rng, LAST));
@@ -191,9 +275,12 @@ pub async fn load(conn: &mut PgConnection, opts: &DemoOptions) -> Result<DemoSum
         doctor_rows.push((username, full, dept_ids[i % dept_ids.len()]));
     }
     for (username, full, role) in &accounts {
-        let exists = sqlx::query_scalar!(r#"SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1) AS "e!""#, username)
-            .fetch_one(&mut *conn)
-            .await?;
+        let exists = sqlx::query_scalar!(
+            r#"SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1) AS "e!""#,
+            username
+        )
+        .fetch_one(&mut *conn)
+        .await?;
         if exists {
             return Err(Error::Conflict(format!(
                 "This database already has the demo account '{username}': demo data is loaded once per database."
@@ -209,7 +296,8 @@ pub async fn load(conn: &mut PgConnection, opts: &DemoOptions) -> Result<DemoSum
     }
 
     // doctors
-    let (mut d_user, mut d_name, mut d_dept, mut d_qual, mut d_exp, mut d_slot) = (vec![], vec![], vec![], vec![], vec![], vec![]);
+    let (mut d_user, mut d_name, mut d_dept, mut d_qual, mut d_exp, mut d_slot) =
+        (vec![], vec![], vec![], vec![], vec![], vec![]);
     for (username, full, dept) in &doctor_rows {
         d_user.push(username.clone());
         d_name.push(full.clone());
@@ -248,7 +336,11 @@ pub async fn load(conn: &mut PgConnection, opts: &DemoOptions) -> Result<DemoSum
     }
     let (mut a_doc, mut a_wd, mut a_start, mut a_end) = (vec![], vec![], vec![], vec![]);
     for (i, id) in doctor_ids.iter().enumerate() {
-        let extra = if i % 3 == 0 { vec![(6, t(9), t(12))] } else { vec![] };
+        let extra = if i % 3 == 0 {
+            vec![(6, t(9), t(12))]
+        } else {
+            vec![]
+        };
         for (wd, s, e) in sessions.iter().cloned().chain(extra) {
             a_doc.push(*id);
             a_wd.push(wd as i16);
@@ -279,10 +371,24 @@ pub async fn load(conn: &mut PgConnection, opts: &DemoOptions) -> Result<DemoSum
             let l = surname(&mut rng);
             name.push(format!("{f} {l}"));
             dob.push(anchor - Duration::days(rng.gen_range(0..(90 * 365))));
-            sex.push(pick(&mut rng, &["female", "male", "female", "male", "other", "unknown"]).to_string());
-            phone.push(format!("+447{:09}", (done + k) as u64 * 7919 % 1_000_000_000));
+            sex.push(
+                pick(
+                    &mut rng,
+                    &["female", "male", "female", "male", "other", "unknown"],
+                )
+                .to_string(),
+            );
+            phone.push(format!(
+                "+447{:09}",
+                (done + k) as u64 * 7919 % 1_000_000_000
+            ));
             email.push(if rng.gen_bool(0.7) {
-                Some(format!("{}.{}{}@mail.example", ascii_slug(f), ascii_slug(&l), done + k))
+                Some(format!(
+                    "{}.{}{}@mail.example",
+                    ascii_slug(f),
+                    ascii_slug(&l),
+                    done + k
+                ))
             } else {
                 None
             });
@@ -327,17 +433,23 @@ pub async fn load(conn: &mut PgConnection, opts: &DemoOptions) -> Result<DemoSum
                     .map(|(_, (s, e))| (*s, *e))
                     .collect();
                 // the patients of this doctor on this day: indices ≡ (di - day) mod nd
-                let residue = ((di as i64 - day.num_days_from_ce() as i64).rem_euclid(nd as i64)) as usize;
+                let residue =
+                    ((di as i64 - day.num_days_from_ce() as i64).rem_euclid(nd as i64)) as usize;
                 if residue >= np {
                     continue;
                 }
                 let pool_size = (np - residue).div_ceil(nd);
-                let fill = if day_offset < 0 { 0.75 } else { 0.75 - 0.4 * day_offset as f64 / (opts.days.max(1) as f64) };
+                let fill = if day_offset < 0 {
+                    0.75
+                } else {
+                    0.75 - 0.4 * day_offset as f64 / (opts.days.max(1) as f64)
+                };
                 for (s, e) in own {
                     let mut at = s;
                     while at + Duration::minutes(slot) <= e {
                         if rng.gen_bool(fill.clamp(0.05, 0.95)) {
-                            let Some(start) = tz.from_local_datetime(&day.and_time(at)).single() else {
+                            let Some(start) = tz.from_local_datetime(&day.and_time(at)).single()
+                            else {
                                 at += Duration::minutes(slot);
                                 continue;
                             };
@@ -352,13 +464,25 @@ pub async fn load(conn: &mut PgConnection, opts: &DemoOptions) -> Result<DemoSum
                                     ("cancelled", Some("Patient called to cancel"))
                                 }
                             } else if day_offset == 0 {
-                                if roll < 0.3 { ("checked_in", None) } else { ("booked", None) }
+                                if roll < 0.3 {
+                                    ("checked_in", None)
+                                } else {
+                                    ("booked", None)
+                                }
                             } else if roll < 0.92 {
                                 ("booked", None)
                             } else {
                                 ("cancelled", Some("Doctor unavailable"))
                             };
-                            appts.push(*doc, p, start.with_timezone(&Utc), slot, status, reason, &d_user[di]);
+                            appts.push(
+                                *doc,
+                                p,
+                                start.with_timezone(&Utc),
+                                slot,
+                                status,
+                                reason,
+                                &d_user[di],
+                            );
                         }
                         at += Duration::minutes(slot);
                     }
@@ -379,7 +503,9 @@ pub async fn load(conn: &mut PgConnection, opts: &DemoOptions) -> Result<DemoSum
     .execute(&mut *conn)
     .await?;
     if superuser {
-        sqlx::query!("SET LOCAL session_replication_role = origin").execute(&mut *conn).await?;
+        sqlx::query!("SET LOCAL session_replication_role = origin")
+            .execute(&mut *conn)
+            .await?;
     }
     Ok(summary)
 }
@@ -399,14 +525,27 @@ struct AppointmentBatch {
 
 impl AppointmentBatch {
     #[allow(clippy::too_many_arguments)]
-    fn push(&mut self, doctor: i64, patient: i64, start: chrono::DateTime<Utc>, minutes: i64, status: &str, reason: Option<&str>, doctor_user: &str) {
+    fn push(
+        &mut self,
+        doctor: i64,
+        patient: i64,
+        start: chrono::DateTime<Utc>,
+        minutes: i64,
+        status: &str,
+        reason: Option<&str>,
+        doctor_user: &str,
+    ) {
         self.doctor.push(doctor);
         self.patient.push(patient);
         self.starts.push(start);
         self.ends.push(start + Duration::minutes(minutes));
         self.status.push(status.into());
         self.reason.push(reason.map(String::from));
-        self.booked_by.push(if status == "completed" { doctor_user.to_string() } else { "front.desk".into() });
+        self.booked_by.push(if status == "completed" {
+            doctor_user.to_string()
+        } else {
+            "front.desk".into()
+        });
     }
 
     fn len(&self) -> usize {
@@ -432,20 +571,57 @@ impl AppointmentBatch {
         )
         .fetch_all(&mut *conn)
         .await?;
-        let (mut t_appt, mut t_type, mut t_sym, mut t_diag, mut t_icd, mut t_given, mut t_rx, mut t_notes, mut t_next, mut t_by) =
-            (vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
+        let (
+            mut t_appt,
+            mut t_type,
+            mut t_sym,
+            mut t_diag,
+            mut t_icd,
+            mut t_given,
+            mut t_rx,
+            mut t_notes,
+            mut t_next,
+            mut t_by,
+        ) = (
+            vec![],
+            vec![],
+            vec![],
+            vec![],
+            vec![],
+            vec![],
+            vec![],
+            vec![],
+            vec![],
+            vec![],
+        );
         for r in rows.iter().filter(|r| r.status == "completed") {
             let (diag, icd, sym) = pick(rng, DIAGNOSES);
             let (med, dose) = pick(rng, MEDICINES);
             t_appt.push(r.id);
-            t_type.push(pick(rng, &["consultation", "consultation", "follow_up", "procedure", "emergency"]).to_string());
+            t_type.push(
+                pick(
+                    rng,
+                    &[
+                        "consultation",
+                        "consultation",
+                        "follow_up",
+                        "procedure",
+                        "emergency",
+                    ],
+                )
+                .to_string(),
+            );
             t_sym.push(sym.to_string());
             t_diag.push(diag.to_string());
             t_icd.push(icd.to_string());
             t_given.push("Examined; advice given".to_string());
             t_rx.push(serde_json::json!([{ "medicine": med, "dose": dose, "frequency": "twice daily", "duration": "7 days", "instructions": "after food" }]));
             t_notes.push(String::new());
-            t_next.push(if rng.gen_bool(0.3) { Some(r.starts_at.date_naive() + Duration::days(rng.gen_range(7..60))) } else { None });
+            t_next.push(if rng.gen_bool(0.3) {
+                Some(r.starts_at.date_naive() + Duration::days(rng.gen_range(7..60)))
+            } else {
+                None
+            });
             t_by.push(r.booked_by.clone());
         }
         let n = t_appt.len();

@@ -44,7 +44,11 @@ pub enum ClusterState {
 impl EmbeddedCluster {
     /// A cluster rooted at `data_dir` (the server's files go in `data_dir/pg`, its socket in `data_dir/run`).
     pub fn new(data_dir: &Path, durability: Durability) -> Result<Self> {
-        Ok(EmbeddedCluster { root: data_dir.to_path_buf(), bindir: find_bindir()?, durability })
+        Ok(EmbeddedCluster {
+            root: data_dir.to_path_buf(),
+            bindir: find_bindir()?,
+            durability,
+        })
     }
 
     pub fn pg_dir(&self) -> PathBuf {
@@ -76,16 +80,25 @@ impl EmbeddedCluster {
 
     /// A libpq URL for the owner, for `psql` and `clinicctl db url`.
     pub fn owner_url(&self, database: &str) -> String {
-        format!("postgresql://{OWNER_ROLE}@/{database}?host={}&port={PORT}", self.socket_dir().display())
+        format!(
+            "postgresql://{OWNER_ROLE}@/{database}?host={}&port={PORT}",
+            self.socket_dir().display()
+        )
     }
 
     pub async fn state(&self) -> Result<ClusterState> {
         if !self.pg_dir().join("PG_VERSION").exists() {
             return Ok(ClusterState::NotInitialized);
         }
-        let status = self.pg_ctl(&["status", "-D", &path_str(&self.pg_dir())]).await?;
+        let status = self
+            .pg_ctl(&["status", "-D", &path_str(&self.pg_dir())])
+            .await?;
         // pg_ctl status: 0 running, 3 not running, 4 no accessible data directory
-        Ok(if status.0 == 0 { ClusterState::Running } else { ClusterState::Stopped })
+        Ok(if status.0 == 0 {
+            ClusterState::Running
+        } else {
+            ClusterState::Stopped
+        })
     }
 
     /// Creates the cluster (initdb) if it does not exist yet. Idempotent.
@@ -104,8 +117,16 @@ impl EmbeddedCluster {
         self.make_server_dir(&pg_dir)?;
         self.make_server_dir(&self.socket_dir())?;
         let pg_dir_s = path_str(&pg_dir);
-        let mut args = vec!["-D", &pg_dir_s, "-U", OWNER_ROLE, "--auth-local=peer", "--auth-host=reject",
-                            "--encoding=UTF8", "--locale=C.UTF-8"];
+        let mut args = vec![
+            "-D",
+            &pg_dir_s,
+            "-U",
+            OWNER_ROLE,
+            "--auth-local=peer",
+            "--auth-host=reject",
+            "--encoding=UTF8",
+            "--locale=C.UTF-8",
+        ];
         if self.durability == Durability::Throwaway {
             args.push("--no-sync");
         }
@@ -138,7 +159,10 @@ impl EmbeddedCluster {
                  local all all scram-sha-256\n"
             ),
         )?;
-        std::fs::write(pg_dir.join("pg_ident.conf"), format!("owner {os_user} {OWNER_ROLE}\n"))?;
+        std::fs::write(
+            pg_dir.join("pg_ident.conf"),
+            format!("owner {os_user} {OWNER_ROLE}\n"),
+        )?;
         let mut conf = String::from(
             "\n# --- ClinicDesk ---\nlisten_addresses = ''\nunix_socket_permissions = 0700\n\
              password_encryption = 'scram-sha-256'\nmax_connections = 60\nshared_buffers = '128MB'\n\
@@ -147,7 +171,9 @@ impl EmbeddedCluster {
         if self.durability == Durability::Throwaway {
             conf.push_str("fsync = off\nsynchronous_commit = off\nfull_page_writes = off\nmax_connections = 200\n");
         }
-        let mut f = std::fs::OpenOptions::new().append(true).open(pg_dir.join("postgresql.conf"))?;
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(pg_dir.join("postgresql.conf"))?;
         std::io::Write::write_all(&mut f, conf.as_bytes())?;
         Ok(())
     }
@@ -194,10 +220,23 @@ impl EmbeddedCluster {
         if self.state().await? != ClusterState::Running {
             return Ok(());
         }
-        let (code, out) = self.pg_ctl(&["stop", "-D", &path_str(&self.pg_dir()), "-m", "fast", "-w", "-t", "60"]).await?;
+        let (code, out) = self
+            .pg_ctl(&[
+                "stop",
+                "-D",
+                &path_str(&self.pg_dir()),
+                "-m",
+                "fast",
+                "-w",
+                "-t",
+                "60",
+            ])
+            .await?;
         if code != 0 {
             tracing::error!(output = %out, "pg_ctl stop failed");
-            return Err(Error::Unavailable("The built-in database did not stop cleanly.".into()));
+            return Err(Error::Unavailable(
+                "The built-in database did not stop cleanly.".into(),
+            ));
         }
         Ok(())
     }
@@ -212,9 +251,12 @@ impl EmbeddedCluster {
     pub async fn ensure_database(&self, database: &str) -> Result<()> {
         use sqlx::Connection;
         let mut conn = sqlx::PgConnection::connect_with(&self.owner_options("postgres")).await?;
-        let exists = sqlx::query_scalar!(r#"SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS "e!""#, database)
-            .fetch_one(&mut conn)
-            .await?;
+        let exists = sqlx::query_scalar!(
+            r#"SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS "e!""#,
+            database
+        )
+        .fetch_one(&mut conn)
+        .await?;
         if !exists {
             // identifiers cannot be bound; the name is ours (a constant or a test's generated name), quoted anyway
             let sql = format!("CREATE DATABASE \"{}\"", database.replace('"', "\"\""));
@@ -240,7 +282,8 @@ impl EmbeddedCluster {
         std::fs::create_dir_all(dir)?;
         std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
         if let Some((uid, gid)) = server_account()? {
-            nix::unistd::chown(dir, Some(uid), Some(gid)).map_err(|e| Error::internal(format!("chown: {e}")))?;
+            nix::unistd::chown(dir, Some(uid), Some(gid))
+                .map_err(|e| Error::internal(format!("chown: {e}")))?;
         }
         Ok(())
     }
@@ -254,18 +297,29 @@ impl EmbeddedCluster {
         let bin = self.bindir.join(name);
         let mut cmd = if server_account()?.is_some() {
             let mut c = Command::new("setpriv");
-            c.args(["--reuid=postgres", "--regid=postgres", "--init-groups"]).arg(&bin);
+            c.args(["--reuid=postgres", "--regid=postgres", "--init-groups"])
+                .arg(&bin);
             c
         } else {
             Command::new(&bin)
         };
-        cmd.args(args).current_dir(&self.root).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        cmd.args(args)
+            .current_dir(&self.root)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
         // pg_ctl start leaves the server running with our pipes open; read with a bound so we never hang on them.
-        let child = cmd.spawn().map_err(|e| Error::Unavailable(format!("Could not run {}: {e}", bin.display())))?;
+        let child = cmd
+            .spawn()
+            .map_err(|e| Error::Unavailable(format!("Could not run {}: {e}", bin.display())))?;
         let output = tokio::time::timeout(Duration::from_secs(180), child.wait_with_output())
             .await
             .map_err(|_| Error::Unavailable(format!("{name} did not finish in time")))??;
-        let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
         Ok((output.status.code().unwrap_or(-1), text))
     }
 }
@@ -296,13 +350,17 @@ fn make_traversable(dir: &Path) -> Result<()> {
 /// Finds the PostgreSQL server binaries: `CLINICDESK_PG_BINDIR`, then Debian's `/usr/lib/postgresql/<newest>/bin`,
 /// then `pg_config --bindir`.
 pub fn find_bindir() -> Result<PathBuf> {
-    let explicit = std::env::var_os("CLINICDESK_PG_BINDIR").filter(|v| !v.is_empty()).map(PathBuf::from);
+    let explicit = std::env::var_os("CLINICDESK_PG_BINDIR")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from);
     find_bindir_in(explicit.as_deref(), Path::new("/usr/lib/postgresql"))
 }
 
 /// `find_bindir` with its inputs made explicit (an override, and the folder holding versioned installs).
 pub fn find_bindir_in(explicit: Option<&Path>, versions_root: &Path) -> Result<PathBuf> {
-    let has_server = |d: &Path| d.join("postgres").is_file() && d.join("initdb").is_file() && d.join("pg_ctl").is_file();
+    let has_server = |d: &Path| {
+        d.join("postgres").is_file() && d.join("initdb").is_file() && d.join("pg_ctl").is_file()
+    };
     if let Some(dir) = explicit {
         return if has_server(dir) {
             Ok(dir.to_path_buf())
@@ -317,21 +375,30 @@ pub fn find_bindir_in(explicit: Option<&Path>, versions_root: &Path) -> Result<P
         .into_iter()
         .flatten()
         .flatten()
-        .filter_map(|e| Some((e.file_name().to_str()?.parse::<u32>().ok()?, e.path().join("bin"))))
+        .filter_map(|e| {
+            Some((
+                e.file_name().to_str()?.parse::<u32>().ok()?,
+                e.path().join("bin"),
+            ))
+        })
         .filter(|(_, d)| has_server(d))
         .collect();
     versions.sort();
     if let Some((_, dir)) = versions.pop() {
         return Ok(dir);
     }
-    if let Ok(out) = std::process::Command::new("pg_config").arg("--bindir").output() {
+    if let Ok(out) = std::process::Command::new("pg_config")
+        .arg("--bindir")
+        .output()
+    {
         let dir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
         if has_server(&dir) && versions_root == Path::new("/usr/lib/postgresql") {
             return Ok(dir);
         }
     }
     Err(Error::Unavailable(
-        "The PostgreSQL server is not installed. Install it with: sudo apt install postgresql".into(),
+        "The PostgreSQL server is not installed. Install it with: sudo apt install postgresql"
+            .into(),
     ))
 }
 

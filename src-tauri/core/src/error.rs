@@ -48,7 +48,10 @@ pub enum ErrorKind {
 
 impl Error {
     pub fn validation(field: &str, message: impl Into<String>) -> Self {
-        Error::Validation { field: field.to_string(), message: message.into() }
+        Error::Validation {
+            field: field.to_string(),
+            message: message.into(),
+        }
     }
 
     pub fn internal(detail: impl std::fmt::Display) -> Self {
@@ -118,10 +121,17 @@ fn constraint_message(constraint: &str) -> Option<(&'static str, &'static str)> 
 impl From<sqlx::Error> for Error {
     fn from(e: sqlx::Error) -> Self {
         match &e {
-            sqlx::Error::RowNotFound => return Error::NotFound("That record no longer exists.".into()),
-            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => {
+            sqlx::Error::RowNotFound => {
+                return Error::NotFound("That record no longer exists.".into())
+            }
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_) => {
                 tracing::warn!(error = %e, "database unavailable");
-                return Error::Unavailable("The database cannot be reached right now. Try again in a moment.".into());
+                return Error::Unavailable(
+                    "The database cannot be reached right now. Try again in a moment.".into(),
+                );
             }
             sqlx::Error::Database(db) => {
                 let code = db.code().map(|c| c.to_string()).unwrap_or_default();
@@ -144,9 +154,13 @@ impl From<sqlx::Error> for Error {
                         return Error::Contended("Another desk was changing the same schedule at that moment. Try again.".into());
                     }
                     "57P01" | "57P02" | "57P03" | "53300" => {
-                        return Error::Unavailable("The database is restarting or busy. Try again in a moment.".into())
+                        return Error::Unavailable(
+                            "The database is restarting or busy. Try again in a moment.".into(),
+                        )
                     }
-                    "02000" | "P0002" => return Error::NotFound("That record does not exist.".into()),
+                    "02000" | "P0002" => {
+                        return Error::NotFound("That record does not exist.".into())
+                    }
                     _ => {}
                 }
             }

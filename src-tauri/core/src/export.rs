@@ -107,14 +107,20 @@ fn check_target(path: &Path) -> Result<PathBuf> {
         return Err(Error::validation("path", "Choose where to save the file."));
     }
     if path.is_dir() {
-        return Err(Error::validation("path", format!("{shown} is a folder. Choose a file name inside it.")));
+        return Err(Error::validation(
+            "path",
+            format!("{shown} is a folder. Choose a file name inside it."),
+        ));
     }
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
     if !dir.is_dir() {
-        return Err(Error::validation("path", format!("The folder {} does not exist.", dir.display())));
+        return Err(Error::validation(
+            "path",
+            format!("The folder {} does not exist.", dir.display()),
+        ));
     }
     let probe = dir.join(format!(".clinicdesk-write-test-{}", std::process::id()));
     match File::create(&probe) {
@@ -128,11 +134,18 @@ fn check_target(path: &Path) -> Result<PathBuf> {
 
 fn io_sentence(e: &std::io::Error, dir: &Path) -> Error {
     match (e.kind(), e.raw_os_error()) {
-        (std::io::ErrorKind::PermissionDenied, _) | (_, Some(30)) => {
-            Error::validation("path", format!("ClinicDesk may not write to {}. Choose another folder.", dir.display()))
-        }
+        (std::io::ErrorKind::PermissionDenied, _) | (_, Some(30)) => Error::validation(
+            "path",
+            format!(
+                "ClinicDesk may not write to {}. Choose another folder.",
+                dir.display()
+            ),
+        ),
         (_, Some(28)) => Error::Unavailable("The disk is full: the export was not saved.".into()),
-        (std::io::ErrorKind::NotFound, _) => Error::validation("path", format!("The folder {} does not exist.", dir.display())),
+        (std::io::ErrorKind::NotFound, _) => Error::validation(
+            "path",
+            format!("The folder {} does not exist.", dir.display()),
+        ),
         _ => {
             tracing::error!(error = %e, "export i/o error");
             Error::Unavailable(format!("The file could not be written ({e})."))
@@ -152,33 +165,52 @@ pub async fn start(pool: &PgPool, request: ExportRequest) -> Result<StartedExpor
                     "Exports of a patient's history are made by doctors and administrators, who can read it.".into(),
                 ));
             }
-            patients::get(&mut conn, patient_id).await?.ok_or_else(|| Error::validation("patient_id", "That patient does not exist."))?;
+            patients::get(&mut conn, patient_id)
+                .await?
+                .ok_or_else(|| Error::validation("patient_id", "That patient does not exist."))?;
             ("patient_history", Some(patient_id))
         }
         ExportScope::Visits { from, to } => {
             if !db::staff::session_is_member_of(&mut *conn, "clinicdesk_admin").await? {
-                return Err(Error::PermissionDenied("Only an administrator can export all visits.".into()));
+                return Err(Error::PermissionDenied(
+                    "Only an administrator can export all visits.".into(),
+                ));
             }
             if to < from {
-                return Err(Error::validation("to", "The end date is before the start date."));
+                return Err(Error::validation(
+                    "to",
+                    "The end date is before the start date.",
+                ));
             }
             ("visits", None)
         }
     };
     check_target(&request.path)?;
-    let export_id = db::exports::insert(&mut conn, kind, patient_id, &request.path.display().to_string()).await?;
+    let export_id = db::exports::insert(
+        &mut conn,
+        kind,
+        patient_id,
+        &request.path.display().to_string(),
+    )
+    .await?;
     Ok(StartedExport { export_id, request })
 }
 
 /// Writes a started export. Whatever happens, the export's record ends as done, failed or cancelled, and no
 /// partial file is left under the chosen name.
 #[tracing::instrument(skip(pool, control), fields(export_id = started.export_id))]
-pub async fn run(pool: &PgPool, started: &StartedExport, control: &ExportControl) -> Result<ExportOutcome> {
+pub async fn run(
+    pool: &PgPool,
+    started: &StartedExport,
+    control: &ExportControl,
+) -> Result<ExportOutcome> {
     let path = started.request.path.clone();
     let dir = check_target(&path)?;
     let tmp = dir.join(format!(
         ".{}.partial-{}-{}",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("export.csv"),
+        path.file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("export.csv"),
         std::process::id(),
         started.export_id
     ));
@@ -205,7 +237,15 @@ pub async fn run(pool: &PgPool, started: &StartedExport, control: &ExportControl
         ExportStatus::Cancelled => "cancelled",
     };
     let mut conn = pool.acquire().await?;
-    db::exports::finish(&mut conn, started.export_id, status_text, rows, bytes, error.as_ref().map(|e| e.to_string()).as_deref()).await?;
+    db::exports::finish(
+        &mut conn,
+        started.export_id,
+        status_text,
+        rows,
+        bytes,
+        error.as_ref().map(|e| e.to_string()).as_deref(),
+    )
+    .await?;
     let subject = match started.request.scope {
         ExportScope::PatientHistory { patient_id } => patient_id.to_string(),
         ExportScope::Visits { .. } => "all".to_string(),
@@ -226,14 +266,24 @@ pub async fn run(pool: &PgPool, started: &StartedExport, control: &ExportControl
         (_, Some(e)) => format!("The export failed: {e} No file was saved."),
         _ => "The export failed; no file was saved.".to_string(),
     };
-    Ok(ExportOutcome { export_id: started.export_id, status, rows, bytes, path: shown, message })
+    Ok(ExportOutcome {
+        export_id: started.export_id,
+        status,
+        rows,
+        bytes,
+        path: shown,
+        message,
+    })
 }
 
 const CANCELLED: &str = "export cancelled";
 
 fn clone_error(e: &Error) -> Error {
     match e {
-        Error::Validation { field, message } => Error::Validation { field: field.clone(), message: message.clone() },
+        Error::Validation { field, message } => Error::Validation {
+            field: field.clone(),
+            message: message.clone(),
+        },
         Error::Unavailable(m) => Error::Unavailable(m.clone()),
         Error::PermissionDenied(m) => Error::PermissionDenied(m.clone()),
         other => Error::Unavailable(other.to_string()),
@@ -241,14 +291,22 @@ fn clone_error(e: &Error) -> Error {
 }
 
 /// Streams rows into `tmp`; returns (rows, bytes).
-async fn write(pool: &PgPool, started: &StartedExport, control: &ExportControl, tmp: &Path) -> Result<(i64, i64)> {
+async fn write(
+    pool: &PgPool,
+    started: &StartedExport,
+    control: &ExportControl,
+    tmp: &Path,
+) -> Result<(i64, i64)> {
     let dir = tmp.parent().unwrap_or(Path::new("."));
     let file = File::create(tmp).map_err(|e| io_sentence(&e, dir))?;
     let mut out = BufWriter::with_capacity(256 * 1024, file);
     if started.request.bom {
-        out.write_all("\u{FEFF}".as_bytes()).map_err(|e| io_sentence(&e, dir))?;
+        out.write_all("\u{FEFF}".as_bytes())
+            .map_err(|e| io_sentence(&e, dir))?;
     }
-    let mut csv = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(out);
+    let mut csv = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(out);
     csv.write_record(COLUMNS).map_err(|e| csv_error(e, dir))?;
     let mut conn = pool.acquire().await?;
     let tz: Tz = Clock::load(&mut conn).await?.tz;
@@ -270,7 +328,8 @@ async fn write(pool: &PgPool, started: &StartedExport, control: &ExportControl, 
             if control.fail_after_rows == Some(rows) {
                 return Err(io_sentence(&std::io::Error::from_raw_os_error(28), dir));
             }
-            csv.write_record(cells(&row, tz).iter().map(|c| neutralise(c).into_owned())).map_err(|e| csv_error(e, dir))?;
+            csv.write_record(cells(&row, tz).iter().map(|c| neutralise(c).into_owned()))
+                .map_err(|e| csv_error(e, dir))?;
             rows += 1;
             if rows % 500 == 0 {
                 if let Some(p) = &control.progress {
@@ -298,13 +357,23 @@ fn csv_error(e: csv::Error, dir: &Path) -> Error {
 
 /// The 13 cells of a visit, in the column order above.
 fn cells(r: &ExportRow, tz: Tz) -> [String; 13] {
-    let when = r.starts_at.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string();
+    let when = r
+        .starts_at
+        .with_timezone(&tz)
+        .format("%Y-%m-%d %H:%M")
+        .to_string();
     let diagnosis = match &r.icd10_code {
         Some(code) if !r.diagnosis.is_empty() => format!("{} ({code})", r.diagnosis),
         Some(code) => code.clone(),
         None => r.diagnosis.clone(),
     };
-    let prescription = r.prescription.0.iter().map(|l| l.describe()).collect::<Vec<_>>().join("; ");
+    let prescription = r
+        .prescription
+        .0
+        .iter()
+        .map(|l| l.describe())
+        .collect::<Vec<_>>()
+        .join("; ");
     [
         r.patient_id.to_string(),
         r.mrn.clone(),
@@ -340,6 +409,9 @@ mod tests {
 
     #[test]
     fn default_name_has_mrn_and_date() {
-        assert_eq!(default_file_name("MRN0000042", NaiveDate::from_ymd_opt(2026, 12, 3).unwrap()), "history-MRN0000042-2026-12-03.csv");
+        assert_eq!(
+            default_file_name("MRN0000042", NaiveDate::from_ymd_opt(2026, 12, 3).unwrap()),
+            "history-MRN0000042-2026-12-03.csv"
+        );
     }
 }

@@ -13,7 +13,9 @@ pub fn data_dir() -> PathBuf {
     if nix::unistd::Uid::effective().is_root() {
         return PathBuf::from("/var/lib").join(APP_DIR);
     }
-    dirs::data_dir().unwrap_or_else(|| PathBuf::from(".")).join(APP_DIR)
+    dirs::data_dir()
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join(APP_DIR)
 }
 
 /// Local configuration (which database to use). Lives in the data dir so one override moves everything.

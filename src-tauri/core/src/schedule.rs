@@ -38,7 +38,11 @@ pub struct DatedException {
 type Window = (NaiveTime, NaiveTime);
 
 /// The doctor's working windows on `date` (clinic-local), sorted and non-overlapping.
-pub fn day_windows(date: NaiveDate, weekly: &[WeeklyWindow], exceptions: &[DatedException]) -> Vec<Window> {
+pub fn day_windows(
+    date: NaiveDate,
+    weekly: &[WeeklyWindow],
+    exceptions: &[DatedException],
+) -> Vec<Window> {
     let today: Vec<&DatedException> = exceptions.iter().filter(|e| e.on_date == date).collect();
     let mut windows: Vec<Window> = weekly
         .iter()
@@ -101,7 +105,12 @@ pub struct SlotTime {
 
 /// Slots of `slot_minutes` laid from each window's start. A local time that does not exist (the spring-forward
 /// gap) has no slot; an ambiguous one (autumn fall-back) takes its first occurrence.
-pub fn slots_in_windows(tz: Tz, date: NaiveDate, windows: &[Window], slot_minutes: i64) -> Vec<SlotTime> {
+pub fn slots_in_windows(
+    tz: Tz,
+    date: NaiveDate,
+    windows: &[Window],
+    slot_minutes: i64,
+) -> Vec<SlotTime> {
     let step = Duration::minutes(slot_minutes.max(1));
     let mut out = vec![];
     for &(start, end) in windows {
@@ -113,7 +122,13 @@ pub fn slots_in_windows(tz: Tz, date: NaiveDate, windows: &[Window], slot_minute
             }
             if let Some(local) = tz.from_local_datetime(&date.and_time(t)).earliest() {
                 let starts_at = local.with_timezone(&Utc);
-                out.push(SlotTime { starts_at, ends_at: starts_at + step, date, time: t, end_time: next });
+                out.push(SlotTime {
+                    starts_at,
+                    ends_at: starts_at + step,
+                    date,
+                    time: t,
+                    end_time: next,
+                });
             }
             t = next;
         }
@@ -122,7 +137,11 @@ pub fn slots_in_windows(tz: Tz, date: NaiveDate, windows: &[Window], slot_minute
 }
 
 /// Whether `[start, end)` overlaps any of `busy`.
-pub fn overlaps(start: DateTime<Utc>, end: DateTime<Utc>, busy: &[(DateTime<Utc>, DateTime<Utc>)]) -> bool {
+pub fn overlaps(
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    busy: &[(DateTime<Utc>, DateTime<Utc>)],
+) -> bool {
     busy.iter().any(|&(s, e)| s < end && start < e)
 }
 
@@ -153,27 +172,74 @@ mod tests {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
     }
     fn monday_morning() -> Vec<WeeklyWindow> {
-        vec![WeeklyWindow { weekday: 1, start: t(9, 0), end: t(12, 0) }, WeeklyWindow { weekday: 1, start: t(14, 0), end: t(16, 0) }]
+        vec![
+            WeeklyWindow {
+                weekday: 1,
+                start: t(9, 0),
+                end: t(12, 0),
+            },
+            WeeklyWindow {
+                weekday: 1,
+                start: t(14, 0),
+                end: t(16, 0),
+            },
+        ]
     }
 
     #[test]
     fn weekly_template_applies_on_its_weekday_only() {
-        assert_eq!(day_windows(d(2026, 11, 30), &monday_morning(), &[]), vec![(t(9, 0), t(12, 0)), (t(14, 0), t(16, 0))]);
+        assert_eq!(
+            day_windows(d(2026, 11, 30), &monday_morning(), &[]),
+            vec![(t(9, 0), t(12, 0)), (t(14, 0), t(16, 0))]
+        );
         assert!(day_windows(d(2026, 12, 1), &monday_morning(), &[]).is_empty());
     }
 
     #[test]
     fn leave_extra_and_holiday_exceptions() {
         let day = d(2026, 11, 30);
-        let part_leave = DatedException { on_date: day, kind: ExceptionKind::Leave, start: Some(t(10, 0)), end: Some(t(11, 0)) };
-        assert_eq!(day_windows(day, &monday_morning(), &[part_leave]), vec![(t(9, 0), t(10, 0)), (t(11, 0), t(12, 0)), (t(14, 0), t(16, 0))]);
-        let whole = DatedException { on_date: day, kind: ExceptionKind::Holiday, start: None, end: None };
+        let part_leave = DatedException {
+            on_date: day,
+            kind: ExceptionKind::Leave,
+            start: Some(t(10, 0)),
+            end: Some(t(11, 0)),
+        };
+        assert_eq!(
+            day_windows(day, &monday_morning(), &[part_leave]),
+            vec![
+                (t(9, 0), t(10, 0)),
+                (t(11, 0), t(12, 0)),
+                (t(14, 0), t(16, 0))
+            ]
+        );
+        let whole = DatedException {
+            on_date: day,
+            kind: ExceptionKind::Holiday,
+            start: None,
+            end: None,
+        };
         assert!(day_windows(day, &monday_morning(), &[whole]).is_empty());
-        let extra = DatedException { on_date: d(2026, 12, 1), kind: ExceptionKind::Extra, start: Some(t(18, 0)), end: Some(t(19, 0)) };
-        assert_eq!(day_windows(d(2026, 12, 1), &monday_morning(), &[extra]), vec![(t(18, 0), t(19, 0))]);
+        let extra = DatedException {
+            on_date: d(2026, 12, 1),
+            kind: ExceptionKind::Extra,
+            start: Some(t(18, 0)),
+            end: Some(t(19, 0)),
+        };
+        assert_eq!(
+            day_windows(d(2026, 12, 1), &monday_morning(), &[extra]),
+            vec![(t(18, 0), t(19, 0))]
+        );
         // an extra session overlapping the template merges into it
-        let overlap = DatedException { on_date: day, kind: ExceptionKind::Extra, start: Some(t(11, 30)), end: Some(t(13, 0)) };
-        assert_eq!(day_windows(day, &monday_morning(), &[overlap])[0], (t(9, 0), t(13, 0)));
+        let overlap = DatedException {
+            on_date: day,
+            kind: ExceptionKind::Extra,
+            start: Some(t(11, 30)),
+            end: Some(t(13, 0)),
+        };
+        assert_eq!(
+            day_windows(day, &monday_morning(), &[overlap])[0],
+            (t(9, 0), t(13, 0))
+        );
     }
 
     #[test]
@@ -193,7 +259,10 @@ mod tests {
         let tz: Tz = "Europe/London".parse().unwrap();
         // 29 Mar 2026 01:00–02:00 local does not exist
         let spring = slots_in_windows(tz, d(2026, 3, 29), &[(t(0, 30), t(2, 30))], 30);
-        let times: Vec<String> = spring.iter().map(|s| s.time.format("%H:%M").to_string()).collect();
+        let times: Vec<String> = spring
+            .iter()
+            .map(|s| s.time.format("%H:%M").to_string())
+            .collect();
         assert_eq!(times, vec!["00:30", "02:00"]);
         // 25 Oct 2026 01:00–02:00 local happens twice: one slot per local time, at the first occurrence
         let autumn = slots_in_windows(tz, d(2026, 10, 25), &[(t(1, 0), t(2, 0))], 30);
@@ -219,7 +288,11 @@ mod tests {
         let a = Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap();
         let busy = [(a, a + Duration::minutes(15))];
         assert!(overlaps(a, a + Duration::minutes(15), &busy));
-        assert!(!overlaps(a + Duration::minutes(15), a + Duration::minutes(30), &busy));
+        assert!(!overlaps(
+            a + Duration::minutes(15),
+            a + Duration::minutes(30),
+            &busy
+        ));
         assert!(!overlaps(a - Duration::minutes(15), a, &busy));
     }
 }

@@ -11,7 +11,10 @@ use crate::error::{Error, Result};
 #[derive(Debug, Clone)]
 pub enum DbTarget {
     /// The built-in cluster; the owner connects by peer authentication.
-    Embedded { cluster: EmbeddedCluster, database: String },
+    Embedded {
+        cluster: EmbeddedCluster,
+        database: String,
+    },
     /// A clinic server from the settings: staff connect as themselves; there is no owner connection here.
     Server(DatabaseConfig),
     /// An explicit URL (`CLINICDESK_DATABASE_URL` / `--database-url`): its credentials are the owner's.
@@ -55,7 +58,12 @@ impl DbTarget {
         match self {
             DbTarget::Embedded { .. } => DatabaseConfig::Embedded.label(),
             DbTarget::Server(cfg) => cfg.label(),
-            DbTarget::Url(o) => format!("{}:{}/{}", o.get_host(), o.get_port(), o.get_database().unwrap_or("")),
+            DbTarget::Url(o) => format!(
+                "{}:{}/{}",
+                o.get_host(),
+                o.get_port(),
+                o.get_database().unwrap_or("")
+            ),
         }
     }
 }

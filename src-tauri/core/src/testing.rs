@@ -26,12 +26,17 @@ extern "C" fn stop_cluster_at_exit() {
         let bindir = crate::embedded::find_bindir().expect("bindir");
         let mut cmd = if nix::unistd::Uid::effective().is_root() {
             let mut c = std::process::Command::new("setpriv");
-            c.args(["--reuid=postgres", "--regid=postgres", "--init-groups"]).arg(bindir.join("pg_ctl"));
+            c.args(["--reuid=postgres", "--regid=postgres", "--init-groups"])
+                .arg(bindir.join("pg_ctl"));
             c
         } else {
             std::process::Command::new(bindir.join("pg_ctl"))
         };
-        let _ = cmd.args(["stop", "-m", "immediate", "-D"]).arg(pg).stdout(std::process::Stdio::null()).status();
+        let _ = cmd
+            .args(["stop", "-m", "immediate", "-D"])
+            .arg(pg)
+            .stdout(std::process::Stdio::null())
+            .status();
         let _ = std::fs::remove_dir_all(c._dir.path());
     }
 }
@@ -44,14 +49,25 @@ extern "C" {
 pub async fn cluster() -> &'static TestCluster {
     CLUSTER
         .get_or_init(|| async {
-            let dir = tempfile::Builder::new().prefix("clinicdesk-test-").tempdir().expect("temp dir");
-            let cluster = EmbeddedCluster::new(dir.path(), Durability::Throwaway).expect("PostgreSQL server binaries");
+            let dir = tempfile::Builder::new()
+                .prefix("clinicdesk-test-")
+                .tempdir()
+                .expect("temp dir");
+            let cluster = EmbeddedCluster::new(dir.path(), Durability::Throwaway)
+                .expect("PostgreSQL server binaries");
             cluster.start().await.expect("start throwaway cluster");
             // SAFETY: registering a plain extern "C" function with the C runtime's atexit.
             unsafe { atexit(stop_cluster_at_exit) };
-            cluster.ensure_database(TEMPLATE).await.expect("template db");
-            let mut conn = db::connect_one(&cluster.owner_options(TEMPLATE)).await.expect("owner connection");
-            db::migrate(&mut conn, &db::MIGRATOR).await.expect("migrate template");
+            cluster
+                .ensure_database(TEMPLATE)
+                .await
+                .expect("template db");
+            let mut conn = db::connect_one(&cluster.owner_options(TEMPLATE))
+                .await
+                .expect("owner connection");
+            db::migrate(&mut conn, &db::MIGRATOR)
+                .await
+                .expect("migrate template");
             drop(conn);
             TestCluster { cluster, _dir: dir }
         })
@@ -77,12 +93,18 @@ impl TestDb {
 
     async fn create(template: Option<&str>) -> TestDb {
         let c = cluster().await;
-        let name = format!("t_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst));
+        let name = format!(
+            "t_{}_{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::SeqCst)
+        );
         let sql = match template {
             Some(t) => format!("CREATE DATABASE {name} TEMPLATE {t}"),
             None => format!("CREATE DATABASE {name}"),
         };
-        let mut conn = db::connect_one(&c.cluster.owner_options("postgres")).await.expect("owner connection");
+        let mut conn = db::connect_one(&c.cluster.owner_options("postgres"))
+            .await
+            .expect("owner connection");
         // CREATE DATABASE ... TEMPLATE needs the template to have no other sessions: retry briefly.
         for attempt in 0.. {
             match sqlx::raw_sql(&sql).execute(&mut conn).await {
@@ -94,16 +116,26 @@ impl TestDb {
                 Err(e) => panic!("create test database: {e}"),
             }
         }
-        TestDb { target: DbTarget::Embedded { cluster: c.cluster.clone(), database: name.clone() }, name }
+        TestDb {
+            target: DbTarget::Embedded {
+                cluster: c.cluster.clone(),
+                database: name.clone(),
+            },
+            name,
+        }
     }
 
     pub fn owner_options(&self) -> PgConnectOptions {
-        self.target.owner_options().expect("embedded target has an owner")
+        self.target
+            .owner_options()
+            .expect("embedded target has an owner")
     }
 
     /// A pool connected as the cluster's owner (superuser) to this database.
     pub async fn owner_pool(&self) -> PgPool {
-        db::connect_pool(self.owner_options(), 4).await.expect("owner pool")
+        db::connect_pool(self.owner_options(), 4)
+            .await
+            .expect("owner pool")
     }
 
     /// A pool of several connections for a new reception account (for racing desks).
@@ -112,11 +144,21 @@ impl TestDb {
         let owner = self.owner_pool().await;
         let username = unique_username("race");
         let pw = "violet-anchor-mango-29-tundra";
-        staff::create(&owner, &staff::NewStaff { username: username.clone(), full_name: "Race Desk".into(), role: crate::db::staff::StaffRole::Reception, password: pw.into() })
-            .await
-            .expect("create desk account");
+        staff::create(
+            &owner,
+            &staff::NewStaff {
+                username: username.clone(),
+                full_name: "Race Desk".into(),
+                role: crate::db::staff::StaffRole::Reception,
+                password: pw.into(),
+            },
+        )
+        .await
+        .expect("create desk account");
         owner.close().await;
-        db::connect_pool(self.target.staff_options(&username, pw), 16).await.expect("desk pool")
+        db::connect_pool(self.target.staff_options(&username, pw), 16)
+            .await
+            .expect("desk pool")
     }
 
     /// A pool connected as a staff role with its password.
@@ -127,7 +169,11 @@ impl TestDb {
 
 /// Usernames are cluster-wide roles: make them unique per test.
 pub fn unique_username(prefix: &str) -> String {
-    format!("{prefix}{}x{}", std::process::id() % 100_000, COUNTER.fetch_add(1, Ordering::SeqCst))
+    format!(
+        "{prefix}{}x{}",
+        std::process::id() % 100_000,
+        COUNTER.fetch_add(1, Ordering::SeqCst)
+    )
 }
 
 pub const OWNER: &str = OWNER_ROLE;
@@ -158,17 +204,43 @@ impl Clinic {
             admin_password: TEST_PASSWORD.into(),
             load_demo: false,
         };
-        setup::complete_setup(&db.target, &db::MIGRATOR, &input).await.expect("setup");
-        let admin = db.pool_as(&admin_user, TEST_PASSWORD).await.expect("admin signs in");
-        let desk_user = unique_username("desk");
-        let desk_input = staff::NewStaff { username: desk_user.clone(), full_name: "Front Desk".into(), role: StaffRole::Reception, password: TEST_PASSWORD.into() };
-        staff::create(&admin, &desk_input).await.expect("desk account");
-        let desk = db.pool_as(&desk_user, TEST_PASSWORD).await.expect("desk signs in");
-        let department = departments::create(&admin, &DepartmentInput { name: "General Medicine".into(), description: String::new() })
+        setup::complete_setup(&db.target, &db::MIGRATOR, &input)
             .await
-            .expect("department")
-            .id;
-        Clinic { db, admin, desk, department }
+            .expect("setup");
+        let admin = db
+            .pool_as(&admin_user, TEST_PASSWORD)
+            .await
+            .expect("admin signs in");
+        let desk_user = unique_username("desk");
+        let desk_input = staff::NewStaff {
+            username: desk_user.clone(),
+            full_name: "Front Desk".into(),
+            role: StaffRole::Reception,
+            password: TEST_PASSWORD.into(),
+        };
+        staff::create(&admin, &desk_input)
+            .await
+            .expect("desk account");
+        let desk = db
+            .pool_as(&desk_user, TEST_PASSWORD)
+            .await
+            .expect("desk signs in");
+        let department = departments::create(
+            &admin,
+            &DepartmentInput {
+                name: "General Medicine".into(),
+                description: String::new(),
+            },
+        )
+        .await
+        .expect("department")
+        .id;
+        Clinic {
+            db,
+            admin,
+            desk,
+            department,
+        }
     }
 
     /// A doctor seeing patients every day 09:00–17:00 in 15-minute slots; with `login`, also a doctor staff
@@ -178,8 +250,15 @@ impl Clinic {
         use crate::services::{availability, doctors, staff};
         let username = login.then(|| unique_username("doc"));
         if let Some(u) = &username {
-            let input = staff::NewStaff { username: u.clone(), full_name: name.into(), role: StaffRole::Doctor, password: TEST_PASSWORD.into() };
-            staff::create(&self.admin, &input).await.expect("doctor account");
+            let input = staff::NewStaff {
+                username: u.clone(),
+                full_name: name.into(),
+                role: StaffRole::Doctor,
+                password: TEST_PASSWORD.into(),
+            };
+            staff::create(&self.admin, &input)
+                .await
+                .expect("doctor account");
         }
         let input = DoctorInput {
             full_name: name.into(),
@@ -192,12 +271,28 @@ impl Clinic {
             slot_minutes: 15,
             staff_username: username.clone(),
         };
-        let id = doctors::create(&self.admin, &input).await.expect("doctor").id;
+        let id = doctors::create(&self.admin, &input)
+            .await
+            .expect("doctor")
+            .id;
         let t = |h| chrono::NaiveTime::from_hms_opt(h, 0, 0).expect("time");
-        let week: Vec<WeeklySession> = (1..=7).map(|wd| WeeklySession { weekday: wd, starts_at: t(9), ends_at: t(17) }).collect();
-        availability::set_weekly(&self.admin, id, 15, &week).await.expect("hours");
+        let week: Vec<WeeklySession> = (1..=7)
+            .map(|wd| WeeklySession {
+                weekday: wd,
+                starts_at: t(9),
+                ends_at: t(17),
+            })
+            .collect();
+        availability::set_weekly(&self.admin, id, 15, &week)
+            .await
+            .expect("hours");
         let pool = match username {
-            Some(u) => Some(self.db.pool_as(&u, TEST_PASSWORD).await.expect("doctor signs in")),
+            Some(u) => Some(
+                self.db
+                    .pool_as(&u, TEST_PASSWORD)
+                    .await
+                    .expect("doctor signs in"),
+            ),
             None => None,
         };
         (id, pool)
@@ -217,6 +312,9 @@ impl Clinic {
             preferred_channel: ReminderChannel::Sms,
             reminder_consent: true,
         };
-        crate::services::patients::register(&self.desk, &input).await.expect("patient").id
+        crate::services::patients::register(&self.desk, &input)
+            .await
+            .expect("patient")
+            .id
     }
 }

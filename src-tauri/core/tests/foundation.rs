@@ -25,39 +25,65 @@ fn setup_input(admin: &str) -> setup::SetupInput {
 async fn clinic() -> (TestDb, String, PgPool) {
     let db = TestDb::migrated().await;
     let admin = unique_username("admin");
-    setup::complete_setup(&db.target, &db::MIGRATOR, &setup_input(&admin)).await.expect("setup");
+    setup::complete_setup(&db.target, &db::MIGRATOR, &setup_input(&admin))
+        .await
+        .expect("setup");
     let pool = db.pool_as(&admin, PW).await.expect("admin signs in");
     (db, admin, pool)
 }
 
 async fn add_staff(pool: &PgPool, role: StaffRole) -> String {
     let username = unique_username(role.as_str());
-    staff::create(pool, &staff::NewStaff { username: username.clone(), full_name: format!("{role:?} Person"), role, password: PW.into() })
-        .await
-        .expect("create staff");
+    staff::create(
+        pool,
+        &staff::NewStaff {
+            username: username.clone(),
+            full_name: format!("{role:?} Person"),
+            role,
+            password: PW.into(),
+        },
+    )
+    .await
+    .expect("create staff");
     username
 }
 
 fn sqlstate(e: sqlx::Error) -> String {
-    e.as_database_error().and_then(|d| d.code()).map(|c| c.to_string()).unwrap_or_else(|| format!("{e}"))
+    e.as_database_error()
+        .and_then(|d| d.code())
+        .map(|c| c.to_string())
+        .unwrap_or_else(|| format!("{e}"))
 }
 
 #[tokio::test]
 async fn first_run_setup_creates_clinic_and_admin_once() {
     let db = TestDb::empty().await;
-    assert!(setup::setup_required(&db.target, &db::MIGRATOR).await.unwrap());
+    assert!(setup::setup_required(&db.target, &db::MIGRATOR)
+        .await
+        .unwrap());
     let admin = unique_username("admin");
-    let out = setup::complete_setup(&db.target, &db::MIGRATOR, &setup_input(&admin)).await.unwrap();
+    let out = setup::complete_setup(&db.target, &db::MIGRATOR, &setup_input(&admin))
+        .await
+        .unwrap();
     assert!(out.demo_logins.is_empty());
-    assert!(!setup::setup_required(&db.target, &db::MIGRATOR).await.unwrap());
+    assert!(!setup::setup_required(&db.target, &db::MIGRATOR)
+        .await
+        .unwrap());
 
     let throttle = auth::LoginThrottle::default();
-    let signed = auth::sign_in(&db.target, &db::MIGRATOR, &throttle, &admin, PW).await.unwrap();
+    let signed = auth::sign_in(&db.target, &db::MIGRATOR, &throttle, &admin, PW)
+        .await
+        .unwrap();
     assert_eq!(signed.session.role, StaffRole::Admin);
     assert_eq!(signed.session.clinic_name, "Riverside Clinic");
     assert_eq!(signed.session.idle_lock_minutes, 10);
 
-    let again = setup::complete_setup(&db.target, &db::MIGRATOR, &setup_input(&unique_username("admin"))).await;
+    let again = setup::complete_setup(
+        &db.target,
+        &db::MIGRATOR,
+        &setup_input(&unique_username("admin")),
+    )
+    .await;
     assert!(matches!(again, Err(Error::Conflict(_))), "{again:?}");
 }
 
@@ -67,10 +93,22 @@ async fn setup_refuses_bad_input_field_by_field_and_writes_nothing() {
     let admin = unique_username("admin");
     let cases: Vec<(&str, Box<dyn Fn(&mut setup::SetupInput)>)> = vec![
         ("clinic_name", Box::new(|i| i.clinic_name = "   ".into())),
-        ("time_zone", Box::new(|i| i.time_zone = "Mars/Olympus".into())),
-        ("admin_username", Box::new(|i| i.admin_username = "Pg_Admin".into())),
-        ("admin_full_name", Box::new(|i| i.admin_full_name = "x".repeat(121))),
-        ("admin_password", Box::new(|i| i.admin_password = "password123".into())),
+        (
+            "time_zone",
+            Box::new(|i| i.time_zone = "Mars/Olympus".into()),
+        ),
+        (
+            "admin_username",
+            Box::new(|i| i.admin_username = "Pg_Admin".into()),
+        ),
+        (
+            "admin_full_name",
+            Box::new(|i| i.admin_full_name = "x".repeat(121)),
+        ),
+        (
+            "admin_password",
+            Box::new(|i| i.admin_password = "password123".into()),
+        ),
     ];
     for (field, spoil) in cases {
         let mut input = setup_input(&admin);
@@ -80,7 +118,12 @@ async fn setup_refuses_bad_input_field_by_field_and_writes_nothing() {
             other => panic!("{field}: expected a validation error, got {other:?}"),
         }
     }
-    assert!(setup::setup_required(&db.target, &db::MIGRATOR).await.unwrap(), "nothing was half-written");
+    assert!(
+        setup::setup_required(&db.target, &db::MIGRATOR)
+            .await
+            .unwrap(),
+        "nothing was half-written"
+    );
 }
 
 #[tokio::test]
@@ -93,14 +136,32 @@ async fn demo_clinic_from_the_wizard_has_working_logins() {
     let own = EmbeddedCluster::new(dir.path(), Durability::Throwaway).unwrap();
     own.start().await.unwrap();
     own.ensure_database("clinicdesk").await.unwrap();
-    let target = clinicdesk_core::target::DbTarget::Embedded { cluster: own.clone(), database: "clinicdesk".into() };
-    let out = setup::complete_setup(&target, &db::MIGRATOR, &input).await.unwrap();
-    let doctor = out.demo_logins.iter().find(|l| l.role == StaffRole::Doctor).expect("a demo doctor");
-    let signed = auth::sign_in(&target, &db::MIGRATOR, &auth::LoginThrottle::default(), &doctor.username, &doctor.password)
+    let target = clinicdesk_core::target::DbTarget::Embedded {
+        cluster: own.clone(),
+        database: "clinicdesk".into(),
+    };
+    let out = setup::complete_setup(&target, &db::MIGRATOR, &input)
         .await
         .unwrap();
+    let doctor = out
+        .demo_logins
+        .iter()
+        .find(|l| l.role == StaffRole::Doctor)
+        .expect("a demo doctor");
+    let signed = auth::sign_in(
+        &target,
+        &db::MIGRATOR,
+        &auth::LoginThrottle::default(),
+        &doctor.username,
+        &doctor.password,
+    )
+    .await
+    .unwrap();
     assert_eq!(signed.session.role, StaffRole::Doctor);
-    let appts: i64 = sqlx::query_scalar("SELECT count(*) FROM appointments").fetch_one(&signed.pool).await.unwrap();
+    let appts: i64 = sqlx::query_scalar("SELECT count(*) FROM appointments")
+        .fetch_one(&signed.pool)
+        .await
+        .unwrap();
     assert!(appts > 50, "demo clinic has appointments ({appts})");
     signed.pool.close().await;
     own.stop().await.unwrap();
@@ -111,8 +172,24 @@ async fn demo_clinic_from_the_wizard_has_working_logins() {
 async fn sign_in_failures_do_not_reveal_whether_the_user_exists() {
     let (db, admin, admin_pool) = clinic().await;
     let throttle = auth::LoginThrottle::default();
-    let wrong_pw = auth::sign_in(&db.target, &db::MIGRATOR, &throttle, &admin, "not-the-password").await.unwrap_err();
-    let no_user = auth::sign_in(&db.target, &db::MIGRATOR, &throttle, "nobody_here", "whatever-it-is").await.unwrap_err();
+    let wrong_pw = auth::sign_in(
+        &db.target,
+        &db::MIGRATOR,
+        &throttle,
+        &admin,
+        "not-the-password",
+    )
+    .await
+    .unwrap_err();
+    let no_user = auth::sign_in(
+        &db.target,
+        &db::MIGRATOR,
+        &throttle,
+        "nobody_here",
+        "whatever-it-is",
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(wrong_pw, Error::Unauthenticated(_)));
     assert_eq!(wrong_pw.to_string(), no_user.to_string());
     assert_eq!(wrong_pw.to_string(), "Username or password is incorrect.");
@@ -120,10 +197,14 @@ async fn sign_in_failures_do_not_reveal_whether_the_user_exists() {
     // a deactivated account cannot sign in, with the same sentence
     let rec = add_staff(&admin_pool, StaffRole::Reception).await;
     staff::set_active(&admin_pool, &rec, false).await.unwrap();
-    let inactive = auth::sign_in(&db.target, &db::MIGRATOR, &throttle, &rec, PW).await.unwrap_err();
+    let inactive = auth::sign_in(&db.target, &db::MIGRATOR, &throttle, &rec, PW)
+        .await
+        .unwrap_err();
     assert_eq!(inactive.to_string(), "Username or password is incorrect.");
     staff::set_active(&admin_pool, &rec, true).await.unwrap();
-    let back = auth::sign_in(&db.target, &db::MIGRATOR, &throttle, &rec, PW).await.unwrap();
+    let back = auth::sign_in(&db.target, &db::MIGRATOR, &throttle, &rec, PW)
+        .await
+        .unwrap();
     assert_eq!(back.session.role, StaffRole::Reception);
 }
 
@@ -132,11 +213,29 @@ async fn repeated_failures_are_slowed() {
     let (db, admin, _pool) = clinic().await;
     let throttle = auth::LoginThrottle::default();
     for _ in 0..auth::FREE_FAILURES {
-        let _ = auth::sign_in(&db.target, &db::MIGRATOR, &throttle, &admin, "wrong-password-1").await;
+        let _ = auth::sign_in(
+            &db.target,
+            &db::MIGRATOR,
+            &throttle,
+            &admin,
+            "wrong-password-1",
+        )
+        .await;
     }
     let started = std::time::Instant::now();
-    let _ = auth::sign_in(&db.target, &db::MIGRATOR, &throttle, &admin, "wrong-password-1").await;
-    assert!(started.elapsed() >= std::time::Duration::from_millis(900), "sixth failure waited {:?}", started.elapsed());
+    let _ = auth::sign_in(
+        &db.target,
+        &db::MIGRATOR,
+        &throttle,
+        &admin,
+        "wrong-password-1",
+    )
+    .await;
+    assert!(
+        started.elapsed() >= std::time::Duration::from_millis(900),
+        "sixth failure waited {:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]
@@ -144,43 +243,114 @@ async fn staff_management_rules() {
     let (db, admin, admin_pool) = clinic().await;
     let rec = add_staff(&admin_pool, StaffRole::Reception).await;
 
-    let dup = staff::create(&admin_pool, &staff::NewStaff { username: rec.clone(), full_name: "Twin".into(), role: StaffRole::Doctor, password: PW.into() }).await;
+    let dup = staff::create(
+        &admin_pool,
+        &staff::NewStaff {
+            username: rec.clone(),
+            full_name: "Twin".into(),
+            role: StaffRole::Doctor,
+            password: PW.into(),
+        },
+    )
+    .await;
     assert!(matches!(dup, Err(Error::Conflict(_))), "{dup:?}");
-    let weak = staff::create(&admin_pool, &staff::NewStaff { username: unique_username("weak"), full_name: "W".into(), role: StaffRole::Doctor, password: "12345678901".into() }).await;
-    assert!(matches!(&weak, Err(Error::Validation { field, .. }) if field == "password"), "{weak:?}");
+    let weak = staff::create(
+        &admin_pool,
+        &staff::NewStaff {
+            username: unique_username("weak"),
+            full_name: "W".into(),
+            role: StaffRole::Doctor,
+            password: "12345678901".into(),
+        },
+    )
+    .await;
+    assert!(
+        matches!(&weak, Err(Error::Validation { field, .. }) if field == "password"),
+        "{weak:?}"
+    );
 
-    let me = staff::set_active(&admin_pool, &admin, false).await.unwrap_err();
+    let me = staff::set_active(&admin_pool, &admin, false)
+        .await
+        .unwrap_err();
     assert!(matches!(&me, Error::Validation { .. }), "{me:?}");
     assert_eq!(me.to_string(), "You cannot deactivate your own account.");
 
     // reset password: old stops working, new works
     let new_pw = "saffron-kettle-orbit-71-quay";
-    staff::reset_password(&admin_pool, &rec, new_pw).await.unwrap();
-    assert!(matches!(db.pool_as(&rec, PW).await, Err(Error::Unauthenticated(_))));
+    staff::reset_password(&admin_pool, &rec, new_pw)
+        .await
+        .unwrap();
+    assert!(matches!(
+        db.pool_as(&rec, PW).await,
+        Err(Error::Unauthenticated(_))
+    ));
     let rec_pool = db.pool_as(&rec, new_pw).await.unwrap();
 
     // reception cannot create staff or reset someone else's password
-    let denied = staff::create(&rec_pool, &staff::NewStaff { username: unique_username("sneaky"), full_name: "S".into(), role: StaffRole::Admin, password: PW.into() }).await;
-    assert!(matches!(denied, Err(Error::PermissionDenied(_))), "{denied:?}");
+    let denied = staff::create(
+        &rec_pool,
+        &staff::NewStaff {
+            username: unique_username("sneaky"),
+            full_name: "S".into(),
+            role: StaffRole::Admin,
+            password: PW.into(),
+        },
+    )
+    .await;
+    assert!(
+        matches!(denied, Err(Error::PermissionDenied(_))),
+        "{denied:?}"
+    );
     let denied = staff::reset_password(&rec_pool, &admin, "gravel-otter-pencil-33-moon").await;
-    assert!(matches!(denied, Err(Error::PermissionDenied(_))), "{denied:?}");
+    assert!(
+        matches!(denied, Err(Error::PermissionDenied(_))),
+        "{denied:?}"
+    );
 }
 
 #[tokio::test]
 async fn departments_cannot_be_deleted_while_they_have_doctors() {
     let (_db, _admin, pool) = clinic().await;
-    let d = departments::create(&pool, &DepartmentInput { name: " Cardiology ".into(), description: "Hearts".into() }).await.unwrap();
+    let d = departments::create(
+        &pool,
+        &DepartmentInput {
+            name: " Cardiology ".into(),
+            description: "Hearts".into(),
+        },
+    )
+    .await
+    .unwrap();
     assert_eq!(d.name, "Cardiology");
-    let dup = departments::create(&pool, &DepartmentInput { name: "cardiology".into(), description: String::new() }).await;
+    let dup = departments::create(
+        &pool,
+        &DepartmentInput {
+            name: "cardiology".into(),
+            description: String::new(),
+        },
+    )
+    .await;
     assert!(matches!(dup, Err(Error::Conflict(_))), "{dup:?}");
-    sqlx::query("INSERT INTO doctors (department_id, full_name) VALUES ($1, 'Dr. Rao'), ($1, 'Dr. Okafor')")
-        .bind(d.id)
-        .execute(&pool)
-        .await
-        .unwrap();
+    sqlx::query(
+        "INSERT INTO doctors (department_id, full_name) VALUES ($1, 'Dr. Rao'), ($1, 'Dr. Okafor')",
+    )
+    .bind(d.id)
+    .execute(&pool)
+    .await
+    .unwrap();
     let refused = departments::delete(&pool, d.id).await.unwrap_err();
-    assert_eq!(refused.to_string(), "Cardiology still has 2 doctors. Move them to another department first.");
-    let empty = departments::create(&pool, &DepartmentInput { name: "ENT".into(), description: String::new() }).await.unwrap();
+    assert_eq!(
+        refused.to_string(),
+        "Cardiology still has 2 doctors. Move them to another department first."
+    );
+    let empty = departments::create(
+        &pool,
+        &DepartmentInput {
+            name: "ENT".into(),
+            description: String::new(),
+        },
+    )
+    .await
+    .unwrap();
     departments::delete(&pool, empty.id).await.unwrap();
     assert_eq!(departments::list(&pool).await.unwrap().len(), 1);
 }
@@ -193,7 +363,11 @@ async fn permission_matrix_is_enforced_by_the_database() {
     let doc = add_staff(&admin_pool, StaffRole::Doctor).await;
     let other_doc = add_staff(&admin_pool, StaffRole::Doctor).await;
     let owner = db.owner_pool().await;
-    let dept: i64 = sqlx::query_scalar("INSERT INTO departments (name) VALUES ('General') RETURNING id").fetch_one(&owner).await.unwrap();
+    let dept: i64 =
+        sqlx::query_scalar("INSERT INTO departments (name) VALUES ('General') RETURNING id")
+            .fetch_one(&owner)
+            .await
+            .unwrap();
     let mut doctor_ids = vec![];
     for u in [&doc, &other_doc] {
         let id: i64 = sqlx::query_scalar(
@@ -279,22 +453,49 @@ async fn permission_matrix_is_enforced_by_the_database() {
             Ok(rows) => !(sql.contains("RETURNING") && rows.is_empty()),
             Err(e) => {
                 let code = sqlstate(e);
-                assert!(["42501", "23514", "P0001"].contains(&code.as_str()) || !allowed, "{role}: {sql}: unexpected error {code}");
+                assert!(
+                    ["42501", "23514", "P0001"].contains(&code.as_str()) || !allowed,
+                    "{role}: {sql}: unexpected error {code}"
+                );
                 false
             }
         };
         if ok != *allowed {
-            failures.push(format!("{role}: {sql} → {}", if ok { "allowed" } else { "denied" }));
+            failures.push(format!(
+                "{role}: {sql} → {}",
+                if ok { "allowed" } else { "denied" }
+            ));
         }
     }
-    assert!(failures.is_empty(), "permission matrix mismatches:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "permission matrix mismatches:\n{}",
+        failures.join("\n")
+    );
 }
 
 #[tokio::test]
 async fn writes_are_audited_with_the_session_user() {
     let (db, admin, pool) = clinic().await;
-    let d = departments::create(&pool, &DepartmentInput { name: "Audited".into(), description: String::new() }).await.unwrap();
-    departments::update(&pool, d.id, &DepartmentInput { name: "Audited Dept".into(), description: String::new() }).await.unwrap();
+    let d = departments::create(
+        &pool,
+        &DepartmentInput {
+            name: "Audited".into(),
+            description: String::new(),
+        },
+    )
+    .await
+    .unwrap();
+    departments::update(
+        &pool,
+        d.id,
+        &DepartmentInput {
+            name: "Audited Dept".into(),
+            description: String::new(),
+        },
+    )
+    .await
+    .unwrap();
     let rows: Vec<(String, String, String, Option<String>, serde_json::Value)> = sqlx::query_as(
         "SELECT actor, action, table_name, row_id, details FROM audit_log WHERE table_name = 'departments' ORDER BY id",
     )
@@ -302,17 +503,34 @@ async fn writes_are_audited_with_the_session_user() {
     .await
     .unwrap();
     assert_eq!(rows.len(), 2, "{rows:?}");
-    assert_eq!((rows[0].0.as_str(), rows[0].1.as_str()), (admin.as_str(), "insert"));
+    assert_eq!(
+        (rows[0].0.as_str(), rows[0].1.as_str()),
+        (admin.as_str(), "insert")
+    );
     assert_eq!(rows[0].3.as_deref(), Some(d.id.to_string().as_str()));
     assert_eq!(rows[1].1, "update");
-    assert!(rows[1].4["changed"].as_array().unwrap().iter().any(|c| c == "name"));
+    assert!(rows[1].4["changed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c == "name"));
     // sign-ins are audited too
-    auth::sign_in(&db.target, &db::MIGRATOR, &auth::LoginThrottle::default(), &admin, PW).await.unwrap();
-    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'sign_in' AND actor = $1")
-        .bind(&admin)
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    auth::sign_in(
+        &db.target,
+        &db::MIGRATOR,
+        &auth::LoginThrottle::default(),
+        &admin,
+        PW,
+    )
+    .await
+    .unwrap();
+    let n: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM audit_log WHERE action = 'sign_in' AND actor = $1",
+    )
+    .bind(&admin)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
     assert_eq!(n, 1);
 }
 
@@ -324,15 +542,26 @@ async fn embedded_cluster_starts_stops_and_survives_kill_9() {
     c.start().await.unwrap();
     assert_eq!(c.state().await.unwrap(), ClusterState::Running);
     c.ensure_database("clinicdesk").await.unwrap();
-    let pool = db::connect_pool(c.owner_options("clinicdesk"), 1).await.unwrap();
-    sqlx::raw_sql("CREATE TABLE kept (v text); INSERT INTO kept VALUES ('committed before the crash')").execute(&pool).await.unwrap();
+    let pool = db::connect_pool(c.owner_options("clinicdesk"), 1)
+        .await
+        .unwrap();
+    sqlx::raw_sql(
+        "CREATE TABLE kept (v text); INSERT INTO kept VALUES ('committed before the crash')",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
     pool.close().await;
 
     // the app dies (kill -9) but the server lives on: the next start reuses it
     c.start().await.unwrap();
     // the whole machine dies: the server is killed too, leaving its pid file behind
     let pid = c.postmaster_pid().expect("postmaster pid");
-    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGKILL).unwrap();
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
     for _ in 0..100 {
         if std::fs::read_to_string(format!("/proc/{pid}/comm")).is_err() {
             break;
@@ -341,16 +570,26 @@ async fn embedded_cluster_starts_stops_and_survives_kill_9() {
     }
     // children may linger a moment after the postmaster dies
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-    assert!(c.pg_dir().join("postmaster.pid").exists(), "a crash leaves the pid file");
+    assert!(
+        c.pg_dir().join("postmaster.pid").exists(),
+        "a crash leaves the pid file"
+    );
     c.start().await.unwrap();
-    let pool = db::connect_pool(c.owner_options("clinicdesk"), 1).await.unwrap();
-    let v: String = sqlx::query_scalar("SELECT v FROM kept").fetch_one(&pool).await.unwrap();
+    let pool = db::connect_pool(c.owner_options("clinicdesk"), 1)
+        .await
+        .unwrap();
+    let v: String = sqlx::query_scalar("SELECT v FROM kept")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     assert_eq!(v, "committed before the crash");
     pool.close().await;
 
     c.stop().await.unwrap();
     assert_eq!(c.state().await.unwrap(), ClusterState::Stopped);
-    assert!(db::connect_one(&c.owner_options("clinicdesk")).await.is_err());
+    assert!(db::connect_one(&c.owner_options("clinicdesk"))
+        .await
+        .is_err());
 }
 
 #[tokio::test]
@@ -358,9 +597,15 @@ async fn embedded_cluster_only_listens_on_its_socket_and_staff_need_passwords() 
     let (db, admin, _pool) = clinic().await;
     let cluster = db.target.cluster().unwrap();
     let pool = db.owner_pool().await;
-    let listen: String = sqlx::query_scalar("SHOW listen_addresses").fetch_one(&pool).await.unwrap();
+    let listen: String = sqlx::query_scalar("SHOW listen_addresses")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     assert_eq!(listen, "");
-    let enc: String = sqlx::query_scalar("SHOW password_encryption").fetch_one(&pool).await.unwrap();
+    let enc: String = sqlx::query_scalar("SHOW password_encryption")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     assert_eq!(enc, "scram-sha-256");
     // a staff role cannot use the owner's passwordless (peer) route
     let no_pw = db::connect_one(&cluster.connect_options(&db.name, &admin)).await;
@@ -374,26 +619,46 @@ async fn schema_upgrades_wait_for_an_administrator() {
     admin_pool.close().await;
     // a newer build: the same migrations plus one more
     let dir = tempfile::tempdir().unwrap();
-    for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../../migrations")).unwrap() {
+    for entry in
+        std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../../migrations")).unwrap()
+    {
         let p = entry.unwrap().path();
         std::fs::copy(&p, dir.path().join(p.file_name().unwrap())).unwrap();
     }
-    std::fs::write(dir.path().join("29991231000000_add_upgrade_marker.sql"), "CREATE TABLE upgrade_marker (id int);").unwrap();
+    std::fs::write(
+        dir.path().join("29991231000000_add_upgrade_marker.sql"),
+        "CREATE TABLE upgrade_marker (id int);",
+    )
+    .unwrap();
     let newer = sqlx::migrate::Migrator::new(dir.path()).await.unwrap();
     let throttle = auth::LoginThrottle::default();
 
-    let refused = auth::sign_in(&db.target, &newer, &throttle, &rec, PW).await.unwrap_err();
+    let refused = auth::sign_in(&db.target, &newer, &throttle, &rec, PW)
+        .await
+        .unwrap_err();
     assert!(matches!(refused, Error::NeedsUpgrade(_)), "{refused:?}");
-    assert_eq!(refused.to_string(), "The database needs an upgrade — ask an administrator to sign in.");
+    assert_eq!(
+        refused.to_string(),
+        "The database needs an upgrade — ask an administrator to sign in."
+    );
 
-    auth::sign_in(&db.target, &newer, &throttle, &admin, PW).await.expect("admin sign-in upgrades");
+    auth::sign_in(&db.target, &newer, &throttle, &admin, PW)
+        .await
+        .expect("admin sign-in upgrades");
     let owner = db.owner_pool().await;
-    let marker: Option<String> = sqlx::query_scalar("SELECT to_regclass('upgrade_marker')::text").fetch_one(&owner).await.unwrap();
+    let marker: Option<String> = sqlx::query_scalar("SELECT to_regclass('upgrade_marker')::text")
+        .fetch_one(&owner)
+        .await
+        .unwrap();
     assert_eq!(marker.as_deref(), Some("upgrade_marker"));
-    auth::sign_in(&db.target, &newer, &throttle, &rec, PW).await.expect("reception can sign in after the upgrade");
+    auth::sign_in(&db.target, &newer, &throttle, &rec, PW)
+        .await
+        .expect("reception can sign in after the upgrade");
 
     // and this (older) build refuses a database a newer build migrated
-    let ahead = auth::sign_in(&db.target, &db::MIGRATOR, &throttle, &rec, PW).await.unwrap_err();
+    let ahead = auth::sign_in(&db.target, &db::MIGRATOR, &throttle, &rec, PW)
+        .await
+        .unwrap_err();
     assert!(matches!(ahead, Error::NeedsUpgrade(_)), "{ahead:?}");
 }
 
@@ -401,23 +666,52 @@ async fn schema_upgrades_wait_for_an_administrator() {
 fn missing_server_binaries_are_one_sentence_naming_the_package() {
     let empty = tempfile::tempdir().unwrap();
     let err = clinicdesk_core::embedded::find_bindir_in(None, empty.path()).unwrap_err();
-    assert_eq!(err.to_string(), "The PostgreSQL server is not installed. Install it with: sudo apt install postgresql");
-    let err = clinicdesk_core::embedded::find_bindir_in(Some(empty.path()), empty.path()).unwrap_err();
-    assert!(err.to_string().starts_with("CLINICDESK_PG_BINDIR="), "{err}");
+    assert_eq!(
+        err.to_string(),
+        "The PostgreSQL server is not installed. Install it with: sudo apt install postgresql"
+    );
+    let err =
+        clinicdesk_core::embedded::find_bindir_in(Some(empty.path()), empty.path()).unwrap_err();
+    assert!(
+        err.to_string().starts_with("CLINICDESK_PG_BINDIR="),
+        "{err}"
+    );
     // the machine's real installation is found
-    assert!(clinicdesk_core::embedded::find_bindir().unwrap().join("postgres").is_file());
+    assert!(clinicdesk_core::embedded::find_bindir()
+        .unwrap()
+        .join("postgres")
+        .is_file());
 }
 
 #[tokio::test]
 async fn an_unreachable_clinic_server_is_a_clear_message_not_a_crash() {
     use clinicdesk_core::config::{DatabaseConfig, TlsMode};
     use clinicdesk_core::services::database;
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port(); // free, nobody listens
-    let cfg = DatabaseConfig::Server { host: "127.0.0.1".into(), port, database: "clinicdesk".into(), tls_mode: TlsMode::Prefer };
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port(); // free, nobody listens
+    let cfg = DatabaseConfig::Server {
+        host: "127.0.0.1".into(),
+        port,
+        database: "clinicdesk".into(),
+        tls_mode: TlsMode::Prefer,
+    };
     let check = database::check(&cfg).await.unwrap();
     assert!(!check.ok);
-    assert_eq!(check.message, "The database server cannot be reached. Check the address and the network.");
-    let bad = DatabaseConfig::Server { host: "bad host!".into(), port: 5432, database: "x".into(), tls_mode: TlsMode::Require };
-    assert!(matches!(database::check(&bad).await, Err(Error::Validation { field, .. }) if field == "host"));
+    assert_eq!(
+        check.message,
+        "The database server cannot be reached. Check the address and the network."
+    );
+    let bad = DatabaseConfig::Server {
+        host: "bad host!".into(),
+        port: 5432,
+        database: "x".into(),
+        tls_mode: TlsMode::Require,
+    };
+    assert!(
+        matches!(database::check(&bad).await, Err(Error::Validation { field, .. }) if field == "host")
+    );
     assert!(database::check(&DatabaseConfig::Embedded).await.unwrap().ok);
 }

@@ -69,24 +69,51 @@ pub async fn get(db: &mut PgConnection, id: i64) -> Result<Option<AppointmentRow
     Ok(select_rows!("a.id = $1", id).fetch_optional(db).await?)
 }
 
-pub async fn for_doctor(db: &mut PgConnection, doctor_id: i64, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<AppointmentRow>> {
-    Ok(select_rows!("a.doctor_id = $1 AND a.starts_at >= $2 AND a.starts_at < $3 ORDER BY a.starts_at, a.id", doctor_id, from, to)
-        .fetch_all(db)
-        .await?)
+pub async fn for_doctor(
+    db: &mut PgConnection,
+    doctor_id: i64,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<AppointmentRow>> {
+    Ok(select_rows!(
+        "a.doctor_id = $1 AND a.starts_at >= $2 AND a.starts_at < $3 ORDER BY a.starts_at, a.id",
+        doctor_id,
+        from,
+        to
+    )
+    .fetch_all(db)
+    .await?)
 }
 
-pub async fn in_range(db: &mut PgConnection, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<AppointmentRow>> {
-    Ok(select_rows!("a.starts_at >= $1 AND a.starts_at < $2 ORDER BY a.doctor_id, a.starts_at, a.id", from, to)
-        .fetch_all(db)
-        .await?)
+pub async fn in_range(
+    db: &mut PgConnection,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<AppointmentRow>> {
+    Ok(select_rows!(
+        "a.starts_at >= $1 AND a.starts_at < $2 ORDER BY a.doctor_id, a.starts_at, a.id",
+        from,
+        to
+    )
+    .fetch_all(db)
+    .await?)
 }
 
 pub async fn for_patient(db: &mut PgConnection, patient_id: i64) -> Result<Vec<AppointmentRow>> {
-    Ok(select_rows!("a.patient_id = $1 ORDER BY a.starts_at DESC, a.id", patient_id).fetch_all(db).await?)
+    Ok(select_rows!(
+        "a.patient_id = $1 ORDER BY a.starts_at DESC, a.id",
+        patient_id
+    )
+    .fetch_all(db)
+    .await?)
 }
 
 /// Booked or checked-in appointments of a doctor from `from` on (what deactivation or withdrawal would strand).
-pub async fn upcoming_for_doctor(db: &mut PgConnection, doctor_id: i64, from: DateTime<Utc>) -> Result<Vec<AppointmentRow>> {
+pub async fn upcoming_for_doctor(
+    db: &mut PgConnection,
+    doctor_id: i64,
+    from: DateTime<Utc>,
+) -> Result<Vec<AppointmentRow>> {
     Ok(select_rows!(
         "a.doctor_id = $1 AND a.starts_at >= $2 AND a.status IN ('booked', 'checked_in') ORDER BY a.starts_at",
         doctor_id,
@@ -97,7 +124,13 @@ pub async fn upcoming_for_doctor(db: &mut PgConnection, doctor_id: i64, from: Da
 }
 
 /// The non-cancelled appointment that overlaps `[start, end)` for a doctor or a patient (for Conflict sentences).
-pub async fn blocking(db: &mut PgConnection, doctor_id: Option<i64>, patient_id: Option<i64>, start: DateTime<Utc>, end: DateTime<Utc>) -> Result<Option<AppointmentRow>> {
+pub async fn blocking(
+    db: &mut PgConnection,
+    doctor_id: Option<i64>,
+    patient_id: Option<i64>,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Result<Option<AppointmentRow>> {
     Ok(select_rows!(
         "a.status <> 'cancelled' AND a.during && tstzrange($3, $4, '[)')
            AND (a.doctor_id = $1 OR a.patient_id = $2) ORDER BY a.starts_at LIMIT 1",
@@ -111,7 +144,12 @@ pub async fn blocking(db: &mut PgConnection, doctor_id: Option<i64>, patient_id:
 }
 
 /// Busy intervals (non-cancelled) of several doctors in a range: (doctor_id, start, end).
-pub async fn busy(db: &mut PgConnection, doctor_ids: &[i64], from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<(i64, DateTime<Utc>, DateTime<Utc>)>> {
+pub async fn busy(
+    db: &mut PgConnection,
+    doctor_ids: &[i64],
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<(i64, DateTime<Utc>, DateTime<Utc>)>> {
     Ok(sqlx::query!(
         "SELECT doctor_id, starts_at, ends_at FROM appointments
           WHERE doctor_id = ANY($1) AND status <> 'cancelled' AND starts_at < $3 AND ends_at > $2",
@@ -126,7 +164,14 @@ pub async fn busy(db: &mut PgConnection, doctor_ids: &[i64], from: DateTime<Utc>
     .collect())
 }
 
-pub async fn insert(db: &mut PgConnection, doctor_id: i64, patient_id: i64, start: DateTime<Utc>, end: DateTime<Utc>, overbooked: bool) -> Result<i64> {
+pub async fn insert(
+    db: &mut PgConnection,
+    doctor_id: i64,
+    patient_id: i64,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    overbooked: bool,
+) -> Result<i64> {
     Ok(sqlx::query_scalar!(
         "INSERT INTO appointments (doctor_id, patient_id, starts_at, ends_at, overbooked) VALUES ($1, $2, $3, $4, $5) RETURNING id",
         doctor_id,
@@ -141,7 +186,12 @@ pub async fn insert(db: &mut PgConnection, doctor_id: i64, patient_id: i64, star
 
 /// Serialises changes to one patient's appointments (see `booking_context`).
 pub async fn lock_patient(db: &mut PgConnection, patient_id: i64) -> Result<()> {
-    sqlx::query!("SELECT pg_advisory_xact_lock(7002, ($1::bigint % 2147483647)::int)", patient_id).execute(db).await?;
+    sqlx::query!(
+        "SELECT pg_advisory_xact_lock(7002, ($1::bigint % 2147483647)::int)",
+        patient_id
+    )
+    .execute(db)
+    .await?;
     Ok(())
 }
 
@@ -153,19 +203,43 @@ pub async fn lock(db: &mut PgConnection, id: i64) -> Result<Option<(AppointmentS
         .map(|r| (r.status, r.doctor_id, r.patient_id)))
 }
 
-pub async fn move_to(db: &mut PgConnection, id: i64, start: DateTime<Utc>, end: DateTime<Utc>) -> Result<()> {
-    sqlx::query!("UPDATE appointments SET starts_at = $2, ends_at = $3 WHERE id = $1", id, start, end).execute(db).await?;
+pub async fn move_to(
+    db: &mut PgConnection,
+    id: i64,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query!(
+        "UPDATE appointments SET starts_at = $2, ends_at = $3 WHERE id = $1",
+        id,
+        start,
+        end
+    )
+    .execute(db)
+    .await?;
     Ok(())
 }
 
 pub async fn set_status(db: &mut PgConnection, id: i64, status: AppointmentStatus) -> Result<()> {
-    sqlx::query!("UPDATE appointments SET status = $2 WHERE id = $1", id, status as AppointmentStatus).execute(db).await?;
+    sqlx::query!(
+        "UPDATE appointments SET status = $2 WHERE id = $1",
+        id,
+        status as AppointmentStatus
+    )
+    .execute(db)
+    .await?;
     Ok(())
 }
 
 /// Cancels with its reason (reception and administrators hold the column privilege for the reason).
 pub async fn cancel(db: &mut PgConnection, id: i64, reason: &str) -> Result<()> {
-    sqlx::query!("UPDATE appointments SET status = 'cancelled', cancel_reason = $2 WHERE id = $1", id, reason).execute(db).await?;
+    sqlx::query!(
+        "UPDATE appointments SET status = 'cancelled', cancel_reason = $2 WHERE id = $1",
+        id,
+        reason
+    )
+    .execute(db)
+    .await?;
     Ok(())
 }
 
@@ -204,7 +278,12 @@ pub struct ContextException {
     pub ends_at: Option<chrono::NaiveTime>,
 }
 
-pub async fn booking_context(db: &mut PgConnection, doctor_id: i64, patient_id: i64, starts_at: DateTime<Utc>) -> Result<Option<BookingContext>> {
+pub async fn booking_context(
+    db: &mut PgConnection,
+    doctor_id: i64,
+    patient_id: i64,
+    starts_at: DateTime<Utc>,
+) -> Result<Option<BookingContext>> {
     Ok(sqlx::query_as!(
         BookingContext,
         r#"WITH lock AS (SELECT pg_advisory_xact_lock_shared(7001, ($1::bigint % 2147483647)::int),
@@ -254,7 +333,14 @@ pub async fn insert_with_message(
     message: Option<&PendingMessage>,
 ) -> Result<i64> {
     let (send, event, channel, recipient, subject, body) = match message {
-        Some(m) => (true, m.event, m.channel, m.recipient.as_str(), m.subject.as_str(), m.body.as_str()),
+        Some(m) => (
+            true,
+            m.event,
+            m.channel,
+            m.recipient.as_str(),
+            m.subject.as_str(),
+            m.body.as_str(),
+        ),
         None => (false, "", "", "", "", ""),
     };
     Ok(sqlx::query_scalar!(

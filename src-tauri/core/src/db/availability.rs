@@ -39,18 +39,30 @@ pub struct ExceptionInput {
 
 impl From<&WeeklySession> for WeeklyWindow {
     fn from(s: &WeeklySession) -> Self {
-        WeeklyWindow { weekday: s.weekday as u32, start: s.starts_at, end: s.ends_at }
+        WeeklyWindow {
+            weekday: s.weekday as u32,
+            start: s.starts_at,
+            end: s.ends_at,
+        }
     }
 }
 
 impl From<&AvailabilityException> for DatedException {
     fn from(e: &AvailabilityException) -> Self {
-        DatedException { on_date: e.on_date, kind: e.kind, start: e.starts_at, end: e.ends_at }
+        DatedException {
+            on_date: e.on_date,
+            kind: e.kind,
+            start: e.starts_at,
+            end: e.ends_at,
+        }
     }
 }
 
 /// Weekly sessions of several doctors at once: (doctor_id, session).
-pub async fn weekly_for(db: &mut PgConnection, doctor_ids: &[i64]) -> Result<Vec<(i64, WeeklySession)>> {
+pub async fn weekly_for(
+    db: &mut PgConnection,
+    doctor_ids: &[i64],
+) -> Result<Vec<(i64, WeeklySession)>> {
     Ok(sqlx::query!(
         "SELECT doctor_id, weekday, starts_at, ends_at FROM doctor_availability
           WHERE doctor_id = ANY($1) ORDER BY doctor_id, weekday, starts_at",
@@ -59,7 +71,16 @@ pub async fn weekly_for(db: &mut PgConnection, doctor_ids: &[i64]) -> Result<Vec
     .fetch_all(db)
     .await?
     .into_iter()
-    .map(|r| (r.doctor_id, WeeklySession { weekday: r.weekday, starts_at: r.starts_at, ends_at: r.ends_at }))
+    .map(|r| {
+        (
+            r.doctor_id,
+            WeeklySession {
+                weekday: r.weekday,
+                starts_at: r.starts_at,
+                ends_at: r.ends_at,
+            },
+        )
+    })
     .collect())
 }
 
@@ -76,7 +97,12 @@ macro_rules! select_exceptions {
 }
 
 /// Exceptions of these doctors, and clinic holidays, between two dates (inclusive).
-pub async fn exceptions_for(db: &mut PgConnection, doctor_ids: &[i64], from: NaiveDate, to: NaiveDate) -> Result<Vec<AvailabilityException>> {
+pub async fn exceptions_for(
+    db: &mut PgConnection,
+    doctor_ids: &[i64],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<AvailabilityException>> {
     Ok(select_exceptions!(
         "(doctor_id = ANY($1) OR doctor_id IS NULL) AND on_date BETWEEN $2 AND $3 ORDER BY on_date, starts_at NULLS FIRST",
         doctor_ids,
@@ -87,12 +113,28 @@ pub async fn exceptions_for(db: &mut PgConnection, doctor_ids: &[i64], from: Nai
     .await?)
 }
 
-pub async fn holidays_from(db: &mut PgConnection, from: NaiveDate) -> Result<Vec<AvailabilityException>> {
-    Ok(select_exceptions!("doctor_id IS NULL AND on_date >= $1 ORDER BY on_date", from).fetch_all(db).await?)
+pub async fn holidays_from(
+    db: &mut PgConnection,
+    from: NaiveDate,
+) -> Result<Vec<AvailabilityException>> {
+    Ok(
+        select_exceptions!("doctor_id IS NULL AND on_date >= $1 ORDER BY on_date", from)
+            .fetch_all(db)
+            .await?,
+    )
 }
 
-pub async fn replace_weekly(db: &mut PgConnection, doctor_id: i64, sessions: &[WeeklySession]) -> Result<()> {
-    sqlx::query!("DELETE FROM doctor_availability WHERE doctor_id = $1", doctor_id).execute(&mut *db).await?;
+pub async fn replace_weekly(
+    db: &mut PgConnection,
+    doctor_id: i64,
+    sessions: &[WeeklySession],
+) -> Result<()> {
+    sqlx::query!(
+        "DELETE FROM doctor_availability WHERE doctor_id = $1",
+        doctor_id
+    )
+    .execute(&mut *db)
+    .await?;
     let weekdays: Vec<i16> = sessions.iter().map(|s| s.weekday).collect();
     let starts: Vec<NaiveTime> = sessions.iter().map(|s| s.starts_at).collect();
     let ends: Vec<NaiveTime> = sessions.iter().map(|s| s.ends_at).collect();
@@ -110,13 +152,20 @@ pub async fn replace_weekly(db: &mut PgConnection, doctor_id: i64, sessions: &[W
 }
 
 pub async fn set_slot_minutes(db: &mut PgConnection, doctor_id: i64, minutes: i32) -> Result<()> {
-    sqlx::query!("UPDATE doctors SET slot_minutes = $2 WHERE id = $1 AND slot_minutes <> $2", doctor_id, minutes)
-        .execute(db)
-        .await?;
+    sqlx::query!(
+        "UPDATE doctors SET slot_minutes = $2 WHERE id = $1 AND slot_minutes <> $2",
+        doctor_id,
+        minutes
+    )
+    .execute(db)
+    .await?;
     Ok(())
 }
 
-pub async fn insert_exception(db: &mut PgConnection, e: &ExceptionInput) -> Result<AvailabilityException> {
+pub async fn insert_exception(
+    db: &mut PgConnection,
+    e: &ExceptionInput,
+) -> Result<AvailabilityException> {
     Ok(sqlx::query_as!(
         AvailabilityException,
         r#"INSERT INTO doctor_availability_exceptions (doctor_id, on_date, kind, starts_at, ends_at, reason)
@@ -133,10 +182,20 @@ pub async fn insert_exception(db: &mut PgConnection, e: &ExceptionInput) -> Resu
     .await?)
 }
 
-pub async fn get_exception(db: &mut PgConnection, id: i64) -> Result<Option<AvailabilityException>> {
+pub async fn get_exception(
+    db: &mut PgConnection,
+    id: i64,
+) -> Result<Option<AvailabilityException>> {
     Ok(select_exceptions!("id = $1", id).fetch_optional(db).await?)
 }
 
 pub async fn delete_exception(db: &mut PgConnection, id: i64) -> Result<bool> {
-    Ok(sqlx::query!("DELETE FROM doctor_availability_exceptions WHERE id = $1", id).execute(db).await?.rows_affected() == 1)
+    Ok(sqlx::query!(
+        "DELETE FROM doctor_availability_exceptions WHERE id = $1",
+        id
+    )
+    .execute(db)
+    .await?
+    .rows_affected()
+        == 1)
 }

@@ -53,23 +53,38 @@ pub async fn insert(db: &mut PgConnection, input: &DepartmentInput) -> Result<i6
 }
 
 pub async fn update(db: &mut PgConnection, id: i64, input: &DepartmentInput) -> Result<bool> {
-    let r = sqlx::query!("UPDATE departments SET name = $2, description = $3 WHERE id = $1", id, input.name, input.description)
-        .execute(db)
-        .await?;
+    let r = sqlx::query!(
+        "UPDATE departments SET name = $2, description = $3 WHERE id = $1",
+        id,
+        input.name,
+        input.description
+    )
+    .execute(db)
+    .await?;
     Ok(r.rows_affected() == 1)
 }
 
 /// Locks the department row and counts its doctors, so a delete cannot race a doctor being added.
-pub async fn lock_and_count_doctors(db: &mut PgConnection, id: i64) -> Result<Option<(String, i64)>> {
-    let row = sqlx::query!("SELECT name FROM departments WHERE id = $1 FOR UPDATE", id).fetch_optional(&mut *db).await?;
-    let Some(row) = row else { return Ok(None) };
-    let n = sqlx::query_scalar!(r#"SELECT count(*) AS "n!" FROM doctors WHERE department_id = $1"#, id)
-        .fetch_one(&mut *db)
+pub async fn lock_and_count_doctors(
+    db: &mut PgConnection,
+    id: i64,
+) -> Result<Option<(String, i64)>> {
+    let row = sqlx::query!("SELECT name FROM departments WHERE id = $1 FOR UPDATE", id)
+        .fetch_optional(&mut *db)
         .await?;
+    let Some(row) = row else { return Ok(None) };
+    let n = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM doctors WHERE department_id = $1"#,
+        id
+    )
+    .fetch_one(&mut *db)
+    .await?;
     Ok(Some((row.name, n)))
 }
 
 pub async fn delete(db: &mut PgConnection, id: i64) -> Result<()> {
-    sqlx::query!("DELETE FROM departments WHERE id = $1", id).execute(db).await?;
+    sqlx::query!("DELETE FROM departments WHERE id = $1", id)
+        .execute(db)
+        .await?;
     Ok(())
 }

@@ -49,7 +49,12 @@ macro_rules! select_doctors {
 }
 
 pub async fn list(db: &mut PgConnection, include_inactive: bool) -> Result<Vec<Doctor>> {
-    Ok(select_doctors!("d.active OR $1 ORDER BY d.active DESC, d.full_name", include_inactive).fetch_all(db).await?)
+    Ok(select_doctors!(
+        "d.active OR $1 ORDER BY d.active DESC, d.full_name",
+        include_inactive
+    )
+    .fetch_all(db)
+    .await?)
 }
 
 pub async fn get(db: &mut PgConnection, id: i64) -> Result<Option<Doctor>> {
@@ -58,16 +63,28 @@ pub async fn get(db: &mut PgConnection, id: i64) -> Result<Option<Doctor>> {
 
 /// The doctor row of the signed-in staff member.
 pub async fn current_id(db: &mut PgConnection) -> Result<Option<i64>> {
-    Ok(sqlx::query_scalar!("SELECT clinicdesk_current_doctor_id()").fetch_one(db).await?)
+    Ok(sqlx::query_scalar!("SELECT clinicdesk_current_doctor_id()")
+        .fetch_one(db)
+        .await?)
 }
 
 /// A transaction-scoped lock on one doctor's schedule: bookings take it shared, availability changes exclusive,
 /// so a booking's "inside working hours" check cannot race a withdrawal of those hours.
 pub async fn lock_schedule(db: &mut PgConnection, id: i64, exclusive: bool) -> Result<()> {
     if exclusive {
-        sqlx::query!("SELECT pg_advisory_xact_lock(7001, ($1::bigint % 2147483647)::int)", id).execute(db).await?;
+        sqlx::query!(
+            "SELECT pg_advisory_xact_lock(7001, ($1::bigint % 2147483647)::int)",
+            id
+        )
+        .execute(db)
+        .await?;
     } else {
-        sqlx::query!("SELECT pg_advisory_xact_lock_shared(7001, ($1::bigint % 2147483647)::int)", id).execute(db).await?;
+        sqlx::query!(
+            "SELECT pg_advisory_xact_lock_shared(7001, ($1::bigint % 2147483647)::int)",
+            id
+        )
+        .execute(db)
+        .await?;
     }
     Ok(())
 }
@@ -114,13 +131,18 @@ pub async fn update(db: &mut PgConnection, id: i64, d: &DoctorInput) -> Result<b
 }
 
 pub async fn set_active(db: &mut PgConnection, id: i64, active: bool) -> Result<bool> {
-    let r = sqlx::query!("UPDATE doctors SET active = $2 WHERE id = $1", id, active).execute(db).await?;
+    let r = sqlx::query!("UPDATE doctors SET active = $2 WHERE id = $1", id, active)
+        .execute(db)
+        .await?;
     Ok(r.rows_affected() == 1)
 }
 
 /// The active doctors of a department.
 pub async fn active_in_department(db: &mut PgConnection, department_id: i64) -> Result<Vec<i64>> {
-    Ok(sqlx::query_scalar!("SELECT id FROM doctors WHERE department_id = $1 AND active ORDER BY id", department_id)
-        .fetch_all(db)
-        .await?)
+    Ok(sqlx::query_scalar!(
+        "SELECT id FROM doctors WHERE department_id = $1 AND active ORDER BY id",
+        department_id
+    )
+    .fetch_all(db)
+    .await?)
 }

@@ -9,13 +9,30 @@ use sqlx::PgConnection;
 use crate::db::treatments::{PrescriptionLine, VisitType};
 use crate::error::Result;
 
-pub async fn insert(db: &mut PgConnection, kind: &str, patient_id: Option<i64>, path: &str) -> Result<i64> {
-    Ok(sqlx::query_scalar!("INSERT INTO exports (kind, patient_id, path) VALUES ($1, $2, $3) RETURNING id", kind, patient_id, path)
-        .fetch_one(db)
-        .await?)
+pub async fn insert(
+    db: &mut PgConnection,
+    kind: &str,
+    patient_id: Option<i64>,
+    path: &str,
+) -> Result<i64> {
+    Ok(sqlx::query_scalar!(
+        "INSERT INTO exports (kind, patient_id, path) VALUES ($1, $2, $3) RETURNING id",
+        kind,
+        patient_id,
+        path
+    )
+    .fetch_one(db)
+    .await?)
 }
 
-pub async fn finish(db: &mut PgConnection, id: i64, status: &str, rows: i64, bytes: i64, error: Option<&str>) -> Result<()> {
+pub async fn finish(
+    db: &mut PgConnection,
+    id: i64,
+    status: &str,
+    rows: i64,
+    bytes: i64,
+    error: Option<&str>,
+) -> Result<()> {
     sqlx::query!(
         "UPDATE exports SET status = $2, rows_written = $3, bytes = $4, error = $5, finished_at = now() WHERE id = $1",
         id,

@@ -34,7 +34,9 @@ pub async fn connect_pool(options: PgConnectOptions, max_connections: u32) -> Re
 }
 
 pub async fn connect_one(options: &PgConnectOptions) -> Result<PgConnection> {
-    PgConnection::connect_with(options).await.map_err(connect_error)
+    PgConnection::connect_with(options)
+        .await
+        .map_err(connect_error)
 }
 
 /// Turns a connection failure into a sentence: wrong credentials, unreachable server, TLS.
@@ -49,11 +51,15 @@ pub fn connect_error(e: sqlx::Error) -> Error {
         }
         sqlx::Error::Tls(_) => {
             tracing::warn!(error = %e, "TLS failure");
-            Error::Unavailable("A secure (TLS) connection to the database server could not be made.".into())
+            Error::Unavailable(
+                "A secure (TLS) connection to the database server could not be made.".into(),
+            )
         }
         sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut => {
             tracing::warn!(error = %e, "database unreachable");
-            Error::Unavailable("The database server cannot be reached. Check the address and the network.".into())
+            Error::Unavailable(
+                "The database server cannot be reached. Check the address and the network.".into(),
+            )
         }
         _ => e.into(),
     }
@@ -65,23 +71,31 @@ pub enum SchemaState {
     /// No ClinicDesk schema at all (a fresh database).
     Empty,
     /// Migrations this build has and the database lacks.
-    Behind { pending: usize },
+    Behind {
+        pending: usize,
+    },
     Current,
     /// The database was migrated by a newer ClinicDesk.
     Ahead,
 }
 
 pub async fn schema_state(conn: &mut PgConnection, migrator: &Migrator) -> Result<SchemaState> {
-    let has_table = sqlx::query_scalar!(r#"SELECT to_regclass('public._sqlx_migrations') IS NOT NULL AS "e!""#)
-        .fetch_one(&mut *conn)
-        .await?;
+    let has_table =
+        sqlx::query_scalar!(r#"SELECT to_regclass('public._sqlx_migrations') IS NOT NULL AS "e!""#)
+            .fetch_one(&mut *conn)
+            .await?;
     if !has_table {
         return Ok(SchemaState::Empty);
     }
-    let applied: Vec<i64> = sqlx::query_scalar!("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version")
-        .fetch_all(&mut *conn)
-        .await?;
-    let known: Vec<i64> = migrator.iter().filter(|m| m.migration_type.is_up_migration()).map(|m| m.version).collect();
+    let applied: Vec<i64> =
+        sqlx::query_scalar!("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version")
+            .fetch_all(&mut *conn)
+            .await?;
+    let known: Vec<i64> = migrator
+        .iter()
+        .filter(|m| m.migration_type.is_up_migration())
+        .map(|m| m.version)
+        .collect();
     if applied.iter().any(|v| !known.contains(v)) {
         return Ok(SchemaState::Ahead);
     }

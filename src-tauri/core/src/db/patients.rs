@@ -132,7 +132,11 @@ pub async fn set_blacklist(db: &mut PgConnection, id: i64, reason: Option<&str>)
 
 /// Names starting with `prefix_pattern` (lower case, LIKE-escaped, ending in `%`), or whose surname (last word)
 /// does: read in index order, so it costs the same however many names match.
-pub async fn search_prefix(db: &mut PgConnection, prefix_pattern: &str, limit: i64) -> Result<Vec<PatientHit>> {
+pub async fn search_prefix(
+    db: &mut PgConnection,
+    prefix_pattern: &str,
+    limit: i64,
+) -> Result<Vec<PatientHit>> {
     Ok(sqlx::query_as!(
         PatientHit,
         r#"SELECT id AS "id!", mrn AS "mrn!", full_name AS "full_name!", date_of_birth AS "date_of_birth!", phone,
@@ -155,7 +159,11 @@ pub async fn search_prefix(db: &mut PgConnection, prefix_pattern: &str, limit: i
 
 /// Typo-tolerant name search (pg_trgm word similarity): the names whose best-matching part is closest to the
 /// fragment, read in distance order from the GiST index (so a common fragment costs no more than a rare one).
-pub async fn search_name(db: &mut PgConnection, fragment: &str, limit: i64) -> Result<Vec<PatientHit>> {
+pub async fn search_name(
+    db: &mut PgConnection,
+    fragment: &str,
+    limit: i64,
+) -> Result<Vec<PatientHit>> {
     Ok(sqlx::query_as!(
         PatientHit,
         r#"SELECT id, mrn, full_name, date_of_birth, phone, blacklisted_at IS NOT NULL AS "blacklisted!"
@@ -171,7 +179,13 @@ pub async fn search_name(db: &mut PgConnection, fragment: &str, limit: i64) -> R
 }
 
 /// Phone-number prefix (stored normalised), MRN prefix or exact id.
-pub async fn search_key(db: &mut PgConnection, phone_prefix: Option<&str>, mrn_prefix: Option<&str>, id: Option<i64>, limit: i64) -> Result<Vec<PatientHit>> {
+pub async fn search_key(
+    db: &mut PgConnection,
+    phone_prefix: Option<&str>,
+    mrn_prefix: Option<&str>,
+    id: Option<i64>,
+    limit: i64,
+) -> Result<Vec<PatientHit>> {
     Ok(sqlx::query_as!(
         PatientHit,
         r#"SELECT id, mrn, full_name, date_of_birth, phone, blacklisted_at IS NOT NULL AS "blacklisted!"

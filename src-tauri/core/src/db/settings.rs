@@ -13,9 +13,12 @@ pub struct ClinicSettings {
 }
 
 pub async fn get(db: &mut PgConnection) -> Result<Option<ClinicSettings>> {
-    Ok(sqlx::query_as!(ClinicSettings, "SELECT clinic_name, time_zone, idle_lock_minutes FROM settings")
-        .fetch_optional(db)
-        .await?)
+    Ok(sqlx::query_as!(
+        ClinicSettings,
+        "SELECT clinic_name, time_zone, idle_lock_minutes FROM settings"
+    )
+    .fetch_optional(db)
+    .await?)
 }
 
 /// First-run: the row is created once, by the bootstrap (owner) connection.

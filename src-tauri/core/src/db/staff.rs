@@ -33,7 +33,10 @@ impl std::str::FromStr for StaffRole {
             "admin" => Ok(StaffRole::Admin),
             "doctor" => Ok(StaffRole::Doctor),
             "reception" => Ok(StaffRole::Reception),
-            _ => Err(Error::validation("role", "Choose admin, doctor or reception.")),
+            _ => Err(Error::validation(
+                "role",
+                "Choose admin, doctor or reception.",
+            )),
         }
     }
 }
@@ -77,7 +80,13 @@ pub async fn current(db: &mut PgConnection) -> Result<Option<Staff>> {
     .await?)
 }
 
-pub async fn create(db: &mut PgConnection, username: &str, full_name: &str, role: StaffRole, verifier: &str) -> Result<i64> {
+pub async fn create(
+    db: &mut PgConnection,
+    username: &str,
+    full_name: &str,
+    role: StaffRole,
+    verifier: &str,
+) -> Result<i64> {
     Ok(sqlx::query_scalar!(
         r#"SELECT clinicdesk_create_staff($1, $2, $3, $4) AS "id!""#,
         username,
@@ -90,19 +99,35 @@ pub async fn create(db: &mut PgConnection, username: &str, full_name: &str, role
 }
 
 pub async fn set_password(db: &mut PgConnection, username: &str, verifier: &str) -> Result<()> {
-    sqlx::query!("SELECT clinicdesk_set_staff_password($1, $2)", username, verifier).execute(db).await?;
+    sqlx::query!(
+        "SELECT clinicdesk_set_staff_password($1, $2)",
+        username,
+        verifier
+    )
+    .execute(db)
+    .await?;
     Ok(())
 }
 
 pub async fn set_active(db: &mut PgConnection, username: &str, active: bool) -> Result<()> {
-    sqlx::query!("SELECT clinicdesk_set_staff_active($1, $2)", username, active).execute(db).await?;
+    sqlx::query!(
+        "SELECT clinicdesk_set_staff_active($1, $2)",
+        username,
+        active
+    )
+    .execute(db)
+    .await?;
     Ok(())
 }
 
 pub async fn count_active_admins(db: &mut PgConnection) -> Result<i64> {
-    Ok(sqlx::query_scalar!(r#"SELECT count(*) AS "n!" FROM staff WHERE role = 'admin' AND active"#)
+    Ok(
+        sqlx::query_scalar!(
+            r#"SELECT count(*) AS "n!" FROM staff WHERE role = 'admin' AND active"#
+        )
         .fetch_one(db)
-        .await?)
+        .await?,
+    )
 }
 
 /// Whether the connected role is a member of a ClinicDesk group (works before the staff table exists).

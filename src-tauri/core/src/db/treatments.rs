@@ -42,9 +42,19 @@ pub struct PrescriptionLine {
 impl PrescriptionLine {
     /// "Amoxicillin 500 mg, twice daily, 7 days (after food)"
     pub fn describe(&self) -> String {
-        let head = [self.medicine.as_str(), self.dose.as_str()].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join(" ");
+        let head = [self.medicine.as_str(), self.dose.as_str()]
+            .iter()
+            .filter(|s| !s.is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join(" ");
         let mut parts = vec![head];
-        parts.extend([&self.frequency, &self.duration].iter().filter(|s| !s.is_empty()).map(|s| s.to_string()));
+        parts.extend(
+            [&self.frequency, &self.duration]
+                .iter()
+                .filter(|s| !s.is_empty())
+                .map(|s| s.to_string()),
+        );
         let mut out = parts.join(", ");
         if !self.instructions.is_empty() {
             out.push_str(&format!(" ({})", self.instructions));
@@ -146,15 +156,28 @@ macro_rules! select_treatment {
     };
 }
 
-pub async fn for_appointment(db: &mut PgConnection, appointment_id: i64) -> Result<Option<Treatment>> {
-    Ok(select_treatment!("appointment_id = $1", appointment_id).fetch_optional(db).await?.map(Into::into))
+pub async fn for_appointment(
+    db: &mut PgConnection,
+    appointment_id: i64,
+) -> Result<Option<Treatment>> {
+    Ok(select_treatment!("appointment_id = $1", appointment_id)
+        .fetch_optional(db)
+        .await?
+        .map(Into::into))
 }
 
 pub async fn get(db: &mut PgConnection, id: i64) -> Result<Option<Treatment>> {
-    Ok(select_treatment!("id = $1", id).fetch_optional(db).await?.map(Into::into))
+    Ok(select_treatment!("id = $1", id)
+        .fetch_optional(db)
+        .await?
+        .map(Into::into))
 }
 
-pub async fn insert(db: &mut PgConnection, appointment_id: i64, c: &ClinicalContent) -> Result<i64> {
+pub async fn insert(
+    db: &mut PgConnection,
+    appointment_id: i64,
+    c: &ClinicalContent,
+) -> Result<i64> {
     Ok(sqlx::query_scalar!(
         "INSERT INTO treatments (appointment_id, visit_type, symptoms, diagnosis, icd10_code, treatment_given, prescription,
                                  notes, next_visit_on)
@@ -308,7 +331,11 @@ pub struct Recall {
 
 /// Suggested next visits due by `until` (and overdue ones from the last 90 days) for patients with nothing booked
 /// since that visit.
-pub async fn recalls(db: &mut PgConnection, today: NaiveDate, until: NaiveDate) -> Result<Vec<Recall>> {
+pub async fn recalls(
+    db: &mut PgConnection,
+    today: NaiveDate,
+    until: NaiveDate,
+) -> Result<Vec<Recall>> {
     Ok(sqlx::query_as!(
         Recall,
         r#"SELECT DISTINCT ON (p.id) p.id AS patient_id, p.full_name AS patient_name, p.mrn AS patient_mrn, p.phone,

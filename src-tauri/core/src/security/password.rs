@@ -35,12 +35,18 @@ pub fn strength(password: &str, user_inputs: &[&str]) -> PasswordStrength {
     let entropy = zxcvbn::zxcvbn(password, user_inputs);
     let score = u8::from(entropy.score());
     let feedback = entropy.feedback().and_then(|f| {
-        f.warning().map(|w| w.to_string()).or_else(|| f.suggestions().first().map(|s| s.to_string()))
+        f.warning()
+            .map(|w| w.to_string())
+            .or_else(|| f.suggestions().first().map(|s| s.to_string()))
     });
     PasswordStrength {
         score,
         acceptable: score >= 3,
-        feedback: if score >= 3 { None } else { feedback.or_else(|| Some("Add more words or characters.".into())) },
+        feedback: if score >= 3 {
+            None
+        } else {
+            feedback.or_else(|| Some("Add more words or characters.".into()))
+        },
     }
 }
 
@@ -50,7 +56,15 @@ pub fn check(field: &str, password: &str, user_inputs: &[&str]) -> Result<()> {
     if s.acceptable {
         Ok(())
     } else {
-        Err(Error::validation(field, format!("This password is too easy to guess. {}", s.feedback.unwrap_or_default()).trim().to_string()))
+        Err(Error::validation(
+            field,
+            format!(
+                "This password is too easy to guess. {}",
+                s.feedback.unwrap_or_default()
+            )
+            .trim()
+            .to_string(),
+        ))
     }
 }
 

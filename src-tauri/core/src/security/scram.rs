@@ -18,7 +18,9 @@ pub fn verifier(password: &str) -> String {
 
 pub fn verifier_with_salt(password: &str, salt: &[u8], iterations: u32) -> String {
     // The server falls back to the raw bytes when SASLprep fails; mirror that.
-    let prepared = stringprep::saslprep(password).map(|c| c.into_owned()).unwrap_or_else(|_| password.to_string());
+    let prepared = stringprep::saslprep(password)
+        .map(|c| c.into_owned())
+        .unwrap_or_else(|_| password.to_string());
     let mut salted = [0u8; 32];
     pbkdf2::pbkdf2_hmac::<Sha256>(prepared.as_bytes(), salt, iterations, &mut salted);
     let client_key = hmac(&salted, b"Client Key");
@@ -48,7 +50,10 @@ mod tests {
         let b = verifier("correct horse battery staple");
         assert!(a.starts_with("SCRAM-SHA-256$4096:"), "{a}");
         assert_ne!(a, b, "each verifier gets its own salt");
-        let parts: Vec<&str> = a.trim_start_matches("SCRAM-SHA-256$").split(['$', ':']).collect();
+        let parts: Vec<&str> = a
+            .trim_start_matches("SCRAM-SHA-256$")
+            .split(['$', ':'])
+            .collect();
         assert_eq!(parts.len(), 4);
         assert_eq!(B64.decode(parts[2]).unwrap().len(), 32);
     }
@@ -56,7 +61,13 @@ mod tests {
     #[test]
     fn same_salt_same_password_same_verifier() {
         let salt = b"0123456789abcdef";
-        assert_eq!(verifier_with_salt("pw", salt, 4096), verifier_with_salt("pw", salt, 4096));
-        assert_ne!(verifier_with_salt("pw", salt, 4096), verifier_with_salt("pw2", salt, 4096));
+        assert_eq!(
+            verifier_with_salt("pw", salt, 4096),
+            verifier_with_salt("pw", salt, 4096)
+        );
+        assert_ne!(
+            verifier_with_salt("pw", salt, 4096),
+            verifier_with_salt("pw2", salt, 4096)
+        );
     }
 }

@@ -34,7 +34,10 @@ impl Clock {
             .await?
             .and_then(|s| s.time_zone.parse::<Tz>().ok())
             .unwrap_or(chrono_tz::UTC);
-        Ok(Clock { tz, now: Utc::now() })
+        Ok(Clock {
+            tz,
+            now: Utc::now(),
+        })
     }
 
     pub fn today(&self) -> NaiveDate {
@@ -52,7 +55,12 @@ impl Clock {
 
     /// "10:00–10:15 on Tue 3 Dec"
     fn when(&self, start: DateTime<Utc>, end: DateTime<Utc>) -> String {
-        format!("{}–{} on {}", self.hm(start), self.hm(end), Self::day_label(schedule::local_date(self.tz, start)))
+        format!(
+            "{}–{} on {}",
+            self.hm(start),
+            self.hm(end),
+            Self::day_label(schedule::local_date(self.tz, start))
+        )
     }
 
     pub fn view(&self, r: AppointmentRow) -> Appointment {
@@ -141,49 +149,97 @@ pub(crate) struct Schedules {
 }
 
 impl Schedules {
-    pub(crate) async fn load(conn: &mut PgConnection, clock: &Clock, doctor_ids: &[i64], from: NaiveDate, days: i64) -> Result<Schedules> {
+    pub(crate) async fn load(
+        conn: &mut PgConnection,
+        clock: &Clock,
+        doctor_ids: &[i64],
+        from: NaiveDate,
+        days: i64,
+    ) -> Result<Schedules> {
         let mut weekly: HashMap<i64, Vec<WeeklyWindow>> = HashMap::new();
         for (id, s) in availability::weekly_for(conn, doctor_ids).await? {
             weekly.entry(id).or_default().push((&s).into());
         }
-        let exceptions = availability::exceptions_for(conn, doctor_ids, from, from + Duration::days(days))
-            .await?
-            .iter()
-            .map(|e| (e.id, e.doctor_id, e.into()))
-            .collect();
+        let exceptions =
+            availability::exceptions_for(conn, doctor_ids, from, from + Duration::days(days))
+                .await?
+                .iter()
+                .map(|e| (e.id, e.doctor_id, e.into()))
+                .collect();
         let (start, end) = schedule::utc_range(clock.tz, from, days);
         let mut busy: HashMap<i64, Vec<_>> = HashMap::new();
         for (id, s, e) in appointments::busy(conn, doctor_ids, start, end).await? {
             busy.entry(id).or_default().push((s, e));
         }
-        Ok(Schedules { weekly, exceptions, busy })
+        Ok(Schedules {
+            weekly,
+            exceptions,
+            busy,
+        })
     }
 
     /// All slots (free or not) of a doctor on a date.
-    pub(crate) fn slots(&self, clock: &Clock, doctor_id: i64, slot_minutes: i32, date: NaiveDate) -> Vec<SlotTime> {
+    pub(crate) fn slots(
+        &self,
+        clock: &Clock,
+        doctor_id: i64,
+        slot_minutes: i32,
+        date: NaiveDate,
+    ) -> Vec<SlotTime> {
         let windows = self.windows(doctor_id, date);
         schedule::slots_in_windows(clock.tz, date, &windows, slot_minutes as i64)
     }
 
-    pub(crate) fn free(&self, clock: &Clock, doctor_id: i64, slot_minutes: i32, date: NaiveDate) -> Vec<SlotTime> {
+    pub(crate) fn free(
+        &self,
+        clock: &Clock,
+        doctor_id: i64,
+        slot_minutes: i32,
+        date: NaiveDate,
+    ) -> Vec<SlotTime> {
         let busy = self.busy.get(&doctor_id).map(Vec::as_slice).unwrap_or(&[]);
         self.slots(clock, doctor_id, slot_minutes, date)
             .into_iter()
-            .filter(|s| s.starts_at >= clock.now && !schedule::overlaps(s.starts_at, s.ends_at, busy))
+            .filter(|s| {
+                s.starts_at >= clock.now && !schedule::overlaps(s.starts_at, s.ends_at, busy)
+            })
             .collect()
     }
 
     /// Whether `[start, end)` lies inside the doctor's working windows of its local day.
-    pub(crate) fn within_hours(&self, clock: &Clock, doctor_id: i64, start: DateTime<Utc>, end: DateTime<Utc>) -> bool {
+    pub(crate) fn within_hours(
+        &self,
+        clock: &Clock,
+        doctor_id: i64,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> bool {
         let date = schedule::local_date(clock.tz, start);
-        let (ls, le) = (start.with_timezone(&clock.tz).time(), end.with_timezone(&clock.tz).time());
-        self.windows(doctor_id, date).iter().any(|&(ws, we)| ws <= ls && le <= we && ls < le)
+        let (ls, le) = (
+            start.with_timezone(&clock.tz).time(),
+            end.with_timezone(&clock.tz).time(),
+        );
+        self.windows(doctor_id, date)
+            .iter()
+            .any(|&(ws, we)| ws <= ls && le <= we && ls < le)
     }
 
-    pub(crate) fn windows(&self, doctor_id: i64, date: NaiveDate) -> Vec<(chrono::NaiveTime, chrono::NaiveTime)> {
-        let exceptions: Vec<DatedException> =
-            self.exceptions.iter().filter(|(_, d, _)| d.is_none() || *d == Some(doctor_id)).map(|(_, _, e)| *e).collect();
-        let weekly = self.weekly.get(&doctor_id).map(Vec::as_slice).unwrap_or(&[]);
+    pub(crate) fn windows(
+        &self,
+        doctor_id: i64,
+        date: NaiveDate,
+    ) -> Vec<(chrono::NaiveTime, chrono::NaiveTime)> {
+        let exceptions: Vec<DatedException> = self
+            .exceptions
+            .iter()
+            .filter(|(_, d, _)| d.is_none() || *d == Some(doctor_id))
+            .map(|(_, _, e)| *e)
+            .collect();
+        let weekly = self
+            .weekly
+            .get(&doctor_id)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
         schedule::day_windows(date, weekly, &exceptions)
     }
 
@@ -222,14 +278,22 @@ async fn active_doctor(conn: &mut PgConnection, doctor_id: i64) -> Result<Doctor
         .await?
         .ok_or_else(|| Error::validation("doctor_id", "That doctor does not exist."))?;
     if !d.active {
-        return Err(Error::validation("doctor_id", format!("{} is inactive and cannot be booked.", d.full_name)));
+        return Err(Error::validation(
+            "doctor_id",
+            format!("{} is inactive and cannot be booked.", d.full_name),
+        ));
     }
     Ok(d)
 }
 
 /// Free slots of one doctor for `days` days from `from` (the 7-day booking grid).
 #[tracing::instrument(skip(pool))]
-pub async fn free_slots(pool: &PgPool, doctor_id: i64, from: NaiveDate, days: i64) -> Result<Vec<SlotDay>> {
+pub async fn free_slots(
+    pool: &PgPool,
+    doctor_id: i64,
+    from: NaiveDate,
+    days: i64,
+) -> Result<Vec<SlotDay>> {
     if !(1..=31).contains(&days) {
         return Err(Error::validation("days", "Ask for 1 to 31 days of slots."));
     }
@@ -243,7 +307,11 @@ pub async fn free_slots(pool: &PgPool, doctor_id: i64, from: NaiveDate, days: i6
             SlotDay {
                 date,
                 label: Clock::day_label(date),
-                slots: s.free(&clock, doctor_id, doctor.slot_minutes, date).iter().map(|t| slot_view(doctor_id, t)).collect(),
+                slots: s
+                    .free(&clock, doctor_id, doctor.slot_minutes, date)
+                    .iter()
+                    .map(|t| slot_view(doctor_id, t))
+                    .collect(),
             }
         })
         .collect())
@@ -261,7 +329,10 @@ pub async fn first_available(pool: &PgPool, department_id: i64) -> Result<Option
     let mut best: Option<Slot> = None;
     for d in docs.iter().filter(|d| ids.contains(&d.id)) {
         for i in 0..14 {
-            if let Some(t) = s.free(&clock, d.id, d.slot_minutes, today + Duration::days(i)).first() {
+            if let Some(t) = s
+                .free(&clock, d.id, d.slot_minutes, today + Duration::days(i))
+                .first()
+            {
                 if best.as_ref().is_none_or(|b| t.starts_at < b.starts_at) {
                     best = Some(slot_view(d.id, t));
                 }
@@ -273,7 +344,15 @@ pub async fn first_available(pool: &PgPool, department_id: i64) -> Result<Option
 }
 
 /// The sentence for an overlap the database refused.
-async fn overlap_sentence(pool: &PgPool, clock: &Clock, doctor_id: i64, patient_id: i64, start: DateTime<Utc>, end: DateTime<Utc>, exclude: i64) -> Error {
+async fn overlap_sentence(
+    pool: &PgPool,
+    clock: &Clock,
+    doctor_id: i64,
+    patient_id: i64,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    exclude: i64,
+) -> Error {
     let Ok(mut conn) = pool.acquire().await else {
         return Error::Conflict("That time was just taken — choose another slot.".into());
     };
@@ -314,27 +393,61 @@ fn compose_message(
     }
     let (channel, recipient) = match (channel, phone, email) {
         (ReminderChannel::Sms, Some(p), _) | (ReminderChannel::Email, Some(p), None) => ("sms", p),
-        (ReminderChannel::Email, _, Some(e)) | (ReminderChannel::Sms, None, Some(e)) => ("email", e),
+        (ReminderChannel::Email, _, Some(e)) | (ReminderChannel::Sms, None, Some(e)) => {
+            ("email", e)
+        }
         _ => return None,
     };
     let first = patient_name.split_whitespace().next().unwrap_or("there");
     let local = starts_at.with_timezone(&clock.tz);
-    let when = format!("{} at {}", Clock::day_label(local.date_naive()), local.format("%H:%M"));
+    let when = format!(
+        "{} at {}",
+        Clock::day_label(local.date_naive()),
+        local.format("%H:%M")
+    );
     let (subject, body) = match event {
         "booked" => ("Appointment confirmed", format!("Hello {first}, your appointment at {clinic} with {doctor_name} is confirmed for {when}.")),
         "rescheduled" => ("Appointment moved", format!("Hello {first}, your appointment at {clinic} with {doctor_name} has moved to {when}.")),
         _ => ("Appointment cancelled", format!("Hello {first}, your appointment at {clinic} with {doctor_name} on {when} has been cancelled. Call us to book another.")),
     };
-    Some(appointments::PendingMessage { event, channel, recipient: recipient.to_string(), subject: format!("{clinic}: {subject}"), body })
+    Some(appointments::PendingMessage {
+        event,
+        channel,
+        recipient: recipient.to_string(),
+        subject: format!("{clinic}: {subject}"),
+        body,
+    })
 }
 
 /// Puts the patient's message for an event on an existing appointment into the outbox (same transaction).
-async fn enqueue_patient_message(conn: &mut PgConnection, clock: &Clock, appointment_id: i64, event: &'static str) -> Result<()> {
-    let Some(a) = appointments::get(conn, appointment_id).await? else { return Ok(()) };
-    let Some(p) = patients::get(conn, a.patient_id).await? else { return Ok(()) };
-    let clinic = db::settings::get(conn).await?.map(|s| s.clinic_name).unwrap_or_else(|| "the clinic".into());
-    let Some(m) = compose_message(clock, event, &clinic, &a.doctor_name, &p.full_name, p.reminder_consent, p.preferred_channel, p.phone.as_deref(), p.email.as_deref(), a.starts_at)
-    else {
+async fn enqueue_patient_message(
+    conn: &mut PgConnection,
+    clock: &Clock,
+    appointment_id: i64,
+    event: &'static str,
+) -> Result<()> {
+    let Some(a) = appointments::get(conn, appointment_id).await? else {
+        return Ok(());
+    };
+    let Some(p) = patients::get(conn, a.patient_id).await? else {
+        return Ok(());
+    };
+    let clinic = db::settings::get(conn)
+        .await?
+        .map(|s| s.clinic_name)
+        .unwrap_or_else(|| "the clinic".into());
+    let Some(m) = compose_message(
+        clock,
+        event,
+        &clinic,
+        &a.doctor_name,
+        &p.full_name,
+        p.reminder_consent,
+        p.preferred_channel,
+        p.phone.as_deref(),
+        p.email.as_deref(),
+        a.starts_at,
+    ) else {
         return Ok(());
     };
     notifications::enqueue(
@@ -352,29 +465,59 @@ async fn enqueue_patient_message(conn: &mut PgConnection, clock: &Clock, appoint
 }
 
 async fn fetch_view(conn: &mut PgConnection, clock: &Clock, id: i64) -> Result<Appointment> {
-    appointments::get(conn, id).await?.map(|r| clock.view(r)).ok_or_else(|| Error::NotFound("That appointment does not exist.".into()))
+    appointments::get(conn, id)
+        .await?
+        .map(|r| clock.view(r))
+        .ok_or_else(|| Error::NotFound("That appointment does not exist.".into()))
 }
 
 /// The end of the slot starting at `start`, if `start` is in the future and one of the doctor's slots.
-fn slot_end(clock: &Clock, doctor_name: &str, slot_minutes: i32, start: DateTime<Utc>, windows: &[(chrono::NaiveTime, chrono::NaiveTime)]) -> Result<DateTime<Utc>> {
+fn slot_end(
+    clock: &Clock,
+    doctor_name: &str,
+    slot_minutes: i32,
+    start: DateTime<Utc>,
+    windows: &[(chrono::NaiveTime, chrono::NaiveTime)],
+) -> Result<DateTime<Utc>> {
     if start < clock.now {
-        return Err(Error::validation("starts_at", "That time has already passed. Choose a later slot."));
+        return Err(Error::validation(
+            "starts_at",
+            "That time has already passed. Choose a later slot.",
+        ));
     }
     let date = schedule::local_date(clock.tz, start);
-    match schedule::slots_in_windows(clock.tz, date, windows, slot_minutes as i64).into_iter().find(|t| t.starts_at == start) {
+    match schedule::slots_in_windows(clock.tz, date, windows, slot_minutes as i64)
+        .into_iter()
+        .find(|t| t.starts_at == start)
+    {
         Some(t) => Ok(t.ends_at),
         None => Err(Error::validation(
             "starts_at",
-            format!("{doctor_name} does not see patients at {} on {}. Choose a slot from the grid.", clock.hm(start), Clock::day_label(date)),
+            format!(
+                "{doctor_name} does not see patients at {} on {}. Choose a slot from the grid.",
+                clock.hm(start),
+                Clock::day_label(date)
+            ),
         )),
     }
 }
 
 /// Checks a requested start for a doctor against the stored schedule. Returns the slot's end.
-async fn check_slot(conn: &mut PgConnection, clock: &Clock, doctor: &Doctor, start: DateTime<Utc>) -> Result<DateTime<Utc>> {
+async fn check_slot(
+    conn: &mut PgConnection,
+    clock: &Clock,
+    doctor: &Doctor,
+    start: DateTime<Utc>,
+) -> Result<DateTime<Utc>> {
     let date = schedule::local_date(clock.tz, start);
     let s = Schedules::load(conn, clock, &[doctor.id], date, 1).await?;
-    slot_end(clock, &doctor.full_name, doctor.slot_minutes, start, &s.windows(doctor.id, date))
+    slot_end(
+        clock,
+        &doctor.full_name,
+        doctor.slot_minutes,
+        start,
+        &s.windows(doctor.id, date),
+    )
 }
 
 /// Runs a use case again when its transaction lost a deadlock (two desks inserting overlapping rows for the
@@ -398,36 +541,82 @@ where
 }
 
 #[tracing::instrument(skip(pool))]
-pub async fn book(pool: &PgPool, doctor_id: i64, patient_id: i64, starts_at: DateTime<Utc>) -> Result<Appointment> {
+pub async fn book(
+    pool: &PgPool,
+    doctor_id: i64,
+    patient_id: i64,
+    starts_at: DateTime<Utc>,
+) -> Result<Appointment> {
     retrying(|| book_once(pool, doctor_id, patient_id, starts_at)).await
 }
 
 /// One booking in four round trips: BEGIN, the context (with the doctor's schedule lock), the insert with its
 /// outbox message, COMMIT. The slot arithmetic runs here, between them.
-async fn book_once(pool: &PgPool, doctor_id: i64, patient_id: i64, starts_at: DateTime<Utc>) -> Result<Appointment> {
+async fn book_once(
+    pool: &PgPool,
+    doctor_id: i64,
+    patient_id: i64,
+    starts_at: DateTime<Utc>,
+) -> Result<Appointment> {
     let mut tx = pool.begin().await?;
     let ctx = appointments::booking_context(&mut tx, doctor_id, patient_id, starts_at)
         .await?
         .ok_or_else(|| Error::validation("doctor_id", "That doctor does not exist."))?;
-    let clock = Clock { tz: ctx.time_zone.parse().unwrap_or(chrono_tz::UTC), now: Utc::now() };
+    let clock = Clock {
+        tz: ctx.time_zone.parse().unwrap_or(chrono_tz::UTC),
+        now: Utc::now(),
+    };
     if !ctx.doctor_active {
-        return Err(Error::validation("doctor_id", format!("{} is inactive and cannot be booked.", ctx.doctor_name)));
+        return Err(Error::validation(
+            "doctor_id",
+            format!("{} is inactive and cannot be booked.", ctx.doctor_name),
+        ));
     }
-    let (Some(patient_name), Some(patient_mrn)) = (ctx.patient_name.clone(), ctx.patient_mrn.clone()) else {
-        return Err(Error::validation("patient_id", "That patient does not exist."));
+    let (Some(patient_name), Some(patient_mrn)) =
+        (ctx.patient_name.clone(), ctx.patient_mrn.clone())
+    else {
+        return Err(Error::validation(
+            "patient_id",
+            "That patient does not exist.",
+        ));
     };
     if ctx.patient_blacklisted == Some(true) {
         return Err(Error::validation(
             "patient_id",
-            format!("{patient_name} is blacklisted ({}). Lift the blacklist before booking.", ctx.blacklist_reason.clone().unwrap_or_default()),
+            format!(
+                "{patient_name} is blacklisted ({}). Lift the blacklist before booking.",
+                ctx.blacklist_reason.clone().unwrap_or_default()
+            ),
         ));
     }
     let date = schedule::local_date(clock.tz, starts_at);
     let weekday = chrono::Datelike::weekday(&date).number_from_monday();
-    let weekly: Vec<WeeklyWindow> = ctx.weekly.iter().map(|&(start, end)| WeeklyWindow { weekday, start, end }).collect();
-    let exceptions: Vec<DatedException> =
-        ctx.exceptions.iter().map(|e| DatedException { on_date: date, kind: e.kind, start: e.starts_at, end: e.ends_at }).collect();
-    let ends_at = slot_end(&clock, &ctx.doctor_name, ctx.slot_minutes, starts_at, &schedule::day_windows(date, &weekly, &exceptions))?;
+    let weekly: Vec<WeeklyWindow> = ctx
+        .weekly
+        .iter()
+        .map(|&(start, end)| WeeklyWindow {
+            weekday,
+            start,
+            end,
+        })
+        .collect();
+    let exceptions: Vec<DatedException> = ctx
+        .exceptions
+        .iter()
+        .map(|e| DatedException {
+            on_date: date,
+            kind: e.kind,
+            start: e.starts_at,
+            end: e.ends_at,
+        })
+        .collect();
+    let ends_at = slot_end(
+        &clock,
+        &ctx.doctor_name,
+        ctx.slot_minutes,
+        starts_at,
+        &schedule::day_windows(date, &weekly, &exceptions),
+    )?;
     let channel = match ctx.preferred_channel.as_deref() {
         Some("email") => ReminderChannel::Email,
         Some("sms") => ReminderChannel::Sms,
@@ -445,11 +634,23 @@ async fn book_once(pool: &PgPool, doctor_id: i64, patient_id: i64, starts_at: Da
         ctx.email.as_deref(),
         starts_at,
     );
-    let id = match appointments::insert_with_message(&mut tx, doctor_id, patient_id, starts_at, ends_at, message.as_ref()).await {
+    let id = match appointments::insert_with_message(
+        &mut tx,
+        doctor_id,
+        patient_id,
+        starts_at,
+        ends_at,
+        message.as_ref(),
+    )
+    .await
+    {
         Ok(id) => id,
         Err(Error::Conflict(_)) => {
             drop(tx);
-            return Err(overlap_sentence(pool, &clock, doctor_id, patient_id, starts_at, ends_at, 0).await);
+            return Err(overlap_sentence(
+                pool, &clock, doctor_id, patient_id, starts_at, ends_at, 0,
+            )
+            .await);
         }
         Err(e) => return Err(e),
     };
@@ -480,9 +681,17 @@ pub async fn reschedule(pool: &PgPool, id: i64, starts_at: DateTime<Utc>) -> Res
 async fn reschedule_once(pool: &PgPool, id: i64, starts_at: DateTime<Utc>) -> Result<Appointment> {
     let mut tx = pool.begin().await?;
     let clock = Clock::load(&mut tx).await?;
-    let (status, doctor_id, patient_id) = appointments::lock(&mut tx, id).await?.ok_or_else(|| Error::NotFound("That appointment does not exist.".into()))?;
+    let (status, doctor_id, patient_id) = appointments::lock(&mut tx, id)
+        .await?
+        .ok_or_else(|| Error::NotFound("That appointment does not exist.".into()))?;
     if status != AppointmentStatus::Booked {
-        return Err(Error::validation("status", format!("This appointment is {}; only booked appointments can be rescheduled.", status.label())));
+        return Err(Error::validation(
+            "status",
+            format!(
+                "This appointment is {}; only booked appointments can be rescheduled.",
+                status.label()
+            ),
+        ));
     }
     doctors::lock_schedule(&mut tx, doctor_id, false).await?;
     appointments::lock_patient(&mut tx, patient_id).await?;
@@ -492,7 +701,10 @@ async fn reschedule_once(pool: &PgPool, id: i64, starts_at: DateTime<Utc>) -> Re
         Ok(()) => {}
         Err(Error::Conflict(_)) => {
             drop(tx);
-            return Err(overlap_sentence(pool, &clock, doctor_id, patient_id, starts_at, ends_at, id).await);
+            return Err(overlap_sentence(
+                pool, &clock, doctor_id, patient_id, starts_at, ends_at, id,
+            )
+            .await);
         }
         Err(e) => return Err(e),
     }
@@ -507,9 +719,20 @@ pub async fn cancel(pool: &PgPool, id: i64, reason: &str) -> Result<Appointment>
     let reason = super::required_text("reason", "A reason for cancelling", reason, 500)?;
     let mut tx = pool.begin().await?;
     let clock = Clock::load(&mut tx).await?;
-    let (status, ..) = appointments::lock(&mut tx, id).await?.ok_or_else(|| Error::NotFound("That appointment does not exist.".into()))?;
-    if !matches!(status, AppointmentStatus::Booked | AppointmentStatus::CheckedIn) {
-        return Err(Error::validation("status", format!("This appointment is already {}; it cannot be cancelled.", status.label())));
+    let (status, ..) = appointments::lock(&mut tx, id)
+        .await?
+        .ok_or_else(|| Error::NotFound("That appointment does not exist.".into()))?;
+    if !matches!(
+        status,
+        AppointmentStatus::Booked | AppointmentStatus::CheckedIn
+    ) {
+        return Err(Error::validation(
+            "status",
+            format!(
+                "This appointment is already {}; it cannot be cancelled.",
+                status.label()
+            ),
+        ));
     }
     appointments::cancel(&mut tx, id, &reason).await?;
     enqueue_patient_message(&mut tx, &clock, id, "cancelled").await?;
@@ -526,13 +749,27 @@ pub async fn set_status(pool: &PgPool, id: i64, to: AppointmentStatus) -> Result
         AppointmentStatus::CheckedIn => &[AppointmentStatus::Booked],
         AppointmentStatus::NoShow => &[AppointmentStatus::Booked, AppointmentStatus::CheckedIn],
         AppointmentStatus::Completed => &[AppointmentStatus::CheckedIn],
-        _ => return Err(Error::validation("status", "Use cancel to cancel an appointment.")),
+        _ => {
+            return Err(Error::validation(
+                "status",
+                "Use cancel to cancel an appointment.",
+            ))
+        }
     };
     let mut tx = pool.begin().await?;
     let clock = Clock::load(&mut tx).await?;
-    let (status, ..) = appointments::lock(&mut tx, id).await?.ok_or_else(|| Error::NotFound("That appointment does not exist.".into()))?;
+    let (status, ..) = appointments::lock(&mut tx, id)
+        .await?
+        .ok_or_else(|| Error::NotFound("That appointment does not exist.".into()))?;
     if !allowed_from.contains(&status) {
-        return Err(Error::validation("status", format!("This appointment is {}; it cannot be marked {}.", status.label(), to.label())));
+        return Err(Error::validation(
+            "status",
+            format!(
+                "This appointment is {}; it cannot be marked {}.",
+                status.label(),
+                to.label()
+            ),
+        ));
     }
     appointments::set_status(&mut tx, id, to).await?;
     let view = fetch_view(&mut tx, &clock, id).await?;
@@ -543,22 +780,41 @@ pub async fn set_status(pool: &PgPool, id: i64, to: AppointmentStatus) -> Result
 /// A walk-in: the doctor's next free slot today, or (administrators only, enforced by the database) an
 /// overbooked appointment starting now.
 #[tracing::instrument(skip(pool))]
-pub async fn walk_in(pool: &PgPool, patient_id: i64, doctor_id: i64, overbook: bool) -> Result<Appointment> {
+pub async fn walk_in(
+    pool: &PgPool,
+    patient_id: i64,
+    doctor_id: i64,
+    overbook: bool,
+) -> Result<Appointment> {
     let mut conn = pool.acquire().await?;
     let clock = Clock::load(&mut conn).await?;
     let doctor = active_doctor(&mut conn, doctor_id).await?;
     let today = clock.today();
     let s = Schedules::load(&mut conn, &clock, &[doctor_id], today, 1).await?;
     drop(conn);
-    if let Some(slot) = s.free(&clock, doctor_id, doctor.slot_minutes, today).first() {
+    if let Some(slot) = s
+        .free(&clock, doctor_id, doctor.slot_minutes, today)
+        .first()
+    {
         return book(pool, doctor_id, patient_id, slot.starts_at).await;
     }
     if !overbook {
-        return Err(Error::Conflict(format!("{} has no free slot left today. An administrator can overbook.", doctor.full_name)));
+        return Err(Error::Conflict(format!(
+            "{} has no free slot left today. An administrator can overbook.",
+            doctor.full_name
+        )));
     }
     let mut tx = pool.begin().await?;
     let start = clock.now;
-    let id = appointments::insert(&mut tx, doctor_id, patient_id, start, start + Duration::minutes(doctor.slot_minutes as i64), true).await?;
+    let id = appointments::insert(
+        &mut tx,
+        doctor_id,
+        patient_id,
+        start,
+        start + Duration::minutes(doctor.slot_minutes as i64),
+        true,
+    )
+    .await?;
     enqueue_patient_message(&mut tx, &clock, id, "booked").await?;
     let view = fetch_view(&mut tx, &clock, id).await?;
     tx.commit().await?;
@@ -577,31 +833,55 @@ pub async fn today_board(pool: &PgPool, date: Option<NaiveDate>) -> Result<Today
     let (from, to) = schedule::utc_range(clock.tz, date, 1);
     let mut by_doctor: HashMap<i64, Vec<Appointment>> = HashMap::new();
     for r in appointments::in_range(&mut conn, from, to).await? {
-        by_doctor.entry(r.doctor_id).or_default().push(clock.view(r));
+        by_doctor
+            .entry(r.doctor_id)
+            .or_default()
+            .push(clock.view(r));
     }
     let columns = docs
         .into_iter()
         .filter_map(|d| {
             let appts = by_doctor.remove(&d.id).unwrap_or_default();
-            let on_duty = !appts.is_empty() || !s.slots(&clock, d.id, d.slot_minutes, date).is_empty();
-            on_duty.then_some(BoardColumn { doctor: d, appointments: appts })
+            let on_duty =
+                !appts.is_empty() || !s.slots(&clock, d.id, d.slot_minutes, date).is_empty();
+            on_duty.then_some(BoardColumn {
+                doctor: d,
+                appointments: appts,
+            })
         })
         .collect();
-    Ok(TodayBoard { date, label: Clock::day_label(date), columns })
+    Ok(TodayBoard {
+        date,
+        label: Clock::day_label(date),
+        columns,
+    })
 }
 
-pub async fn doctor_calendar(pool: &PgPool, doctor_id: i64, from: NaiveDate, days: i64) -> Result<Vec<Appointment>> {
+pub async fn doctor_calendar(
+    pool: &PgPool,
+    doctor_id: i64,
+    from: NaiveDate,
+    days: i64,
+) -> Result<Vec<Appointment>> {
     if !(1..=62).contains(&days) {
         return Err(Error::validation("days", "Ask for 1 to 62 days."));
     }
     let mut conn = pool.acquire().await?;
     let clock = Clock::load(&mut conn).await?;
     let (start, end) = schedule::utc_range(clock.tz, from, days);
-    Ok(appointments::for_doctor(&mut conn, doctor_id, start, end).await?.into_iter().map(|r| clock.view(r)).collect())
+    Ok(appointments::for_doctor(&mut conn, doctor_id, start, end)
+        .await?
+        .into_iter()
+        .map(|r| clock.view(r))
+        .collect())
 }
 
 pub async fn for_patient(pool: &PgPool, patient_id: i64) -> Result<Vec<Appointment>> {
     let mut conn = pool.acquire().await?;
     let clock = Clock::load(&mut conn).await?;
-    Ok(appointments::for_patient(&mut conn, patient_id).await?.into_iter().map(|r| clock.view(r)).collect())
+    Ok(appointments::for_patient(&mut conn, patient_id)
+        .await?
+        .into_iter()
+        .map(|r| clock.view(r))
+        .collect())
 }

@@ -54,13 +54,18 @@ impl LoginThrottle {
 
     pub fn record_failure(&self, username: &str) {
         let mut map = self.failures.lock().expect("throttle lock");
-        let e = map.entry(username.to_string()).or_insert((0, Instant::now()));
+        let e = map
+            .entry(username.to_string())
+            .or_insert((0, Instant::now()));
         e.0 += 1;
         e.1 = Instant::now();
     }
 
     pub fn record_success(&self, username: &str) {
-        self.failures.lock().expect("throttle lock").remove(username);
+        self.failures
+            .lock()
+            .expect("throttle lock")
+            .remove(username);
     }
 }
 
@@ -76,13 +81,20 @@ pub async fn sign_in(
     let username = username.trim().to_lowercase();
     if username.is_empty() || password.is_empty() {
         return Err(Error::validation(
-            if username.is_empty() { "username" } else { "password" },
+            if username.is_empty() {
+                "username"
+            } else {
+                "password"
+            },
             "Enter your username and password.",
         ));
     }
     let delay = throttle.delay_before_attempt(&username);
     if !delay.is_zero() {
-        tracing::warn!(delay_ms = delay.as_millis() as u64, "slowing repeated failed sign-ins");
+        tracing::warn!(
+            delay_ms = delay.as_millis() as u64,
+            "slowing repeated failed sign-ins"
+        );
         tokio::time::sleep(delay).await;
     }
     let pool = match db::connect_pool(target.staff_options(&username, password), 4).await {
@@ -119,11 +131,20 @@ async fn open_session(target: &DbTarget, migrator: &Migrator, pool: &PgPool) -> 
     let staff = db::staff::current(&mut *conn)
         .await?
         .filter(|s| s.active)
-        .ok_or_else(|| Error::PermissionDenied("This database account is not an active ClinicDesk staff account.".into()))?;
+        .ok_or_else(|| {
+            Error::PermissionDenied(
+                "This database account is not an active ClinicDesk staff account.".into(),
+            )
+        })?;
     let settings = db::settings::get(&mut *conn)
         .await?
         .ok_or_else(|| Error::Unavailable("The clinic has not been set up yet.".into()))?;
-    sqlx::query!("SELECT audit_event('sign_in', 'staff', $1)", staff.id.to_string()).execute(&mut *conn).await?;
+    sqlx::query!(
+        "SELECT audit_event('sign_in', 'staff', $1)",
+        staff.id.to_string()
+    )
+    .execute(&mut *conn)
+    .await?;
     Ok(Session {
         username: staff.username,
         full_name: staff.full_name,
@@ -163,7 +184,11 @@ mod tests {
             t.record_failure("anna");
         }
         assert_eq!(t.delay_before_attempt("anna"), MAX_DELAY);
-        assert_eq!(t.delay_before_attempt("bob"), Duration::ZERO, "other users are not slowed");
+        assert_eq!(
+            t.delay_before_attempt("bob"),
+            Duration::ZERO,
+            "other users are not slowed"
+        );
         t.record_success("anna");
         assert_eq!(t.delay_before_attempt("anna"), Duration::ZERO);
     }

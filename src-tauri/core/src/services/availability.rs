@@ -32,12 +32,29 @@ pub async fn get(pool: &PgPool, doctor_id: i64) -> Result<DoctorAvailability> {
 }
 
 async fn load(conn: &mut PgConnection, doctor_id: i64) -> Result<DoctorAvailability> {
-    let doctor = doctors::get(conn, doctor_id).await?.ok_or_else(|| Error::NotFound("That doctor does not exist.".into()))?;
+    let doctor = doctors::get(conn, doctor_id)
+        .await?
+        .ok_or_else(|| Error::NotFound("That doctor does not exist.".into()))?;
     let clock = Clock::load(conn).await?;
-    let sessions = availability::weekly_for(conn, &[doctor_id]).await?.into_iter().map(|(_, s)| s).collect();
+    let sessions = availability::weekly_for(conn, &[doctor_id])
+        .await?
+        .into_iter()
+        .map(|(_, s)| s)
+        .collect();
     let today = clock.today();
-    let exceptions = availability::exceptions_for(conn, &[doctor_id], today, today + Duration::days(HORIZON_DAYS)).await?;
-    Ok(DoctorAvailability { doctor_id, slot_minutes: doctor.slot_minutes, sessions, exceptions })
+    let exceptions = availability::exceptions_for(
+        conn,
+        &[doctor_id],
+        today,
+        today + Duration::days(HORIZON_DAYS),
+    )
+    .await?;
+    Ok(DoctorAvailability {
+        doctor_id,
+        slot_minutes: doctor.slot_minutes,
+        sessions,
+        exceptions,
+    })
 }
 
 fn check_sessions(sessions: &[WeeklySession]) -> Result<()> {
@@ -45,10 +62,19 @@ fn check_sessions(sessions: &[WeeklySession]) -> Result<()> {
     sorted.sort_by_key(|s| (s.weekday, s.starts_at));
     for s in &sorted {
         if !(1..=7).contains(&s.weekday) {
-            return Err(Error::validation("sessions", "Weekdays go from 1 (Monday) to 7 (Sunday)."));
+            return Err(Error::validation(
+                "sessions",
+                "Weekdays go from 1 (Monday) to 7 (Sunday).",
+            ));
         }
         if s.ends_at <= s.starts_at {
-            return Err(Error::validation("sessions", format!("The session starting {} must end after it starts.", s.starts_at.format("%H:%M"))));
+            return Err(Error::validation(
+                "sessions",
+                format!(
+                    "The session starting {} must end after it starts.",
+                    s.starts_at.format("%H:%M")
+                ),
+            ));
         }
     }
     for w in sorted.windows(2) {
@@ -70,7 +96,18 @@ fn check_sessions(sessions: &[WeeklySession]) -> Result<()> {
 }
 
 fn weekday_name(d: i16) -> &'static str {
-    ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"].get(d as usize - 1).copied().unwrap_or("?")
+    [
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+    ]
+    .get(d as usize - 1)
+    .copied()
+    .unwrap_or("?")
 }
 
 /// Refuses when bookings would fall outside the changed hours, naming them.
@@ -83,11 +120,25 @@ fn refuse_stranded(clock: &Clock, stranded: &[AppointmentRow]) -> Result<()> {
         .take(10)
         .map(|a| {
             let l = a.starts_at.with_timezone(&clock.tz);
-            format!("{} {} {} ({})", Clock::day_label(l.date_naive()), l.format("%H:%M"), a.patient_name, a.doctor_name)
+            format!(
+                "{} {} {} ({})",
+                Clock::day_label(l.date_naive()),
+                l.format("%H:%M"),
+                a.patient_name,
+                a.doctor_name
+            )
         })
         .collect();
-    let more = if stranded.len() > 10 { format!("; and {} more", stranded.len() - 10) } else { String::new() };
-    let noun = if stranded.len() == 1 { "appointment falls" } else { "appointments fall" };
+    let more = if stranded.len() > 10 {
+        format!("; and {} more", stranded.len() - 10)
+    } else {
+        String::new()
+    };
+    let noun = if stranded.len() == 1 {
+        "appointment falls"
+    } else {
+        "appointments fall"
+    };
     Err(Error::Conflict(format!(
         "{} booked {noun} outside the new hours — rebook or cancel first: {}{more}.",
         stranded.len(),
@@ -95,7 +146,11 @@ fn refuse_stranded(clock: &Clock, stranded: &[AppointmentRow]) -> Result<()> {
     )))
 }
 
-async fn upcoming(conn: &mut PgConnection, doctor_ids: &[i64], clock: &Clock) -> Result<Vec<AppointmentRow>> {
+async fn upcoming(
+    conn: &mut PgConnection,
+    doctor_ids: &[i64],
+    clock: &Clock,
+) -> Result<Vec<AppointmentRow>> {
     let mut all = vec![];
     for id in doctor_ids {
         all.extend(appointments::upcoming_for_doctor(conn, *id, clock.now).await?);
@@ -104,19 +159,34 @@ async fn upcoming(conn: &mut PgConnection, doctor_ids: &[i64], clock: &Clock) ->
 }
 
 #[tracing::instrument(skip(pool, sessions))]
-pub async fn set_weekly(pool: &PgPool, doctor_id: i64, slot_minutes: i32, sessions: &[WeeklySession]) -> Result<DoctorAvailability> {
+pub async fn set_weekly(
+    pool: &PgPool,
+    doctor_id: i64,
+    slot_minutes: i32,
+    sessions: &[WeeklySession],
+) -> Result<DoctorAvailability> {
     check_sessions(sessions)?;
     if !(5..=240).contains(&slot_minutes) {
-        return Err(Error::validation("slot_minutes", "Slot length must be between 5 and 240 minutes."));
+        return Err(Error::validation(
+            "slot_minutes",
+            "Slot length must be between 5 and 240 minutes.",
+        ));
     }
     let mut tx = pool.begin().await?;
     doctors::lock_schedule(&mut tx, doctor_id, true).await?;
-    let doctor = doctors::get(&mut tx, doctor_id).await?.ok_or_else(|| Error::NotFound("That doctor does not exist.".into()))?;
+    let doctor = doctors::get(&mut tx, doctor_id)
+        .await?
+        .ok_or_else(|| Error::NotFound("That doctor does not exist.".into()))?;
     let clock = Clock::load(&mut tx).await?;
     let windows: Vec<WeeklyWindow> = sessions.iter().map(Into::into).collect();
     let booked = upcoming(&mut tx, &[doctor_id], &clock).await?;
-    let s = Schedules::load(&mut tx, &clock, &[doctor_id], clock.today(), HORIZON_DAYS).await?.with_weekly(doctor_id, windows);
-    let stranded: Vec<AppointmentRow> = booked.into_iter().filter(|a| !a.overbooked && !s.within_hours(&clock, doctor_id, a.starts_at, a.ends_at)).collect();
+    let s = Schedules::load(&mut tx, &clock, &[doctor_id], clock.today(), HORIZON_DAYS)
+        .await?
+        .with_weekly(doctor_id, windows);
+    let stranded: Vec<AppointmentRow> = booked
+        .into_iter()
+        .filter(|a| !a.overbooked && !s.within_hours(&clock, doctor_id, a.starts_at, a.ends_at))
+        .collect();
     refuse_stranded(&clock, &stranded)?;
     availability::replace_weekly(&mut tx, doctor_id, sessions).await?;
     if doctor.slot_minutes != slot_minutes {
@@ -131,14 +201,30 @@ pub async fn set_weekly(pool: &PgPool, doctor_id: i64, slot_minutes: i32, sessio
 pub async fn add_exception(pool: &PgPool, input: &ExceptionInput) -> Result<AvailabilityException> {
     let reason = super::optional_text("reason", "Reason", &input.reason, 200)?;
     if (input.kind == ExceptionKind::Holiday) != input.doctor_id.is_none() {
-        return Err(Error::validation("kind", "A clinic holiday applies to everyone; leave and extra sessions belong to one doctor."));
+        return Err(Error::validation(
+            "kind",
+            "A clinic holiday applies to everyone; leave and extra sessions belong to one doctor.",
+        ));
     }
     match (input.starts_at, input.ends_at) {
         (None, None) if input.kind == ExceptionKind::Extra => {
-            return Err(Error::validation("starts_at", "An extra session needs a start and an end time."))
+            return Err(Error::validation(
+                "starts_at",
+                "An extra session needs a start and an end time.",
+            ))
         }
-        (Some(s), Some(e)) if e <= s => return Err(Error::validation("ends_at", "The end time must be after the start time.")),
-        (Some(_), None) | (None, Some(_)) => return Err(Error::validation("ends_at", "Give both times, or neither for the whole day.")),
+        (Some(s), Some(e)) if e <= s => {
+            return Err(Error::validation(
+                "ends_at",
+                "The end time must be after the start time.",
+            ))
+        }
+        (Some(_), None) | (None, Some(_)) => {
+            return Err(Error::validation(
+                "ends_at",
+                "Give both times, or neither for the whole day.",
+            ))
+        }
         _ => {}
     }
     let mut tx = pool.begin().await?;
@@ -148,23 +234,43 @@ pub async fn add_exception(pool: &PgPool, input: &ExceptionInput) -> Result<Avai
     }
     let affected: Vec<i64> = match input.doctor_id {
         Some(id) => vec![id],
-        None => doctors::list(&mut tx, true).await?.into_iter().map(|d| d.id).collect(),
+        None => doctors::list(&mut tx, true)
+            .await?
+            .into_iter()
+            .map(|d| d.id)
+            .collect(),
     };
     for id in &affected {
         doctors::lock_schedule(&mut tx, *id, true).await?;
     }
     if input.kind != ExceptionKind::Extra {
-        let exception = DatedException { on_date: input.on_date, kind: input.kind, start: input.starts_at, end: input.ends_at };
-        let s = Schedules::load(&mut tx, &clock, &affected, input.on_date, 1).await?.with_exception(input.doctor_id, exception);
+        let exception = DatedException {
+            on_date: input.on_date,
+            kind: input.kind,
+            start: input.starts_at,
+            end: input.ends_at,
+        };
+        let s = Schedules::load(&mut tx, &clock, &affected, input.on_date, 1)
+            .await?
+            .with_exception(input.doctor_id, exception);
         let stranded: Vec<AppointmentRow> = upcoming(&mut tx, &affected, &clock)
             .await?
             .into_iter()
             .filter(|a| a.starts_at.with_timezone(&clock.tz).date_naive() == input.on_date)
-            .filter(|a| !a.overbooked && !s.within_hours(&clock, a.doctor_id, a.starts_at, a.ends_at))
+            .filter(|a| {
+                !a.overbooked && !s.within_hours(&clock, a.doctor_id, a.starts_at, a.ends_at)
+            })
             .collect();
         refuse_stranded(&clock, &stranded)?;
     }
-    let created = availability::insert_exception(&mut tx, &ExceptionInput { reason, ..input.clone() }).await?;
+    let created = availability::insert_exception(
+        &mut tx,
+        &ExceptionInput {
+            reason,
+            ..input.clone()
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(created)
 }
@@ -173,10 +279,14 @@ pub async fn add_exception(pool: &PgPool, input: &ExceptionInput) -> Result<Avai
 pub async fn remove_exception(pool: &PgPool, id: i64) -> Result<()> {
     let mut tx = pool.begin().await?;
     let clock = Clock::load(&mut tx).await?;
-    let e = availability::get_exception(&mut tx, id).await?.ok_or_else(|| Error::NotFound("That exception no longer exists.".into()))?;
+    let e = availability::get_exception(&mut tx, id)
+        .await?
+        .ok_or_else(|| Error::NotFound("That exception no longer exists.".into()))?;
     if let (ExceptionKind::Extra, Some(doctor_id)) = (e.kind, e.doctor_id) {
         doctors::lock_schedule(&mut tx, doctor_id, true).await?;
-        let s = Schedules::load(&mut tx, &clock, &[doctor_id], e.on_date, 1).await?.without_exception(id);
+        let s = Schedules::load(&mut tx, &clock, &[doctor_id], e.on_date, 1)
+            .await?
+            .without_exception(id);
         let stranded: Vec<AppointmentRow> = upcoming(&mut tx, &[doctor_id], &clock)
             .await?
             .into_iter()
@@ -195,4 +305,3 @@ pub async fn holidays(pool: &PgPool) -> Result<Vec<AvailabilityException>> {
     let today = Clock::load(&mut conn).await?.today();
     availability::holidays_from(&mut conn, today).await
 }
-

@@ -9,7 +9,9 @@ use sqlx::{PgConnection, PgPool};
 use crate::db::{
     appointments::{self, AppointmentStatus},
     staff,
-    treatments::{self, Amendment, ClinicalContent, PrescriptionLine, Recall, Treatment, VisitType},
+    treatments::{
+        self, Amendment, ClinicalContent, PrescriptionLine, Recall, Treatment, VisitType,
+    },
 };
 use crate::error::{Error, Result};
 use crate::schedule;
@@ -64,26 +66,41 @@ pub struct HistoryFilter {
 pub fn valid_icd10(code: &str) -> bool {
     let b = code.as_bytes();
     let letter = |c: u8| c.is_ascii_uppercase() && c != b'U';
-    if b.len() < 3 || !letter(b[0]) || !b[1].is_ascii_digit() || !(b[2].is_ascii_digit() || b[2] == b'A' || b[2] == b'B') {
+    if b.len() < 3
+        || !letter(b[0])
+        || !b[1].is_ascii_digit()
+        || !(b[2].is_ascii_digit() || b[2] == b'A' || b[2] == b'B')
+    {
         return false;
     }
     match &b[3..] {
         [] => true,
-        [b'.', rest @ ..] => (1..=4).contains(&rest.len()) && rest.iter().all(|&c| c.is_ascii_digit() || letter(c)),
+        [b'.', rest @ ..] => {
+            (1..=4).contains(&rest.len()) && rest.iter().all(|&c| c.is_ascii_digit() || letter(c))
+        }
         _ => false,
     }
 }
 
 fn clean(input: &TreatmentInput, visit_date: NaiveDate) -> Result<ClinicalContent> {
-    let text = |field: &str, label: &str, v: &str, max: usize| super::optional_text(field, label, v, max);
+    let text =
+        |field: &str, label: &str, v: &str, max: usize| super::optional_text(field, label, v, max);
     let icd10_code = match input.icd10_code.as_deref().map(|c| c.trim().to_uppercase()) {
         Some(c) if c.is_empty() => None,
         Some(c) if valid_icd10(&c) => Some(c),
-        Some(_) => return Err(Error::validation("icd10_code", "An ICD-10 code looks like I10, E11.9 or S93.401.")),
+        Some(_) => {
+            return Err(Error::validation(
+                "icd10_code",
+                "An ICD-10 code looks like I10, E11.9 or S93.401.",
+            ))
+        }
         None => None,
     };
     if input.prescription.len() > 30 {
-        return Err(Error::validation("prescription", "A prescription has at most 30 lines."));
+        return Err(Error::validation(
+            "prescription",
+            "A prescription has at most 30 lines.",
+        ));
     }
     let mut prescription = vec![];
     for (i, line) in input.prescription.iter().enumerate() {
@@ -92,22 +109,43 @@ fn clean(input: &TreatmentInput, visit_date: NaiveDate) -> Result<ClinicalConten
             dose: super::optional_text("prescription", "Dose", &line.dose, 100)?,
             frequency: super::optional_text("prescription", "Frequency", &line.frequency, 100)?,
             duration: super::optional_text("prescription", "Duration", &line.duration, 100)?,
-            instructions: super::optional_text("prescription", "Instructions", &line.instructions, 300)?,
+            instructions: super::optional_text(
+                "prescription",
+                "Instructions",
+                &line.instructions,
+                300,
+            )?,
         };
         if l.medicine.is_empty() {
             if l == PrescriptionLine::default() {
                 continue;
             }
-            return Err(Error::validation("prescription", format!("Prescription line {} needs a medicine.", i + 1)));
+            return Err(Error::validation(
+                "prescription",
+                format!("Prescription line {} needs a medicine.", i + 1),
+            ));
         }
         prescription.push(l);
     }
     let next_visit_on = match (input.next_visit_on, input.next_visit_in_days) {
-        (Some(_), Some(_)) => return Err(Error::validation("next_visit_on", "Give a date or a number of days, not both.")),
-        (Some(d), None) if d <= visit_date => return Err(Error::validation("next_visit_on", "The next visit must be after this one.")),
+        (Some(_), Some(_)) => {
+            return Err(Error::validation(
+                "next_visit_on",
+                "Give a date or a number of days, not both.",
+            ))
+        }
+        (Some(d), None) if d <= visit_date => {
+            return Err(Error::validation(
+                "next_visit_on",
+                "The next visit must be after this one.",
+            ))
+        }
         (Some(d), None) => Some(d),
         (None, Some(n)) if !(1..=3650).contains(&n) => {
-            return Err(Error::validation("next_visit_in_days", "Suggest the next visit in 1 to 3650 days."))
+            return Err(Error::validation(
+                "next_visit_in_days",
+                "Suggest the next visit in 1 to 3650 days.",
+            ))
         }
         (None, Some(n)) => Some(visit_date + Duration::days(n as i64)),
         (None, None) => None,
@@ -123,41 +161,71 @@ fn clean(input: &TreatmentInput, visit_date: NaiveDate) -> Result<ClinicalConten
         next_visit_on,
     };
     if c.diagnosis.is_empty() && c.treatment_given.is_empty() && c.notes.is_empty() {
-        return Err(Error::validation("diagnosis", "Record at least a diagnosis, the treatment given or a note."));
+        return Err(Error::validation(
+            "diagnosis",
+            "Record at least a diagnosis, the treatment given or a note.",
+        ));
     }
     Ok(c)
 }
 
 /// Records the treatment of the signed-in doctor's own appointment and completes the appointment, together.
 #[tracing::instrument(skip(pool, input))]
-pub async fn record(pool: &PgPool, appointment_id: i64, input: &TreatmentInput) -> Result<Treatment> {
+pub async fn record(
+    pool: &PgPool,
+    appointment_id: i64,
+    input: &TreatmentInput,
+) -> Result<Treatment> {
     let mut tx = pool.begin().await?;
     let clock = Clock::load(&mut tx).await?;
-    let appt = appointments::get(&mut tx, appointment_id).await?.ok_or_else(|| Error::NotFound("That appointment does not exist.".into()))?;
+    let appt = appointments::get(&mut tx, appointment_id)
+        .await?
+        .ok_or_else(|| Error::NotFound("That appointment does not exist.".into()))?;
     let mine = crate::db::doctors::current_id(&mut tx).await?;
     if mine != Some(appt.doctor_id) {
-        return Err(Error::PermissionDenied(format!("Only {} can record this visit.", appt.doctor_name)));
+        return Err(Error::PermissionDenied(format!(
+            "Only {} can record this visit.",
+            appt.doctor_name
+        )));
     }
     let content = clean(input, schedule::local_date(clock.tz, appt.starts_at))?;
-    let (status, ..) = appointments::lock(&mut tx, appointment_id).await?.ok_or_else(|| Error::NotFound("That appointment does not exist.".into()))?;
+    let (status, ..) = appointments::lock(&mut tx, appointment_id)
+        .await?
+        .ok_or_else(|| Error::NotFound("That appointment does not exist.".into()))?;
     match status {
         AppointmentStatus::Booked => {
             appointments::set_status(&mut tx, appointment_id, AppointmentStatus::CheckedIn).await?;
             appointments::set_status(&mut tx, appointment_id, AppointmentStatus::Completed).await?;
         }
-        AppointmentStatus::CheckedIn => appointments::set_status(&mut tx, appointment_id, AppointmentStatus::Completed).await?,
+        AppointmentStatus::CheckedIn => {
+            appointments::set_status(&mut tx, appointment_id, AppointmentStatus::Completed).await?
+        }
         AppointmentStatus::Completed => {
-            return Err(Error::Conflict("This visit already has its record. Amend it instead.".into()));
+            return Err(Error::Conflict(
+                "This visit already has its record. Amend it instead.".into(),
+            ));
         }
         other => {
-            return Err(Error::validation("appointment_id", format!("This appointment is {}; there is no visit to record.", other.label())));
+            return Err(Error::validation(
+                "appointment_id",
+                format!(
+                    "This appointment is {}; there is no visit to record.",
+                    other.label()
+                ),
+            ));
         }
     }
-    let id = treatments::insert(&mut tx, appointment_id, &content).await.map_err(|e| match e {
-        Error::Conflict(_) => Error::Conflict("This visit already has its record. Amend it instead.".into()),
-        e => e,
-    })?;
-    let t = treatments::get(&mut tx, id).await?.ok_or_else(|| Error::internal("treatment vanished"))?;
+    let id = treatments::insert(&mut tx, appointment_id, &content)
+        .await
+        .map_err(|e| match e {
+            Error::Conflict(_) => {
+                Error::Conflict("This visit already has its record. Amend it instead.".into())
+            }
+            e => e,
+        })?;
+    let t = treatments::get(&mut tx, id)
+        .await?
+        .ok_or_else(|| Error::internal("treatment vanished"))?;
     tx.commit().await?;
     Ok(t)
 }
@@ -167,13 +235,21 @@ pub async fn record(pool: &PgPool, appointment_id: i64, input: &TreatmentInput) 
 pub async fn amend(pool: &PgPool, treatment_id: i64, input: &TreatmentInput) -> Result<Treatment> {
     let mut tx = pool.begin().await?;
     let clock = Clock::load(&mut tx).await?;
-    let current = treatments::get(&mut tx, treatment_id).await?.ok_or_else(|| Error::NotFound("That treatment record does not exist.".into()))?;
-    let appt = appointments::get(&mut tx, current.appointment_id).await?.ok_or_else(|| Error::internal("appointment vanished"))?;
+    let current = treatments::get(&mut tx, treatment_id)
+        .await?
+        .ok_or_else(|| Error::NotFound("That treatment record does not exist.".into()))?;
+    let appt = appointments::get(&mut tx, current.appointment_id)
+        .await?
+        .ok_or_else(|| Error::internal("appointment vanished"))?;
     let content = clean(input, schedule::local_date(clock.tz, appt.starts_at))?;
     if !treatments::amend(&mut tx, treatment_id, &content).await? {
-        return Err(Error::PermissionDenied("Only the doctor who recorded this visit or an administrator can amend it.".into()));
+        return Err(Error::PermissionDenied(
+            "Only the doctor who recorded this visit or an administrator can amend it.".into(),
+        ));
     }
-    let t = treatments::get(&mut tx, treatment_id).await?.ok_or_else(|| Error::internal("treatment vanished"))?;
+    let t = treatments::get(&mut tx, treatment_id)
+        .await?
+        .ok_or_else(|| Error::internal("treatment vanished"))?;
     tx.commit().await?;
     Ok(t)
 }
@@ -188,7 +264,10 @@ pub async fn amendments(pool: &PgPool, treatment_id: i64) -> Result<Vec<Amendmen
 
 /// Whether the signed-in role may read clinical content (doctors and administrators).
 pub(crate) async fn reads_clinical(conn: &mut PgConnection) -> Result<bool> {
-    Ok(staff::session_is_member_of(&mut *conn, "clinicdesk_doctor").await? || staff::session_is_member_of(&mut *conn, "clinicdesk_admin").await?)
+    Ok(
+        staff::session_is_member_of(&mut *conn, "clinicdesk_doctor").await?
+            || staff::session_is_member_of(&mut *conn, "clinicdesk_admin").await?,
+    )
 }
 
 /// The patient's visits, newest first. Clinical reads are audited.
@@ -198,16 +277,32 @@ pub async fn history(pool: &PgPool, patient_id: i64, filter: &HistoryFilter) -> 
     let clock = Clock::load(&mut conn).await?;
     let from = filter.from.map(|d| schedule::utc_range(clock.tz, d, 1).0);
     let to = filter.to.map(|d| schedule::utc_range(clock.tz, d, 1).1);
-    let text = filter.text.as_deref().map(str::trim).filter(|t| !t.is_empty());
+    let text = filter
+        .text
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
     if text.is_some_and(|t| t.chars().count() > 200) {
-        return Err(Error::validation("text", "Search for at most 200 characters."));
+        return Err(Error::validation(
+            "text",
+            "Search for at most 200 characters.",
+        ));
     }
     let appts: std::collections::HashMap<i64, Appointment> =
-        appointments::for_patient(&mut conn, patient_id).await?.into_iter().map(|r| (r.id, clock.view(r))).collect();
+        appointments::for_patient(&mut conn, patient_id)
+            .await?
+            .into_iter()
+            .map(|r| (r.id, clock.view(r)))
+            .collect();
     let mut out = vec![];
     if reads_clinical(&mut conn).await? {
-        for r in treatments::clinical_history(&mut conn, patient_id, filter.doctor_id, from, to, text).await? {
-            let Some(appointment) = appts.get(&r.appointment_id).cloned() else { continue };
+        for r in
+            treatments::clinical_history(&mut conn, patient_id, filter.doctor_id, from, to, text)
+                .await?
+        {
+            let Some(appointment) = appts.get(&r.appointment_id).cloned() else {
+                continue;
+            };
             let clinical = r.recorded_by.clone().map(|recorded_by| ClinicalDetails {
                 symptoms: r.symptoms.clone().unwrap_or_default(),
                 diagnosis: r.diagnosis.clone().unwrap_or_default(),
@@ -218,15 +313,30 @@ pub async fn history(pool: &PgPool, patient_id: i64, filter: &HistoryFilter) -> 
                 recorded_by,
                 version: r.version.unwrap_or(1),
             });
-            out.push(Visit { appointment, visit_type: r.visit_type, next_visit_on: r.next_visit_on, clinical });
+            out.push(Visit {
+                appointment,
+                visit_type: r.visit_type,
+                next_visit_on: r.next_visit_on,
+                clinical,
+            });
         }
         sqlx::query!("SELECT audit_event('read_history', 'patients', $1, jsonb_build_object('visits', $2::int))", patient_id.to_string(), out.len() as i32)
             .execute(&mut *conn)
             .await?;
     } else {
-        for (id, visit_type, next_visit_on) in treatments::visit_history(&mut conn, patient_id, filter.doctor_id, from, to, text).await? {
-            let Some(appointment) = appts.get(&id).cloned() else { continue };
-            out.push(Visit { appointment, visit_type, next_visit_on, clinical: None });
+        for (id, visit_type, next_visit_on) in
+            treatments::visit_history(&mut conn, patient_id, filter.doctor_id, from, to, text)
+                .await?
+        {
+            let Some(appointment) = appts.get(&id).cloned() else {
+                continue;
+            };
+            out.push(Visit {
+                appointment,
+                visit_type,
+                next_visit_on,
+                clinical: None,
+            });
         }
     }
     Ok(out)
@@ -248,7 +358,16 @@ mod tests {
         for ok in ["I10", "E11.9", "S93.401", "O9A.1", "Z00.00", "M54.5"] {
             assert!(valid_icd10(ok), "{ok}");
         }
-        for bad in ["U07.1", "123", "I1", "E11.", "E11.12345", "e11.9", "I10 ", "II0"] {
+        for bad in [
+            "U07.1",
+            "123",
+            "I1",
+            "E11.",
+            "E11.12345",
+            "e11.9",
+            "I10 ",
+            "II0",
+        ] {
             assert!(!valid_icd10(bad), "{bad}");
         }
     }

@@ -19,16 +19,32 @@ pub struct DatabaseCheck {
 pub async fn check(config: &DatabaseConfig) -> Result<DatabaseCheck> {
     config.validate()?;
     let Some(options) = config.server_options("clinicdesk_probe") else {
-        return Ok(DatabaseCheck { ok: true, message: "ClinicDesk will use the database built into this computer.".into() });
+        return Ok(DatabaseCheck {
+            ok: true,
+            message: "ClinicDesk will use the database built into this computer.".into(),
+        });
     };
-    let probe = tokio::time::timeout(std::time::Duration::from_secs(8), db::connect_one(&options.password("-"))).await;
+    let probe = tokio::time::timeout(
+        std::time::Duration::from_secs(8),
+        db::connect_one(&options.password("-")),
+    )
+    .await;
     Ok(match probe {
-        Err(_) => DatabaseCheck { ok: false, message: "The server did not answer within 8 seconds.".into() },
+        Err(_) => DatabaseCheck {
+            ok: false,
+            message: "The server did not answer within 8 seconds.".into(),
+        },
         Ok(Ok(_)) | Ok(Err(Error::Unauthenticated(_))) => DatabaseCheck {
             ok: true,
             message: format!("{} answered. Sign in again to use it.", config.label()),
         },
-        Ok(Err(Error::Unavailable(m))) => DatabaseCheck { ok: false, message: m },
-        Ok(Err(e)) => DatabaseCheck { ok: false, message: e.to_string() },
+        Ok(Err(Error::Unavailable(m))) => DatabaseCheck {
+            ok: false,
+            message: m,
+        },
+        Ok(Err(e)) => DatabaseCheck {
+            ok: false,
+            message: e.to_string(),
+        },
     })
 }

@@ -9,7 +9,10 @@ fn clean(input: &DepartmentInput) -> Result<DepartmentInput> {
     let name = super::required_text("name", "Department name", &input.name, 80)?;
     let description = input.description.trim().to_string();
     if description.chars().count() > 1000 {
-        return Err(Error::validation("description", "Keep the description under 1000 characters."));
+        return Err(Error::validation(
+            "description",
+            "Keep the description under 1000 characters.",
+        ));
     }
     Ok(DepartmentInput { name, description })
 }
@@ -23,7 +26,9 @@ pub async fn create(pool: &PgPool, input: &DepartmentInput) -> Result<Department
     let input = clean(input)?;
     let mut tx = pool.begin().await?;
     let id = departments::insert(&mut *tx, &input).await?;
-    let d = departments::get(&mut *tx, id).await?.ok_or_else(|| Error::internal("department vanished"))?;
+    let d = departments::get(&mut *tx, id)
+        .await?
+        .ok_or_else(|| Error::internal("department vanished"))?;
     tx.commit().await?;
     Ok(d)
 }
@@ -35,7 +40,9 @@ pub async fn update(pool: &PgPool, id: i64, input: &DepartmentInput) -> Result<D
     if !departments::update(&mut *tx, id, &input).await? {
         return Err(Error::NotFound("That department no longer exists.".into()));
     }
-    let d = departments::get(&mut *tx, id).await?.ok_or_else(|| Error::internal("department vanished"))?;
+    let d = departments::get(&mut *tx, id)
+        .await?
+        .ok_or_else(|| Error::internal("department vanished"))?;
     tx.commit().await?;
     Ok(d)
 }

@@ -5,7 +5,10 @@ use chrono::Utc;
 use serde::Serialize;
 use sqlx::PgPool;
 
-use crate::db::{appointments, doctors::{self, Doctor, DoctorInput}};
+use crate::db::{
+    appointments,
+    doctors::{self, Doctor, DoctorInput},
+};
 use crate::error::{Error, Result};
 use crate::services::appointments::{Appointment, Clock};
 
@@ -18,20 +21,42 @@ pub struct DoctorActivation {
 
 fn clean(input: &DoctorInput) -> Result<DoctorInput> {
     let full_name = super::required_text("full_name", "Name", &input.full_name, 120)?;
-    let qualification = super::optional_text("qualification", "Qualification", &input.qualification, 200)?;
+    let qualification =
+        super::optional_text("qualification", "Qualification", &input.qualification, 200)?;
     if !(0..=80).contains(&input.experience_years) {
-        return Err(Error::validation("experience_years", "Years of experience must be between 0 and 80."));
+        return Err(Error::validation(
+            "experience_years",
+            "Years of experience must be between 0 and 80.",
+        ));
     }
     if !(0..=10_000_000).contains(&input.consultation_fee_cents) {
-        return Err(Error::validation("consultation_fee_cents", "Enter a fee between 0 and 100,000."));
+        return Err(Error::validation(
+            "consultation_fee_cents",
+            "Enter a fee between 0 and 100,000.",
+        ));
     }
     if !(5..=240).contains(&input.slot_minutes) {
-        return Err(Error::validation("slot_minutes", "Slot length must be between 5 and 240 minutes."));
+        return Err(Error::validation(
+            "slot_minutes",
+            "Slot length must be between 5 and 240 minutes.",
+        ));
     }
     let phone = super::patients::normalise_phone("phone", input.phone.as_deref().unwrap_or(""))?;
     let email = super::patients::email("email", input.email.as_deref().unwrap_or(""))?;
-    let staff_username = input.staff_username.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
-    Ok(DoctorInput { full_name, qualification, phone, email, staff_username, ..input.clone() })
+    let staff_username = input
+        .staff_username
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string);
+    Ok(DoctorInput {
+        full_name,
+        qualification,
+        phone,
+        email,
+        staff_username,
+        ..input.clone()
+    })
 }
 
 pub async fn list(pool: &PgPool, include_inactive: bool) -> Result<Vec<Doctor>> {
@@ -51,8 +76,18 @@ async fn check_staff_link(conn: &mut sqlx::PgConnection, username: &Option<Strin
     if let Some(u) = username {
         match crate::db::staff::by_username(conn, u).await? {
             Some(s) if s.role == crate::db::staff::StaffRole::Doctor => {}
-            Some(_) => return Err(Error::validation("staff_username", "Link a staff account whose role is doctor.")),
-            None => return Err(Error::validation("staff_username", format!("There is no staff account '{u}'."))),
+            Some(_) => {
+                return Err(Error::validation(
+                    "staff_username",
+                    "Link a staff account whose role is doctor.",
+                ))
+            }
+            None => {
+                return Err(Error::validation(
+                    "staff_username",
+                    format!("There is no staff account '{u}'."),
+                ))
+            }
         }
     }
     Ok(())
@@ -63,8 +98,12 @@ pub async fn create(pool: &PgPool, input: &DoctorInput) -> Result<Doctor> {
     let input = clean(input)?;
     let mut tx = pool.begin().await?;
     check_staff_link(&mut tx, &input.staff_username).await?;
-    let id = doctors::insert(&mut tx, &input).await.map_err(department_error)?;
-    let d = doctors::get(&mut tx, id).await?.ok_or_else(|| Error::internal("doctor vanished"))?;
+    let id = doctors::insert(&mut tx, &input)
+        .await
+        .map_err(department_error)?;
+    let d = doctors::get(&mut tx, id)
+        .await?
+        .ok_or_else(|| Error::internal("doctor vanished"))?;
     tx.commit().await?;
     Ok(d)
 }
@@ -74,18 +113,28 @@ pub async fn update(pool: &PgPool, id: i64, input: &DoctorInput) -> Result<Docto
     let input = clean(input)?;
     let mut tx = pool.begin().await?;
     check_staff_link(&mut tx, &input.staff_username).await?;
-    if !doctors::update(&mut tx, id, &input).await.map_err(department_error)? {
+    if !doctors::update(&mut tx, id, &input)
+        .await
+        .map_err(department_error)?
+    {
         return Err(Error::NotFound("That doctor does not exist.".into()));
     }
-    let d = doctors::get(&mut tx, id).await?.ok_or_else(|| Error::internal("doctor vanished"))?;
+    let d = doctors::get(&mut tx, id)
+        .await?
+        .ok_or_else(|| Error::internal("doctor vanished"))?;
     tx.commit().await?;
     Ok(d)
 }
 
 fn department_error(e: Error) -> Error {
     match e {
-        Error::Internal(d) if d.contains("doctors_department_id_fkey") => Error::validation("department_id", "Choose an existing department."),
-        Error::Conflict(m) if m.contains("staff") => Error::validation("staff_username", "That staff account is already linked to another doctor."),
+        Error::Internal(d) if d.contains("doctors_department_id_fkey") => {
+            Error::validation("department_id", "Choose an existing department.")
+        }
+        Error::Conflict(m) if m.contains("staff") => Error::validation(
+            "staff_username",
+            "That staff account is already linked to another doctor.",
+        ),
         other => other,
     }
 }
@@ -96,9 +145,14 @@ pub async fn set_active(pool: &PgPool, id: i64, active: bool) -> Result<DoctorAc
     if !doctors::set_active(&mut tx, id, active).await? {
         return Err(Error::NotFound("That doctor does not exist.".into()));
     }
-    let doctor = doctors::get(&mut tx, id).await?.ok_or_else(|| Error::internal("doctor vanished"))?;
+    let doctor = doctors::get(&mut tx, id)
+        .await?
+        .ok_or_else(|| Error::internal("doctor vanished"))?;
     let clock = Clock::load(&mut tx).await?;
     let rows = appointments::upcoming_for_doctor(&mut tx, id, Utc::now()).await?;
     tx.commit().await?;
-    Ok(DoctorActivation { doctor, future_appointments: rows.into_iter().map(|r| clock.view(r)).collect() })
+    Ok(DoctorActivation {
+        doctor,
+        future_appointments: rows.into_iter().map(|r| clock.view(r)).collect(),
+    })
 }

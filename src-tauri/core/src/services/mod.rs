@@ -22,10 +22,16 @@ pub(crate) fn required_text(field: &str, label: &str, value: &str, max: usize) -
         return Err(Error::validation(field, format!("{label} is required.")));
     }
     if v.chars().count() > max {
-        return Err(Error::validation(field, format!("{label} must be at most {max} characters.")));
+        return Err(Error::validation(
+            field,
+            format!("{label} must be at most {max} characters."),
+        ));
     }
     if v.chars().any(|c| c.is_control()) {
-        return Err(Error::validation(field, format!("{label} cannot contain control characters.")));
+        return Err(Error::validation(
+            field,
+            format!("{label} cannot contain control characters."),
+        ));
     }
     Ok(v.to_string())
 }
@@ -34,10 +40,16 @@ pub(crate) fn required_text(field: &str, label: &str, value: &str, max: usize) -
 pub(crate) fn optional_text(field: &str, label: &str, value: &str, max: usize) -> Result<String> {
     let v = value.trim();
     if v.chars().count() > max {
-        return Err(Error::validation(field, format!("{label} must be at most {max} characters.")));
+        return Err(Error::validation(
+            field,
+            format!("{label} must be at most {max} characters."),
+        ));
     }
     if v.chars().any(|c| c.is_control() && c != '\n') {
-        return Err(Error::validation(field, format!("{label} cannot contain control characters.")));
+        return Err(Error::validation(
+            field,
+            format!("{label} cannot contain control characters."),
+        ));
     }
     Ok(v.to_string())
 }
@@ -47,7 +59,8 @@ pub(crate) fn username(field: &str, value: &str) -> Result<String> {
     let v = value.trim().to_lowercase();
     let ok = (3..=32).contains(&v.len())
         && v.starts_with(|c: char| c.is_ascii_lowercase())
-        && v.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '.')
+        && v.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '.')
         && !v.starts_with("pg_")
         && !v.starts_with("clinicdesk")
         && v != "postgres";
@@ -66,7 +79,12 @@ pub(crate) fn time_zone(field: &str, value: &str) -> Result<String> {
         .trim()
         .parse::<chrono_tz::Tz>()
         .map(|tz| tz.name().to_string())
-        .map_err(|_| Error::validation(field, "Choose a time zone from the list (e.g. Europe/London)."))
+        .map_err(|_| {
+            Error::validation(
+                field,
+                "Choose a time zone from the list (e.g. Europe/London).",
+            )
+        })
 }
 
 #[cfg(test)]
@@ -76,7 +94,16 @@ mod tests {
     #[test]
     fn usernames_are_role_safe() {
         assert_eq!(username("u", " Anna.K ").unwrap(), "anna.k");
-        for bad in ["ab", "1abc", "pg_admin", "clinicdesk_admin", "postgres", "a b c", "anna\"; drop", "ÄÖÜabc"] {
+        for bad in [
+            "ab",
+            "1abc",
+            "pg_admin",
+            "clinicdesk_admin",
+            "postgres",
+            "a b c",
+            "anna\"; drop",
+            "ÄÖÜabc",
+        ] {
             assert!(username("u", bad).is_err(), "{bad} should be refused");
         }
     }
@@ -84,7 +111,9 @@ mod tests {
     #[test]
     fn required_text_trims_and_limits() {
         assert_eq!(required_text("n", "Name", "  Rao  ", 10).unwrap(), "Rao");
-        assert!(matches!(required_text("n", "Name", "   ", 10), Err(Error::Validation { field, .. }) if field == "n"));
+        assert!(
+            matches!(required_text("n", "Name", "   ", 10), Err(Error::Validation { field, .. }) if field == "n")
+        );
         assert!(required_text("n", "Name", &"x".repeat(11), 10).is_err());
     }
 

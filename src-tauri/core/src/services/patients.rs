@@ -15,12 +15,21 @@ pub(crate) fn normalise_phone(field: &str, raw: &str) -> Result<Option<String>> 
         return Ok(None);
     }
     let plus = trimmed.starts_with('+');
-    if trimmed.chars().any(|c| !(c.is_ascii_digit() || " -().+/".contains(c))) {
-        return Err(Error::validation(field, "A phone number may contain digits, spaces, '+', '-', '(' and ')'."));
+    if trimmed
+        .chars()
+        .any(|c| !(c.is_ascii_digit() || " -().+/".contains(c)))
+    {
+        return Err(Error::validation(
+            field,
+            "A phone number may contain digits, spaces, '+', '-', '(' and ')'.",
+        ));
     }
     let digits: String = trimmed.chars().filter(|c| c.is_ascii_digit()).collect();
     if !(7..=15).contains(&digits.len()) {
-        return Err(Error::validation(field, "A phone number has 7 to 15 digits."));
+        return Err(Error::validation(
+            field,
+            "A phone number has 7 to 15 digits.",
+        ));
     }
     Ok(Some(if plus { format!("+{digits}") } else { digits }))
 }
@@ -33,12 +42,19 @@ pub(crate) fn email(field: &str, raw: &str) -> Result<Option<String>> {
     let ok = e.len() <= 254
         && !e.chars().any(|c| c.is_whitespace() || c.is_control())
         && e.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && !domain.contains('@')
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !domain.contains('@')
         });
     if ok {
         Ok(Some(e.to_string()))
     } else {
-        Err(Error::validation(field, "Enter an email address like name@example.com."))
+        Err(Error::validation(
+            field,
+            "Enter an email address like name@example.com.",
+        ))
     }
 }
 
@@ -46,31 +62,57 @@ fn clean(input: &PatientInput) -> Result<PatientInput> {
     let full_name = super::required_text("full_name", "Full name", &input.full_name, 120)?;
     let today = Utc::now().date_naive();
     if input.date_of_birth > today {
-        return Err(Error::validation("date_of_birth", "The date of birth cannot be in the future."));
+        return Err(Error::validation(
+            "date_of_birth",
+            "The date of birth cannot be in the future.",
+        ));
     }
     if input.date_of_birth < NaiveDate::from_ymd_opt(1890, 1, 1).expect("date") {
-        return Err(Error::validation("date_of_birth", "Check the year of birth."));
+        return Err(Error::validation(
+            "date_of_birth",
+            "Check the year of birth.",
+        ));
     }
     let phone = normalise_phone("phone", input.phone.as_deref().unwrap_or(""))?;
     let email = email("email", input.email.as_deref().unwrap_or(""))?;
     let address = super::optional_text("address", "Address", &input.address, 500)?;
-    let emergency_contact = super::optional_text("emergency_contact", "Emergency contact", &input.emergency_contact, 200)?;
+    let emergency_contact = super::optional_text(
+        "emergency_contact",
+        "Emergency contact",
+        &input.emergency_contact,
+        200,
+    )?;
     if input.reminder_consent {
         match input.preferred_channel {
             ReminderChannel::Sms if phone.is_none() => {
-                return Err(Error::validation("phone", "Reminders by SMS need a phone number."))
+                return Err(Error::validation(
+                    "phone",
+                    "Reminders by SMS need a phone number.",
+                ))
             }
             ReminderChannel::Email if email.is_none() => {
-                return Err(Error::validation("email", "Reminders by email need an email address."))
+                return Err(Error::validation(
+                    "email",
+                    "Reminders by email need an email address.",
+                ))
             }
             _ => {}
         }
     }
-    Ok(PatientInput { full_name, phone, email, address, emergency_contact, ..input.clone() })
+    Ok(PatientInput {
+        full_name,
+        phone,
+        email,
+        address,
+        emergency_contact,
+        ..input.clone()
+    })
 }
 
 pub async fn get(pool: &PgPool, id: i64) -> Result<Patient> {
-    patients::get(&mut *pool.acquire().await?, id).await?.ok_or_else(|| Error::NotFound("That patient does not exist.".into()))
+    patients::get(&mut *pool.acquire().await?, id)
+        .await?
+        .ok_or_else(|| Error::NotFound("That patient does not exist.".into()))
 }
 
 #[tracing::instrument(skip_all)]
@@ -78,7 +120,9 @@ pub async fn register(pool: &PgPool, input: &PatientInput) -> Result<Patient> {
     let input = clean(input)?;
     let mut tx = pool.begin().await?;
     let id = patients::insert(&mut tx, &input).await?;
-    let p = patients::get(&mut tx, id).await?.ok_or_else(|| Error::internal("patient vanished"))?;
+    let p = patients::get(&mut tx, id)
+        .await?
+        .ok_or_else(|| Error::internal("patient vanished"))?;
     tx.commit().await?;
     Ok(p)
 }
@@ -90,7 +134,9 @@ pub async fn update(pool: &PgPool, id: i64, input: &PatientInput) -> Result<Pati
     if !patients::update(&mut tx, id, &input).await? {
         return Err(Error::NotFound("That patient does not exist.".into()));
     }
-    let p = patients::get(&mut tx, id).await?.ok_or_else(|| Error::internal("patient vanished"))?;
+    let p = patients::get(&mut tx, id)
+        .await?
+        .ok_or_else(|| Error::internal("patient vanished"))?;
     tx.commit().await?;
     Ok(p)
 }
@@ -111,13 +157,27 @@ pub async fn search(pool: &PgPool, query: &str) -> Result<Vec<PatientHit>> {
     }
     if q.chars().all(|c| c.is_ascii_digit() || " -()+".contains(c)) {
         let digits: String = q.chars().filter(|c| c.is_ascii_digit()).collect();
-        let phone = if q.starts_with('+') { format!("+{digits}") } else { digits.clone() };
-        let id = if digits.len() <= 12 { digits.parse::<i64>().ok() } else { None };
+        let phone = if q.starts_with('+') {
+            format!("+{digits}")
+        } else {
+            digits.clone()
+        };
+        let id = if digits.len() <= 12 {
+            digits.parse::<i64>().ok()
+        } else {
+            None
+        };
         return patients::search_key(&mut conn, Some(&phone), None, id, SEARCH_LIMIT).await;
     }
     // the start of a first name or surname (fast, index order); only when nothing starts so, the typo-tolerant
     // similarity search
-    let prefix = format!("{}%", q.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+    let prefix = format!(
+        "{}%",
+        q.to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
     let hits = patients::search_prefix(&mut conn, &prefix, SEARCH_LIMIT).await?;
     if !hits.is_empty() {
         return Ok(hits);
@@ -132,7 +192,9 @@ pub async fn blacklist(pool: &PgPool, id: i64, reason: &str) -> Result<Patient> 
     if !patients::set_blacklist(&mut tx, id, Some(&reason)).await? {
         return Err(Error::NotFound("That patient does not exist.".into()));
     }
-    let p = patients::get(&mut tx, id).await?.ok_or_else(|| Error::internal("patient vanished"))?;
+    let p = patients::get(&mut tx, id)
+        .await?
+        .ok_or_else(|| Error::internal("patient vanished"))?;
     tx.commit().await?;
     Ok(p)
 }
@@ -143,7 +205,9 @@ pub async fn lift_blacklist(pool: &PgPool, id: i64) -> Result<Patient> {
     if !patients::set_blacklist(&mut tx, id, None).await? {
         return Err(Error::NotFound("That patient does not exist.".into()));
     }
-    let p = patients::get(&mut tx, id).await?.ok_or_else(|| Error::internal("patient vanished"))?;
+    let p = patients::get(&mut tx, id)
+        .await?
+        .ok_or_else(|| Error::internal("patient vanished"))?;
     tx.commit().await?;
     Ok(p)
 }
@@ -154,7 +218,12 @@ mod tests {
 
     #[test]
     fn phones_are_normalised_and_checked() {
-        assert_eq!(normalise_phone("phone", " +44 (20) 7946-0123 ").unwrap().as_deref(), Some("+442079460123"));
+        assert_eq!(
+            normalise_phone("phone", " +44 (20) 7946-0123 ")
+                .unwrap()
+                .as_deref(),
+            Some("+442079460123")
+        );
         assert_eq!(normalise_phone("phone", "").unwrap(), None);
         assert!(normalise_phone("phone", "12345").is_err());
         assert!(normalise_phone("phone", "call me").is_err());
@@ -163,7 +232,14 @@ mod tests {
     #[test]
     fn emails_need_a_domain() {
         assert!(email("email", "pat@example.com").unwrap().is_some());
-        for bad in ["pat", "pat@", "pat@example", "pa t@example.com", "@example.com", "a@b@c.com"] {
+        for bad in [
+            "pat",
+            "pat@",
+            "pat@example",
+            "pa t@example.com",
+            "@example.com",
+            "a@b@c.com",
+        ] {
             assert!(email("email", bad).is_err(), "{bad}");
         }
     }

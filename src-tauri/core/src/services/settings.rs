@@ -6,7 +6,9 @@ use crate::db::settings::{self, ClinicSettings};
 use crate::error::{Error, Result};
 
 pub async fn get(pool: &PgPool) -> Result<ClinicSettings> {
-    settings::get(&mut *pool.acquire().await?).await?.ok_or_else(|| Error::Unavailable("The clinic has not been set up yet.".into()))
+    settings::get(&mut *pool.acquire().await?)
+        .await?
+        .ok_or_else(|| Error::Unavailable("The clinic has not been set up yet.".into()))
 }
 
 #[tracing::instrument(skip(pool))]
@@ -17,14 +19,20 @@ pub async fn update(pool: &PgPool, input: &ClinicSettings) -> Result<ClinicSetti
         idle_lock_minutes: input.idle_lock_minutes,
     };
     if !(1..=240).contains(&clean.idle_lock_minutes) {
-        return Err(Error::validation("idle_lock_minutes", "Idle lock must be between 1 and 240 minutes."));
+        return Err(Error::validation(
+            "idle_lock_minutes",
+            "Idle lock must be between 1 and 240 minutes.",
+        ));
     }
     settings::update(&mut *pool.acquire().await?, &clean).await
 }
 
 /// The time zones a clinic can choose (IANA names).
 pub fn time_zones() -> Vec<String> {
-    chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name().to_string()).collect()
+    chrono_tz::TZ_VARIANTS
+        .iter()
+        .map(|tz| tz.name().to_string())
+        .collect()
 }
 
 /// This machine's time zone, the wizard's default.

@@ -28,7 +28,9 @@ pub struct SetupOutcome {
 
 /// True when this computer can set the clinic up and it has not been set up yet.
 pub async fn setup_required(target: &DbTarget, migrator: &Migrator) -> Result<bool> {
-    let Some(owner) = target.owner_options() else { return Ok(false) };
+    let Some(owner) = target.owner_options() else {
+        return Ok(false);
+    };
     let mut conn = db::connect_one(&owner).await?;
     let required = match db::schema_state(&mut conn, migrator).await? {
         SchemaState::Empty => true,
@@ -39,12 +41,21 @@ pub async fn setup_required(target: &DbTarget, migrator: &Migrator) -> Result<bo
 }
 
 #[tracing::instrument(skip_all, fields(admin = %input.admin_username, demo = input.load_demo))]
-pub async fn complete_setup(target: &DbTarget, migrator: &Migrator, input: &SetupInput) -> Result<SetupOutcome> {
+pub async fn complete_setup(
+    target: &DbTarget,
+    migrator: &Migrator,
+    input: &SetupInput,
+) -> Result<SetupOutcome> {
     let clinic_name = super::required_text("clinic_name", "Clinic name", &input.clinic_name, 120)?;
     let time_zone = super::time_zone("time_zone", &input.time_zone)?;
     let username = super::username("admin_username", &input.admin_username)?;
-    let full_name = super::required_text("admin_full_name", "Full name", &input.admin_full_name, 120)?;
-    password::check("admin_password", &input.admin_password, &[&username, &full_name, &clinic_name])?;
+    let full_name =
+        super::required_text("admin_full_name", "Full name", &input.admin_full_name, 120)?;
+    password::check(
+        "admin_password",
+        &input.admin_password,
+        &[&username, &full_name, &clinic_name],
+    )?;
 
     let owner = target.owner_options().ok_or_else(|| {
         Error::PermissionDenied("A clinic server is set up by its owner: `clinicctl --database-url <owner URL> setup …` (see docs/clinicctl.md).".into())
@@ -53,19 +64,39 @@ pub async fn complete_setup(target: &DbTarget, migrator: &Migrator, input: &Setu
     db::migrate(&mut conn, migrator).await?;
     let mut tx = conn.begin().await?;
     // one setup at a time, and only once
-    sqlx::query!("LOCK TABLE settings IN EXCLUSIVE MODE").execute(&mut *tx).await?;
+    sqlx::query!("LOCK TABLE settings IN EXCLUSIVE MODE")
+        .execute(&mut *tx)
+        .await?;
     if db::settings::get(&mut *tx).await?.is_some() {
-        return Err(Error::Conflict("This clinic is already set up. Sign in instead.".into()));
+        return Err(Error::Conflict(
+            "This clinic is already set up. Sign in instead.".into(),
+        ));
     }
-    let settings = ClinicSettings { clinic_name, time_zone, idle_lock_minutes: 10 };
+    let settings = ClinicSettings {
+        clinic_name,
+        time_zone,
+        idle_lock_minutes: 10,
+    };
     db::settings::create(&mut *tx, &settings).await?;
-    db::staff::create(&mut *tx, &username, &full_name, StaffRole::Admin, &scram::verifier(&input.admin_password))
-        .await
-        .map_err(|e| match e {
-            Error::Conflict(m) | Error::Validation { message: m, .. } => Error::validation("admin_username", m),
-            other => other,
-        })?;
-    let demo_logins = if input.load_demo { demo::load(&mut tx, &DemoOptions::small()).await?.logins } else { vec![] };
+    db::staff::create(
+        &mut *tx,
+        &username,
+        &full_name,
+        StaffRole::Admin,
+        &scram::verifier(&input.admin_password),
+    )
+    .await
+    .map_err(|e| match e {
+        Error::Conflict(m) | Error::Validation { message: m, .. } => {
+            Error::validation("admin_username", m)
+        }
+        other => other,
+    })?;
+    let demo_logins = if input.load_demo {
+        demo::load(&mut tx, &DemoOptions::small()).await?.logins
+    } else {
+        vec![]
+    };
     tx.commit().await?;
     tracing::info!("clinic set up");
     Ok(SetupOutcome { demo_logins })

@@ -27,8 +27,17 @@ pub async fn create(pool: &PgPool, input: &NewStaff) -> Result<Staff> {
     password::check("password", &input.password, &[&username, &full_name])?;
     let mut conn = pool.acquire().await?;
     let mut tx = conn.begin().await?;
-    staff::create(&mut *tx, &username, &full_name, input.role, &scram::verifier(&input.password)).await?;
-    let created = staff::by_username(&mut *tx, &username).await?.ok_or_else(|| Error::internal("staff row vanished"))?;
+    staff::create(
+        &mut *tx,
+        &username,
+        &full_name,
+        input.role,
+        &scram::verifier(&input.password),
+    )
+    .await?;
+    let created = staff::by_username(&mut *tx, &username)
+        .await?
+        .ok_or_else(|| Error::internal("staff row vanished"))?;
     tx.commit().await?;
     Ok(created)
 }
@@ -39,7 +48,11 @@ pub async fn reset_password(pool: &PgPool, username: &str, new_password: &str) -
     let target = staff::by_username(&mut conn, username)
         .await?
         .ok_or_else(|| Error::NotFound(format!("There is no staff member '{username}'.")))?;
-    password::check("password", new_password, &[&target.username, &target.full_name])?;
+    password::check(
+        "password",
+        new_password,
+        &[&target.username, &target.full_name],
+    )?;
     staff::set_password(&mut conn, &target.username, &scram::verifier(new_password)).await
 }
 
