@@ -79,6 +79,9 @@ impl Error {
     }
 }
 
+/// Unique constraints whose violation is a wrong choice in a form field rather than a clash between records.
+const FIELD_UNIQUES: &[&str] = &["doctors_staff_id_key"];
+
 /// Maps a constraint name to (field, sentence) for the constraints a person can violate by typing.
 fn constraint_message(constraint: &str) -> Option<(&'static str, &'static str)> {
     Some(match constraint {
@@ -111,6 +114,7 @@ fn constraint_message(constraint: &str) -> Option<(&'static str, &'static str)> 
         "doctors_full_name_check" => ("full_name", "Enter a name of 1–120 characters."),
         "doctors_consultation_fee_cents_check" => ("consultation_fee_cents", "Enter a fee between 0 and 100,000."),
         "doctors_staff_id_key" => ("staff_username", "That staff account is already linked to another doctor."),
+        "doctors_department_id_fkey" => ("department_id", "Choose an existing department."),
         "patients_full_name_check" => ("full_name", "Enter a name of 1–120 characters."),
         "patients_date_of_birth_check" => ("date_of_birth", "Check the date of birth."),
         "patients_blacklist_reason" => ("reason", "Give a reason for the blacklist."),
@@ -135,11 +139,15 @@ impl From<sqlx::Error> for Error {
             }
             sqlx::Error::Database(db) => {
                 let code = db.code().map(|c| c.to_string()).unwrap_or_default();
-                if let Some((field, msg)) = db.constraint().and_then(constraint_message) {
-                    return match code.as_str() {
-                        "23505" | "23P01" => Error::Conflict(msg.into()),
-                        _ => Error::validation(field, msg),
-                    };
+                if let Some(constraint) = db.constraint() {
+                    if let Some((field, msg)) = constraint_message(constraint) {
+                        // a clash with another record is a conflict, unless it is about a field the person chose
+                        let about_a_choice = FIELD_UNIQUES.contains(&constraint);
+                        return match code.as_str() {
+                            "23505" | "23P01" if !about_a_choice => Error::Conflict(msg.into()),
+                            _ => Error::validation(field, msg),
+                        };
+                    }
                 }
                 match code.as_str() {
                     "42501" => {

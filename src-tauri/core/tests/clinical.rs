@@ -5,7 +5,7 @@
 use chrono::{Duration, NaiveDate, Utc};
 use clinicdesk_core::db::{
     appointments::AppointmentStatus,
-    treatments::{PrescriptionLine, VisitType},
+    treatments::{ClinicalContent, PrescriptionLine, VisitType},
 };
 use clinicdesk_core::export::{self, ExportControl, ExportRequest, ExportScope, ExportStatus};
 use clinicdesk_core::services::{
@@ -19,20 +19,22 @@ use sqlx::PgPool;
 
 fn input(diagnosis: &str) -> TreatmentInput {
     TreatmentInput {
-        visit_type: VisitType::Consultation,
-        symptoms: "cough".into(),
-        diagnosis: diagnosis.into(),
-        icd10_code: Some("j06.9".into()),
-        treatment_given: "Advice".into(),
-        prescription: vec![PrescriptionLine {
-            medicine: "Paracetamol".into(),
-            dose: "1 g".into(),
-            frequency: "four times daily".into(),
-            duration: "3 days".into(),
-            instructions: "after food".into(),
-        }],
-        notes: String::new(),
-        next_visit_on: None,
+        content: ClinicalContent {
+            visit_type: VisitType::Consultation,
+            symptoms: "cough".into(),
+            diagnosis: diagnosis.into(),
+            icd10_code: Some("j06.9".into()),
+            treatment_given: "Advice".into(),
+            prescription: vec![PrescriptionLine {
+                medicine: "Paracetamol".into(),
+                dose: "1 g".into(),
+                frequency: "four times daily".into(),
+                duration: "3 days".into(),
+                instructions: "after food".into(),
+            }],
+            notes: String::new(),
+            next_visit_on: None,
+        },
         next_visit_in_days: Some(14),
     }
 }
@@ -75,9 +77,12 @@ async fn one_record_per_appointment_only_by_its_doctor_and_it_completes_the_visi
     )
     .await
     .unwrap();
-    assert_eq!((t.version, t.icd10_code.as_deref()), (1, Some("J06.9")));
     assert_eq!(
-        t.next_visit_on,
+        (t.version, t.content.icd10_code.as_deref()),
+        (1, Some("J06.9"))
+    );
+    assert_eq!(
+        t.content.next_visit_on,
         Some(Utc::now().date_naive() + Duration::days(16)),
         "in 14 days from the visit"
     );
@@ -117,12 +122,12 @@ async fn one_record_per_appointment_only_by_its_doctor_and_it_completes_the_visi
     );
 
     let mut bad = input("x");
-    bad.icd10_code = Some("U07.1".into());
+    bad.content.icd10_code = Some("U07.1".into());
     assert!(
         matches!(clinical::record(&rao_pool, ids[2], &bad).await, Err(Error::Validation { field, .. }) if field == "icd10_code")
     );
     let mut bad = input("x");
-    bad.next_visit_on = Some(NaiveDate::from_ymd_opt(2026, 1, 1).unwrap());
+    bad.content.next_visit_on = Some(NaiveDate::from_ymd_opt(2026, 1, 1).unwrap());
     assert!(
         matches!(
             clinical::record(&rao_pool, ids[2], &bad).await,
@@ -158,7 +163,10 @@ async fn amendments_keep_every_version_and_only_author_or_admin_amend() {
     let v2 = clinical::amend(&rao_pool, t.id, &input("Influenza A"))
         .await
         .unwrap();
-    assert_eq!((v2.version, v2.diagnosis.as_str()), (2, "Influenza A"));
+    assert_eq!(
+        (v2.version, v2.content.diagnosis.as_str()),
+        (2, "Influenza A")
+    );
     assert!(matches!(
         clinical::amend(&oka_pool, t.id, &input("Nope")).await,
         Err(Error::PermissionDenied(_))
@@ -284,10 +292,10 @@ async fn export_bytes_quote_unicode_and_neutralise_formulas() {
     let mrn = patients::get(&c.desk, pat).await.unwrap().mrn;
     let ids = book_visits(&c, rao, pat, 2).await;
     let mut tricky = input("=HYPERLINK(\"http://evil\")");
-    tricky.icd10_code = None;
-    tricky.symptoms = "line one\nline \"two\", with comma".into();
-    tricky.notes = "@SUM(1)".into();
-    tricky.prescription = vec![];
+    tricky.content.icd10_code = None;
+    tricky.content.symptoms = "line one\nline \"two\", with comma".into();
+    tricky.content.notes = "@SUM(1)".into();
+    tricky.content.prescription = vec![];
     tricky.next_visit_in_days = None;
     clinical::record(&rao_pool, ids[0], &tricky).await.unwrap();
     clinical::record(&rao_pool, ids[1], &input("Grippe — ça va"))
@@ -467,6 +475,15 @@ async fn failed_or_cancelled_exports_leave_no_file_and_bad_targets_are_refused()
     assert!(
         matches!(denied, Error::PermissionDenied(_)),
         "bulk export is for administrators"
+    );
+    let raw = sqlx::query("INSERT INTO exports (kind, path) VALUES ('visits', '/tmp/all.csv')")
+        .execute(&rao_pool)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        raw.as_database_error().unwrap().code().as_deref(),
+        Some("42501"),
+        "…and the database says so too"
     );
     let bulk = export_to(
         &c.admin,

@@ -676,3 +676,46 @@ async fn walk_ins_take_the_next_slot_and_only_admins_overbook() {
         .expect("the doctor is on the board");
     assert!(col.appointments.iter().any(|a| a.id == over.id));
 }
+
+#[tokio::test]
+async fn doctor_form_mistakes_are_field_errors() {
+    let c = clinic("UTC").await;
+    let (id, _) = c.doctor("Dr. Rao", true).await;
+    let linked = doctors::list(&c.admin, false)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|d| d.id == id)
+        .unwrap()
+        .staff_username
+        .unwrap();
+    let input = |department_id: i64, staff: Option<String>| DoctorInput {
+        full_name: "Dr. Other".into(),
+        department_id,
+        qualification: String::new(),
+        experience_years: 1,
+        phone: None,
+        email: None,
+        consultation_fee_cents: 0,
+        slot_minutes: 15,
+        staff_username: staff,
+    };
+    let err = doctors::create(&c.admin, &input(999_999, None))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Validation { field, .. } if field == "department_id"),
+        "{err:?}"
+    );
+    let err = doctors::create(&c.admin, &input(c.department, Some(linked)))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Validation { field, .. } if field == "staff_username"),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "That staff account is already linked to another doctor."
+    );
+}

@@ -98,9 +98,7 @@ pub async fn create(pool: &PgPool, input: &DoctorInput) -> Result<Doctor> {
     let input = clean(input)?;
     let mut tx = pool.begin().await?;
     check_staff_link(&mut tx, &input.staff_username).await?;
-    let id = doctors::insert(&mut tx, &input)
-        .await
-        .map_err(department_error)?;
+    let id = doctors::insert(&mut tx, &input).await?;
     let d = doctors::get(&mut tx, id)
         .await?
         .ok_or_else(|| Error::internal("doctor vanished"))?;
@@ -113,10 +111,7 @@ pub async fn update(pool: &PgPool, id: i64, input: &DoctorInput) -> Result<Docto
     let input = clean(input)?;
     let mut tx = pool.begin().await?;
     check_staff_link(&mut tx, &input.staff_username).await?;
-    if !doctors::update(&mut tx, id, &input)
-        .await
-        .map_err(department_error)?
-    {
+    if !doctors::update(&mut tx, id, &input).await? {
         return Err(Error::NotFound("That doctor does not exist.".into()));
     }
     let d = doctors::get(&mut tx, id)
@@ -124,19 +119,6 @@ pub async fn update(pool: &PgPool, id: i64, input: &DoctorInput) -> Result<Docto
         .ok_or_else(|| Error::internal("doctor vanished"))?;
     tx.commit().await?;
     Ok(d)
-}
-
-fn department_error(e: Error) -> Error {
-    match e {
-        Error::Internal(d) if d.contains("doctors_department_id_fkey") => {
-            Error::validation("department_id", "Choose an existing department.")
-        }
-        Error::Conflict(m) if m.contains("staff") => Error::validation(
-            "staff_username",
-            "That staff account is already linked to another doctor.",
-        ),
-        other => other,
-    }
 }
 
 #[tracing::instrument(skip(pool))]
