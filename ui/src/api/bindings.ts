@@ -417,33 +417,17 @@ export type TodayBoard = {
 export type Treatment = {
 	id: number,
 	appointment_id: number,
-	visit_type: VisitType,
-	symptoms: string,
-	diagnosis: string,
-	icd10_code: string | null,
-	treatment_given: string,
-	prescription: PrescriptionLine[],
-	notes: string,
-	next_visit_on: string | null,
 	recorded_by: string,
 	version: number,
 	created_at: string,
 	updated_at: string,
-};
+} & ClinicalContent;
 
+/**  What a doctor submits: the clinical content, with the next visit given as a date or … */
 export type TreatmentInput = {
-	visit_type: VisitType,
-	symptoms: string,
-	diagnosis: string,
-	icd10_code: string | null,
-	treatment_given: string,
-	prescription: PrescriptionLine[],
-	notes: string,
-	/**  A date, or … */
-	next_visit_on: string | null,
 	/**  … "in N days" from the visit. */
 	next_visit_in_days: number | null,
-};
+} & ClinicalContent;
 
 export type Visit = {
 	appointment: Appointment,

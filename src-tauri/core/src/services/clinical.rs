@@ -17,17 +17,11 @@ use crate::error::{Error, Result};
 use crate::schedule;
 use crate::services::appointments::{Appointment, Clock};
 
+/// What a doctor submits: the clinical content, with the next visit given as a date or …
 #[derive(Debug, Clone, Deserialize, specta::Type)]
 pub struct TreatmentInput {
-    pub visit_type: VisitType,
-    pub symptoms: String,
-    pub diagnosis: String,
-    pub icd10_code: Option<String>,
-    pub treatment_given: String,
-    pub prescription: Vec<PrescriptionLine>,
-    pub notes: String,
-    /// A date, or …
-    pub next_visit_on: Option<NaiveDate>,
+    #[serde(flatten)]
+    pub content: ClinicalContent,
     /// … "in N days" from the visit.
     pub next_visit_in_days: Option<i32>,
 }
@@ -82,7 +76,8 @@ pub fn valid_icd10(code: &str) -> bool {
     }
 }
 
-fn clean(input: &TreatmentInput, visit_date: NaiveDate) -> Result<ClinicalContent> {
+fn clean(form: &TreatmentInput, visit_date: NaiveDate) -> Result<ClinicalContent> {
+    let input = &form.content;
     let text =
         |field: &str, label: &str, v: &str, max: usize| super::optional_text(field, label, v, max);
     let icd10_code = match input.icd10_code.as_deref().map(|c| c.trim().to_uppercase()) {
@@ -127,7 +122,7 @@ fn clean(input: &TreatmentInput, visit_date: NaiveDate) -> Result<ClinicalConten
         }
         prescription.push(l);
     }
-    let next_visit_on = match (input.next_visit_on, input.next_visit_in_days) {
+    let next_visit_on = match (input.next_visit_on, form.next_visit_in_days) {
         (Some(_), Some(_)) => {
             return Err(Error::validation(
                 "next_visit_on",
