@@ -1,12 +1,14 @@
 //! ClinicDesk's core: every rule and use case of the product, shared by the desktop app, `clinicctl` and the
 //! scheduler. It knows nothing of windows, IPC or Vue.
 
+pub mod channels;
 pub mod config;
 pub mod db;
 pub mod demo;
 pub mod embedded;
 pub mod error;
 pub mod export;
+pub mod jobs;
 pub mod paths;
 pub mod schedule;
 pub mod security;

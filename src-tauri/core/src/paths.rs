@@ -27,3 +27,11 @@ pub fn config_file() -> PathBuf {
 pub fn log_dir() -> PathBuf {
     data_dir().join("logs")
 }
+
+/// Where the monthly reports are saved as HTML files (one folder per month). `CLINICDESK_REPORTS_DIR` overrides.
+pub fn reports_dir() -> PathBuf {
+    match std::env::var_os("CLINICDESK_REPORTS_DIR").filter(|v| !v.is_empty()) {
+        Some(dir) => PathBuf::from(dir),
+        None => data_dir().join("reports"),
+    }
+}

@@ -318,3 +318,95 @@ impl Clinic {
             .id
     }
 }
+
+/// A real SMTP server on loopback (python3-aiosmtpd) that keeps every message it accepts, for tests of the
+/// email channel. Stopped when dropped.
+pub struct SmtpSink {
+    pub port: u16,
+    dir: tempfile::TempDir,
+    child: std::process::Child,
+}
+
+/// One message as the SMTP server received it.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct ReceivedMail {
+    pub mail_from: String,
+    pub rcpt_tos: Vec<String>,
+    /// The raw message (headers and MIME body).
+    pub data: String,
+}
+
+impl SmtpSink {
+    /// Starts the server; with `auth` ("user:pass") it requires that login.
+    pub fn start(auth: Option<&str>) -> SmtpSink {
+        use std::io::BufRead;
+        let dir = tempfile::tempdir().expect("sink dir");
+        let script = dir.path().join("smtp_sink.py");
+        std::fs::write(&script, include_str!("testing_smtp_sink.py")).expect("write sink script");
+        let mail = dir.path().join("mail");
+        std::fs::create_dir(&mail).expect("mail dir");
+        let port = free_port();
+        let mut cmd = std::process::Command::new(system_python());
+        cmd.arg(&script)
+            .arg("--port")
+            .arg(port.to_string())
+            .arg("--dir")
+            .arg(&mail)
+            .stdout(std::process::Stdio::piped());
+        if let Some(a) = auth {
+            cmd.arg("--auth").arg(a);
+        }
+        let mut child = cmd
+            .spawn()
+            .expect("python3 with aiosmtpd (apt install python3-aiosmtpd)");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("sink output");
+        assert_eq!(line.trim(), "ready", "the SMTP sink did not start");
+        SmtpSink { port, dir, child }
+    }
+
+    /// Every message received so far, in arrival order.
+    pub fn messages(&self) -> Vec<ReceivedMail> {
+        let mut files: Vec<(u64, std::path::PathBuf)> = std::fs::read_dir(self.dir.path().join("mail"))
+            .expect("mail dir")
+            .flatten()
+            .filter_map(|e| {
+                let name = e.file_name().to_string_lossy().into_owned();
+                name.strip_suffix(".json")
+                    .and_then(|n| n.parse().ok())
+                    .map(|n| (n, e.path()))
+            })
+            .collect();
+        files.sort();
+        files
+            .iter()
+            .map(|(_, p)| serde_json::from_slice(&std::fs::read(p).expect("read mail")).expect("mail json"))
+            .collect()
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A TCP port nobody listens on right now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+/// The system's python3, which has the apt-installed aiosmtpd (a pyenv or venv python on PATH may not).
+pub fn system_python() -> &'static str {
+    if std::path::Path::new("/usr/bin/python3").exists() {
+        "/usr/bin/python3"
+    } else {
+        "python3"
+    }
+}

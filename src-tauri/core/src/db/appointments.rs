@@ -366,3 +366,72 @@ pub async fn insert_with_message(
     .fetch_one(db)
     .await?)
 }
+
+/// A booked appointment with what its reminder needs (contact and consent, no clinical detail).
+pub struct ReminderTarget {
+    pub id: i64,
+    pub starts_at: DateTime<Utc>,
+    pub doctor_name: String,
+    pub patient_name: String,
+    pub reminder_consent: bool,
+    pub preferred_channel: crate::db::patients::ReminderChannel,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+}
+
+/// Booked appointments starting in [from, to) and after `not_before` (a reminder for the past is no use).
+pub async fn reminder_targets(
+    db: &mut PgConnection,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    not_before: DateTime<Utc>,
+) -> Result<Vec<ReminderTarget>> {
+    Ok(sqlx::query_as!(
+        ReminderTarget,
+        r#"SELECT a.id, a.starts_at, d.full_name AS doctor_name, p.full_name AS patient_name, p.reminder_consent,
+                  p.preferred_channel AS "preferred_channel: crate::db::patients::ReminderChannel", p.phone, p.email
+             FROM appointments a
+             JOIN doctors d ON d.id = a.doctor_id
+             JOIN patients p ON p.id = a.patient_id
+            WHERE a.starts_at >= $1 AND a.starts_at < $2 AND a.starts_at > $3 AND a.status = 'booked'
+            ORDER BY a.starts_at, a.id"#,
+        from,
+        to,
+        not_before
+    )
+    .fetch_all(db)
+    .await?)
+}
+
+/// Appointments on [from, to) that are not cancelled, per doctor: the staff digest's numbers.
+pub async fn count_per_doctor(
+    db: &mut PgConnection,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<(String, i64)>> {
+    Ok(sqlx::query!(
+        r#"SELECT d.full_name, count(*) AS "n!"
+             FROM appointments a JOIN doctors d ON d.id = a.doctor_id
+            WHERE a.starts_at >= $1 AND a.starts_at < $2 AND a.status <> 'cancelled'
+            GROUP BY d.full_name ORDER BY count(*) DESC, d.full_name"#,
+        from,
+        to
+    )
+    .fetch_all(db)
+    .await?
+    .into_iter()
+    .map(|r| (r.full_name, r.n))
+    .collect())
+}
+
+/// Marks booked appointments that ended more than `grace_hours` ago as no-shows; returns how many.
+pub async fn mark_overdue_no_shows(db: &mut PgConnection, grace_hours: i32) -> Result<u64> {
+    Ok(sqlx::query!(
+        "UPDATE appointments SET status = 'no_show'
+          WHERE status = 'booked' AND ends_at < now() - make_interval(hours => $1)",
+        grace_hours
+    )
+    .execute(db)
+    .await?
+    .rows_affected())
+}

@@ -92,3 +92,13 @@ pub fn stream<'a>(
     )
     .fetch(db)
 }
+
+/// Paths of exports started in the last `days` days (their folders are where temp files could be left).
+pub async fn recent_paths(db: &mut PgConnection, days: i32) -> Result<Vec<String>> {
+    Ok(sqlx::query_scalar!(
+        "SELECT DISTINCT path FROM exports WHERE created_at > now() - make_interval(days => $1)",
+        days
+    )
+    .fetch_all(db)
+    .await?)
+}

@@ -2,11 +2,16 @@
 
 pub mod appointments;
 pub mod availability;
+pub mod channel_settings;
 pub mod departments;
 pub mod doctors;
 pub mod exports;
+pub mod job_runs;
+pub mod job_settings;
 pub mod notifications;
 pub mod patients;
+pub mod report_data;
+pub mod reports;
 pub mod settings;
 pub mod staff;
 pub mod treatments;

@@ -376,7 +376,7 @@ async fn overlap_sentence(
 /// else the other contact. No clinical detail — not the department, not the reason for the visit — only
 /// clinic, doctor, date and time.
 #[allow(clippy::too_many_arguments)]
-fn compose_message(
+pub(crate) fn compose_message(
     clock: &Clock,
     event: &'static str,
     clinic: &str,
@@ -407,6 +407,7 @@ fn compose_message(
     );
     let (subject, body) = match event {
         "booked" => ("Appointment confirmed", format!("Hello {first}, your appointment at {clinic} with {doctor_name} is confirmed for {when}.")),
+        "reminder" => ("Appointment reminder", format!("Hello {first}, this is a reminder of your appointment at {clinic} with {doctor_name} on {when}. Reply or call us if you cannot come.")),
         "rescheduled" => ("Appointment moved", format!("Hello {first}, your appointment at {clinic} with {doctor_name} has moved to {when}.")),
         _ => ("Appointment cancelled", format!("Hello {first}, your appointment at {clinic} with {doctor_name} on {when} has been cancelled. Call us to book another.")),
     };
@@ -454,14 +455,17 @@ async fn enqueue_patient_message(
         conn,
         &NewMessage {
             dedupe_key: format!("appointment:{}:{event}:{}", a.id, a.starts_at.timestamp()),
+            kind: notifications::NotificationKind::Confirmation,
             channel: m.channel,
             recipient: &m.recipient,
             subject: m.subject,
             body: m.body,
+            body_html: None,
             appointment_id: Some(a.id),
         },
     )
     .await
+    .map(|_| ())
 }
 
 async fn fetch_view(conn: &mut PgConnection, clock: &Clock, id: i64) -> Result<Appointment> {

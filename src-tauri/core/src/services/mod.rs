@@ -8,6 +8,7 @@ pub mod clinical;
 pub mod database;
 pub mod departments;
 pub mod doctors;
+pub mod jobs;
 pub mod patients;
 pub mod settings;
 pub mod setup;

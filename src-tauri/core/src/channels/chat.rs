@@ -1,0 +1,31 @@
+//! The staff chat: a Google Chat incoming webhook (`{"text": …}`). The URL is a secret (it is the credential).
+
+use super::{http_outcome, SendError};
+use crate::db::channel_settings::ChannelConfig;
+
+pub struct ChatChannel {
+    url: String,
+    http: reqwest::Client,
+}
+
+impl ChatChannel {
+    pub fn new(c: &ChannelConfig, http: reqwest::Client) -> ChatChannel {
+        ChatChannel {
+            url: c.chat_webhook_url.clone(),
+            http,
+        }
+    }
+
+    pub async fn send(&self, text: &str) -> Result<(), SendError> {
+        if self.url.is_empty() {
+            return Err(SendError::Permanent(
+                "The staff chat is not set up: add the webhook URL in Settings.".into(),
+            ));
+        }
+        let req = self
+            .http
+            .post(&self.url)
+            .json(&serde_json::json!({ "text": text }));
+        http_outcome("chat webhook", req.send().await).await
+    }
+}

@@ -1,0 +1,384 @@
+//! The monthly report: for each active doctor, last month's totals, unique patients, treatments, top
+//! diagnoses, visits per day as bars drawn with HTML tables (they render in mail clients: no SVG, no script),
+//! and the appointment and treatment tables; plus a clinic-wide summary (counts only, no clinical detail).
+//! Stored in `reports` (every PC can show them), saved as HTML files, and emailed through the outbox.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::path::Path;
+
+use chrono::{Datelike, Duration, NaiveDate, NaiveTime};
+use chrono_tz::Tz;
+
+use super::{local_instant, Counts, JobContext};
+use crate::db::notifications::{self, NewMessage, NotificationKind};
+use crate::db::report_data::{self as data, ReportDoctor, StatusTotals};
+use crate::db::reports::{self, NewReport};
+use crate::db::{self, job_settings};
+use crate::error::Result;
+
+pub async fn run(ctx: &JobContext, month: NaiveDate) -> Result<Counts> {
+    let mut conn = ctx.pool.acquire().await?;
+    let settings = db::settings::get(&mut conn).await?;
+    let (clinic, tz_name) = settings
+        .map(|s| (s.clinic_name, s.time_zone))
+        .unwrap_or_else(|| ("the clinic".into(), "UTC".into()));
+    let tz: Tz = tz_name.parse().unwrap_or(chrono_tz::UTC);
+    let next = (month + Duration::days(32)).with_day(1).expect("day 1");
+    let from = local_instant(tz, month, NaiveTime::MIN);
+    let to = local_instant(tz, next, NaiveTime::MIN);
+
+    // A fixed number of queries, whatever the number of doctors or appointments.
+    let doctors = data::active_doctors(&mut conn).await?;
+    let totals: HashMap<i64, StatusTotals> = data::status_totals(&mut conn, from, to)
+        .await?
+        .into_iter()
+        .map(|t| (t.doctor_id, t))
+        .collect();
+    let per_day = group(data::per_day(&mut conn, from, to, tz.name()).await?, |d| d.doctor_id);
+    let diagnoses = group(data::top_diagnoses(&mut conn, from, to).await?, |d| d.doctor_id);
+    let appts = group(data::appointment_lines(&mut conn, from, to).await?, |a| a.doctor_id);
+    let treatments = group(data::treatment_lines(&mut conn, from, to).await?, |t| t.doctor_id);
+    let recipients = job_settings::get(&mut conn).await?.report_recipients;
+
+    let month_label = month.format("%B %Y").to_string();
+    let days: Vec<NaiveDate> = month.iter_days().take_while(|d| *d < next).collect();
+    let mut docs = Vec::with_capacity(doctors.len() + 1);
+    let empty_totals = StatusTotals::default();
+    let mut summary_rows = Vec::with_capacity(doctors.len());
+    for d in &doctors {
+        let t = totals.get(&d.id).unwrap_or(&empty_totals);
+        let day_counts: HashMap<NaiveDate, i64> = per_day
+            .get(&d.id)
+            .map(|v| v.iter().map(|c| (c.day, c.n)).collect())
+            .unwrap_or_default();
+        let no_rows = Vec::new();
+        let tr = treatments.get(&d.id).unwrap_or(&no_rows);
+        let html = doctor_html(
+            &clinic,
+            &month_label,
+            d,
+            t,
+            tr.len(),
+            diagnoses.get(&d.id).map(Vec::as_slice).unwrap_or(&[]),
+            &days,
+            &day_counts,
+            appts.get(&d.id).map(Vec::as_slice).unwrap_or(&[]),
+            tr,
+            tz,
+        );
+        summary_rows.push((d, t.clone(), tr.len() as i64));
+        docs.push(NewReport {
+            doctor_id: Some(d.id),
+            title: format!("{} — {month_label}", d.full_name),
+            html,
+            summary: serde_json::json!({
+                "total": t.total, "completed": t.completed, "cancelled": t.cancelled, "no_show": t.no_show,
+                "booked": t.booked, "unique_patients": t.unique_patients, "treatments": tr.len(),
+            }),
+        });
+    }
+    let clinic_days: HashMap<NaiveDate, i64> = per_day
+        .values()
+        .flatten()
+        .fold(HashMap::new(), |mut m, c| {
+            *m.entry(c.day).or_default() += c.n;
+            m
+        });
+    docs.insert(
+        0,
+        NewReport {
+            doctor_id: None,
+            title: format!("{clinic} — {month_label}"),
+            html: clinic_html(&clinic, &month_label, &summary_rows, &days, &clinic_days),
+            summary: serde_json::json!({ "doctors": doctors.len() }),
+        },
+    );
+
+    let stored = reports::upsert_many(&mut conn, month, &ctx.host, &docs).await?;
+    let files = save_files(&ctx.reports_dir, month, &docs);
+
+    let mut emailed = 0u64;
+    if ctx.email_reports {
+        let period = month.format("%Y-%m");
+        let mut msgs = Vec::new();
+        for (d, r) in doctors.iter().zip(docs.iter().skip(1)) {
+            if let Some(email) = d.email.as_deref().filter(|e| !e.trim().is_empty()) {
+                msgs.push(NewMessage {
+                    dedupe_key: format!("report:{period}:doctor:{}", d.id),
+                    kind: NotificationKind::Report,
+                    channel: "email",
+                    recipient: email,
+                    subject: format!("{clinic}: your report for {month_label}"),
+                    body: format!(
+                        "Your ClinicDesk report for {month_label} is attached as HTML. It is also in ClinicDesk under Reports."
+                    ),
+                    body_html: Some(r.html.clone()),
+                    appointment_id: None,
+                });
+            }
+        }
+        for addr in recipients.split(',').map(str::trim).filter(|a| !a.is_empty()) {
+            msgs.push(NewMessage {
+                dedupe_key: format!("report:{period}:clinic:{}", addr.to_lowercase()),
+                kind: NotificationKind::Report,
+                channel: "email",
+                recipient: addr,
+                subject: format!("{clinic}: monthly summary for {month_label}"),
+                body: format!("The ClinicDesk summary for {month_label}. It is also in ClinicDesk under Reports."),
+                body_html: Some(docs[0].html.clone()),
+                appointment_id: None,
+            });
+        }
+        emailed = notifications::enqueue_many(&mut conn, &msgs).await?;
+    }
+
+    let mut counts = Counts::new();
+    counts.insert("doctors".into(), doctors.len() as i64);
+    counts.insert("reports".into(), stored as i64);
+    counts.insert("files".into(), files as i64);
+    counts.insert("emails_queued".into(), emailed as i64);
+    counts.insert(
+        "appointments".into(),
+        appts.values().map(|v| v.len() as i64).sum(),
+    );
+    Ok(counts)
+}
+
+fn group<T>(rows: Vec<T>, key: impl Fn(&T) -> i64) -> HashMap<i64, Vec<T>> {
+    let mut m: HashMap<i64, Vec<T>> = HashMap::new();
+    for r in rows {
+        m.entry(key(&r)).or_default().push(r);
+    }
+    m
+}
+
+/// Writes each report to `<dir>/<YYYY-MM>/<slug>.html` through a temp file and a rename. Returns how many
+/// were written; a folder that cannot be written is logged, not fatal (the reports are in the database).
+fn save_files(dir: &Path, month: NaiveDate, docs: &[NewReport]) -> usize {
+    let folder = dir.join(month.format("%Y-%m").to_string());
+    if let Err(e) = std::fs::create_dir_all(&folder) {
+        tracing::warn!(error = %e, folder = %folder.display(), "cannot create the reports folder");
+        return 0;
+    }
+    docs.iter()
+        .filter(|r| {
+            let name = match r.doctor_id {
+                None => "clinic-summary".to_string(),
+                Some(id) => format!("doctor-{id}-{}", slug(&r.title)),
+            };
+            let path = folder.join(format!("{name}.html"));
+            let tmp = folder.join(format!("{name}.html.tmp"));
+            let ok = std::fs::write(&tmp, &r.html).and_then(|_| std::fs::rename(&tmp, &path));
+            if let Err(e) = &ok {
+                tracing::warn!(error = %e, "cannot save a report file");
+                let _ = std::fs::remove_file(&tmp);
+            }
+            ok.is_ok()
+        })
+        .count()
+}
+
+fn slug(s: &str) -> String {
+    let base: String = s
+        .split('—')
+        .next()
+        .unwrap_or(s)
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+        .collect();
+    base.split('-').filter(|p| !p.is_empty()).collect::<Vec<_>>().join("-")
+}
+
+/// Escapes text for HTML element content and attribute values.
+pub fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+const STYLE: &str = "body{font-family:Arial,Helvetica,sans-serif;color:#1f2937;margin:24px;}\
+h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:24px 0 8px}p.sub{color:#4b5563;margin:0 0 16px}\
+table{border-collapse:collapse}td,th{padding:4px 8px;border-bottom:1px solid #e5e7eb;text-align:left;font-size:13px}\
+th{background:#f3f4f6}td.n{text-align:right}";
+
+fn page(title: &str, sub: &str, body: &str) -> String {
+    format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{t}</title><style>{STYLE}</style></head>\
+         <body><h1>{t}</h1><p class=\"sub\">{s}</p>{body}</body></html>",
+        t = esc(title),
+        s = esc(sub)
+    )
+}
+
+fn totals_table(t: &StatusTotals, treatments: usize) -> String {
+    let row = |label: &str, n: i64| format!("<tr><th scope=\"row\">{label}</th><td class=\"n\">{n}</td></tr>");
+    format!(
+        "<table role=\"presentation\">{}{}{}{}{}{}{}</table>",
+        row("Appointments", t.total),
+        row("Completed", t.completed),
+        row("Still booked", t.booked),
+        row("Cancelled", t.cancelled),
+        row("No-show", t.no_show),
+        row("Unique patients", t.unique_patients),
+        row("Treatments recorded", treatments as i64)
+    )
+}
+
+/// Visits per day as horizontal bars: a table whose cells have a width and a background colour.
+fn bars(days: &[NaiveDate], counts: &HashMap<NaiveDate, i64>) -> String {
+    let max = counts.values().copied().max().unwrap_or(0).max(1);
+    let mut out = String::from("<table role=\"presentation\" style=\"width:100%;max-width:560px\">");
+    for d in days {
+        let n = counts.get(d).copied().unwrap_or(0);
+        let pct = (n * 100 / max).max(if n > 0 { 1 } else { 0 });
+        let _ = write!(
+            out,
+            "<tr><td style=\"width:90px;white-space:nowrap\">{}</td><td style=\"width:100%\">\
+             <table role=\"presentation\" style=\"width:{pct}%\"><tr><td style=\"background:#2563eb;height:12px;padding:0;border:0\"></td></tr></table>\
+             </td><td class=\"n\">{n}</td></tr>",
+            d.format("%a %-d")
+        );
+    }
+    out.push_str("</table>");
+    out
+}
+
+#[allow(clippy::too_many_arguments)]
+fn doctor_html(
+    clinic: &str,
+    month: &str,
+    d: &ReportDoctor,
+    t: &StatusTotals,
+    treatments: usize,
+    diagnoses: &[data::Diagnosis],
+    days: &[NaiveDate],
+    day_counts: &HashMap<NaiveDate, i64>,
+    appts: &[data::ApptLine],
+    tr: &[data::TreatmentLine],
+    tz: Tz,
+) -> String {
+    let mut b = String::new();
+    b.push_str("<h2>Totals</h2>");
+    b.push_str(&totals_table(t, treatments));
+    b.push_str("<h2>Top diagnoses</h2>");
+    if diagnoses.is_empty() {
+        b.push_str("<p>No treatments recorded.</p>");
+    } else {
+        b.push_str("<table><tr><th scope=\"col\">Diagnosis</th><th scope=\"col\">Visits</th></tr>");
+        for g in diagnoses {
+            let _ = write!(b, "<tr><td>{}</td><td class=\"n\">{}</td></tr>", esc(&g.label), g.n);
+        }
+        b.push_str("</table>");
+    }
+    b.push_str("<h2>Visits per day</h2>");
+    b.push_str(&bars(days, day_counts));
+    b.push_str("<h2>Appointments</h2><table><tr><th scope=\"col\">When</th><th scope=\"col\">Patient (MRN)</th><th scope=\"col\">Status</th></tr>");
+    for a in appts {
+        let _ = write!(
+            b,
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+            a.starts_at.with_timezone(&tz).format("%a %-d %b %H:%M"),
+            esc(&a.mrn),
+            esc(&a.status.replace('_', " "))
+        );
+    }
+    b.push_str("</table><h2>Treatments</h2><table><tr><th scope=\"col\">When</th><th scope=\"col\">Patient (MRN)</th><th scope=\"col\">Visit</th><th scope=\"col\">ICD-10</th><th scope=\"col\">Diagnosis</th></tr>");
+    for t in tr {
+        let _ = write!(
+            b,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            t.starts_at.with_timezone(&tz).format("%a %-d %b %H:%M"),
+            esc(&t.mrn),
+            esc(&t.visit_type.replace('_', " ")),
+            esc(t.icd10_code.as_deref().unwrap_or("")),
+            esc(&t.diagnosis)
+        );
+    }
+    b.push_str("</table>");
+    page(
+        &format!("{} — {month}", d.full_name),
+        &format!("{clinic} · {} · monthly report", d.department),
+        &b,
+    )
+}
+
+fn clinic_html(
+    clinic: &str,
+    month: &str,
+    rows: &[(&ReportDoctor, StatusTotals, i64)],
+    days: &[NaiveDate],
+    day_counts: &HashMap<NaiveDate, i64>,
+) -> String {
+    let mut b = String::from(
+        "<h2>Doctors</h2><table><tr><th scope=\"col\">Doctor</th><th scope=\"col\">Department</th>\
+         <th scope=\"col\">Appointments</th><th scope=\"col\">Completed</th><th scope=\"col\">Cancelled</th>\
+         <th scope=\"col\">No-show</th><th scope=\"col\">Unique patients</th><th scope=\"col\">Treatments</th></tr>",
+    );
+    let mut sum = StatusTotals::default();
+    let mut sum_tr = 0;
+    for (d, t, tr) in rows {
+        let _ = write!(
+            b,
+            "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
+             <td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            esc(&d.full_name),
+            esc(&d.department),
+            t.total,
+            t.completed,
+            t.cancelled,
+            t.no_show,
+            t.unique_patients,
+            tr
+        );
+        sum.total += t.total;
+        sum.completed += t.completed;
+        sum.cancelled += t.cancelled;
+        sum.no_show += t.no_show;
+        sum.booked += t.booked;
+        sum_tr += tr;
+    }
+    let _ = write!(
+        b,
+        "<tr><th scope=\"row\" colspan=\"2\">All doctors</th><th class=\"n\">{}</th><th class=\"n\">{}</th>\
+         <th class=\"n\">{}</th><th class=\"n\">{}</th><th></th><th class=\"n\">{}</th></tr></table>",
+        sum.total, sum.completed, sum.cancelled, sum.no_show, sum_tr
+    );
+    b.push_str("<h2>Visits per day</h2>");
+    b.push_str(&bars(days, day_counts));
+    page(&format!("{clinic} — {month}"), "Monthly summary for the clinic", &b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markup() {
+        assert_eq!(esc("<b>\"O'Neil\" & co</b>"), "&lt;b&gt;&quot;O&#39;Neil&quot; &amp; co&lt;/b&gt;");
+    }
+
+    #[test]
+    fn bars_scale_to_the_busiest_day_and_draw_no_svg() {
+        let d1 = NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
+        let d2 = NaiveDate::from_ymd_opt(2026, 10, 2).unwrap();
+        let html = bars(&[d1, d2], &HashMap::from([(d1, 4), (d2, 2)]));
+        assert!(html.contains("width:100%\"><tr><td style=\"background"));
+        assert!(html.contains("width:50%"));
+        assert!(!html.contains("<svg") && !html.contains("<script"));
+    }
+
+    #[test]
+    fn slugs_are_file_names() {
+        assert_eq!(slug("Dr. Asha Rao — October 2026"), "dr-asha-rao");
+    }
+}

@@ -1,0 +1,318 @@
+//! The administrator's side of jobs and messages: job times and channel settings (validated, secrets kept
+//! out of the UI), "Send test", the jobs overview and "Run now", the outbox (filter, retry, cancel) and the
+//! monthly reports. The database refuses all of it to anyone but administrators.
+
+use std::str::FromStr;
+
+use chrono::{NaiveDate, Utc};
+use serde::Serialize;
+use sqlx::PgPool;
+
+use crate::channels::SendError;
+use crate::db::channel_settings::{self, ChannelSettings, ChannelSettingsInput, SmsProvider};
+use crate::db::job_runs::{self, JobRun, RunTrigger};
+use crate::db::job_settings::{self, JobSettings};
+use crate::db::notifications::{self, MessageChannel, OutboxCounts, OutboxFilter, OutboxItem};
+use crate::db::reports::{self, ReportDocument, ReportSummary};
+use crate::error::{Error, Result};
+use crate::jobs::{self, dispatcher, Due, JobContext, JobKind, Scope};
+
+pub async fn get_job_settings(pool: &PgPool) -> Result<JobSettings> {
+    job_settings::get(&mut *pool.acquire().await?).await
+}
+
+fn email_address(field: &str, label: &str, value: &str) -> Result<()> {
+    lettre::Address::from_str(value.trim())
+        .map(|_| ())
+        .map_err(|_| Error::validation(field, format!("{label}: “{}” is not a valid email address.", value.trim())))
+}
+
+#[tracing::instrument(skip(pool))]
+pub async fn update_job_settings(pool: &PgPool, input: &JobSettings) -> Result<JobSettings> {
+    let mut s = input.clone();
+    let recipients: Vec<&str> = s
+        .report_recipients
+        .split(',')
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+        .collect();
+    for r in &recipients {
+        email_address("report_recipients", "Report recipients", r)?;
+    }
+    s.report_recipients = recipients.join(", ");
+    if s.report_recipients.len() > 1000 {
+        return Err(Error::validation("report_recipients", "Report recipients must be at most 1000 characters."));
+    }
+    if !(1..=720).contains(&s.no_show_grace_hours) {
+        return Err(Error::validation("no_show_grace_hours", "The no-show grace period must be between 1 and 720 hours."));
+    }
+    if !(1..=3650).contains(&s.prune_sent_after_days) {
+        return Err(Error::validation("prune_sent_after_days", "Keep sent messages between 1 and 3650 days."));
+    }
+    job_settings::update(&mut *pool.acquire().await?, &s).await
+}
+
+pub async fn get_channel_settings(pool: &PgPool) -> Result<ChannelSettings> {
+    Ok(channel_settings::get(&mut *pool.acquire().await?).await?.public())
+}
+
+fn http_url(field: &str, label: &str, value: &str) -> Result<()> {
+    let v = value.trim();
+    let ok = reqwest::Url::parse(v)
+        .map(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+        .unwrap_or(false);
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::validation(field, format!("{label} must be an http:// or https:// address.")))
+    }
+}
+
+/// Checks the settings as the form sent them, laid over the stored ones.
+fn validated(stored: &channel_settings::ChannelConfig, i: &ChannelSettingsInput) -> Result<channel_settings::ChannelConfig> {
+    let c = stored.merged(i);
+    if !c.smtp_host.is_empty() {
+        if c.smtp_host.len() > 253 || c.smtp_host.contains(char::is_whitespace) || c.smtp_host.contains('/') {
+            return Err(Error::validation("smtp_host", "Enter the SMTP server's host name, e.g. smtp.example.com."));
+        }
+        if !(1..=65535).contains(&c.smtp_port) {
+            return Err(Error::validation("smtp_port", "The port must be between 1 and 65535."));
+        }
+        lettre::message::Mailbox::from_str(&c.smtp_from).map_err(|_| {
+            Error::validation("smtp_from", "Enter the sender as an address (desk@clinic.example) or a name and address (Clinic <desk@clinic.example>).")
+        })?;
+    }
+    match c.sms_provider {
+        SmsProvider::None => {}
+        SmsProvider::Twilio => {
+            if c.sms_account_sid.is_empty() {
+                return Err(Error::validation("sms_account_sid", "Enter the account SID."));
+            }
+            if c.sms_from.is_empty() {
+                return Err(Error::validation("sms_from", "Enter the number messages are sent from."));
+            }
+            if !c.sms_url.is_empty() {
+                http_url("sms_url", "The gateway URL", &c.sms_url)?;
+            }
+        }
+        SmsProvider::Json => {
+            http_url("sms_url", "The gateway URL", &c.sms_url)?;
+            crate::channels::check_sms_template(&c.sms_json_template)
+                .map_err(|m| Error::validation("sms_json_template", m))?;
+        }
+    }
+    if !c.chat_webhook_url.is_empty() {
+        http_url("chat_webhook_url", "The webhook URL", &c.chat_webhook_url)?;
+    }
+    for (field, v, max) in [
+        ("smtp_username", &c.smtp_username, 254),
+        ("smtp_password", &c.smtp_password, 1000),
+        ("sms_token", &c.sms_token, 1000),
+        ("sms_from", &c.sms_from, 32),
+        ("sms_json_template", &c.sms_json_template, 4000),
+    ] {
+        if v.chars().count() > max {
+            return Err(Error::validation(field, format!("At most {max} characters.")));
+        }
+    }
+    Ok(c)
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn update_channel_settings(pool: &PgPool, input: &ChannelSettingsInput) -> Result<ChannelSettings> {
+    let mut tx = pool.begin().await?;
+    let stored = channel_settings::get(&mut tx).await?;
+    let c = validated(&stored, input)?;
+    channel_settings::update(&mut tx, &c).await?;
+    tx.commit().await?;
+    Ok(c.public())
+}
+
+/// Sends one test message with the form's settings; `Ok` is a sentence for the screen.
+pub async fn send_test(pool: &PgPool, channel: MessageChannel, input: &ChannelSettingsInput, recipient: &str) -> Result<String> {
+    let mut conn = pool.acquire().await?;
+    let stored = channel_settings::get(&mut conn).await?;
+    let clinic = crate::db::settings::get(&mut conn)
+        .await?
+        .map(|s| s.clinic_name)
+        .unwrap_or_else(|| "your clinic".into());
+    drop(conn);
+    let c = validated(&stored, input)?;
+    match channel {
+        MessageChannel::Email if c.smtp_host.is_empty() => {
+            return Err(Error::validation("smtp_host", "Enter the SMTP server first."))
+        }
+        MessageChannel::Email => email_address("test_recipient", "Test recipient", recipient)?,
+        MessageChannel::Sms if recipient.trim().is_empty() => {
+            return Err(Error::validation("test_recipient", "Enter a phone number to send the test to."))
+        }
+        MessageChannel::Chat if c.chat_webhook_url.is_empty() => {
+            return Err(Error::validation("chat_webhook_url", "Enter the webhook URL first."))
+        }
+        _ => {}
+    }
+    match dispatcher::send_test(&c, channel, recipient, &clinic).await {
+        Ok(()) => Ok(match channel {
+            MessageChannel::Email => format!("Test email sent to {}.", recipient.trim()),
+            MessageChannel::Sms => format!("Test SMS sent to {}.", recipient.trim()),
+            MessageChannel::Chat => "Test message posted to the staff chat.".into(),
+        }),
+        Err(SendError::Transient(r) | SendError::Permanent(r)) => Err(Error::Unavailable(r)),
+    }
+}
+
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct JobStatus {
+    pub job: JobKind,
+    pub label: String,
+    pub schedule: String,
+    pub next_run_at: Option<chrono::DateTime<Utc>>,
+    pub next_run_local: Option<String>,
+    pub last_run: Option<JobRun>,
+}
+
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct JobsOverview {
+    /// Who runs the jobs, from this computer's point of view.
+    pub runner: Option<String>,
+    pub runner_active: bool,
+    pub jobs: Vec<JobStatus>,
+}
+
+pub async fn overview(pool: &PgPool, runner: Option<String>, runner_active: bool) -> Result<JobsOverview> {
+    let (tz, settings) = jobs::load_schedule(pool).await?;
+    let latest = job_runs::latest_per_job(&mut *pool.acquire().await?).await?;
+    let now = Utc::now();
+    let jobs = JobKind::ALL
+        .into_iter()
+        .map(|j| {
+            let next = jobs::next_run(j, &settings, tz, now);
+            JobStatus {
+                job: j,
+                label: j.label().into(),
+                schedule: j.schedule(&settings),
+                next_run_at: next,
+                next_run_local: next.map(|t| t.with_timezone(&tz).format("%a %-d %b %H:%M").to_string()),
+                last_run: latest.iter().find(|r| r.job == j.name()).cloned(),
+            }
+        })
+        .collect();
+    Ok(JobsOverview { runner, runner_active, jobs })
+}
+
+pub async fn runs(pool: &PgPool, job: Option<JobKind>, limit: i64) -> Result<Vec<JobRun>> {
+    job_runs::recent(&mut *pool.acquire().await?, job.map(JobKind::name), limit.clamp(1, 500)).await
+}
+
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct RunNowResult {
+    pub ran: bool,
+    pub message: String,
+    pub run: Option<JobRun>,
+}
+
+fn run_result(job_label: &str, run: Option<JobRun>) -> RunNowResult {
+    match run {
+        None => RunNowResult {
+            ran: false,
+            message: format!("{job_label} already ran this minute (here or on another computer)."),
+            run: None,
+        },
+        Some(r) if r.outcome.as_deref() == Some("ok") => {
+            let counts = r.counts.iter().map(|(k, v)| format!("{} {v}", k.replace('_', " "))).collect::<Vec<_>>().join(", ");
+            RunNowResult { ran: true, message: format!("{job_label} finished: {counts}."), run: Some(r) }
+        }
+        Some(r) => RunNowResult {
+            ran: true,
+            message: format!("{job_label} failed: {}", r.error.clone().unwrap_or_default()),
+            run: Some(r),
+        },
+    }
+}
+
+/// "Run now": once per minute across PCs, run as the signed-in administrator.
+pub async fn run_now(pool: &PgPool, job: JobKind) -> Result<RunNowResult> {
+    let (tz, _) = jobs::load_schedule(pool).await?;
+    let ctx = JobContext::new(pool.clone());
+    let due = jobs::manual(job, tz, Utc::now());
+    let run = jobs::run_once(&ctx, &due, RunTrigger::Manual).await?;
+    if run.is_some() {
+        dispatcher::dispatch(pool, &ctx.host, 50).await?;
+    }
+    Ok(run_result(job.label(), run))
+}
+
+pub async fn list_outbox(pool: &PgPool, filter: &OutboxFilter) -> Result<Vec<OutboxItem>> {
+    notifications::list(&mut *pool.acquire().await?, filter).await
+}
+
+pub async fn outbox_counts(pool: &PgPool) -> Result<OutboxCounts> {
+    notifications::counts(&mut *pool.acquire().await?).await
+}
+
+async fn after_change(pool: &PgPool, id: i64, changed: bool, refused: &str) -> Result<OutboxItem> {
+    let mut conn = pool.acquire().await?;
+    let item = notifications::get(&mut conn, id)
+        .await?
+        .ok_or_else(|| Error::NotFound("That message does not exist.".into()))?;
+    if changed {
+        Ok(item)
+    } else {
+        let now = serde_json::to_value(item.status)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        Err(Error::Conflict(format!("{refused}; it is {now}.")))
+    }
+}
+
+pub async fn retry(pool: &PgPool, id: i64) -> Result<OutboxItem> {
+    let changed = notifications::retry(&mut *pool.acquire().await?, id).await?;
+    after_change(pool, id, changed, "This message can only be retried when it failed or was cancelled").await
+}
+
+pub async fn cancel(pool: &PgPool, id: i64) -> Result<OutboxItem> {
+    let changed = notifications::cancel(&mut *pool.acquire().await?, id).await?;
+    after_change(pool, id, changed, "This message can only be cancelled before it is sent").await
+}
+
+/// "Send now": drains what is due, as this administrator. Returns how many were sent.
+pub async fn dispatch_now(pool: &PgPool) -> Result<i64> {
+    let counts = dispatcher::dispatch(pool, &jobs::host_name(), 50).await?;
+    Ok(counts.get("sent").copied().unwrap_or(0))
+}
+
+fn month_start(field: &str, month: NaiveDate) -> Result<NaiveDate> {
+    use chrono::Datelike;
+    if month.day() != 1 {
+        return Err(Error::validation(field, "Choose a month."));
+    }
+    Ok(month)
+}
+
+pub async fn list_reports(pool: &PgPool, month: NaiveDate) -> Result<Vec<ReportSummary>> {
+    reports::list(&mut *pool.acquire().await?, month_start("month", month)?).await
+}
+
+pub async fn get_report(pool: &PgPool, id: i64) -> Result<ReportDocument> {
+    reports::get(&mut *pool.acquire().await?, id)
+        .await?
+        .ok_or_else(|| Error::NotFound("That report does not exist, or it is not yours to read.".into()))
+}
+
+/// Rebuilds a month's reports without emailing them again.
+pub async fn regenerate_reports(pool: &PgPool, month: NaiveDate) -> Result<RunNowResult> {
+    let month = month_start("month", month)?;
+    let (tz, _) = jobs::load_schedule(pool).await?;
+    let mut ctx = JobContext::new(pool.clone());
+    ctx.email_reports = false;
+    let minute = Utc::now().with_timezone(&tz).format("%Y-%m-%dT%H:%M");
+    let due = Due {
+        job: JobKind::MonthlyReport,
+        period: format!("regenerate {} {minute}", month.format("%Y-%m")),
+        due_at: Utc::now(),
+        scope: Scope::Month(month),
+    };
+    let run = jobs::run_once(&ctx, &due, RunTrigger::Manual).await?;
+    Ok(run_result("The reports", run))
+}
