@@ -72,6 +72,22 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::clinical::export_visits,
             commands::clinical::cancel_export,
             commands::clinical::reveal_in_folder,
+            commands::jobs::get_job_settings,
+            commands::jobs::update_job_settings,
+            commands::jobs::get_channel_settings,
+            commands::jobs::update_channel_settings,
+            commands::jobs::send_test_message,
+            commands::jobs::jobs_overview,
+            commands::jobs::job_runs,
+            commands::jobs::run_job_now,
+            commands::jobs::list_outbox,
+            commands::jobs::outbox_counts,
+            commands::jobs::retry_notification,
+            commands::jobs::cancel_notification,
+            commands::jobs::dispatch_now,
+            commands::jobs::list_reports,
+            commands::jobs::get_report,
+            commands::jobs::regenerate_reports,
         ])
         .typ::<commands::clinical::ExportProgress>()
         .typ::<clinicdesk_core::export::ExportOutcome>()
@@ -99,8 +115,10 @@ pub fn run() {
             // Start the database while the window loads, so sign-in is ready sooner.
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {
-                if let Err(e) = handle.state::<state::AppState>().target().await {
-                    tracing::error!(error = %e, "database not ready at startup");
+                let state = handle.state::<state::AppState>();
+                match state.target().await {
+                    Ok(_) => state.ensure_runner().await,
+                    Err(e) => tracing::error!(error = %e, "database not ready at startup"),
                 }
             });
             Ok(())

@@ -9,6 +9,9 @@ use std::sync::Arc;
 use clinicdesk_core::config::{DatabaseConfig, LocalConfig};
 use clinicdesk_core::embedded::{self, Durability, EmbeddedCluster};
 use clinicdesk_core::services::auth::LoginThrottle;
+use clinicdesk_core::db::staff::StaffRole;
+use clinicdesk_core::jobs::runner::{self, Runner};
+use clinicdesk_core::jobs::JobContext;
 use clinicdesk_core::services::auth::SignedIn;
 use clinicdesk_core::target::DbTarget;
 use clinicdesk_core::{paths, Error, Result};
@@ -26,6 +29,17 @@ pub struct AppState {
     first_screen_logged: std::sync::atomic::AtomicBool,
     /// Cancel flags of the exports running in this window.
     exports: std::sync::Mutex<HashMap<i64, Arc<AtomicBool>>>,
+    /// The job scheduler, when this computer runs it (see `ensure_runner`).
+    runner: Mutex<Option<(Runner, RunnerKind)>>,
+}
+
+/// Whose rights the scheduler runs with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunnerKind {
+    /// The database owner's (embedded cluster, or an owner URL): runs whether or not anyone is signed in.
+    Owner,
+    /// The signed-in administrator's: stops at sign-out.
+    Admin,
 }
 
 impl AppState {
@@ -39,6 +53,7 @@ impl AppState {
             started: std::time::Instant::now(),
             first_screen_logged: AtomicBool::new(false),
             exports: std::sync::Mutex::new(HashMap::new()),
+            runner: Mutex::new(None),
         }
     }
 
@@ -79,6 +94,7 @@ impl AppState {
 
     /// Forgets the current target (after the database choice changed); the next use connects anew.
     pub async fn reset_target(&self) {
+        self.stop_runner(None).await;
         self.sign_out().await;
         if let Some(DbTarget::Embedded { cluster, .. }) = self.target.write().await.take() {
             if let Err(e) = cluster.stop().await {
@@ -90,6 +106,59 @@ impl AppState {
     pub async fn set_session(&self, signed_in: SignedIn) {
         if let Some(old) = self.session.write().await.replace(signed_in) {
             old.pool.close().await;
+        }
+        self.ensure_runner().await;
+    }
+
+    /// Starts the job scheduler if this computer should run it and it is not running: with the owner's
+    /// connection when there is one, else while an administrator is signed in. Reception and doctor sessions
+    /// never run jobs (they hold neither the channel secrets nor the clinical aggregates the report needs).
+    pub async fn ensure_runner(&self) {
+        let mut slot = self.runner.lock().await;
+        if slot.is_some() {
+            return;
+        }
+        let owner = match self.target().await {
+            Ok(t) => runner::owner_context(&t).await.unwrap_or_else(|e| {
+                tracing::warn!(error = ?e, "jobs cannot use the owner's connection");
+                None
+            }),
+            Err(_) => None,
+        };
+        let (ctx, kind) = match owner {
+            Some(ctx) => (ctx, RunnerKind::Owner),
+            None => match self.session().await {
+                Some(s) if s.session.role == StaffRole::Admin => (JobContext::new(s.pool), RunnerKind::Admin),
+                _ => return,
+            },
+        };
+        match Runner::start(ctx).await {
+            Ok(r) => *slot = Some((r, kind)),
+            Err(e) => tracing::error!(error = ?e, "the job scheduler did not start"),
+        }
+    }
+
+    /// Who runs the jobs here, in a sentence for the Jobs screen, and whether it is running.
+    pub async fn runner_status(&self) -> (String, bool) {
+        match self.runner.lock().await.as_ref().map(|(_, k)| *k) {
+            Some(RunnerKind::Owner) => ("This computer runs the jobs: it holds the clinic's database.".into(), true),
+            Some(RunnerKind::Admin) => (
+                "This computer runs the jobs while an administrator is signed in. For a clinic server, run `clinicctl agent` there so jobs run around the clock.".into(),
+                true,
+            ),
+            None => (
+                "This computer does not run the jobs. Run `clinicctl agent` on the clinic server, or keep an administrator signed in on one computer.".into(),
+                false,
+            ),
+        }
+    }
+
+    async fn stop_runner(&self, only: Option<RunnerKind>) {
+        let mut slot = self.runner.lock().await;
+        if slot.as_ref().is_some_and(|(_, k)| only.is_none_or(|o| o == *k)) {
+            if let Some((r, _)) = slot.take() {
+                r.stop().await;
+            }
         }
     }
 
@@ -108,6 +177,7 @@ impl AppState {
     }
 
     pub async fn sign_out(&self) {
+        self.stop_runner(Some(RunnerKind::Admin)).await;
         if let Some(s) = self.session.write().await.take() {
             s.pool.close().await;
         }
@@ -145,6 +215,7 @@ impl AppState {
 
     /// On exit: close connections and stop the embedded cluster cleanly.
     pub async fn shutdown(&self) {
+        self.stop_runner(None).await;
         self.sign_out().await;
         if let Some(DbTarget::Embedded { cluster, .. }) = self.target.read().await.as_ref() {
             if let Err(e) = cluster.stop().await {

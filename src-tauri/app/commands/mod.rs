@@ -1,6 +1,7 @@
 //! The Tauri commands: each parses its arguments, calls one core service and maps the result. No logic here.
 
 pub mod clinical;
+pub mod jobs;
 pub mod scheduling;
 
 use clinicdesk_core::config::DatabaseConfig;
@@ -71,7 +72,9 @@ pub async fn complete_setup(
     input: SetupInput,
 ) -> CmdResult<SetupOutcome> {
     let target = state.target().await?;
-    Ok(services::setup::complete_setup(&target, &db::MIGRATOR, &input).await?)
+    let outcome = services::setup::complete_setup(&target, &db::MIGRATOR, &input).await?;
+    state.ensure_runner().await;
+    Ok(outcome)
 }
 
 #[tauri::command]

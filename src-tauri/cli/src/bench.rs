@@ -36,6 +36,10 @@ pub enum Scenario {
     Export,
     /// A patient's visit timeline with 500 visits.
     Timeline,
+    /// 10,000 reminders enqueued and delivered to a local webhook (SMS) and to a local SMTP server.
+    Notify,
+    /// Monthly reports for 500 doctors over a month of ~100,000 appointments.
+    Reports,
 }
 
 struct Bench {
@@ -609,6 +613,8 @@ async fn run_in(
         Scenario::Board => board(&b).await,
         Scenario::Export => export_bench(&b).await,
         Scenario::Timeline => timeline(&b).await,
+        Scenario::Notify => crate::bench_jobs::notify(&b.owner, b.today, 10_000).await,
+        Scenario::Reports => crate::bench_jobs::reports(&b.owner, b.today).await,
     };
     b.finish().await;
     result

@@ -2,6 +2,7 @@
 //! accounts and demo data — for clinics' IT, scripts, tests and benchmarks. Every command calls the core.
 
 mod bench;
+mod bench_jobs;
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -80,6 +81,9 @@ enum Command {
         #[command(subcommand)]
         what: ExportWhat,
     },
+    /// Run the background jobs (reminders, monthly reports, cleanup, outbox delivery) until stopped: for a
+    /// clinic server, as a service (see docs/jobs.md for the systemd unit). Uses the owner's connection.
+    Agent,
     /// Measure a scenario in a throwaway database of the embedded cluster (see BENCHMARKS.md).
     Bench {
         #[arg(value_enum)]
@@ -377,6 +381,25 @@ async fn run(cli: Cli) -> Result<()> {
                 ExportStatus::Done => println!("{} ({} bytes)", outcome.message, outcome.bytes),
                 _ => return Err(Error::Unavailable(outcome.message)),
             }
+        }
+        Command::Agent => {
+            let t = target(&cli).await?;
+            let ctx = clinicdesk_core::jobs::runner::owner_context(&t).await?.ok_or_else(|| {
+                Error::Unavailable(
+                    "The clinic is not set up on this database, or its schema is not current (run `clinicctl db migrate`)."
+                        .into(),
+                )
+            })?;
+            let host = ctx.host.clone();
+            let runner = clinicdesk_core::jobs::runner::Runner::start(ctx).await?;
+            println!("clinicctl agent: running the jobs on {} as {host} (Ctrl+C or SIGTERM stops)", t.label());
+            let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            runner.stop().await;
+            println!("clinicctl agent: stopped");
         }
         Command::Bench { scenario, patients } => {
             if cli.database_url.is_some() {

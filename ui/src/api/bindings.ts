@@ -67,6 +67,22 @@ export const commands = {
 	exportVisits: (from: string, to: string, path: string, bom: boolean) => typedError<ExportStarted, CommandError>(__TAURI_INVOKE("export_visits", { from, to, path, bom })),
 	cancelExport: (exportId: number) => typedError<null, CommandError>(__TAURI_INVOKE("cancel_export", { exportId })),
 	revealInFolder: (path: string) => typedError<null, CommandError>(__TAURI_INVOKE("reveal_in_folder", { path })),
+	getJobSettings: () => typedError<JobSettings, CommandError>(__TAURI_INVOKE("get_job_settings")),
+	updateJobSettings: (input: JobSettings) => typedError<JobSettings, CommandError>(__TAURI_INVOKE("update_job_settings", { input })),
+	getChannelSettings: () => typedError<ChannelSettings, CommandError>(__TAURI_INVOKE("get_channel_settings")),
+	updateChannelSettings: (input: ChannelSettingsInput) => typedError<ChannelSettings, CommandError>(__TAURI_INVOKE("update_channel_settings", { input })),
+	sendTestMessage: (channel: MessageChannel, input: ChannelSettingsInput, recipient: string) => typedError<string, CommandError>(__TAURI_INVOKE("send_test_message", { channel, input, recipient })),
+	jobsOverview: () => typedError<JobsOverview, CommandError>(__TAURI_INVOKE("jobs_overview")),
+	jobRuns: (job: JobKind | null, limit: number) => typedError<JobRun[], CommandError>(__TAURI_INVOKE("job_runs", { job, limit })),
+	runJobNow: (job: JobKind) => typedError<RunNowResult, CommandError>(__TAURI_INVOKE("run_job_now", { job })),
+	listOutbox: (filter: OutboxFilter) => typedError<OutboxItem[], CommandError>(__TAURI_INVOKE("list_outbox", { filter })),
+	outboxCounts: () => typedError<OutboxCounts, CommandError>(__TAURI_INVOKE("outbox_counts")),
+	retryNotification: (id: number) => typedError<OutboxItem, CommandError>(__TAURI_INVOKE("retry_notification", { id })),
+	cancelNotification: (id: number) => typedError<OutboxItem, CommandError>(__TAURI_INVOKE("cancel_notification", { id })),
+	dispatchNow: () => typedError<number, CommandError>(__TAURI_INVOKE("dispatch_now")),
+	listReports: (month: string) => typedError<ReportSummary[], CommandError>(__TAURI_INVOKE("list_reports", { month })),
+	getReport: (id: number) => typedError<ReportDocument, CommandError>(__TAURI_INVOKE("get_report", { id })),
+	regenerateReports: (month: string) => typedError<RunNowResult, CommandError>(__TAURI_INVOKE("regenerate_reports", { month })),
 };
 
 /* Types */
@@ -125,6 +141,40 @@ export type AvailabilityException = {
 export type BoardColumn = {
 	doctor: Doctor,
 	appointments: Appointment[],
+};
+
+/**  What the settings screen shows: secrets only as "set or not". */
+export type ChannelSettings = {
+	smtp_host: string,
+	smtp_port: number,
+	smtp_security: SmtpSecurity,
+	smtp_username: string,
+	smtp_from: string,
+	has_smtp_password: boolean,
+	sms_provider: SmsProvider,
+	sms_url: string,
+	sms_account_sid: string,
+	sms_from: string,
+	sms_json_template: string,
+	has_sms_token: boolean,
+	has_chat_webhook: boolean,
+};
+
+/**  What the settings screen sends: a `None` secret keeps the stored one, `Some("")` clears it. */
+export type ChannelSettingsInput = {
+	smtp_host: string,
+	smtp_port: number,
+	smtp_security: SmtpSecurity,
+	smtp_username: string,
+	smtp_password: string | null,
+	smtp_from: string,
+	sms_provider: SmsProvider,
+	sms_url: string,
+	sms_account_sid: string,
+	sms_token: string | null,
+	sms_from: string,
+	sms_json_template: string,
+	chat_webhook_url: string | null,
 };
 
 export type ClinicSettings = {
@@ -283,11 +333,97 @@ export type HistoryFilter = {
 	text: string | null,
 };
 
+export type JobKind = "reminders_daily" | "reminders_day_before" | "monthly_report" | "weekly_cleanup";
+
+export type JobRun = {
+	id: number,
+	job: string,
+	period: string,
+	host: string,
+	trigger: RunTrigger,
+	started_at: string,
+	finished_at: string | null,
+	/**  "ok", "failed", or `None` while running. */
+	outcome: string | null,
+	counts: { [key in string]: number },
+	error: string | null,
+	attempts: number,
+};
+
+export type JobSettings = {
+	reminder_time: string,
+	day_before_enabled: boolean,
+	day_before_time: string,
+	/**  On the 1st of each month, for the month before. */
+	report_time: string,
+	/**  On Sundays. */
+	cleanup_time: string,
+	staff_digest_enabled: boolean,
+	/**  Comma-separated addresses that receive the clinic-wide monthly summary. */
+	report_recipients: string,
+	auto_no_show: boolean,
+	no_show_grace_hours: number,
+	prune_sent_after_days: number,
+};
+
+export type JobStatus = {
+	job: JobKind,
+	label: string,
+	schedule: string,
+	next_run_at: string | null,
+	next_run_local: string | null,
+	last_run: JobRun | null,
+};
+
+export type JobsOverview = {
+	/**  Who runs the jobs, from this computer's point of view. */
+	runner: string | null,
+	runner_active: boolean,
+	jobs: JobStatus[],
+};
+
+export type MessageChannel = "email" | "sms" | "chat";
+
 export type NewStaff = {
 	username: string,
 	full_name: string,
 	role: StaffRole,
 	password: string,
+};
+
+export type NotificationKind = "confirmation" | "reminder" | "digest" | "report" | "export_ready" | "test";
+
+export type NotificationStatus = "pending" | "sending" | "sent" | "failed" | "cancelled";
+
+export type OutboxCounts = {
+	pending: number,
+	sending: number,
+	sent: number,
+	failed: number,
+	cancelled: number,
+};
+
+export type OutboxFilter = {
+	status: NotificationStatus | null,
+	channel: MessageChannel | null,
+	/**  Created on or after this date (UTC day boundaries are close enough for a filter; the list shows instants). */
+	from: string | null,
+	to: string | null,
+	limit: number,
+};
+
+export type OutboxItem = {
+	id: number,
+	kind: NotificationKind,
+	channel: MessageChannel,
+	recipient: string,
+	subject: string,
+	status: NotificationStatus,
+	attempts: number,
+	next_attempt_at: string,
+	last_error: string | null,
+	created_at: string,
+	sent_at: string | null,
 };
 
 export type PasswordStrength = {
@@ -355,6 +491,32 @@ export type Recall = {
 
 export type ReminderChannel = "sms" | "email" | "none";
 
+export type ReportDocument = {
+	id: number,
+	title: string,
+	html: string,
+};
+
+export type ReportSummary = {
+	id: number,
+	month: string,
+	/**  `None` for the clinic-wide summary. */
+	doctor_id: number | null,
+	title: string,
+	generated_at: string,
+	host: string,
+};
+
+export type RunNowResult = {
+	ran: boolean,
+	message: string,
+	run: JobRun | null,
+};
+
+export type RunTrigger = "schedule" | 
+/**  The PC started after the trigger time and caught up the period's missed run. */
+"catch_up" | "manual";
+
 export type Session = {
 	username: string,
 	full_name: string,
@@ -394,6 +556,20 @@ export type SlotDay = {
 	label: string,
 	slots: Slot[],
 };
+
+export type SmsProvider = "none" | 
+/**  A Twilio-compatible form POST with basic auth (account SID : token). */
+"twilio" | 
+/**  A JSON POST built from a template with `{{to}}`, `{{body}}` and `{{from}}`. */
+"json";
+
+export type SmtpSecurity = 
+/**  Plain connection upgraded with STARTTLS (port 587). */
+"starttls" | 
+/**  TLS from the first byte (port 465). */
+"tls" | 
+/**  No encryption: only for a relay on this machine or the clinic's LAN. */
+"plain";
 
 export type Staff = {
 	id: number,
