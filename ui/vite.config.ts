@@ -26,5 +26,6 @@ export default defineConfig({
   test: {
     environment: "jsdom",
     include: ["src/**/__tests__/*.spec.ts"],
+    setupFiles: ["src/test/setup.ts"],
   },
 });

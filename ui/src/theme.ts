@@ -1,6 +1,7 @@
 /**
  * Aura, darkened where its defaults miss WCAG AA contrast (primary emerald-500 and red-500 on white
- * are ~2.5:1 and ~3.8:1; message text at -600 on tinted backgrounds is below 4.5:1).
+ * are ~2.5:1 and ~3.8:1; message text at -600 on tinted backgrounds is below 4.5:1; form field borders at
+ * surface-300 and the "off" toggle track at surface-300 are ~1.5:1, under the 3:1 for controls — now surface-500).
  */
 import { definePreset } from "@primevue/themes";
 import Aura from "@primevue/themes/aura";
@@ -20,6 +21,7 @@ export const ClinicPreset = definePreset(Aura, {
     colorScheme: {
       light: {
         primary: { color: "{primary.800}", contrastColor: "#ffffff", hoverColor: "{primary.900}", activeColor: "{primary.950}" },
+        formField: { borderColor: "{surface.500}", hoverBorderColor: "{surface.600}" },
       },
     },
   },
@@ -37,6 +39,9 @@ export const ClinicPreset = definePreset(Aura, {
           text: { danger: { color: "{red.700}" }, secondary: { color: "{surface.700}" } },
         },
       },
+    },
+    toggleswitch: {
+      colorScheme: { light: { root: { background: "{surface.500}", hoverBackground: "{surface.600}" } } },
     },
     message: {
       colorScheme: {

@@ -13,6 +13,7 @@ import {
   type UnlistenFn,
 } from "./events";
 import type {
+  ChannelSettingsInput,
   ClinicSettings,
   CommandError,
   DatabaseConfig,
@@ -21,7 +22,11 @@ import type {
   ErrorKind,
   ExceptionInput,
   HistoryFilter,
+  JobKind,
+  JobSettings,
+  MessageChannel,
   NewStaff,
+  OutboxFilter,
   PatientInput,
   SetupInput,
   TreatmentInput,
@@ -30,7 +35,7 @@ import type {
 } from "./bindings";
 
 // Every generated type is importable from "../api". Names declared here or re-exported from ./events
-// (ExportProgress, ExportStatus, TlsMode) take precedence over the star export.
+// (ExportProgress, ExportStatus, TlsMode, Channel) take precedence over the star export.
 export type * from "./bindings";
 export type { ExportFinished, ExportProgress, ExportStatus, UnlistenFn };
 
@@ -38,6 +43,8 @@ type Result<T, E> = { status: "ok"; data: T } | { status: "error"; error: E };
 
 export type ServerDatabaseConfig = Extract<DatabaseConfig, { kind: "server" }>;
 export type TlsMode = ServerDatabaseConfig["tls_mode"];
+/** A notification channel. The contract calls it `Channel`; the generated bindings name it `MessageChannel`. */
+export type Channel = MessageChannel;
 /** The clinical part of a visit (null for reception). */
 export type VisitClinical = NonNullable<Visit["clinical"]>;
 
@@ -171,7 +178,27 @@ export const api = {
   onExportProgress: (cb: (p: ExportProgress) => void): Promise<UnlistenFn> => onExportProgress(cb),
   /** "export-finished" events; resolves to the unlisten function. */
   onExportFinished: (cb: (p: ExportFinished) => void): Promise<UnlistenFn> => onExportFinished(cb),
-};
 
+  // ---- Jobs, outbox, channels, reports (docs/ui-contract-jobs.md) ----
+  getJobSettings: () => unwrap(() => commands.getJobSettings()),
+  updateJobSettings: (input: JobSettings) => unwrap(() => commands.updateJobSettings(input)),
+  getChannelSettings: () => unwrap(() => commands.getChannelSettings()),
+  updateChannelSettings: (input: ChannelSettingsInput) => unwrap(() => commands.updateChannelSettings(input)),
+  /** One message with the settings in the form (unsaved secrets fall back to the stored ones); resolves to a success sentence. */
+  sendTestMessage: (channel: Channel, input: ChannelSettingsInput, recipient: string) =>
+    unwrap(() => commands.sendTestMessage(channel, input, recipient)),
+  jobsOverview: () => unwrap(() => commands.jobsOverview()),
+  jobRuns: (job: JobKind | null, limit: number) => unwrap(() => commands.jobRuns(job, limit)),
+  runJobNow: (job: JobKind) => unwrap(() => commands.runJobNow(job)),
+  listOutbox: (filter: OutboxFilter) => unwrap(() => commands.listOutbox(filter)),
+  outboxCounts: () => unwrap(() => commands.outboxCounts()),
+  retryNotification: (id: number) => unwrap(() => commands.retryNotification(id)),
+  cancelNotification: (id: number) => unwrap(() => commands.cancelNotification(id)),
+  /** Drains the outbox once now; resolves to the number of messages sent. */
+  dispatchNow: () => unwrap(() => commands.dispatchNow()),
+  listReports: (month: string) => unwrap(() => commands.listReports(month)),
+  getReport: (id: number) => unwrap(() => commands.getReport(id)),
+  regenerateReports: (month: string) => unwrap(() => commands.regenerateReports(month)),
+};
 
 export type Api = typeof api;

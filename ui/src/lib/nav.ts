@@ -11,7 +11,10 @@ export type NavName =
   | "availability"
   | "staff"
   | "departments"
-  | "settings";
+  | "settings"
+  | "jobs"
+  | "outbox"
+  | "reports";
 
 export interface NavItem {
   name: NavName;
@@ -31,12 +34,15 @@ const ALL: Record<NavName, NavItem> = {
   staff: { name: "staff", label: "Staff", path: "/staff", icon: "pi pi-users" },
   departments: { name: "departments", label: "Departments", path: "/departments", icon: "pi pi-sitemap" },
   settings: { name: "settings", label: "Settings", path: "/settings", icon: "pi pi-cog" },
+  jobs: { name: "jobs", label: "Jobs", path: "/jobs", icon: "pi pi-sync" },
+  outbox: { name: "outbox", label: "Outbox", path: "/outbox", icon: "pi pi-send" },
+  reports: { name: "reports", label: "Reports", path: "/reports", icon: "pi pi-chart-bar" },
 };
 
 const BY_ROLE: Record<StaffRole, NavName[]> = {
-  admin: ["home", "today", "patients", "book", "calendar", "doctors", "staff", "departments", "settings"],
+  admin: ["home", "today", "patients", "book", "calendar", "doctors", "staff", "departments", "settings", "jobs", "outbox", "reports"],
   reception: ["today", "patients", "book", "calendar"],
-  doctor: ["calendar", "patients", "availability"],
+  doctor: ["calendar", "patients", "availability", "reports"],
 };
 
 /** Screens a role may open that are not in its nav (reached from another page). */

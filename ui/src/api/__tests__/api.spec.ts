@@ -106,3 +106,41 @@ describe("clinical commands, events and dialog", () => {
     expect(off).toBe(un);
   });
 });
+
+describe("jobs, outbox, channels and reports commands", () => {
+  beforeEach(() => invoke.mockReset());
+
+  it("send snake_case names with camelCase argument keys", async () => {
+    invoke.mockResolvedValue({});
+    await api.jobRuns(null, 50);
+    expect(invoke).toHaveBeenLastCalledWith("job_runs", { job: null, limit: 50 });
+    await api.runJobNow("monthly_report");
+    expect(invoke).toHaveBeenLastCalledWith("run_job_now", { job: "monthly_report" });
+    const filter = { status: "failed" as const, channel: null, from: "2026-11-01", to: null, limit: 200 };
+    await api.listOutbox(filter);
+    expect(invoke).toHaveBeenLastCalledWith("list_outbox", { filter });
+    await api.retryNotification(7);
+    expect(invoke).toHaveBeenLastCalledWith("retry_notification", { id: 7 });
+    await api.cancelNotification(7);
+    expect(invoke).toHaveBeenLastCalledWith("cancel_notification", { id: 7 });
+    await api.listReports("2026-10-01");
+    expect(invoke).toHaveBeenLastCalledWith("list_reports", { month: "2026-10-01" });
+    await api.regenerateReports("2026-10-01");
+    expect(invoke).toHaveBeenLastCalledWith("regenerate_reports", { month: "2026-10-01" });
+    await api.dispatchNow();
+    expect(invoke).toHaveBeenLastCalledWith("dispatch_now");
+  });
+
+  it("sends a test message with the unsaved form and rejects with the backend's reason", async () => {
+    const input = {
+      smtp_host: "smtp.example.org", smtp_port: 587, smtp_security: "starttls" as const, smtp_username: "u", smtp_password: null,
+      smtp_from: "c@example.org", sms_provider: "none" as const, sms_url: "", sms_account_sid: "", sms_token: null, sms_from: "",
+      sms_json_template: "", chat_webhook_url: null,
+    };
+    invoke.mockResolvedValueOnce("Test email sent to a@example.org.");
+    await expect(api.sendTestMessage("email", input, "a@example.org")).resolves.toBe("Test email sent to a@example.org.");
+    expect(invoke).toHaveBeenLastCalledWith("send_test_message", { channel: "email", input, recipient: "a@example.org" });
+    invoke.mockImplementationOnce(async () => { throw { kind: "Unavailable", message: "TLS failed: certificate expired.", field: null }; });
+    await expect(api.sendTestMessage("email", input, "a@example.org")).rejects.toMatchObject({ kind: "Unavailable", message: "TLS failed: certificate expired." });
+  });
+});

@@ -4,9 +4,12 @@ import { canVisit, homeFor, navItemsFor } from "../nav";
 const names = (r: Parameters<typeof navItemsFor>[0]) => navItemsFor(r).map((i) => i.name);
 
 describe("navItemsFor", () => {
-  it("gives admins every screen, home first, scheduling before administration", () => {
+  it("gives admins every screen, home first, scheduling before administration, then jobs, outbox and reports", () => {
     expect(names("admin")).toEqual([
-      "home", "today", "patients", "book", "calendar", "doctors", "staff", "departments", "settings",
+      "home", "today", "patients", "book", "calendar", "doctors", "staff", "departments", "settings", "jobs", "outbox", "reports",
+    ]);
+    expect(navItemsFor("admin").slice(-3).map((i) => [i.label, i.path])).toEqual([
+      ["Jobs", "/jobs"], ["Outbox", "/outbox"], ["Reports", "/reports"],
     ]);
     expect(homeFor("admin")).toBe("home");
     expect(canVisit("admin", "availability")).toBe(true);
@@ -18,13 +21,16 @@ describe("navItemsFor", () => {
     expect(items[0].label).toBe("Today");
     expect(items[0].path).toBe("/today");
     expect(homeFor("reception")).toBe("today");
-    for (const n of ["home", "settings", "staff", "doctors", "departments", "availability"])
+    for (const n of ["home", "settings", "staff", "doctors", "departments", "availability", "jobs", "outbox", "reports"])
       expect(canVisit("reception", n)).toBe(false);
   });
 
-  it("gives doctors My week, Patients and Availability", () => {
+  it("gives doctors My week, Patients, Availability and their Reports (not jobs or the outbox)", () => {
     const items = navItemsFor("doctor");
-    expect(items.map((i) => i.name)).toEqual(["calendar", "patients", "availability"]);
+    expect(items.map((i) => i.name)).toEqual(["calendar", "patients", "availability", "reports"]);
+    expect(canVisit("doctor", "reports")).toBe(true);
+    expect(canVisit("doctor", "jobs")).toBe(false);
+    expect(canVisit("doctor", "outbox")).toBe(false);
     expect(items[0].label).toBe("My week");
     expect(homeFor("doctor")).toBe("calendar");
     expect(canVisit("doctor", "departments")).toBe(false);
