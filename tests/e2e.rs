@@ -695,3 +695,128 @@ async fn doctor_records_a_treatment_sees_it_in_the_timeline_and_exports_the_hist
         .await
         .unwrap();
 }
+
+/// Picks an option of a PrimeVue Select (outside dialogs) by its label.
+async fn choose(c: &Client, id: &str, label: &str) {
+    click(c, id).await;
+    let option = c
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css(&format!("li[role=\"option\"][aria-label=\"{label}\"]")))
+        .await
+        .unwrap_or_else(|e| panic!("option {label} of {id}: {e}"));
+    option.click().await.unwrap();
+}
+
+#[tokio::test]
+#[ignore = "needs the built app, Xvfb and tauri-driver: run by `make test-e2e`"]
+async fn admin_sets_up_email_sends_a_test_runs_reminders_and_sees_them_sent() {
+    use clinicdesk_core::db::patients::{PatientInput, ReminderChannel, Sex};
+    use clinicdesk_core::services::{appointments as appts, patients};
+    use clinicdesk_core::testing::SmtpSink;
+    let data = tempfile::tempdir().unwrap();
+    let doctor_id = seed_clinic(data.path()).await;
+    // a patient who wants email reminders, booked for tomorrow at 10:00 (before email was set up)
+    let cluster = EmbeddedCluster::new(data.path(), Durability::Durable).unwrap();
+    let target = DbTarget::Embedded {
+        cluster,
+        database: embedded::DATABASE.into(),
+    };
+    let desk = db::connect_pool(target.staff_options("rita", PW), 1)
+        .await
+        .unwrap();
+    let input = PatientInput {
+        full_name: "Noor Hassan".into(),
+        date_of_birth: chrono::NaiveDate::from_ymd_opt(1990, 2, 3).unwrap(),
+        sex: Sex::Female,
+        phone: None,
+        email: Some("noor@patients.example".into()),
+        address: String::new(),
+        emergency_contact: String::new(),
+        preferred_channel: ReminderChannel::Email,
+        reminder_consent: true,
+    };
+    let patient = patients::register(&desk, &input).await.unwrap();
+    let tomorrow = Utc::now().date_naive() + Days::days(1);
+    let slot = appts::free_slots(&desk, doctor_id, tomorrow, 1)
+        .await
+        .unwrap()[0]
+        .slots
+        .iter()
+        .find(|s| s.time == "10:00")
+        .unwrap()
+        .clone();
+    appts::book(&desk, doctor_id, patient.id, slot.starts_at)
+        .await
+        .unwrap();
+    desk.close().await;
+    let sink = SmtpSink::start(None);
+
+    let driver = Driver::start(data.path());
+    let c = driver.connect().await;
+    let mut a11y: Vec<String> = vec![];
+    sign_in(&c, "ada", PW).await;
+
+    // Settings → email channel → save → send a test
+    goto(&c, "nav-settings", "channel-smtp_host").await;
+    type_into(&c, "channel-smtp_host", "127.0.0.1").await;
+    let port = c.find(Locator::Id("channel-smtp_port")).await.unwrap();
+    port.clear().await.ok();
+    port.send_keys(&sink.port.to_string()).await.unwrap();
+    choose(&c, "channel-smtp_security", "None (not encrypted)").await;
+    type_into(&c, "channel-smtp_from", "Riverside Clinic <desk@riverside.example>").await;
+    click(&c, "channels-save").await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    type_into(&c, "channel-test-email-recipient", "office@riverside.example").await;
+    click(&c, "channel-test-email").await;
+    wait_text(&c, "channel-test-email-status", "test email sent").await;
+    shot(&c, "30-settings-channels").await;
+    a11y.extend(axe(&c, "30-settings-channels").await);
+
+    // Jobs → run the day-before reminders now
+    goto(&c, "nav-jobs", "job-run-reminders_day_before").await;
+    click(&c, "job-run-reminders_day_before").await;
+    wait_text(&c, "job-row-reminders_day_before", "queued 1").await;
+    shot(&c, "31-jobs").await;
+    a11y.extend(axe(&c, "31-jobs").await);
+
+    // Outbox → the reminder is sent; the confirmation that failed before email was set up is retried and sent
+    goto(&c, "nav-outbox", "outbox-counts").await;
+    if c.find(Locator::Css("[data-testid^=\"outbox-retry-\"]")).await.is_ok() {
+        let id = first_id(&c, "outbox-retry-").await;
+        click(&c, &format!("outbox-retry-{id}")).await;
+    }
+    click(&c, "outbox-send-now").await;
+    wait_text(&c, "outbox-count-sent", "2").await;
+    shot(&c, "32-outbox").await;
+    a11y.extend(axe(&c, "32-outbox").await);
+
+    let mails = sink.messages();
+    let to_noor: Vec<_> = mails
+        .iter()
+        .filter(|m| m.rcpt_tos == ["noor@patients.example"])
+        .collect();
+    assert_eq!(to_noor.len(), 2, "the confirmation and one reminder: {mails:?}");
+    assert_eq!(
+        to_noor
+            .iter()
+            .filter(|m| m.data.contains("Appointment reminder"))
+            .count(),
+        1
+    );
+    assert!(mails
+        .iter()
+        .any(|m| m.rcpt_tos == ["office@riverside.example"] && m.data.contains("test message")));
+    assert!(
+        a11y.is_empty(),
+        "serious or critical accessibility findings (axe-core, WCAG 2.1 AA):\n{}",
+        a11y.join("\n")
+    );
+    c.close().await.ok();
+    drop(driver);
+    EmbeddedCluster::new(data.path(), Durability::Durable)
+        .unwrap()
+        .stop()
+        .await
+        .unwrap();
+}
