@@ -497,3 +497,35 @@ async fn the_staff_digest_goes_to_the_chat_webhook_with_counts_only() {
     assert!(sms[0].last_error.as_deref().unwrap().contains("SMS is not set up"));
 }
 
+
+#[tokio::test]
+async fn a_message_left_sending_by_a_dead_pc_is_taken_over_after_its_lease_and_not_before() {
+    use clinicdesk_core::db::notifications;
+    let c = Clinic::new("UTC").await;
+    let owner = c.db.owner_pool().await;
+    let gateway = MockServer::start().await;
+    Mock::given(method("POST")).respond_with(ResponseTemplate::new(200)).mount(&gateway).await;
+    let mut input = channels(1);
+    input.smtp_host = String::new();
+    input.sms_provider = SmsProvider::Json;
+    input.sms_url = format!("{}/sms", gateway.uri());
+    jobsvc::update_channel_settings(&c.admin, &input).await.unwrap();
+    let (doctor, _) = c.doctor("Dr. Lease", false).await;
+    let p = c.patient("Lee Lease").await;
+    book(&c, doctor, p, 0).await;
+
+    // A PC claims the confirmation and dies before sending it.
+    let mut conn = owner.acquire().await.unwrap();
+    let claimed = notifications::claim_due(&mut conn, "dead-pc", 10, 120).await.unwrap();
+    assert_eq!(claimed.len(), 1);
+    // While its lease holds, other dispatchers leave the message alone.
+    assert!(dispatcher::dispatch(&c.admin, "pc-2", 5).await.unwrap().is_empty());
+    sqlx::query("UPDATE notifications SET claimed_until = now() - interval '1 second'")
+        .execute(&owner).await.unwrap();
+    assert_eq!(dispatcher::dispatch(&c.admin, "pc-2", 5).await.unwrap().get("sent"), Some(&1));
+    // The dead PC coming back cannot overwrite what the new owner recorded.
+    assert_eq!(notifications::mark_sent(&mut conn, "dead-pc", &[claimed[0].id]).await.unwrap(), 0);
+    notifications::mark_failed(&mut conn, "dead-pc", claimed[0].id, "late", None).await.unwrap();
+    assert_eq!(status_of(&c.admin, "+44").await[0].0, NotificationStatus::Sent);
+    assert_eq!(gateway.received_requests().await.unwrap().len(), 1);
+}

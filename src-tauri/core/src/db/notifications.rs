@@ -126,8 +126,9 @@ pub struct Outgoing {
     pub attempts: i32,
 }
 
-/// Claims up to `limit` due messages for `host` for `lease_seconds`: pending ones whose time has come, and ones
-/// whose sender died mid-send (lease expired). Other dispatchers skip the locked rows instead of waiting.
+/// Claims due messages for `host` for `lease_seconds`: up to `limit` pending ones whose time has come, and up to
+/// `limit` whose sender died mid-send (lease expired). Other dispatchers skip the locked rows instead of waiting.
+/// Each half reads its own partial index, so the sent history (kept for months) is never scanned.
 pub async fn claim_due(
     db: &mut PgConnection,
     host: &str,
@@ -136,15 +137,18 @@ pub async fn claim_due(
 ) -> Result<Vec<Outgoing>> {
     Ok(sqlx::query_as!(
         Outgoing,
-        r#"UPDATE notifications n
+        r#"WITH due AS (SELECT id FROM notifications
+                         WHERE status = 'pending' AND next_attempt_at <= now()
+                         ORDER BY next_attempt_at, id LIMIT $2
+                         FOR UPDATE SKIP LOCKED),
+                abandoned AS (SELECT id FROM notifications
+                               WHERE status = 'sending' AND claimed_until < now()
+                               LIMIT $2
+                               FOR UPDATE SKIP LOCKED)
+           UPDATE notifications n
               SET status = 'sending', claimed_by = $1, claimed_until = now() + make_interval(secs => $3),
                   attempts = n.attempts + 1
-            WHERE n.id IN (SELECT id FROM notifications
-                            WHERE (status = 'pending' AND next_attempt_at <= now())
-                               OR (status = 'sending' AND claimed_until < now())
-                            ORDER BY next_attempt_at, id
-                            LIMIT $2
-                            FOR UPDATE SKIP LOCKED)
+            WHERE n.id IN (SELECT id FROM due UNION ALL SELECT id FROM abandoned)
         RETURNING n.id, n.kind AS "kind: NotificationKind", n.channel AS "channel: MessageChannel", n.recipient, n.subject,
                   n.body, n.body_html, n.attempts"#,
         host,
