@@ -579,19 +579,10 @@ async fn reception_registers_finds_books_reschedules_cancels_rebooks_and_checks_
 #[ignore = "needs the built app, Xvfb and tauri-driver: run by `make test-e2e`"]
 async fn doctor_records_a_treatment_sees_it_in_the_timeline_and_exports_the_history() {
     use clinicdesk_core::db::patients::{PatientInput, ReminderChannel, Sex};
-    use clinicdesk_core::services::{appointments as appts, patients};
     let data = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(data.path().join("exports")).unwrap();
     let doctor_id = seed_clinic(data.path()).await;
     // reception has registered a patient and booked her for tomorrow at 10:00
-    let cluster = EmbeddedCluster::new(data.path(), Durability::Durable).unwrap();
-    let target = DbTarget::Embedded {
-        cluster,
-        database: embedded::DATABASE.into(),
-    };
-    let desk = db::connect_pool(target.staff_options("rita", PW), 1)
-        .await
-        .unwrap();
     let input = PatientInput {
         full_name: "Priya Raman".into(),
         date_of_birth: chrono::NaiveDate::from_ymd_opt(1985, 6, 1).unwrap(),
@@ -603,20 +594,7 @@ async fn doctor_records_a_treatment_sees_it_in_the_timeline_and_exports_the_hist
         preferred_channel: ReminderChannel::None,
         reminder_consent: false,
     };
-    let patient = patients::register(&desk, &input).await.unwrap();
-    let tomorrow = Utc::now().date_naive() + Days::days(1);
-    let slot = appts::free_slots(&desk, doctor_id, tomorrow, 1)
-        .await
-        .unwrap()[0]
-        .slots
-        .iter()
-        .find(|s| s.time == "10:00")
-        .unwrap()
-        .clone();
-    let appt = appts::book(&desk, doctor_id, patient.id, slot.starts_at)
-        .await
-        .unwrap();
-    desk.close().await;
+    let (patient, appt) = book_tomorrow_at_ten(data.path(), doctor_id, &input).await;
 
     let driver = Driver::start(data.path());
     let c = driver.connect().await;
@@ -696,6 +674,41 @@ async fn doctor_records_a_treatment_sees_it_in_the_timeline_and_exports_the_hist
         .unwrap();
 }
 
+/// Reception registers `input` and books them with the doctor tomorrow at 10:00, as the desk would.
+async fn book_tomorrow_at_ten(
+    data: &Path,
+    doctor_id: i64,
+    input: &clinicdesk_core::db::patients::PatientInput,
+) -> (
+    clinicdesk_core::db::patients::Patient,
+    clinicdesk_core::services::appointments::Appointment,
+) {
+    use clinicdesk_core::services::{appointments as appts, patients};
+    let cluster = EmbeddedCluster::new(data, Durability::Durable).unwrap();
+    let target = DbTarget::Embedded {
+        cluster,
+        database: embedded::DATABASE.into(),
+    };
+    let desk = db::connect_pool(target.staff_options("rita", PW), 1)
+        .await
+        .unwrap();
+    let patient = patients::register(&desk, input).await.unwrap();
+    let tomorrow = Utc::now().date_naive() + Days::days(1);
+    let slot = appts::free_slots(&desk, doctor_id, tomorrow, 1)
+        .await
+        .unwrap()[0]
+        .slots
+        .iter()
+        .find(|s| s.time == "10:00")
+        .unwrap()
+        .clone();
+    let appt = appts::book(&desk, doctor_id, patient.id, slot.starts_at)
+        .await
+        .unwrap();
+    desk.close().await;
+    (patient, appt)
+}
+
 /// Picks an option of a PrimeVue Select (outside dialogs) by its label.
 async fn choose(c: &Client, id: &str, label: &str) {
     click(c, id).await;
@@ -712,19 +725,10 @@ async fn choose(c: &Client, id: &str, label: &str) {
 #[ignore = "needs the built app, Xvfb and tauri-driver: run by `make test-e2e`"]
 async fn admin_sets_up_email_sends_a_test_runs_reminders_and_sees_them_sent() {
     use clinicdesk_core::db::patients::{PatientInput, ReminderChannel, Sex};
-    use clinicdesk_core::services::{appointments as appts, patients};
     use clinicdesk_core::testing::SmtpSink;
     let data = tempfile::tempdir().unwrap();
     let doctor_id = seed_clinic(data.path()).await;
     // a patient who wants email reminders, booked for tomorrow at 10:00 (before email was set up)
-    let cluster = EmbeddedCluster::new(data.path(), Durability::Durable).unwrap();
-    let target = DbTarget::Embedded {
-        cluster,
-        database: embedded::DATABASE.into(),
-    };
-    let desk = db::connect_pool(target.staff_options("rita", PW), 1)
-        .await
-        .unwrap();
     let input = PatientInput {
         full_name: "Noor Hassan".into(),
         date_of_birth: chrono::NaiveDate::from_ymd_opt(1990, 2, 3).unwrap(),
@@ -736,20 +740,7 @@ async fn admin_sets_up_email_sends_a_test_runs_reminders_and_sees_them_sent() {
         preferred_channel: ReminderChannel::Email,
         reminder_consent: true,
     };
-    let patient = patients::register(&desk, &input).await.unwrap();
-    let tomorrow = Utc::now().date_naive() + Days::days(1);
-    let slot = appts::free_slots(&desk, doctor_id, tomorrow, 1)
-        .await
-        .unwrap()[0]
-        .slots
-        .iter()
-        .find(|s| s.time == "10:00")
-        .unwrap()
-        .clone();
-    appts::book(&desk, doctor_id, patient.id, slot.starts_at)
-        .await
-        .unwrap();
-    desk.close().await;
+    book_tomorrow_at_ten(data.path(), doctor_id, &input).await;
     let sink = SmtpSink::start(None);
 
     let driver = Driver::start(data.path());
