@@ -4,11 +4,13 @@ import { ApiError } from "../api";
 /**
  * Per-field and whole-form error state for a form.
  * Field errors are shown in `<p id="{idPrefix}{field}-error">` (see FormField) and referenced from the control's
- * aria-describedby; `fail` routes an ApiError to its field (when `mapField` accepts it) or to `formError`.
+ * aria-describedby; `fail` routes an ApiError to its field (when `mapField` accepts it) or to `formError`;
+ * `trySave` runs a save with `saving` set meanwhile and a failure routed by `fail`.
  */
 export function useFieldErrors(idPrefix: string) {
   const errors = ref<Record<string, string>>({});
   const formError = ref("");
+  const saving = ref(false);
 
   const errorId = (field: string) => `${idPrefix}${field}-error`;
 
@@ -37,5 +39,19 @@ export function useFieldErrors(idPrefix: string) {
     else formError.value = ae.message;
   }
 
-  return { errors, formError, errorId, describedBy, clear, setLocal, fail };
+  /** Runs `task` with `saving` true meanwhile; a failure goes to its field or the form (see `fail`). True when it succeeded. */
+  async function trySave(task: () => Promise<unknown>): Promise<boolean> {
+    saving.value = true;
+    try {
+      await task();
+      return true;
+    } catch (e) {
+      fail(e);
+      return false;
+    } finally {
+      saving.value = false;
+    }
+  }
+
+  return { errors, formError, saving, errorId, describedBy, clear, setLocal, fail, trySave };
 }

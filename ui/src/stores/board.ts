@@ -2,21 +2,16 @@
 import { defineStore } from "pinia";
 import { ref } from "vue";
 import { api, type TodayBoard } from "../api";
+import { latestOnly } from "../lib/latest";
 
 export const useBoardStore = defineStore("board", () => {
   const board = ref<TodayBoard | null>(null);
   const loading = ref(false);
-  let seq = 0;
+  const latest = latestOnly(loading);
 
-  async function load() {
-    const mine = ++seq;
-    loading.value = true;
-    try {
-      const b = await api.todayBoard(null);
-      if (mine === seq) board.value = b;
-    } finally {
-      if (mine === seq) loading.value = false;
-    }
+  /** Today's board; a slower, older answer never overwrites a newer one. */
+  function load() {
+    return latest(() => api.todayBoard(null), (b) => { board.value = b; });
   }
 
   return { board, loading, load };

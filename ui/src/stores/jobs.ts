@@ -2,6 +2,7 @@
 import { defineStore } from "pinia";
 import { ref } from "vue";
 import { api, type JobKind, type JobRun, type JobSettings, type JobsOverview, type RunNowResult } from "../api";
+import { latestOnly } from "../lib/latest";
 
 export const RECENT_RUNS = 50;
 
@@ -10,21 +11,14 @@ export const useJobsStore = defineStore("jobs", () => {
   const runs = ref<JobRun[]>([]);
   const settings = ref<JobSettings | null>(null);
   const loading = ref(false);
-  let seq = 0;
+  const latest = latestOnly(loading);
 
   /** Overview and the last runs together; a slower, older answer never overwrites a newer one. */
-  async function load() {
-    const mine = ++seq;
-    loading.value = true;
-    try {
-      const [o, r] = await Promise.all([api.jobsOverview(), api.jobRuns(null, RECENT_RUNS)]);
-      if (mine === seq) {
-        overview.value = o;
-        runs.value = r;
-      }
-    } finally {
-      if (mine === seq) loading.value = false;
-    }
+  function load() {
+    return latest(() => Promise.all([api.jobsOverview(), api.jobRuns(null, RECENT_RUNS)]), ([o, r]) => {
+      overview.value = o;
+      runs.value = r;
+    });
   }
 
   /** Runs a job now (at most once a minute across PCs) and reloads; resolves to the backend's result. */

@@ -2,6 +2,7 @@
 import { defineStore } from "pinia";
 import { reactive, ref } from "vue";
 import { api, type OutboxCounts, type OutboxFilter, type OutboxItem } from "../api";
+import { latestOnly } from "../lib/latest";
 
 export const OUTBOX_LIMIT = 200;
 
@@ -13,22 +14,15 @@ export const useOutboxStore = defineStore("outbox", () => {
   /** The filter of the list on screen (kept across visits). */
   const filter = reactive<OutboxFilter>(emptyOutboxFilter());
   const loading = ref(false);
-  let seq = 0;
+  const latest = latestOnly(loading);
 
   /** The list for `filter` and the counts; stale answers are dropped. */
-  async function load() {
-    const mine = ++seq;
-    loading.value = true;
+  function load() {
     const f: OutboxFilter = { ...filter, from: filter.from || null, to: filter.to || null };
-    try {
-      const [list, c] = await Promise.all([api.listOutbox(f), api.outboxCounts()]);
-      if (mine === seq) {
-        items.value = list;
-        counts.value = c;
-      }
-    } finally {
-      if (mine === seq) loading.value = false;
-    }
+    return latest(() => Promise.all([api.listOutbox(f), api.outboxCounts()]), ([list, c]) => {
+      items.value = list;
+      counts.value = c;
+    });
   }
 
   function resetFilter() {
