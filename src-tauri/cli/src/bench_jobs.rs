@@ -172,7 +172,7 @@ pub async fn reports(owner: &PgPool, today: NaiveDate) -> Result<()> {
         .ok_or_else(|| Error::internal("period already claimed"))?;
     let took = started.elapsed();
     println!(
-        "monthly reports: {} doctors, {} reports, {} files, {} emails queued, {} appointments in {:.2}s (7 queries, whatever the size)",
+        "monthly reports: {} doctors, {} reports, {} files, {} emails queued, {} appointments in {:.2}s (10 statements, whatever the size)",
         run.counts.get("doctors").copied().unwrap_or(0),
         run.counts.get("reports").copied().unwrap_or(0),
         run.counts.get("files").copied().unwrap_or(0),

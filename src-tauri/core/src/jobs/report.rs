@@ -28,7 +28,7 @@ pub async fn run(ctx: &JobContext, month: NaiveDate) -> Result<Counts> {
     let from = local_instant(tz, month, NaiveTime::MIN);
     let to = local_instant(tz, next, NaiveTime::MIN);
 
-    // A fixed number of queries, whatever the number of doctors or appointments.
+    // A fixed number of statements (10 in all), whatever the number of doctors or appointments.
     let doctors = data::active_doctors(&mut conn).await?;
     let totals: HashMap<i64, StatusTotals> = data::status_totals(&mut conn, from, to)
         .await?
