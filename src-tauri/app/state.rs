@@ -7,11 +7,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use clinicdesk_core::config::{DatabaseConfig, LocalConfig};
-use clinicdesk_core::embedded::{self, Durability, EmbeddedCluster};
-use clinicdesk_core::services::auth::LoginThrottle;
 use clinicdesk_core::db::staff::StaffRole;
+use clinicdesk_core::embedded::{self, Durability, EmbeddedCluster};
 use clinicdesk_core::jobs::runner::{self, Runner};
 use clinicdesk_core::jobs::JobContext;
+use clinicdesk_core::services::auth::LoginThrottle;
 use clinicdesk_core::services::auth::SignedIn;
 use clinicdesk_core::target::DbTarget;
 use clinicdesk_core::{paths, Error, Result};
@@ -128,7 +128,9 @@ impl AppState {
         let (ctx, kind) = match owner {
             Some(ctx) => (ctx, RunnerKind::Owner),
             None => match self.session().await {
-                Some(s) if s.session.role == StaffRole::Admin => (JobContext::new(s.pool), RunnerKind::Admin),
+                Some(s) if s.session.role == StaffRole::Admin => {
+                    (JobContext::new(s.pool), RunnerKind::Admin)
+                }
                 _ => return,
             },
         };
@@ -155,7 +157,10 @@ impl AppState {
 
     async fn stop_runner(&self, only: Option<RunnerKind>) {
         let mut slot = self.runner.lock().await;
-        if slot.as_ref().is_some_and(|(_, k)| only.is_none_or(|o| o == *k)) {
+        if slot
+            .as_ref()
+            .is_some_and(|(_, k)| only.is_none_or(|o| o == *k))
+        {
             if let Some((r, _)) = slot.take() {
                 r.stop().await;
             }

@@ -21,7 +21,10 @@ pub async fn get_job_settings(state: State<'_, AppState>) -> CmdResult<JobSettin
 
 #[tauri::command]
 #[specta::specta]
-pub async fn update_job_settings(state: State<'_, AppState>, input: JobSettings) -> CmdResult<JobSettings> {
+pub async fn update_job_settings(
+    state: State<'_, AppState>,
+    input: JobSettings,
+) -> CmdResult<JobSettings> {
     Ok(jobs::update_job_settings(&state.pool().await?, &input).await?)
 }
 
@@ -61,7 +64,11 @@ pub async fn jobs_overview(state: State<'_, AppState>) -> CmdResult<JobsOverview
 
 #[tauri::command]
 #[specta::specta]
-pub async fn job_runs(state: State<'_, AppState>, job: Option<JobKind>, limit: i64) -> CmdResult<Vec<JobRun>> {
+pub async fn job_runs(
+    state: State<'_, AppState>,
+    job: Option<JobKind>,
+    limit: i64,
+) -> CmdResult<Vec<JobRun>> {
     Ok(jobs::runs(&state.pool().await?, job, limit).await?)
 }
 
@@ -73,7 +80,10 @@ pub async fn run_job_now(state: State<'_, AppState>, job: JobKind) -> CmdResult<
 
 #[tauri::command]
 #[specta::specta]
-pub async fn list_outbox(state: State<'_, AppState>, filter: OutboxFilter) -> CmdResult<Vec<OutboxItem>> {
+pub async fn list_outbox(
+    state: State<'_, AppState>,
+    filter: OutboxFilter,
+) -> CmdResult<Vec<OutboxItem>> {
     Ok(jobs::list_outbox(&state.pool().await?, &filter).await?)
 }
 
@@ -103,7 +113,10 @@ pub async fn dispatch_now(state: State<'_, AppState>) -> CmdResult<i64> {
 
 #[tauri::command]
 #[specta::specta]
-pub async fn list_reports(state: State<'_, AppState>, month: NaiveDate) -> CmdResult<Vec<ReportSummary>> {
+pub async fn list_reports(
+    state: State<'_, AppState>,
+    month: NaiveDate,
+) -> CmdResult<Vec<ReportSummary>> {
     Ok(jobs::list_reports(&state.pool().await?, month).await?)
 }
 
@@ -115,6 +128,9 @@ pub async fn get_report(state: State<'_, AppState>, id: i64) -> CmdResult<Report
 
 #[tauri::command]
 #[specta::specta]
-pub async fn regenerate_reports(state: State<'_, AppState>, month: NaiveDate) -> CmdResult<RunNowResult> {
+pub async fn regenerate_reports(
+    state: State<'_, AppState>,
+    month: NaiveDate,
+) -> CmdResult<RunNowResult> {
     Ok(jobs::regenerate_reports(&state.pool().await?, month).await?)
 }

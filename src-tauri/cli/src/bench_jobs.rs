@@ -54,9 +54,13 @@ async fn reminder_load(owner: &PgPool, n: usize, day: NaiveDate, channel: &str) 
 async fn enqueue_and_deliver(owner: &PgPool, label: &str, n: usize, day: NaiveDate) -> Result<()> {
     let ctx = JobContext::new(owner.clone());
     let started = Instant::now();
-    let run = jobs::run_once(&ctx, &due(JobKind::RemindersDaily, label, Scope::Day(day)), RunTrigger::Manual)
-        .await?
-        .ok_or_else(|| Error::internal("period already claimed"))?;
+    let run = jobs::run_once(
+        &ctx,
+        &due(JobKind::RemindersDaily, label, Scope::Day(day)),
+        RunTrigger::Manual,
+    )
+    .await?
+    .ok_or_else(|| Error::internal("period already claimed"))?;
     let enqueue = started.elapsed();
     let started = Instant::now();
     let mut sent = 0;
@@ -95,19 +99,45 @@ pub async fn notify(owner: &PgPool, today: NaiveDate, n: usize) -> Result<()> {
     let day = today + Duration::days(1);
     reminder_load(owner, n, day, "sms").await?;
     enqueue_and_deliver(owner, "reminders → webhook (SMS)", n, day).await?;
-    let received = gateway.received_requests().await.map(|r| r.len()).unwrap_or(0);
-    println!("{:<28} {received} requests received by the webhook server", "");
+    let received = gateway
+        .received_requests()
+        .await
+        .map(|r| r.len())
+        .unwrap_or(0);
+    println!(
+        "{:<28} {received} requests received by the webhook server",
+        ""
+    );
 
     // Email through a real SMTP server on loopback (aiosmtpd, discarding what it accepts).
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
     // The system python has the apt-installed aiosmtpd (a pyenv python on PATH may not).
-    let python = if std::path::Path::new("/usr/bin/python3").exists() { "/usr/bin/python3" } else { "python3" };
+    let python = if std::path::Path::new("/usr/bin/python3").exists() {
+        "/usr/bin/python3"
+    } else {
+        "python3"
+    };
     let mut smtp = std::process::Command::new(python)
-        .args(["-m", "aiosmtpd", "-n", "-c", "aiosmtpd.handlers.Sink", "-l", &format!("127.0.0.1:{port}")])
+        .args([
+            "-m",
+            "aiosmtpd",
+            "-n",
+            "-c",
+            "aiosmtpd.handlers.Sink",
+            "-l",
+            &format!("127.0.0.1:{port}"),
+        ])
         .spawn()
-        .map_err(|_| Error::Unavailable("python3-aiosmtpd is needed for the SMTP benchmark.".into()))?;
+        .map_err(|_| {
+            Error::Unavailable("python3-aiosmtpd is needed for the SMTP benchmark.".into())
+        })?;
     tokio::time::sleep(std::time::Duration::from_millis(800)).await;
-    sqlx::query("UPDATE channel_settings SET smtp_port = $1").bind(port as i32).execute(owner).await?;
+    sqlx::query("UPDATE channel_settings SET smtp_port = $1")
+        .bind(port as i32)
+        .execute(owner)
+        .await?;
     let day = today + Duration::days(2);
     reminder_load(owner, n, day, "email").await?;
     let result = enqueue_and_deliver(owner, "reminders → SMTP (email)", n, day).await;
@@ -117,7 +147,9 @@ pub async fn notify(owner: &PgPool, today: NaiveDate, n: usize) -> Result<()> {
 }
 
 pub async fn reports(owner: &PgPool, today: NaiveDate) -> Result<()> {
-    let month = (today.with_day(1).expect("day 1") - Duration::days(1)).with_day(1).expect("day 1");
+    let month = (today.with_day(1).expect("day 1") - Duration::days(1))
+        .with_day(1)
+        .expect("day 1");
     let started = Instant::now();
     exec(
         owner,
@@ -131,7 +163,9 @@ pub async fn reports(owner: &PgPool, today: NaiveDate) -> Result<()> {
     )
     .await?;
     let mut tx = owner.begin().await?;
-    sqlx::raw_sql("SET LOCAL session_replication_role = replica").execute(&mut *tx).await?;
+    sqlx::raw_sql("SET LOCAL session_replication_role = replica")
+        .execute(&mut *tx)
+        .await?;
     sqlx::query(
         "WITH d AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS k FROM doctors WHERE full_name LIKE 'Dr. Report %'),
               p AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS k FROM patients WHERE full_name LIKE 'Report Patient %'),
@@ -161,15 +195,23 @@ pub async fn reports(owner: &PgPool, today: NaiveDate) -> Result<()> {
         .bind(month.and_hms_opt(0, 0, 0).expect("midnight").and_utc())
         .fetch_one(owner)
         .await?;
-    println!("prepared 500 doctors, {appts} appointments in {} in {:.1}s", month.format("%B %Y"), started.elapsed().as_secs_f64());
+    println!(
+        "prepared 500 doctors, {appts} appointments in {} in {:.1}s",
+        month.format("%B %Y"),
+        started.elapsed().as_secs_f64()
+    );
 
     let dir = tempfile::tempdir()?;
     let mut ctx = JobContext::new(owner.clone());
     ctx.reports_dir = dir.path().to_path_buf();
     let started = Instant::now();
-    let run = jobs::run_once(&ctx, &due(JobKind::MonthlyReport, "bench", Scope::Month(month)), RunTrigger::Manual)
-        .await?
-        .ok_or_else(|| Error::internal("period already claimed"))?;
+    let run = jobs::run_once(
+        &ctx,
+        &due(JobKind::MonthlyReport, "bench", Scope::Month(month)),
+        RunTrigger::Manual,
+    )
+    .await?
+    .ok_or_else(|| Error::internal("period already claimed"))?;
     let took = started.elapsed();
     println!(
         "monthly reports: {} doctors, {} reports, {} files, {} emails queued, {} appointments in {:.2}s (10 statements, whatever the size)",

@@ -53,8 +53,12 @@ async fn patient_by_email(c: &Clinic, name: &str, email: &str) -> i64 {
 /// Books the `nth` free slot the day after tomorrow (always in the future, whatever the time of day).
 async fn book(c: &Clinic, doctor: i64, patient: i64, nth: usize) -> (i64, NaiveDate) {
     let day = Utc::now().date_naive() + Duration::days(2);
-    let slots = appts::free_slots(&c.desk, doctor, day, 1).await.unwrap()[0].slots.clone();
-    let a = appts::book(&c.desk, doctor, patient, slots[nth].starts_at).await.unwrap();
+    let slots = appts::free_slots(&c.desk, doctor, day, 1).await.unwrap()[0]
+        .slots
+        .clone();
+    let a = appts::book(&c.desk, doctor, patient, slots[nth].starts_at)
+        .await
+        .unwrap();
     (a.id, day)
 }
 
@@ -82,10 +86,19 @@ async fn make_due(owner: &PgPool) {
         .unwrap();
 }
 
-async fn status_of(pool: &PgPool, subject_part: &str) -> Vec<(NotificationStatus, Option<String>, i32)> {
+async fn status_of(
+    pool: &PgPool,
+    subject_part: &str,
+) -> Vec<(NotificationStatus, Option<String>, i32)> {
     let all = jobsvc::list_outbox(
         pool,
-        &OutboxFilter { status: None, channel: None, from: None, to: None, limit: 100 },
+        &OutboxFilter {
+            status: None,
+            channel: None,
+            from: None,
+            to: None,
+            limit: 100,
+        },
     )
     .await
     .unwrap();
@@ -99,49 +112,79 @@ async fn status_of(pool: &PgPool, subject_part: &str) -> Vec<(NotificationStatus
 async fn reminders_reach_a_real_smtp_server_once_without_clinical_detail() {
     let c = Clinic::new("Europe/London").await;
     let sink = SmtpSink::start(None);
-    jobsvc::update_channel_settings(&c.admin, &channels(sink.port)).await.unwrap();
+    jobsvc::update_channel_settings(&c.admin, &channels(sink.port))
+        .await
+        .unwrap();
     let (doctor, _) = c.doctor("Dr. Asha Rao", false).await;
     let p = patient_by_email(&c, "Omar Haddad", "omar@patients.example").await;
     let (_, day) = book(&c, doctor, p, 3).await;
     let ctx = job_ctx(&c.admin, "desk-1");
 
-    let run = jobs::run_once(&ctx, &reminders_for(day, "t1"), RunTrigger::Manual).await.unwrap().unwrap();
+    let run = jobs::run_once(&ctx, &reminders_for(day, "t1"), RunTrigger::Manual)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(run.outcome.as_deref(), Some("ok"));
     assert_eq!(run.counts["queued"], 1);
     let sent = dispatcher::dispatch(&c.admin, "desk-1", 10).await.unwrap();
     assert_eq!(sent["sent"], 2, "the booking confirmation and the reminder");
 
     let mails = sink.messages();
-    let reminder: Vec<_> = mails.iter().filter(|m| m.data.contains("Appointment reminder")).collect();
+    let reminder: Vec<_> = mails
+        .iter()
+        .filter(|m| m.data.contains("Appointment reminder"))
+        .collect();
     assert_eq!(reminder.len(), 1);
     let m = reminder[0];
     assert_eq!(m.rcpt_tos, vec!["omar@patients.example".to_string()]);
     assert_eq!(m.mail_from, "desk@riverside.example");
-    assert!(m.data.contains("Subject: Riverside Clinic: Appointment reminder"), "{}", m.data);
+    assert!(
+        m.data
+            .contains("Subject: Riverside Clinic: Appointment reminder"),
+        "{}",
+        m.data
+    );
     assert!(m.data.contains("Dr. Asha Rao") && m.data.contains("Hello Omar"));
     // Nothing clinical, not even the department.
     assert!(!m.data.contains("General Medicine"));
 
     // The same period again: nothing runs. Another period for the same day: the dedupe key holds.
-    assert!(jobs::run_once(&ctx, &reminders_for(day, "t1"), RunTrigger::Manual).await.unwrap().is_none());
-    let again = jobs::run_once(&ctx, &reminders_for(day, "t2"), RunTrigger::Manual).await.unwrap().unwrap();
+    assert!(
+        jobs::run_once(&ctx, &reminders_for(day, "t1"), RunTrigger::Manual)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let again = jobs::run_once(&ctx, &reminders_for(day, "t2"), RunTrigger::Manual)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(again.counts["queued"], 0);
     assert_eq!(again.counts["already_queued"], 1);
     dispatcher::dispatch(&c.admin, "desk-1", 10).await.unwrap();
     assert_eq!(sink.messages().len(), 2);
-    assert_eq!(status_of(&c.admin, "Appointment reminder").await[0].0, NotificationStatus::Sent);
+    assert_eq!(
+        status_of(&c.admin, "Appointment reminder").await[0].0,
+        NotificationStatus::Sent
+    );
 }
 
 #[tokio::test]
 async fn several_pcs_claiming_one_period_run_it_once_and_two_dispatchers_send_each_message_once() {
     let c = Clinic::new("UTC").await;
     let gateway = MockServer::start().await;
-    Mock::given(method("POST")).and(path("/sms")).respond_with(ResponseTemplate::new(200)).mount(&gateway).await;
+    Mock::given(method("POST"))
+        .and(path("/sms"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&gateway)
+        .await;
     let mut input = channels(1);
     input.smtp_host = String::new();
     input.sms_provider = SmsProvider::Json;
     input.sms_url = format!("{}/sms", gateway.uri());
-    jobsvc::update_channel_settings(&c.admin, &input).await.unwrap();
+    jobsvc::update_channel_settings(&c.admin, &input)
+        .await
+        .unwrap();
     let (doctor, _) = c.doctor("Dr. Lee", false).await;
     for i in 0..12 {
         let p = c.patient(&format!("Patient {i}")).await;
@@ -151,22 +194,36 @@ async fn several_pcs_claiming_one_period_run_it_once_and_two_dispatchers_send_ea
 
     // Four PCs (separate pools and hosts) race for the same period.
     let owner = c.db.owner_pool().await;
-    let pools = [c.admin.clone(), owner.clone(), c.admin.clone(), owner.clone()];
+    let pools = [
+        c.admin.clone(),
+        owner.clone(),
+        c.admin.clone(),
+        owner.clone(),
+    ];
     let due = reminders_for(day, "race");
     let runs = futures_util::future::join_all(pools.iter().enumerate().map(|(i, p)| {
         let due = due.clone();
         let ctx = job_ctx(p, &format!("pc-{i}"));
-        async move { jobs::run_once(&ctx, &due, RunTrigger::Schedule).await.unwrap() }
+        async move {
+            jobs::run_once(&ctx, &due, RunTrigger::Schedule)
+                .await
+                .unwrap()
+        }
     }))
     .await;
-    assert_eq!(runs.iter().filter(|r| r.is_some()).count(), 1, "exactly one PC ran it");
+    assert_eq!(
+        runs.iter().filter(|r| r.is_some()).count(),
+        1,
+        "exactly one PC ran it"
+    );
 
     // 12 confirmations + 12 reminders, drained by two dispatchers at once.
     let (a, b) = tokio::join!(
         dispatcher::dispatch(&c.admin, "pc-a", 50),
         dispatcher::dispatch(&owner, "pc-b", 50)
     );
-    let total = a.unwrap().get("sent").copied().unwrap_or(0) + b.unwrap().get("sent").copied().unwrap_or(0);
+    let total =
+        a.unwrap().get("sent").copied().unwrap_or(0) + b.unwrap().get("sent").copied().unwrap_or(0);
     assert_eq!(total, 24);
     let bodies: Vec<serde_json::Value> = gateway
         .received_requests()
@@ -178,8 +235,14 @@ async fn several_pcs_claiming_one_period_run_it_once_and_two_dispatchers_send_ea
     assert_eq!(bodies.len(), 24, "each message reached the gateway once");
     let distinct: HashSet<String> = bodies.iter().map(|b| b.to_string()).collect();
     assert_eq!(distinct.len(), 24);
-    assert!(bodies.iter().all(|b| b["to"] == "+447700900123"), "{bodies:?}");
-    assert!(bodies.iter().any(|b| b["message"].as_str().unwrap().contains("reminder of your appointment")));
+    assert!(
+        bodies.iter().all(|b| b["to"] == "+447700900123"),
+        "{bodies:?}"
+    );
+    assert!(bodies.iter().any(|b| b["message"]
+        .as_str()
+        .unwrap()
+        .contains("reminder of your appointment")));
 }
 
 #[tokio::test]
@@ -187,14 +250,24 @@ async fn a_gateway_500_is_retried_with_backoff_and_a_400_or_401_fails_at_once_wi
     let c = Clinic::new("UTC").await;
     let owner = c.db.owner_pool().await;
     let gateway = MockServer::start().await;
-    Mock::given(method("POST")).and(path("/flaky")).respond_with(ResponseTemplate::new(500))
-        .up_to_n_times(1).mount(&gateway).await;
-    Mock::given(method("POST")).and(path("/flaky")).respond_with(ResponseTemplate::new(200)).mount(&gateway).await;
+    Mock::given(method("POST"))
+        .and(path("/flaky"))
+        .respond_with(ResponseTemplate::new(500))
+        .up_to_n_times(1)
+        .mount(&gateway)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/flaky"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&gateway)
+        .await;
     let mut input = channels(1);
     input.smtp_host = String::new();
     input.sms_provider = SmsProvider::Json;
     input.sms_url = format!("{}/flaky", gateway.uri());
-    jobsvc::update_channel_settings(&c.admin, &input).await.unwrap();
+    jobsvc::update_channel_settings(&c.admin, &input)
+        .await
+        .unwrap();
     let (doctor, _) = c.doctor("Dr. Lee", false).await;
     let p = c.patient("Ada Flaky").await;
     book(&c, doctor, p, 0).await;
@@ -205,49 +278,119 @@ async fn a_gateway_500_is_retried_with_backoff_and_a_400_or_401_fails_at_once_wi
     assert_eq!(s.0, NotificationStatus::Pending);
     assert!(s.1.as_deref().unwrap().contains("HTTP 500"), "{:?}", s.1);
     // Not due yet (backoff of a minute): a second pass sends nothing.
-    assert!(dispatcher::dispatch(&c.admin, "pc", 5).await.unwrap().is_empty());
+    assert!(dispatcher::dispatch(&c.admin, "pc", 5)
+        .await
+        .unwrap()
+        .is_empty());
     make_due(&owner).await;
-    assert_eq!(dispatcher::dispatch(&c.admin, "pc", 5).await.unwrap().get("sent"), Some(&1));
-    assert_eq!(status_of(&c.admin, "+44").await[0].0, NotificationStatus::Sent);
+    assert_eq!(
+        dispatcher::dispatch(&c.admin, "pc", 5)
+            .await
+            .unwrap()
+            .get("sent"),
+        Some(&1)
+    );
+    assert_eq!(
+        status_of(&c.admin, "+44").await[0].0,
+        NotificationStatus::Sent
+    );
     assert_eq!(status_of(&c.admin, "+44").await[0].2, 2, "two attempts");
 
     // 400: the gateway refuses the message; it fails for good, with the gateway's words.
-    Mock::given(method("POST")).and(path("/bad")).respond_with(ResponseTemplate::new(400).set_body_string("invalid number"))
-        .mount(&gateway).await;
+    Mock::given(method("POST"))
+        .and(path("/bad"))
+        .respond_with(ResponseTemplate::new(400).set_body_string("invalid number"))
+        .mount(&gateway)
+        .await;
     input.sms_url = format!("{}/bad", gateway.uri());
-    jobsvc::update_channel_settings(&c.admin, &input).await.unwrap();
+    jobsvc::update_channel_settings(&c.admin, &input)
+        .await
+        .unwrap();
     let p2 = c.patient("Bo Bad").await;
     book(&c, doctor, p2, 1).await;
-    assert_eq!(dispatcher::dispatch(&c.admin, "pc", 5).await.unwrap().get("failed"), Some(&1));
-    let failed = jobsvc::list_outbox(&c.admin, &OutboxFilter {
-        status: Some(NotificationStatus::Failed), channel: Some(MessageChannel::Sms), from: None, to: None, limit: 10,
-    }).await.unwrap();
+    assert_eq!(
+        dispatcher::dispatch(&c.admin, "pc", 5)
+            .await
+            .unwrap()
+            .get("failed"),
+        Some(&1)
+    );
+    let failed = jobsvc::list_outbox(
+        &c.admin,
+        &OutboxFilter {
+            status: Some(NotificationStatus::Failed),
+            channel: Some(MessageChannel::Sms),
+            from: None,
+            to: None,
+            limit: 10,
+        },
+    )
+    .await
+    .unwrap();
     assert_eq!(failed.len(), 1);
     let reason = failed[0].last_error.clone().unwrap();
-    assert!(reason.contains("rejected") && reason.contains("400") && reason.contains("invalid number"), "{reason}");
+    assert!(
+        reason.contains("rejected") && reason.contains("400") && reason.contains("invalid number"),
+        "{reason}"
+    );
 
     // An administrator retries it after fixing the settings; then it goes.
     input.sms_url = format!("{}/flaky", gateway.uri());
-    jobsvc::update_channel_settings(&c.admin, &input).await.unwrap();
+    jobsvc::update_channel_settings(&c.admin, &input)
+        .await
+        .unwrap();
     jobsvc::retry(&c.admin, failed[0].id).await.unwrap();
-    assert_eq!(dispatcher::dispatch(&c.admin, "pc", 5).await.unwrap().get("sent"), Some(&1));
+    assert_eq!(
+        dispatcher::dispatch(&c.admin, "pc", 5)
+            .await
+            .unwrap()
+            .get("sent"),
+        Some(&1)
+    );
     // Cancelling a sent message is refused with a sentence.
     let e = jobsvc::cancel(&c.admin, failed[0].id).await.unwrap_err();
-    assert!(matches!(&e, Error::Conflict(m) if m.contains("it is sent")), "{e:?}");
+    assert!(
+        matches!(&e, Error::Conflict(m) if m.contains("it is sent")),
+        "{e:?}"
+    );
 
     // Twilio-style gateway answering 401: authentication failed, no retry.
-    Mock::given(method("POST")).and(path("/twilio")).respond_with(ResponseTemplate::new(401)).mount(&gateway).await;
+    Mock::given(method("POST"))
+        .and(path("/twilio"))
+        .respond_with(ResponseTemplate::new(401))
+        .mount(&gateway)
+        .await;
     input.sms_provider = SmsProvider::Twilio;
     input.sms_url = format!("{}/twilio", gateway.uri());
     input.sms_account_sid = "AC123".into();
     input.sms_token = Some("wrong".into());
     input.sms_from = "+15550100".into();
-    let e = jobsvc::send_test(&c.admin, MessageChannel::Sms, &input, "+44 7700 900999").await.unwrap_err();
-    assert!(matches!(&e, Error::Unavailable(m) if m.contains("authentication failed")), "{e:?}");
-    let twilio = gateway.received_requests().await.unwrap().into_iter().last().unwrap();
+    let e = jobsvc::send_test(&c.admin, MessageChannel::Sms, &input, "+44 7700 900999")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, Error::Unavailable(m) if m.contains("authentication failed")),
+        "{e:?}"
+    );
+    let twilio = gateway
+        .received_requests()
+        .await
+        .unwrap()
+        .into_iter()
+        .last()
+        .unwrap();
     let form = String::from_utf8(twilio.body).unwrap();
-    assert!(form.contains("To=%2B44+7700+900999") && form.contains("From=%2B15550100"), "{form}");
-    assert!(twilio.headers.get("authorization").unwrap().to_str().unwrap().starts_with("Basic "));
+    assert!(
+        form.contains("To=%2B44+7700+900999") && form.contains("From=%2B15550100"),
+        "{form}"
+    );
+    assert!(twilio
+        .headers
+        .get("authorization")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .starts_with("Basic "));
 }
 
 #[tokio::test]
@@ -255,9 +398,21 @@ async fn smtp_down_auth_failure_and_bad_settings_are_said_clearly() {
     let c = Clinic::new("UTC").await;
     // Nothing listens on this port: unreachable, and the outbox keeps the message for a retry.
     let dead = clinicdesk_core::testing::free_port();
-    let e = jobsvc::send_test(&c.admin, MessageChannel::Email, &channels(dead), "a@b.example").await.unwrap_err();
-    assert!(matches!(&e, Error::Unavailable(m) if m.contains("unreachable")), "{e:?}");
-    jobsvc::update_channel_settings(&c.admin, &channels(dead)).await.unwrap();
+    let e = jobsvc::send_test(
+        &c.admin,
+        MessageChannel::Email,
+        &channels(dead),
+        "a@b.example",
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(&e, Error::Unavailable(m) if m.contains("unreachable")),
+        "{e:?}"
+    );
+    jobsvc::update_channel_settings(&c.admin, &channels(dead))
+        .await
+        .unwrap();
     let (doctor, _) = c.doctor("Dr. Down", false).await;
     let p = patient_by_email(&c, "Mia Down", "mia@patients.example").await;
     book(&c, doctor, p, 0).await;
@@ -272,40 +427,96 @@ async fn smtp_down_auth_failure_and_bad_settings_are_said_clearly() {
     let mut input = channels(sink.port);
     input.smtp_username = "clinic".into();
     input.smtp_password = Some("wrong".into());
-    let e = jobsvc::send_test(&c.admin, MessageChannel::Email, &input, "a@b.example").await.unwrap_err();
-    assert!(matches!(&e, Error::Unavailable(m) if m.contains("authentication failed")), "{e:?}");
+    let e = jobsvc::send_test(&c.admin, MessageChannel::Email, &input, "a@b.example")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, Error::Unavailable(m) if m.contains("authentication failed")),
+        "{e:?}"
+    );
     input.smtp_password = Some("s3cret".into());
-    let ok = jobsvc::send_test(&c.admin, MessageChannel::Email, &input, "a@b.example").await.unwrap();
+    let ok = jobsvc::send_test(&c.admin, MessageChannel::Email, &input, "a@b.example")
+        .await
+        .unwrap();
     assert_eq!(ok, "Test email sent to a@b.example.");
     assert_eq!(sink.messages().len(), 1);
 
     // Saved secrets never come back to the screen; a null secret keeps the stored one.
-    let saved = jobsvc::update_channel_settings(&c.admin, &input).await.unwrap();
+    let saved = jobsvc::update_channel_settings(&c.admin, &input)
+        .await
+        .unwrap();
     assert!(saved.has_smtp_password);
     input.smtp_password = None;
-    jobsvc::send_test(&c.admin, MessageChannel::Email, &input, "b@b.example").await.unwrap();
+    jobsvc::send_test(&c.admin, MessageChannel::Email, &input, "b@b.example")
+        .await
+        .unwrap();
     assert_eq!(sink.messages().len(), 2);
 
     // Bad input names its field and changes nothing.
     for (mutate, field) in [
-        (Box::new(|i: &mut ChannelSettingsInput| i.smtp_port = 0) as Box<dyn Fn(&mut ChannelSettingsInput)>, "smtp_port"),
-        (Box::new(|i| i.smtp_from = "not an address".into()), "smtp_from"),
-        (Box::new(|i| { i.sms_provider = SmsProvider::Json; i.sms_url = "ftp://x".into(); }), "sms_url"),
-        (Box::new(|i| { i.sms_provider = SmsProvider::Json; i.sms_url = "http://x".into(); i.sms_json_template = "{{{body}}".into(); }), "sms_json_template"),
-        (Box::new(|i| i.chat_webhook_url = Some("chat.example".into())), "chat_webhook_url"),
+        (
+            Box::new(|i: &mut ChannelSettingsInput| i.smtp_port = 0)
+                as Box<dyn Fn(&mut ChannelSettingsInput)>,
+            "smtp_port",
+        ),
+        (
+            Box::new(|i| i.smtp_from = "not an address".into()),
+            "smtp_from",
+        ),
+        (
+            Box::new(|i| {
+                i.sms_provider = SmsProvider::Json;
+                i.sms_url = "ftp://x".into();
+            }),
+            "sms_url",
+        ),
+        (
+            Box::new(|i| {
+                i.sms_provider = SmsProvider::Json;
+                i.sms_url = "http://x".into();
+                i.sms_json_template = "{{{body}}".into();
+            }),
+            "sms_json_template",
+        ),
+        (
+            Box::new(|i| i.chat_webhook_url = Some("chat.example".into())),
+            "chat_webhook_url",
+        ),
     ] {
         let mut bad = channels(sink.port);
         mutate(&mut bad);
-        let e = jobsvc::update_channel_settings(&c.admin, &bad).await.unwrap_err();
+        let e = jobsvc::update_channel_settings(&c.admin, &bad)
+            .await
+            .unwrap_err();
         assert_eq!(e.field(), Some(field), "{e:?}");
     }
-    assert_eq!(jobsvc::get_channel_settings(&c.admin).await.unwrap().smtp_port, sink.port as i32);
-    let mut js = JobSettings::default();
-    js.no_show_grace_hours = 0;
-    assert_eq!(jobsvc::update_job_settings(&c.admin, &js).await.unwrap_err().field(), Some("no_show_grace_hours"));
+    assert_eq!(
+        jobsvc::get_channel_settings(&c.admin)
+            .await
+            .unwrap()
+            .smtp_port,
+        sink.port as i32
+    );
+    let mut js = JobSettings {
+        no_show_grace_hours: 0,
+        ..JobSettings::default()
+    };
+    assert_eq!(
+        jobsvc::update_job_settings(&c.admin, &js)
+            .await
+            .unwrap_err()
+            .field(),
+        Some("no_show_grace_hours")
+    );
     js.no_show_grace_hours = 24;
     js.report_recipients = "boss@clinic.example, nope".into();
-    assert_eq!(jobsvc::update_job_settings(&c.admin, &js).await.unwrap_err().field(), Some("report_recipients"));
+    assert_eq!(
+        jobsvc::update_job_settings(&c.admin, &js)
+            .await
+            .unwrap_err()
+            .field(),
+        Some("report_recipients")
+    );
 }
 
 #[tokio::test]
@@ -313,38 +524,71 @@ async fn only_administrators_see_secrets_run_jobs_or_read_the_outbox() {
     let c = Clinic::new("UTC").await;
     let (_, doctor_pool) = c.doctor("Dr. Own", true).await;
     for pool in [&c.desk, doctor_pool.as_ref().unwrap()] {
-        assert!(matches!(jobsvc::get_channel_settings(pool).await, Err(Error::PermissionDenied(_))));
-        assert!(matches!(jobsvc::outbox_counts(pool).await, Err(Error::PermissionDenied(_))));
-        assert!(matches!(jobsvc::run_now(pool, JobKind::RemindersDaily).await, Err(Error::PermissionDenied(_))));
-        let raw = sqlx::query("SELECT smtp_password FROM channel_settings").fetch_one(pool).await;
+        assert!(matches!(
+            jobsvc::get_channel_settings(pool).await,
+            Err(Error::PermissionDenied(_))
+        ));
+        assert!(matches!(
+            jobsvc::outbox_counts(pool).await,
+            Err(Error::PermissionDenied(_))
+        ));
+        assert!(matches!(
+            jobsvc::run_now(pool, JobKind::RemindersDaily).await,
+            Err(Error::PermissionDenied(_))
+        ));
+        let raw = sqlx::query("SELECT smtp_password FROM channel_settings")
+            .fetch_one(pool)
+            .await;
         assert!(raw.is_err());
     }
-    let r = jobsvc::run_now(&c.admin, JobKind::WeeklyCleanup).await.unwrap();
+    let r = jobsvc::run_now(&c.admin, JobKind::WeeklyCleanup)
+        .await
+        .unwrap();
     assert!(r.ran, "{}", r.message);
-    let again = jobsvc::run_now(&c.admin, JobKind::WeeklyCleanup).await.unwrap();
+    let again = jobsvc::run_now(&c.admin, JobKind::WeeklyCleanup)
+        .await
+        .unwrap();
     assert!(!again.ran || again.run.as_ref().unwrap().period != r.run.as_ref().unwrap().period);
 }
 
 #[tokio::test]
 async fn a_pc_that_starts_late_catches_up_once_and_a_failed_run_is_taken_over() {
     let c = Clinic::new("Pacific/Auckland").await;
-    let mut js = JobSettings::default();
-    js.reminder_time = chrono::NaiveTime::MIN; // always due by now, whatever the hour
+    // always due by now, whatever the hour
+    let js = JobSettings {
+        reminder_time: chrono::NaiveTime::MIN,
+        ..JobSettings::default()
+    };
     jobsvc::update_job_settings(&c.admin, &js).await.unwrap();
     let ctx = job_ctx(&c.admin, "late-pc");
     let now = Utc::now();
     let runs = runner::run_due(&ctx, now).await.unwrap();
     let names: HashSet<&str> = runs.iter().map(|r| r.job.as_str()).collect();
-    assert_eq!(names, HashSet::from(["reminders_daily", "monthly_report", "weekly_cleanup"]));
-    assert!(runs.iter().all(|r| r.outcome.as_deref() == Some("ok")), "{runs:?}");
+    assert_eq!(
+        names,
+        HashSet::from(["reminders_daily", "monthly_report", "weekly_cleanup"])
+    );
+    assert!(
+        runs.iter().all(|r| r.outcome.as_deref() == Some("ok")),
+        "{runs:?}"
+    );
     assert!(runs.iter().any(|r| r.trigger == RunTrigger::CatchUp));
     // A second PC starting a moment later finds everything claimed.
-    assert!(runner::run_due(&job_ctx(&c.db.owner_pool().await, "other-pc"), now).await.unwrap().is_empty());
+    assert!(
+        runner::run_due(&job_ctx(&c.db.owner_pool().await, "other-pc"), now)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     // A run that failed may be claimed again (its work is idempotent); one that succeeded may not.
     let owner = c.db.owner_pool().await;
-    sqlx::query("UPDATE job_runs SET outcome = 'failed', error = 'boom' WHERE job = 'weekly_cleanup'")
-        .execute(&owner).await.unwrap();
+    sqlx::query(
+        "UPDATE job_runs SET outcome = 'failed', error = 'boom' WHERE job = 'weekly_cleanup'",
+    )
+    .execute(&owner)
+    .await
+    .unwrap();
     let retried = runner::run_due(&ctx, now).await.unwrap();
     assert_eq!(retried.len(), 1);
     assert_eq!(retried[0].job, "weekly_cleanup");
@@ -355,23 +599,48 @@ async fn a_pc_that_starts_late_catches_up_once_and_a_failed_run_is_taken_over() 
 async fn the_monthly_report_counts_right_lands_as_html_email_and_file_and_stays_private() {
     let c = Clinic::new("UTC").await;
     let sink = SmtpSink::start(None);
-    jobsvc::update_channel_settings(&c.admin, &channels(sink.port)).await.unwrap();
-    let mut js = JobSettings::default();
-    js.report_recipients = "boss@clinic.example".into();
+    jobsvc::update_channel_settings(&c.admin, &channels(sink.port))
+        .await
+        .unwrap();
+    let js = JobSettings {
+        report_recipients: "boss@clinic.example".into(),
+        ..JobSettings::default()
+    };
     jobsvc::update_job_settings(&c.admin, &js).await.unwrap();
     let (rao, _) = c.doctor("Dr. Asha Rao", false).await;
     let (lee, _) = c.doctor("Dr. Ben Lee", false).await;
     let owner = c.db.owner_pool().await;
-    sqlx::query("UPDATE doctors SET email = 'rao@clinic.example' WHERE id = $1").bind(rao).execute(&owner).await.unwrap();
+    sqlx::query("UPDATE doctors SET email = 'rao@clinic.example' WHERE id = $1")
+        .bind(rao)
+        .execute(&owner)
+        .await
+        .unwrap();
     let p1 = c.patient("Pat One").await;
     let p2 = c.patient("Pat Two").await;
     // Last month's history, written as it would have happened (the booking rules forbid booking the past).
-    let month = (Utc::now().date_naive().with_day0(0).unwrap() - Duration::days(1)).with_day0(0).unwrap();
-    let at = |day: u32, hour: u32| month.with_day(day).unwrap().and_hms_opt(hour, 0, 0).unwrap().and_utc();
+    let month = (Utc::now().date_naive().with_day0(0).unwrap() - Duration::days(1))
+        .with_day0(0)
+        .unwrap();
+    let at = |day: u32, hour: u32| {
+        month
+            .with_day(day)
+            .unwrap()
+            .and_hms_opt(hour, 0, 0)
+            .unwrap()
+            .and_utc()
+    };
     let mut tx = owner.begin().await.unwrap();
-    sqlx::query("SET LOCAL session_replication_role = replica").execute(&mut *tx).await.unwrap();
-    let rows = [(rao, p1, at(3, 9), "completed"), (rao, p2, at(3, 10), "completed"), (rao, p1, at(10, 9), "no_show"),
-                (rao, p2, at(12, 9), "cancelled"), (lee, p1, at(5, 11), "completed")];
+    sqlx::query("SET LOCAL session_replication_role = replica")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    let rows = [
+        (rao, p1, at(3, 9), "completed"),
+        (rao, p2, at(3, 10), "completed"),
+        (rao, p1, at(10, 9), "no_show"),
+        (rao, p2, at(12, 9), "cancelled"),
+        (lee, p1, at(5, 11), "completed"),
+    ];
     for (doc, pat, start, status) in rows {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO appointments (doctor_id, patient_id, starts_at, ends_at, status, cancel_reason)
@@ -385,38 +654,62 @@ async fn the_monthly_report_counts_right_lands_as_html_email_and_file_and_stays_
     tx.commit().await.unwrap();
 
     let ctx = job_ctx(&c.admin, "report-pc");
-    let due = Due { job: JobKind::MonthlyReport, period: "m".into(), due_at: Utc::now(), scope: Scope::Month(month) };
-    let run = jobs::run_once(&ctx, &due, RunTrigger::Manual).await.unwrap().unwrap();
+    let due = Due {
+        job: JobKind::MonthlyReport,
+        period: "m".into(),
+        due_at: Utc::now(),
+        scope: Scope::Month(month),
+    };
+    let run = jobs::run_once(&ctx, &due, RunTrigger::Manual)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(run.outcome.as_deref(), Some("ok"), "{:?}", run.error);
     assert_eq!(run.counts["doctors"], 2);
     assert_eq!(run.counts["reports"], 3);
-    assert_eq!(run.counts["emails_queued"], 2, "Dr. Rao (Dr. Lee has no email) and the summary recipient");
+    assert_eq!(
+        run.counts["emails_queued"], 2,
+        "Dr. Rao (Dr. Lee has no email) and the summary recipient"
+    );
 
     let list = jobsvc::list_reports(&c.admin, month).await.unwrap();
     assert_eq!(list.len(), 3);
     assert_eq!(list[0].doctor_id, None);
     let rao_report = list.iter().find(|r| r.doctor_id == Some(rao)).unwrap();
-    let html = jobsvc::get_report(&c.admin, rao_report.id).await.unwrap().html;
-    for expected in ["<th scope=\"row\">Appointments</th><td class=\"n\">4</td>",
-                     "<th scope=\"row\">Completed</th><td class=\"n\">2</td>",
-                     "<th scope=\"row\">Cancelled</th><td class=\"n\">1</td>",
-                     "<th scope=\"row\">No-show</th><td class=\"n\">1</td>",
-                     "<th scope=\"row\">Unique patients</th><td class=\"n\">2</td>",
-                     "<th scope=\"row\">Treatments recorded</th><td class=\"n\">2</td>",
-                     "<td>J20.9</td><td class=\"n\">2</td>"] {
+    let html = jobsvc::get_report(&c.admin, rao_report.id)
+        .await
+        .unwrap()
+        .html;
+    for expected in [
+        "<th scope=\"row\">Appointments</th><td class=\"n\">4</td>",
+        "<th scope=\"row\">Completed</th><td class=\"n\">2</td>",
+        "<th scope=\"row\">Cancelled</th><td class=\"n\">1</td>",
+        "<th scope=\"row\">No-show</th><td class=\"n\">1</td>",
+        "<th scope=\"row\">Unique patients</th><td class=\"n\">2</td>",
+        "<th scope=\"row\">Treatments recorded</th><td class=\"n\">2</td>",
+        "<td>J20.9</td><td class=\"n\">2</td>",
+    ] {
         assert!(html.contains(expected), "missing {expected}");
     }
     assert!(!html.contains("Pat One"), "patients appear by MRN only");
     assert!(!html.contains("<svg") && !html.contains("<script"));
     let summary = jobsvc::get_report(&c.admin, list[0].id).await.unwrap().html;
     assert!(summary.contains("<th class=\"n\">5</th>"), "clinic total");
-    assert!(!summary.contains("J20.9") && !summary.contains("bronchitis"), "no clinical detail in the summary");
+    assert!(
+        !summary.contains("J20.9") && !summary.contains("bronchitis"),
+        "no clinical detail in the summary"
+    );
     let folder = ctx.reports_dir.join(month.format("%Y-%m").to_string());
     assert_eq!(std::fs::read_dir(&folder).unwrap().count(), 3);
 
-    dispatcher::dispatch(&c.admin, "report-pc", 5).await.unwrap();
+    dispatcher::dispatch(&c.admin, "report-pc", 5)
+        .await
+        .unwrap();
     let mails = sink.messages();
-    let to_rao = mails.iter().find(|m| m.rcpt_tos == ["rao@clinic.example"]).expect("report to the doctor");
+    let to_rao = mails
+        .iter()
+        .find(|m| m.rcpt_tos == ["rao@clinic.example"])
+        .expect("report to the doctor");
     assert!(to_rao.data.contains("multipart/alternative") && to_rao.data.contains("text/html"));
     assert!(mails.iter().any(|m| m.rcpt_tos == ["boss@clinic.example"]));
 
@@ -427,8 +720,14 @@ async fn the_monthly_report_counts_right_lands_as_html_email_and_file_and_stays_
         let (id, pool) = c.doctor("Dr. Cy Login", true).await;
         (id, pool.unwrap())
     };
-    assert!(jobsvc::list_reports(&lee_pool, month).await.unwrap().is_empty());
-    assert!(matches!(jobsvc::get_report(&lee_pool, rao_report.id).await, Err(Error::NotFound(_))));
+    assert!(jobsvc::list_reports(&lee_pool, month)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(matches!(
+        jobsvc::get_report(&lee_pool, rao_report.id).await,
+        Err(Error::NotFound(_))
+    ));
 }
 
 #[tokio::test]
@@ -438,7 +737,10 @@ async fn weekly_cleanup_marks_old_no_shows_prunes_sent_messages_and_removes_stal
     let (doc, _) = c.doctor("Dr. Clean", false).await;
     let p = c.patient("Old Booking").await;
     let mut tx = owner.begin().await.unwrap();
-    sqlx::query("SET LOCAL session_replication_role = replica").execute(&mut *tx).await.unwrap();
+    sqlx::query("SET LOCAL session_replication_role = replica")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
     sqlx::query("INSERT INTO appointments (doctor_id, patient_id, starts_at, ends_at) VALUES ($1, $2, now() - interval '3 days', now() - interval '3 days' + interval '15 minutes'),
                                                                                            ($1, $2, now() - interval '2 hours', now() - interval '105 minutes')")
         .bind(doc).bind(p).execute(&mut *tx).await.unwrap();
@@ -454,12 +756,25 @@ async fn weekly_cleanup_marks_old_no_shows_prunes_sent_messages_and_removes_stal
     for f in [&old_tmp, &fresh_tmp] {
         std::fs::write(f, "x").unwrap();
     }
-    std::fs::File::options().write(true).open(&old_tmp).unwrap()
-        .set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(3 * 86400)).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&old_tmp)
+        .unwrap()
+        .set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(3 * 86400))
+        .unwrap();
 
-    let run = jobs::run_once(&ctx, &jobs::manual(JobKind::WeeklyCleanup, chrono_tz::UTC, Utc::now()), RunTrigger::Manual)
-        .await.unwrap().unwrap();
-    assert_eq!(run.counts["marked_no_show"], 1, "only the one past the 24 h grace");
+    let run = jobs::run_once(
+        &ctx,
+        &jobs::manual(JobKind::WeeklyCleanup, chrono_tz::UTC, Utc::now()),
+        RunTrigger::Manual,
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(
+        run.counts["marked_no_show"], 1,
+        "only the one past the 24 h grace"
+    );
     assert_eq!(run.counts["sent_messages_pruned"], 1);
     assert_eq!(run.counts["temp_files_removed"], 1);
     assert!(!old_tmp.exists() && fresh_tmp.exists());
@@ -469,34 +784,77 @@ async fn weekly_cleanup_marks_old_no_shows_prunes_sent_messages_and_removes_stal
 async fn the_staff_digest_goes_to_the_chat_webhook_with_counts_only() {
     let c = Clinic::new("UTC").await;
     let chat = MockServer::start().await;
-    Mock::given(method("POST")).and(path("/chat")).respond_with(ResponseTemplate::new(200)).mount(&chat).await;
+    Mock::given(method("POST"))
+        .and(path("/chat"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&chat)
+        .await;
     let mut input = channels(1);
     input.smtp_host = String::new();
     input.chat_webhook_url = Some(format!("{}/chat", chat.uri()));
-    jobsvc::update_channel_settings(&c.admin, &input).await.unwrap();
-    assert!(jobsvc::get_channel_settings(&c.admin).await.unwrap().has_chat_webhook);
+    jobsvc::update_channel_settings(&c.admin, &input)
+        .await
+        .unwrap();
+    assert!(
+        jobsvc::get_channel_settings(&c.admin)
+            .await
+            .unwrap()
+            .has_chat_webhook
+    );
     let (rao, _) = c.doctor("Dr. Rao", false).await;
     let (lee, _) = c.doctor("Dr. Lee", false).await;
-    let (p1, p2, p3) = (c.patient("A One").await, c.patient("B Two").await, c.patient("C Three").await);
+    let (p1, p2, p3) = (
+        c.patient("A One").await,
+        c.patient("B Two").await,
+        c.patient("C Three").await,
+    );
     book(&c, rao, p1, 0).await;
     book(&c, rao, p2, 1).await;
     let (_, day) = book(&c, lee, p3, 2).await;
-    let run = jobs::run_once(&job_ctx(&c.admin, "pc"), &reminders_for(day, "digest"), RunTrigger::Manual).await.unwrap().unwrap();
+    let run = jobs::run_once(
+        &job_ctx(&c.admin, "pc"),
+        &reminders_for(day, "digest"),
+        RunTrigger::Manual,
+    )
+    .await
+    .unwrap()
+    .unwrap();
     assert_eq!(run.counts["digest"], 1);
     // Confirmations and reminders are SMS (no gateway set up: they fail with the reason), the digest goes.
     dispatcher::dispatch(&c.admin, "pc", 5).await.unwrap();
     let posts = chat.received_requests().await.unwrap();
     assert_eq!(posts.len(), 1);
-    let text = serde_json::from_slice::<serde_json::Value>(&posts[0].body).unwrap()["text"].as_str().unwrap().to_string();
-    assert!(text.contains("3 appointments — Dr. Rao 2, Dr. Lee 1"), "{text}");
-    assert!(!text.contains("One") && !text.contains("Two"), "no patient names in the staff chat");
-    let sms = jobsvc::list_outbox(&c.admin, &OutboxFilter {
-        status: Some(NotificationStatus::Failed), channel: Some(MessageChannel::Sms), from: None, to: None, limit: 50,
-    }).await.unwrap();
+    let text = serde_json::from_slice::<serde_json::Value>(&posts[0].body).unwrap()["text"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        text.contains("3 appointments — Dr. Rao 2, Dr. Lee 1"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("One") && !text.contains("Two"),
+        "no patient names in the staff chat"
+    );
+    let sms = jobsvc::list_outbox(
+        &c.admin,
+        &OutboxFilter {
+            status: Some(NotificationStatus::Failed),
+            channel: Some(MessageChannel::Sms),
+            from: None,
+            to: None,
+            limit: 50,
+        },
+    )
+    .await
+    .unwrap();
     assert_eq!(sms.len(), 6);
-    assert!(sms[0].last_error.as_deref().unwrap().contains("SMS is not set up"));
+    assert!(sms[0]
+        .last_error
+        .as_deref()
+        .unwrap()
+        .contains("SMS is not set up"));
 }
-
 
 #[tokio::test]
 async fn a_message_left_sending_by_a_dead_pc_is_taken_over_after_its_lease_and_not_before() {
@@ -504,28 +862,56 @@ async fn a_message_left_sending_by_a_dead_pc_is_taken_over_after_its_lease_and_n
     let c = Clinic::new("UTC").await;
     let owner = c.db.owner_pool().await;
     let gateway = MockServer::start().await;
-    Mock::given(method("POST")).respond_with(ResponseTemplate::new(200)).mount(&gateway).await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&gateway)
+        .await;
     let mut input = channels(1);
     input.smtp_host = String::new();
     input.sms_provider = SmsProvider::Json;
     input.sms_url = format!("{}/sms", gateway.uri());
-    jobsvc::update_channel_settings(&c.admin, &input).await.unwrap();
+    jobsvc::update_channel_settings(&c.admin, &input)
+        .await
+        .unwrap();
     let (doctor, _) = c.doctor("Dr. Lease", false).await;
     let p = c.patient("Lee Lease").await;
     book(&c, doctor, p, 0).await;
 
     // A PC claims the confirmation and dies before sending it.
     let mut conn = owner.acquire().await.unwrap();
-    let claimed = notifications::claim_due(&mut conn, "dead-pc", 10, 120).await.unwrap();
+    let claimed = notifications::claim_due(&mut conn, "dead-pc", 10, 120)
+        .await
+        .unwrap();
     assert_eq!(claimed.len(), 1);
     // While its lease holds, other dispatchers leave the message alone.
-    assert!(dispatcher::dispatch(&c.admin, "pc-2", 5).await.unwrap().is_empty());
+    assert!(dispatcher::dispatch(&c.admin, "pc-2", 5)
+        .await
+        .unwrap()
+        .is_empty());
     sqlx::query("UPDATE notifications SET claimed_until = now() - interval '1 second'")
-        .execute(&owner).await.unwrap();
-    assert_eq!(dispatcher::dispatch(&c.admin, "pc-2", 5).await.unwrap().get("sent"), Some(&1));
+        .execute(&owner)
+        .await
+        .unwrap();
+    assert_eq!(
+        dispatcher::dispatch(&c.admin, "pc-2", 5)
+            .await
+            .unwrap()
+            .get("sent"),
+        Some(&1)
+    );
     // The dead PC coming back cannot overwrite what the new owner recorded.
-    assert_eq!(notifications::mark_sent(&mut conn, "dead-pc", &[claimed[0].id]).await.unwrap(), 0);
-    notifications::mark_failed(&mut conn, "dead-pc", claimed[0].id, "late", None).await.unwrap();
-    assert_eq!(status_of(&c.admin, "+44").await[0].0, NotificationStatus::Sent);
+    assert_eq!(
+        notifications::mark_sent(&mut conn, "dead-pc", &[claimed[0].id])
+            .await
+            .unwrap(),
+        0
+    );
+    notifications::mark_failed(&mut conn, "dead-pc", claimed[0].id, "late", None)
+        .await
+        .unwrap();
+    assert_eq!(
+        status_of(&c.admin, "+44").await[0].0,
+        NotificationStatus::Sent
+    );
     assert_eq!(gateway.received_requests().await.unwrap().len(), 1);
 }

@@ -20,12 +20,13 @@ impl EmailChannel {
         if c.smtp_host.is_empty() {
             return Err("Email is not set up: add the SMTP server in Settings.".into());
         }
-        let from: Mailbox = c
-            .smtp_from
-            .parse()
-            .map_err(|_| "The sender address in the email settings is not a valid address.".to_string())?;
+        let from: Mailbox = c.smtp_from.parse().map_err(|_| {
+            "The sender address in the email settings is not a valid address.".to_string()
+        })?;
         let builder = match c.smtp_security {
-            SmtpSecurity::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&c.smtp_host),
+            SmtpSecurity::Starttls => {
+                AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&c.smtp_host)
+            }
             SmtpSecurity::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&c.smtp_host),
             SmtpSecurity::Plain => Ok(AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(
                 c.smtp_host.as_str(),
@@ -93,7 +94,9 @@ fn classify(e: lettre::transport::smtp::Error) -> SendError {
         return if e.is_permanent() {
             SendError::Permanent(format!("The SMTP server rejected the message ({words})."))
         } else {
-            SendError::Transient(format!("The SMTP server deferred the message ({words}); will retry."))
+            SendError::Transient(format!(
+                "The SMTP server deferred the message ({words}); will retry."
+            ))
         };
     }
     if e.is_tls() {

@@ -93,7 +93,9 @@ pub(crate) async fn http_outcome(
     let resp = match result {
         Ok(r) => r,
         Err(e) if e.is_timeout() => {
-            return Err(SendError::Transient(format!("The {what} did not answer in time.")))
+            return Err(SendError::Transient(format!(
+                "The {what} did not answer in time."
+            )))
         }
         Err(e) if e.is_connect() => {
             return Err(SendError::Transient(format!(

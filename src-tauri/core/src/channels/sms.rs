@@ -38,7 +38,9 @@ impl SmsChannel {
 
     pub async fn send(&self, to: &str, body: &str) -> Result<(), SendError> {
         if !is_phone(to) {
-            return Err(SendError::Permanent(format!("“{to}” is not a phone number.")));
+            return Err(SendError::Permanent(format!(
+                "“{to}” is not a phone number."
+            )));
         }
         match self.provider {
             SmsProvider::None => Err(SendError::Permanent(
@@ -80,7 +82,12 @@ fn is_phone(s: &str) -> bool {
 }
 
 /// Fills `{{to}}`, `{{body}}` and `{{from}}` with JSON-escaped text and checks the result is JSON.
-pub(crate) fn render_template(template: &str, to: &str, body: &str, from: &str) -> Result<String, String> {
+pub(crate) fn render_template(
+    template: &str,
+    to: &str,
+    body: &str,
+    from: &str,
+) -> Result<String, String> {
     let esc = |s: &str| {
         let quoted = serde_json::to_string(s).unwrap_or_default();
         quoted[1..quoted.len() - 1].to_string()

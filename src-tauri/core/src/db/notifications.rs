@@ -8,7 +8,9 @@ use sqlx::PgConnection;
 
 use crate::error::Result;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type, sqlx::Type)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type, sqlx::Type,
+)]
 #[serde(rename_all = "snake_case")]
 #[sqlx(type_name = "text", rename_all = "snake_case")]
 pub enum MessageChannel {
@@ -251,7 +253,9 @@ pub async fn list(db: &mut PgConnection, f: &OutboxFilter) -> Result<Vec<OutboxI
 }
 
 pub async fn get(db: &mut PgConnection, id: i64) -> Result<Option<OutboxItem>> {
-    Ok(select_items!("WHERE id = $1", id).fetch_optional(db).await?)
+    Ok(select_items!("WHERE id = $1", id)
+        .fetch_optional(db)
+        .await?)
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, specta::Type)]

@@ -24,7 +24,10 @@ pub async fn run(ctx: &JobContext) -> Result<Counts> {
     dirs.push(ctx.reports_dir.clone());
     dirs.sort();
     dirs.dedup();
-    let removed = dirs.iter().map(|d| remove_stale_temp_files(d)).sum::<usize>();
+    let removed = dirs
+        .iter()
+        .map(|d| remove_stale_temp_files(d))
+        .sum::<usize>();
     counts.insert("temp_files_removed".into(), removed as i64);
 
     let no_shows = if settings.auto_no_show {
@@ -49,7 +52,8 @@ pub fn remove_stale_temp_files(dir: &Path) -> usize {
         .flatten()
         .filter(|e| {
             let name = e.file_name().to_string_lossy().into_owned();
-            let is_temp = (name.starts_with('.') && name.contains(".partial-")) || name.ends_with(".html.tmp");
+            let is_temp = (name.starts_with('.') && name.contains(".partial-"))
+                || name.ends_with(".html.tmp");
             let old = e
                 .metadata()
                 .and_then(|m| m.modified())

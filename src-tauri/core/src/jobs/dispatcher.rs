@@ -104,7 +104,11 @@ async fn send_batch(
                 // the outbox, not the log's.
                 tracing::warn!(notification = id, attempts, retry = retry_at.is_some(), reason = %reason, "send failed");
                 notifications::mark_failed(&mut conn, host, id, &reason, retry_at).await?;
-                let key = if retry_at.is_some() { "retry" } else { "failed" };
+                let key = if retry_at.is_some() {
+                    "retry"
+                } else {
+                    "failed"
+                };
                 *counts.entry(key.into()).or_default() += 1;
             }
         }

@@ -22,7 +22,9 @@ use crate::db::job_runs::{self, JobRun, RunTrigger};
 use crate::db::job_settings::JobSettings;
 use crate::error::{Error, Result};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, specta::Type)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, specta::Type,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum JobKind {
     RemindersDaily,
@@ -70,7 +72,10 @@ impl JobKind {
                 format!("Daily at {}, for tomorrow", hm(s.day_before_time))
             }
             JobKind::RemindersDayBefore => "Off".into(),
-            JobKind::MonthlyReport => format!("1st of the month at {}, for the month before", hm(s.report_time)),
+            JobKind::MonthlyReport => format!(
+                "1st of the month at {}, for the month before",
+                hm(s.report_time)
+            ),
             JobKind::WeeklyCleanup => format!("Sundays at {}", hm(s.cleanup_time)),
         }
     }
@@ -181,7 +186,12 @@ pub fn due(job: JobKind, s: &JobSettings, tz: Tz, now: DateTime<Utc>) -> Option<
 }
 
 /// When `job` next fires after `now` (`None` when it is switched off).
-pub fn next_run(job: JobKind, s: &JobSettings, tz: Tz, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+pub fn next_run(
+    job: JobKind,
+    s: &JobSettings,
+    tz: Tz,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
     let today = now.with_timezone(&tz).date_naive();
     let at = |d: NaiveDate, t: NaiveTime| local_instant(tz, d, t);
     let daily = |t: NaiveTime| {
@@ -198,7 +208,11 @@ pub fn next_run(job: JobKind, s: &JobSettings, tz: Tz, now: DateTime<Utc>) -> Op
         JobKind::MonthlyReport => {
             let first = first_of_month(today);
             let this = at(first, s.report_time);
-            Some(if this > now { this } else { at(next_month(first), s.report_time) })
+            Some(if this > now {
+                this
+            } else {
+                at(next_month(first), s.report_time)
+            })
         }
         JobKind::WeeklyCleanup => {
             let sunday = sunday_on_or_before(today);
@@ -274,8 +288,12 @@ pub async fn run_once(ctx: &JobContext, due: &Due, trigger: RunTrigger) -> Resul
     };
     tracing::info!(?trigger, "job started");
     let result = match (due.job, due.scope) {
-        (JobKind::RemindersDaily, Scope::Day(d)) => reminders::run(ctx, d, reminders::Kind::SameDay).await,
-        (JobKind::RemindersDayBefore, Scope::Day(d)) => reminders::run(ctx, d, reminders::Kind::DayBefore).await,
+        (JobKind::RemindersDaily, Scope::Day(d)) => {
+            reminders::run(ctx, d, reminders::Kind::SameDay).await
+        }
+        (JobKind::RemindersDayBefore, Scope::Day(d)) => {
+            reminders::run(ctx, d, reminders::Kind::DayBefore).await
+        }
         (JobKind::MonthlyReport, Scope::Month(m)) => report::run(ctx, m).await,
         (JobKind::WeeklyCleanup, _) => cleanup::run(ctx).await,
         _ => Err(Error::internal("job scope does not fit the job")),
@@ -318,11 +336,17 @@ mod tests {
         let s = JobSettings::default();
         let tz: Tz = "Europe/London".parse().unwrap();
         // 07:59 local (winter, UTC+0): not due yet — yesterday's run is not caught up.
-        assert_eq!(due(JobKind::RemindersDaily, &s, tz, utc("2026-11-27T07:59:00Z")), None);
+        assert_eq!(
+            due(JobKind::RemindersDaily, &s, tz, utc("2026-11-27T07:59:00Z")),
+            None
+        );
         let d = due(JobKind::RemindersDaily, &s, tz, utc("2026-11-27T15:00:00Z")).unwrap();
         assert_eq!(d.period, "2026-11-27");
         assert_eq!(d.due_at, utc("2026-11-27T08:00:00Z"));
-        assert_eq!(d.scope, Scope::Day(NaiveDate::from_ymd_opt(2026, 11, 27).unwrap()));
+        assert_eq!(
+            d.scope,
+            Scope::Day(NaiveDate::from_ymd_opt(2026, 11, 27).unwrap())
+        );
     }
 
     #[test]
@@ -335,7 +359,10 @@ mod tests {
         let on = due(JobKind::RemindersDaily, &s, tz, utc("2026-03-08T12:00:00Z")).unwrap();
         assert_eq!(on.due_at, utc("2026-03-08T12:00:00Z"));
         assert_eq!(on.period, "2026-03-08");
-        assert_eq!(due(JobKind::RemindersDaily, &s, tz, utc("2026-03-08T11:59:00Z")), None);
+        assert_eq!(
+            due(JobKind::RemindersDaily, &s, tz, utc("2026-03-08T11:59:00Z")),
+            None
+        );
         assert_eq!(
             next_run(JobKind::RemindersDaily, &s, tz, utc("2026-03-07T14:00:00Z")),
             Some(utc("2026-03-08T12:00:00Z"))
@@ -366,7 +393,10 @@ mod tests {
         // 1 Dec 00:30 IST = 30 Nov 19:00 UTC.
         let d = due(JobKind::MonthlyReport, &s, tz, utc("2026-11-30T19:00:00Z")).unwrap();
         assert_eq!(d.period, "2026-11");
-        assert_eq!(d.scope, Scope::Month(NaiveDate::from_ymd_opt(2026, 11, 1).unwrap()));
+        assert_eq!(
+            d.scope,
+            Scope::Month(NaiveDate::from_ymd_opt(2026, 11, 1).unwrap())
+        );
         // A PC switched on on the 15th still catches up the same period.
         let late = due(JobKind::MonthlyReport, &s, tz, utc("2026-12-15T09:00:00Z")).unwrap();
         assert_eq!(late.period, "2026-11");
@@ -392,16 +422,36 @@ mod tests {
             next_run(JobKind::WeeklyCleanup, &s, tz, utc("2026-11-29T02:00:00Z")),
             Some(utc("2026-11-29T03:00:00Z"))
         );
-        assert_eq!(NaiveDate::from_ymd_opt(2026, 11, 29).unwrap().weekday(), Weekday::Sun);
+        assert_eq!(
+            NaiveDate::from_ymd_opt(2026, 11, 29).unwrap().weekday(),
+            Weekday::Sun
+        );
     }
 
     #[test]
     fn the_day_before_reminder_is_off_by_default_and_covers_tomorrow() {
         let mut s = JobSettings::default();
         let tz = chrono_tz::UTC;
-        assert_eq!(due(JobKind::RemindersDayBefore, &s, tz, utc("2026-11-27T19:00:00Z")), None);
+        assert_eq!(
+            due(
+                JobKind::RemindersDayBefore,
+                &s,
+                tz,
+                utc("2026-11-27T19:00:00Z")
+            ),
+            None
+        );
         s.day_before_enabled = true;
-        let d = due(JobKind::RemindersDayBefore, &s, tz, utc("2026-11-27T19:00:00Z")).unwrap();
-        assert_eq!(d.scope, Scope::Day(NaiveDate::from_ymd_opt(2026, 11, 28).unwrap()));
+        let d = due(
+            JobKind::RemindersDayBefore,
+            &s,
+            tz,
+            utc("2026-11-27T19:00:00Z"),
+        )
+        .unwrap();
+        assert_eq!(
+            d.scope,
+            Scope::Day(NaiveDate::from_ymd_opt(2026, 11, 28).unwrap())
+        );
     }
 }

@@ -83,7 +83,10 @@ pub async fn run(ctx: &JobContext, date: NaiveDate, kind: Kind) -> Result<Counts
     counts.insert("no_consent_or_contact".into(), without_contact);
 
     if kind == Kind::SameDay {
-        counts.insert("digest".into(), staff_digest(&mut conn, &clock, date, from, to).await? as i64);
+        counts.insert(
+            "digest".into(),
+            staff_digest(&mut conn, &clock, date, from, to).await? as i64,
+        );
     }
     Ok(counts)
 }
@@ -97,7 +100,12 @@ async fn staff_digest(
     to: chrono::DateTime<Utc>,
 ) -> Result<bool> {
     let wanted = db::job_settings::get(conn).await?.staff_digest_enabled;
-    if !wanted || channel_settings::get(conn).await?.chat_webhook_url.is_empty() {
+    if !wanted
+        || channel_settings::get(conn)
+            .await?
+            .chat_webhook_url
+            .is_empty()
+    {
         return Ok(false);
     }
     let per_doctor = appointments::count_per_doctor(conn, from, to).await?;
@@ -115,7 +123,10 @@ async fn staff_digest(
     let body = if total == 0 {
         format!("{day}: no appointments.")
     } else {
-        format!("{day} {total} appointment{} — {list}", if total == 1 { "" } else { "s" })
+        format!(
+            "{day} {total} appointment{} — {list}",
+            if total == 1 { "" } else { "s" }
+        )
     };
     notifications::enqueue(
         conn,

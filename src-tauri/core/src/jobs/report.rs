@@ -35,10 +35,18 @@ pub async fn run(ctx: &JobContext, month: NaiveDate) -> Result<Counts> {
         .into_iter()
         .map(|t| (t.doctor_id, t))
         .collect();
-    let per_day = group(data::per_day(&mut conn, from, to, tz.name()).await?, |d| d.doctor_id);
-    let diagnoses = group(data::top_diagnoses(&mut conn, from, to).await?, |d| d.doctor_id);
-    let appts = group(data::appointment_lines(&mut conn, from, to).await?, |a| a.doctor_id);
-    let treatments = group(data::treatment_lines(&mut conn, from, to).await?, |t| t.doctor_id);
+    let per_day = group(data::per_day(&mut conn, from, to, tz.name()).await?, |d| {
+        d.doctor_id
+    });
+    let diagnoses = group(data::top_diagnoses(&mut conn, from, to).await?, |d| {
+        d.doctor_id
+    });
+    let appts = group(data::appointment_lines(&mut conn, from, to).await?, |a| {
+        a.doctor_id
+    });
+    let treatments = group(data::treatment_lines(&mut conn, from, to).await?, |t| {
+        t.doctor_id
+    });
     let recipients = job_settings::get(&mut conn).await?.report_recipients;
 
     let month_label = month.format("%B %Y").to_string();
@@ -78,10 +86,8 @@ pub async fn run(ctx: &JobContext, month: NaiveDate) -> Result<Counts> {
             }),
         });
     }
-    let clinic_days: HashMap<NaiveDate, i64> = per_day
-        .values()
-        .flatten()
-        .fold(HashMap::new(), |mut m, c| {
+    let clinic_days: HashMap<NaiveDate, i64> =
+        per_day.values().flatten().fold(HashMap::new(), |mut m, c| {
             *m.entry(c.day).or_default() += c.n;
             m
         });
@@ -118,7 +124,11 @@ pub async fn run(ctx: &JobContext, month: NaiveDate) -> Result<Counts> {
                 });
             }
         }
-        for addr in recipients.split(',').map(str::trim).filter(|a| !a.is_empty()) {
+        for addr in recipients
+            .split(',')
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+        {
             msgs.push(NewMessage {
                 dedupe_key: format!("report:{period}:clinic:{}", addr.to_lowercase()),
                 kind: NotificationKind::Report,
@@ -185,9 +195,18 @@ fn slug(s: &str) -> String {
         .next()
         .unwrap_or(s)
         .chars()
-        .map(|c| if c.is_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+        .map(|c| {
+            if c.is_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
         .collect();
-    base.split('-').filter(|p| !p.is_empty()).collect::<Vec<_>>().join("-")
+    base.split('-')
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join("-")
 }
 
 /// Escapes text for HTML element content and attribute values.
@@ -221,7 +240,9 @@ fn page(title: &str, sub: &str, body: &str) -> String {
 }
 
 fn totals_table(t: &StatusTotals, treatments: usize) -> String {
-    let row = |label: &str, n: i64| format!("<tr><th scope=\"row\">{label}</th><td class=\"n\">{n}</td></tr>");
+    let row = |label: &str, n: i64| {
+        format!("<tr><th scope=\"row\">{label}</th><td class=\"n\">{n}</td></tr>")
+    };
     format!(
         "<table role=\"presentation\">{}{}{}{}{}{}{}</table>",
         row("Appointments", t.total),
@@ -237,7 +258,8 @@ fn totals_table(t: &StatusTotals, treatments: usize) -> String {
 /// Visits per day as horizontal bars: a table whose cells have a width and a background colour.
 fn bars(days: &[NaiveDate], counts: &HashMap<NaiveDate, i64>) -> String {
     let max = counts.values().copied().max().unwrap_or(0).max(1);
-    let mut out = String::from("<table role=\"presentation\" style=\"width:100%;max-width:560px\">");
+    let mut out =
+        String::from("<table role=\"presentation\" style=\"width:100%;max-width:560px\">");
     for d in days {
         let n = counts.get(d).copied().unwrap_or(0);
         let pct = (n * 100 / max).max(if n > 0 { 1 } else { 0 });
@@ -276,7 +298,12 @@ fn doctor_html(
     } else {
         b.push_str("<table><tr><th scope=\"col\">Diagnosis</th><th scope=\"col\">Visits</th></tr>");
         for g in diagnoses {
-            let _ = write!(b, "<tr><td>{}</td><td class=\"n\">{}</td></tr>", esc(&g.label), g.n);
+            let _ = write!(
+                b,
+                "<tr><td>{}</td><td class=\"n\">{}</td></tr>",
+                esc(&g.label),
+                g.n
+            );
         }
         b.push_str("</table>");
     }
@@ -355,7 +382,11 @@ fn clinic_html(
     );
     b.push_str("<h2>Visits per day</h2>");
     b.push_str(&bars(days, day_counts));
-    page(&format!("{clinic} — {month}"), "Monthly summary for the clinic", &b)
+    page(
+        &format!("{clinic} — {month}"),
+        "Monthly summary for the clinic",
+        &b,
+    )
 }
 
 #[cfg(test)]
@@ -364,7 +395,10 @@ mod tests {
 
     #[test]
     fn escapes_markup() {
-        assert_eq!(esc("<b>\"O'Neil\" & co</b>"), "&lt;b&gt;&quot;O&#39;Neil&quot; &amp; co&lt;/b&gt;");
+        assert_eq!(
+            esc("<b>\"O'Neil\" & co</b>"),
+            "&lt;b&gt;&quot;O&#39;Neil&quot; &amp; co&lt;/b&gt;"
+        );
     }
 
     #[test]

@@ -65,7 +65,11 @@ impl Shared {
                 .into_iter()
                 .filter(|j| {
                     due(*j, &s, tz, now).is_some_and(|d| {
-                        !self.seen.lock().expect("seen lock").contains(&(*j, d.period))
+                        !self
+                            .seen
+                            .lock()
+                            .expect("seen lock")
+                            .contains(&(*j, d.period))
                     })
                 })
                 .collect(),
@@ -188,8 +192,10 @@ pub async fn owner_context(target: &crate::target::DbTarget) -> Result<Option<Jo
     let pool = db::connect_pool(owner, 4).await?;
     let ready = {
         let mut conn = pool.acquire().await?;
-        matches!(db::schema_state(&mut conn, &db::MIGRATOR).await?, SchemaState::Current)
-            && db::settings::get(&mut conn).await?.is_some()
+        matches!(
+            db::schema_state(&mut conn, &db::MIGRATOR).await?,
+            SchemaState::Current
+        ) && db::settings::get(&mut conn).await?.is_some()
     };
     if !ready {
         pool.close().await;

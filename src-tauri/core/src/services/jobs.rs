@@ -24,7 +24,12 @@ pub async fn get_job_settings(pool: &PgPool) -> Result<JobSettings> {
 fn email_address(field: &str, label: &str, value: &str) -> Result<()> {
     lettre::Address::from_str(value.trim())
         .map(|_| ())
-        .map_err(|_| Error::validation(field, format!("{label}: “{}” is not a valid email address.", value.trim())))
+        .map_err(|_| {
+            Error::validation(
+                field,
+                format!("{label}: “{}” is not a valid email address.", value.trim()),
+            )
+        })
 }
 
 #[tracing::instrument(skip(pool))]
@@ -41,19 +46,30 @@ pub async fn update_job_settings(pool: &PgPool, input: &JobSettings) -> Result<J
     }
     s.report_recipients = recipients.join(", ");
     if s.report_recipients.len() > 1000 {
-        return Err(Error::validation("report_recipients", "Report recipients must be at most 1000 characters."));
+        return Err(Error::validation(
+            "report_recipients",
+            "Report recipients must be at most 1000 characters.",
+        ));
     }
     if !(1..=720).contains(&s.no_show_grace_hours) {
-        return Err(Error::validation("no_show_grace_hours", "The no-show grace period must be between 1 and 720 hours."));
+        return Err(Error::validation(
+            "no_show_grace_hours",
+            "The no-show grace period must be between 1 and 720 hours.",
+        ));
     }
     if !(1..=3650).contains(&s.prune_sent_after_days) {
-        return Err(Error::validation("prune_sent_after_days", "Keep sent messages between 1 and 3650 days."));
+        return Err(Error::validation(
+            "prune_sent_after_days",
+            "Keep sent messages between 1 and 3650 days.",
+        ));
     }
     job_settings::update(&mut *pool.acquire().await?, &s).await
 }
 
 pub async fn get_channel_settings(pool: &PgPool) -> Result<ChannelSettings> {
-    Ok(channel_settings::get(&mut *pool.acquire().await?).await?.public())
+    Ok(channel_settings::get(&mut *pool.acquire().await?)
+        .await?
+        .public())
 }
 
 fn http_url(field: &str, label: &str, value: &str) -> Result<()> {
@@ -64,19 +80,34 @@ fn http_url(field: &str, label: &str, value: &str) -> Result<()> {
     if ok {
         Ok(())
     } else {
-        Err(Error::validation(field, format!("{label} must be an http:// or https:// address.")))
+        Err(Error::validation(
+            field,
+            format!("{label} must be an http:// or https:// address."),
+        ))
     }
 }
 
 /// Checks the settings as the form sent them, laid over the stored ones.
-fn validated(stored: &channel_settings::ChannelConfig, i: &ChannelSettingsInput) -> Result<channel_settings::ChannelConfig> {
+fn validated(
+    stored: &channel_settings::ChannelConfig,
+    i: &ChannelSettingsInput,
+) -> Result<channel_settings::ChannelConfig> {
     let c = stored.merged(i);
     if !c.smtp_host.is_empty() {
-        if c.smtp_host.len() > 253 || c.smtp_host.contains(char::is_whitespace) || c.smtp_host.contains('/') {
-            return Err(Error::validation("smtp_host", "Enter the SMTP server's host name, e.g. smtp.example.com."));
+        if c.smtp_host.len() > 253
+            || c.smtp_host.contains(char::is_whitespace)
+            || c.smtp_host.contains('/')
+        {
+            return Err(Error::validation(
+                "smtp_host",
+                "Enter the SMTP server's host name, e.g. smtp.example.com.",
+            ));
         }
         if !(1..=65535).contains(&c.smtp_port) {
-            return Err(Error::validation("smtp_port", "The port must be between 1 and 65535."));
+            return Err(Error::validation(
+                "smtp_port",
+                "The port must be between 1 and 65535.",
+            ));
         }
         lettre::message::Mailbox::from_str(&c.smtp_from).map_err(|_| {
             Error::validation("smtp_from", "Enter the sender as an address (desk@clinic.example) or a name and address (Clinic <desk@clinic.example>).")
@@ -86,10 +117,16 @@ fn validated(stored: &channel_settings::ChannelConfig, i: &ChannelSettingsInput)
         SmsProvider::None => {}
         SmsProvider::Twilio => {
             if c.sms_account_sid.is_empty() {
-                return Err(Error::validation("sms_account_sid", "Enter the account SID."));
+                return Err(Error::validation(
+                    "sms_account_sid",
+                    "Enter the account SID.",
+                ));
             }
             if c.sms_from.is_empty() {
-                return Err(Error::validation("sms_from", "Enter the number messages are sent from."));
+                return Err(Error::validation(
+                    "sms_from",
+                    "Enter the number messages are sent from.",
+                ));
             }
             if !c.sms_url.is_empty() {
                 http_url("sms_url", "The gateway URL", &c.sms_url)?;
@@ -112,14 +149,20 @@ fn validated(stored: &channel_settings::ChannelConfig, i: &ChannelSettingsInput)
         ("sms_json_template", &c.sms_json_template, 4000),
     ] {
         if v.chars().count() > max {
-            return Err(Error::validation(field, format!("At most {max} characters.")));
+            return Err(Error::validation(
+                field,
+                format!("At most {max} characters."),
+            ));
         }
     }
     Ok(c)
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn update_channel_settings(pool: &PgPool, input: &ChannelSettingsInput) -> Result<ChannelSettings> {
+pub async fn update_channel_settings(
+    pool: &PgPool,
+    input: &ChannelSettingsInput,
+) -> Result<ChannelSettings> {
     let mut tx = pool.begin().await?;
     let stored = channel_settings::get(&mut tx).await?;
     let c = validated(&stored, input)?;
@@ -129,7 +172,12 @@ pub async fn update_channel_settings(pool: &PgPool, input: &ChannelSettingsInput
 }
 
 /// Sends one test message with the form's settings; `Ok` is a sentence for the screen.
-pub async fn send_test(pool: &PgPool, channel: MessageChannel, input: &ChannelSettingsInput, recipient: &str) -> Result<String> {
+pub async fn send_test(
+    pool: &PgPool,
+    channel: MessageChannel,
+    input: &ChannelSettingsInput,
+    recipient: &str,
+) -> Result<String> {
     let mut conn = pool.acquire().await?;
     let stored = channel_settings::get(&mut conn).await?;
     let clinic = crate::db::settings::get(&mut conn)
@@ -140,14 +188,23 @@ pub async fn send_test(pool: &PgPool, channel: MessageChannel, input: &ChannelSe
     let c = validated(&stored, input)?;
     match channel {
         MessageChannel::Email if c.smtp_host.is_empty() => {
-            return Err(Error::validation("smtp_host", "Enter the SMTP server first."))
+            return Err(Error::validation(
+                "smtp_host",
+                "Enter the SMTP server first.",
+            ))
         }
         MessageChannel::Email => email_address("test_recipient", "Test recipient", recipient)?,
         MessageChannel::Sms if recipient.trim().is_empty() => {
-            return Err(Error::validation("test_recipient", "Enter a phone number to send the test to."))
+            return Err(Error::validation(
+                "test_recipient",
+                "Enter a phone number to send the test to.",
+            ))
         }
         MessageChannel::Chat if c.chat_webhook_url.is_empty() => {
-            return Err(Error::validation("chat_webhook_url", "Enter the webhook URL first."))
+            return Err(Error::validation(
+                "chat_webhook_url",
+                "Enter the webhook URL first.",
+            ))
         }
         _ => {}
     }
@@ -179,7 +236,11 @@ pub struct JobsOverview {
     pub jobs: Vec<JobStatus>,
 }
 
-pub async fn overview(pool: &PgPool, runner: Option<String>, runner_active: bool) -> Result<JobsOverview> {
+pub async fn overview(
+    pool: &PgPool,
+    runner: Option<String>,
+    runner_active: bool,
+) -> Result<JobsOverview> {
     let (tz, settings) = jobs::load_schedule(pool).await?;
     let latest = job_runs::latest_per_job(&mut *pool.acquire().await?).await?;
     let now = Utc::now();
@@ -192,16 +253,26 @@ pub async fn overview(pool: &PgPool, runner: Option<String>, runner_active: bool
                 label: j.label().into(),
                 schedule: j.schedule(&settings),
                 next_run_at: next,
-                next_run_local: next.map(|t| t.with_timezone(&tz).format("%a %-d %b %H:%M").to_string()),
+                next_run_local: next
+                    .map(|t| t.with_timezone(&tz).format("%a %-d %b %H:%M").to_string()),
                 last_run: latest.iter().find(|r| r.job == j.name()).cloned(),
             }
         })
         .collect();
-    Ok(JobsOverview { runner, runner_active, jobs })
+    Ok(JobsOverview {
+        runner,
+        runner_active,
+        jobs,
+    })
 }
 
 pub async fn runs(pool: &PgPool, job: Option<JobKind>, limit: i64) -> Result<Vec<JobRun>> {
-    job_runs::recent(&mut *pool.acquire().await?, job.map(JobKind::name), limit.clamp(1, 500)).await
+    job_runs::recent(
+        &mut *pool.acquire().await?,
+        job.map(JobKind::name),
+        limit.clamp(1, 500),
+    )
+    .await
 }
 
 #[derive(Debug, Clone, Serialize, specta::Type)]
@@ -219,12 +290,24 @@ fn run_result(job_label: &str, run: Option<JobRun>) -> RunNowResult {
             run: None,
         },
         Some(r) if r.outcome.as_deref() == Some("ok") => {
-            let counts = r.counts.iter().map(|(k, v)| format!("{} {v}", k.replace('_', " "))).collect::<Vec<_>>().join(", ");
-            RunNowResult { ran: true, message: format!("{job_label} finished: {counts}."), run: Some(r) }
+            let counts = r
+                .counts
+                .iter()
+                .map(|(k, v)| format!("{} {v}", k.replace('_', " ")))
+                .collect::<Vec<_>>()
+                .join(", ");
+            RunNowResult {
+                ran: true,
+                message: format!("{job_label} finished: {counts}."),
+                run: Some(r),
+            }
         }
         Some(r) => RunNowResult {
             ran: true,
-            message: format!("{job_label} failed: {}", r.error.clone().unwrap_or_default()),
+            message: format!(
+                "{job_label} failed: {}",
+                r.error.clone().unwrap_or_default()
+            ),
             run: Some(r),
         },
     }
@@ -268,12 +351,24 @@ async fn after_change(pool: &PgPool, id: i64, changed: bool, refused: &str) -> R
 
 pub async fn retry(pool: &PgPool, id: i64) -> Result<OutboxItem> {
     let changed = notifications::retry(&mut *pool.acquire().await?, id).await?;
-    after_change(pool, id, changed, "This message can only be retried when it failed or was cancelled").await
+    after_change(
+        pool,
+        id,
+        changed,
+        "This message can only be retried when it failed or was cancelled",
+    )
+    .await
 }
 
 pub async fn cancel(pool: &PgPool, id: i64) -> Result<OutboxItem> {
     let changed = notifications::cancel(&mut *pool.acquire().await?, id).await?;
-    after_change(pool, id, changed, "This message can only be cancelled before it is sent").await
+    after_change(
+        pool,
+        id,
+        changed,
+        "This message can only be cancelled before it is sent",
+    )
+    .await
 }
 
 /// "Send now": drains what is due, as this administrator. Returns how many were sent.
@@ -297,7 +392,9 @@ pub async fn list_reports(pool: &PgPool, month: NaiveDate) -> Result<Vec<ReportS
 pub async fn get_report(pool: &PgPool, id: i64) -> Result<ReportDocument> {
     reports::get(&mut *pool.acquire().await?, id)
         .await?
-        .ok_or_else(|| Error::NotFound("That report does not exist, or it is not yours to read.".into()))
+        .ok_or_else(|| {
+            Error::NotFound("That report does not exist, or it is not yours to read.".into())
+        })
 }
 
 /// Rebuilds a month's reports without emailing them again.
