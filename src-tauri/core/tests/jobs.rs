@@ -915,3 +915,45 @@ async fn a_message_left_sending_by_a_dead_pc_is_taken_over_after_its_lease_and_n
     );
     assert_eq!(gateway.received_requests().await.unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn the_scheduler_catches_up_when_it_starts_and_drains_the_outbox_on_its_own() {
+    let c = Clinic::new("UTC").await;
+    let gateway = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&gateway)
+        .await;
+    let mut input = channels(1);
+    input.smtp_host = String::new();
+    input.sms_provider = SmsProvider::Json;
+    input.sms_url = format!("{}/sms", gateway.uri());
+    jobsvc::update_channel_settings(&c.admin, &input)
+        .await
+        .unwrap();
+    let (doctor, _) = c.doctor("Dr. Tick", false).await;
+    let p = c.patient("Tia Tick").await;
+    book(&c, doctor, p, 0).await;
+
+    let runner = runner::Runner::start(job_ctx(&c.admin, "ticking-pc"))
+        .await
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let (mut runs, mut sent) = (0, 0);
+    while std::time::Instant::now() < deadline {
+        runs = jobsvc::runs(&c.admin, None, 50).await.unwrap().len();
+        sent = jobsvc::outbox_counts(&c.admin).await.unwrap().sent;
+        if runs >= 2 && sent == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    runner.stop().await;
+    // Monthly report and weekly cleanup are always due for their current period; reminders only after 08:00.
+    assert!(runs >= 2, "the catch-up ran at start ({runs} runs)");
+    assert_eq!(
+        sent, 1,
+        "the booking confirmation went out without anyone pressing a button"
+    );
+    assert_eq!(gateway.received_requests().await.unwrap().len(), 1);
+}
