@@ -1,6 +1,7 @@
 //! ClinicDesk's core: every rule and use case of the product, shared by the desktop app, `clinicctl` and the
 //! scheduler. It knows nothing of windows, IPC or Vue.
 
+pub mod backup;
 pub mod config;
 pub mod db;
 pub mod demo;

@@ -2,11 +2,13 @@
 
 pub mod appointments;
 pub mod availability;
+pub mod backups;
 pub mod departments;
 pub mod doctors;
 pub mod exports;
 pub mod notifications;
 pub mod patients;
+pub mod request_keys;
 pub mod settings;
 pub mod staff;
 pub mod treatments;

@@ -4,6 +4,7 @@
 pub mod appointments;
 pub mod auth;
 pub mod availability;
+pub mod backups;
 pub mod clinical;
 pub mod database;
 pub mod departments;
