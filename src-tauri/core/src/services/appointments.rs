@@ -566,18 +566,21 @@ pub async fn book_idempotent(
         return existing(pool, id).await;
     }
     match retrying(|| book_once(pool, doctor_id, patient_id, starts_at, Some(&key))).await {
-        // two attempts with one key raced: the other committed first
-        Err(Error::Conflict(_)) | Err(Error::Validation { .. })
-            if crate::db::request_keys::booked_with(&mut *pool.acquire().await?, &key)
-                .await?
-                .is_some() =>
-        {
-            let id = crate::db::request_keys::booked_with(&mut *pool.acquire().await?, &key)
-                .await?
-                .expect("checked above");
-            existing(pool, id).await
+        Ok(a) => Ok(a),
+        // two attempts with one key raced and the other committed first: its appointment is the answer
+        Err(e) => {
+            let earlier = match pool.acquire().await {
+                Ok(mut conn) => crate::db::request_keys::booked_with(&mut conn, &key)
+                    .await
+                    .ok()
+                    .flatten(),
+                Err(_) => None,
+            };
+            match earlier {
+                Some(id) => existing(pool, id).await,
+                None => Err(e),
+            }
         }
-        other => other,
     }
 }
 

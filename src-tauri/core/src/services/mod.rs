@@ -6,6 +6,7 @@ pub mod auth;
 pub mod availability;
 pub mod backups;
 pub mod clinical;
+pub mod connection;
 pub mod database;
 pub mod departments;
 pub mod doctors;
