@@ -72,6 +72,10 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::clinical::export_visits,
             commands::clinical::cancel_export,
             commands::clinical::reveal_in_folder,
+            commands::backups::backup_status,
+            commands::backups::update_backup_settings,
+            commands::backups::backup_now,
+            commands::backups::database_ping,
         ])
         .typ::<commands::clinical::ExportProgress>()
         .typ::<clinicdesk_core::export::ExportOutcome>()

@@ -13,6 +13,7 @@ import {
   type UnlistenFn,
 } from "./events";
 import type {
+  BackupSettings,
   ClinicSettings,
   CommandError,
   DatabaseConfig,
@@ -83,7 +84,22 @@ async function unwrap<T>(call: () => Promise<Result<T, CommandError>>): Promise<
     throw ApiError.from(e);
   }
   if (res.status === "ok") return res.data;
-  throw ApiError.from(res.error);
+  const err = ApiError.from(res.error);
+  if (err.kind === "Unavailable") for (const cb of unavailableListeners) cb(err);
+  throw err;
+}
+
+const unavailableListeners = new Set<(e: ApiError) => void>();
+
+/** Called whenever a command fails because the database cannot be reached (the "reconnecting…" banner). */
+export function onUnavailable(cb: (e: ApiError) => void): () => void {
+  unavailableListeners.add(cb);
+  return () => unavailableListeners.delete(cb);
+}
+
+/** A fresh idempotency key for a write the user may retry (the server returns the first result on a retry). */
+export function newRequestKey(): string {
+  return crypto.randomUUID();
 }
 
 export const api = {
@@ -130,8 +146,8 @@ export const api = {
   searchPatients: (query: string) => unwrap(() => commands.searchPatients(query)),
   blacklistPatient: (id: number, reason: string) => unwrap(() => commands.blacklistPatient(id, reason)),
   liftBlacklist: (id: number) => unwrap(() => commands.liftBlacklist(id)),
-  bookAppointment: (doctorId: number, patientId: number, startsAt: string) =>
-    unwrap(() => commands.bookAppointment(doctorId, patientId, startsAt)),
+  bookAppointment: (doctorId: number, patientId: number, startsAt: string, requestKey: string | null = null) =>
+    unwrap(() => commands.bookAppointment(doctorId, patientId, startsAt, requestKey)),
   rescheduleAppointment: (id: number, startsAt: string) => unwrap(() => commands.rescheduleAppointment(id, startsAt)),
   cancelAppointment: (id: number, reason: string) => unwrap(() => commands.cancelAppointment(id, reason)),
   checkIn: (id: number) => unwrap(() => commands.checkIn(id)),
@@ -171,6 +187,12 @@ export const api = {
   onExportProgress: (cb: (p: ExportProgress) => void): Promise<UnlistenFn> => onExportProgress(cb),
   /** "export-finished" events; resolves to the unlisten function. */
   onExportFinished: (cb: (p: ExportFinished) => void): Promise<UnlistenFn> => onExportFinished(cb),
+
+  // ---- Backups and connection faults (docs/operations.md) ----
+  backupStatus: () => unwrap(() => commands.backupStatus()),
+  updateBackupSettings: (input: BackupSettings) => unwrap(() => commands.updateBackupSettings(input)),
+  backupNow: () => unwrap(() => commands.backupNow()),
+  databasePing: () => unwrap(() => commands.databasePing()),
 };
 
 

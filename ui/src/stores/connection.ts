@@ -1,0 +1,60 @@
+/**
+ * Connection faults: when a command finds the database unreachable, the app shows "reconnecting…" and probes
+ * with backoff (0.5 s doubling to 10 s) until the database answers again; no restart needed.
+ */
+import { defineStore } from "pinia";
+import { ref } from "vue";
+import { api, onUnavailable } from "../api";
+
+export function backoffMs(attempt: number): number {
+  return Math.min(500 * 2 ** Math.min(attempt, 5), 10_000);
+}
+
+export const useConnectionStore = defineStore("connection", () => {
+  const reconnecting = ref(false);
+  const attempts = ref(0);
+  /** Set when the connection came back after an outage (for a short "reconnected" note). */
+  const recoveredAt = ref<Date | null>(null);
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let stopListening: (() => void) | null = null;
+
+  function schedule() {
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(() => void probe(), backoffMs(attempts.value));
+  }
+
+  async function probe() {
+    timer = null;
+    try {
+      await api.databasePing();
+      reconnecting.value = false;
+      attempts.value = 0;
+      recoveredAt.value = new Date();
+    } catch {
+      attempts.value += 1;
+      schedule();
+    }
+  }
+
+  /** The database stopped answering: start probing (once, however many commands failed). */
+  function lost() {
+    if (reconnecting.value) return;
+    reconnecting.value = true;
+    attempts.value = 0;
+    schedule();
+  }
+
+  /** Listens for failed commands; call once from the app's root. */
+  function watch() {
+    stopListening ??= onUnavailable(() => lost());
+  }
+
+  function stop() {
+    stopListening?.();
+    stopListening = null;
+    if (timer) clearTimeout(timer);
+    timer = null;
+  }
+
+  return { reconnecting, attempts, recoveredAt, lost, probe, watch, stop };
+});
