@@ -26,6 +26,8 @@ pub struct AppState {
     first_screen_logged: std::sync::atomic::AtomicBool,
     /// Cancel flags of the exports running in this window.
     exports: std::sync::Mutex<HashMap<i64, Arc<AtomicBool>>>,
+    /// Held while this app drives the built-in cluster.
+    instance_lock: std::sync::Mutex<Option<clinicdesk_core::instance::InstanceLock>>,
 }
 
 impl AppState {
@@ -39,6 +41,7 @@ impl AppState {
             started: std::time::Instant::now(),
             first_screen_logged: AtomicBool::new(false),
             exports: std::sync::Mutex::new(HashMap::new()),
+            instance_lock: std::sync::Mutex::new(None),
         }
     }
 
@@ -62,6 +65,14 @@ impl AppState {
             Some(url) => DbTarget::from_url(&url)?,
             None => match self.config()?.database {
                 DatabaseConfig::Embedded => {
+                    // one app per data dir, even without the single-instance plugin's D-Bus
+                    let mut held = self.instance_lock.lock().expect("instance lock");
+                    if held.is_none() {
+                        *held = Some(clinicdesk_core::instance::InstanceLock::acquire(
+                            &paths::data_dir(),
+                        )?);
+                    }
+                    drop(held);
                     let cluster = EmbeddedCluster::new(&paths::data_dir(), Durability::Durable)?;
                     cluster.start().await?;
                     cluster.ensure_database(embedded::DATABASE).await?;

@@ -8,6 +8,7 @@ pub mod demo;
 pub mod embedded;
 pub mod error;
 pub mod export;
+pub mod instance;
 pub mod paths;
 pub mod schedule;
 pub mod security;
