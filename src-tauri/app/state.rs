@@ -66,13 +66,7 @@ impl AppState {
             None => match self.config()?.database {
                 DatabaseConfig::Embedded => {
                     // one app per data dir, even without the single-instance plugin's D-Bus
-                    let mut held = self.instance_lock.lock().expect("instance lock");
-                    if held.is_none() {
-                        *held = Some(clinicdesk_core::instance::InstanceLock::acquire(
-                            &paths::data_dir(),
-                        )?);
-                    }
-                    drop(held);
+                    self.hold_instance_lock()?;
                     let cluster = EmbeddedCluster::new(&paths::data_dir(), Durability::Durable)?;
                     cluster.start().await?;
                     cluster.ensure_database(embedded::DATABASE).await?;
@@ -86,6 +80,17 @@ impl AppState {
         };
         *self.target.write().await = Some(target.clone());
         Ok(target)
+    }
+
+    /// Takes this data dir's instance lock once (kept until the process ends).
+    fn hold_instance_lock(&self) -> Result<()> {
+        let mut held = self.instance_lock.lock().expect("instance lock");
+        if held.is_none() {
+            *held = Some(clinicdesk_core::instance::InstanceLock::acquire(
+                &paths::data_dir(),
+            )?);
+        }
+        Ok(())
     }
 
     /// Forgets the current target (after the database choice changed); the next use connects anew.
