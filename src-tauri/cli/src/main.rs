@@ -465,7 +465,8 @@ async fn backup_command(cli: &Cli, action: &BackupAction) -> Result<()> {
     match action {
         BackupAction::Create { out } => {
             let t = target(cli).await?;
-            let run = backups::run(&t, cli.database_url.as_deref(), Trigger::Cli, out.clone()).await?;
+            let run =
+                backups::run(&t, cli.database_url.as_deref(), Trigger::Cli, out.clone()).await?;
             println!(
                 "backup written: {} ({} bytes); {} kept, {} pruned",
                 run.path, run.bytes, run.kept, run.pruned
@@ -513,7 +514,9 @@ async fn backup_command(cli: &Cli, action: &BackupAction) -> Result<()> {
 fn confirm(question: &str) -> Result<bool> {
     use std::io::{BufRead, IsTerminal, Write};
     if !std::io::stdin().is_terminal() {
-        return Err(Error::Conflict(format!("{question} (pass --yes to replace it)")));
+        return Err(Error::Conflict(format!(
+            "{question} (pass --yes to replace it)"
+        )));
     }
     print!("{question}\nType REPLACE to replace it: ");
     std::io::stdout().flush()?;

@@ -50,7 +50,8 @@ impl Source {
                 options: o.clone(),
                 bindir: crate::embedded::find_bindir().ok(),
             }),
-            DbTarget::Server(_) => Err(Error::Unavailable(
+            // not `Unavailable`: nothing is unreachable, this computer just is not where the backup runs
+            DbTarget::Server(_) => Err(Error::PermissionDenied(
                 "This computer uses the clinic server: back it up on the server with \
                  `clinicctl --database-url <owner URL> backup create` (see docs/operations.md)."
                     .into(),
@@ -103,7 +104,10 @@ pub fn manifest_path(file: &Path) -> PathBuf {
 
 /// `clinicdesk-YYYYMMDD-HHMMSS-mmm.dump` for now (UTC, so names sort in time order across DST changes).
 pub fn file_name_for(now: chrono::DateTime<chrono::Utc>) -> String {
-    format!("{FILE_PREFIX}{}{FILE_SUFFIX}", now.format("%Y%m%d-%H%M%S-%3f"))
+    format!(
+        "{FILE_PREFIX}{}{FILE_SUFFIX}",
+        now.format("%Y%m%d-%H%M%S-%3f")
+    )
 }
 
 pub fn host_name() -> String {
@@ -191,7 +195,7 @@ async fn create_into(source: &Source, tmp: &Path) -> Result<(u64, String, BTreeM
         .fetch_one(&mut *tx)
         .await?;
     let counts = table_counts(&mut tx).await?;
-    crash_point("backup_dump");
+    crate::crash::point("backup_dump");
     let tmp_s = tmp.to_string_lossy().into_owned();
     let (code, out) = run_tool(
         &source.tool("pg_dump"),
@@ -320,7 +324,7 @@ pub async fn restore(target: &Source, file: &Path, replace: bool) -> Result<Rest
             roles_created += 1;
         }
     }
-    crash_point("restore");
+    crate::crash::point("restore");
     let (code, out) = run_tool(
         &target.tool("pg_restore"),
         &[
@@ -342,7 +346,9 @@ pub async fn restore(target: &Source, file: &Path, replace: bool) -> Result<Rest
         ));
     }
     // Database-level grants live outside the dump.
-    sqlx::raw_sql(DATABASE_GRANTS_SQL).execute(&mut conn).await?;
+    sqlx::raw_sql(DATABASE_GRANTS_SQL)
+        .execute(&mut conn)
+        .await?;
     let counts = table_counts(&mut conn).await?;
     let matched_manifest = match &manifest {
         Some(m) => {
@@ -363,7 +369,12 @@ fn compare_counts(expected: &BTreeMap<String, i64>, got: &BTreeMap<String, i64>)
     let diffs: Vec<String> = expected
         .iter()
         .filter(|(t, n)| got.get(*t) != Some(n))
-        .map(|(t, n)| format!("{t}: {n} expected, {} restored", got.get(t).copied().unwrap_or(0)))
+        .map(|(t, n)| {
+            format!(
+                "{t}: {n} expected, {} restored",
+                got.get(t).copied().unwrap_or(0)
+            )
+        })
         .collect();
     if diffs.is_empty() {
         Ok(())
@@ -593,15 +604,4 @@ async fn run_tool(bin: &Path, args: &[&str]) -> Result<(i32, String)> {
             String::from_utf8_lossy(&out.stderr)
         ),
     ))
-}
-
-/// Crash-test hook: with `CLINICDESK_CRASH_AT=<point>` the process announces the point on stderr and waits to be
-/// killed (the kill -9 tests stop it exactly here). Does nothing otherwise.
-pub fn crash_point(point: &str) {
-    if std::env::var("CLINICDESK_CRASH_AT").as_deref() == Ok(point) {
-        eprintln!("CRASH-POINT {point}");
-        loop {
-            std::thread::sleep(std::time::Duration::from_secs(1));
-        }
-    }
 }

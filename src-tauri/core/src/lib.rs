@@ -3,6 +3,7 @@
 
 pub mod backup;
 pub mod config;
+pub mod crash;
 pub mod db;
 pub mod demo;
 pub mod embedded;

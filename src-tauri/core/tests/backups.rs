@@ -43,7 +43,9 @@ async fn busy_clinic() -> Clinic {
             .and_time(NaiveTime::from_hms_opt(10, 0, 0).unwrap())
             .and_utc()
             + Duration::minutes(15 * i as i64);
-        appointments::book(&clinic.desk, doctor, p, at).await.unwrap();
+        appointments::book(&clinic.desk, doctor, p, at)
+            .await
+            .unwrap();
     }
     clinic
 }
@@ -79,7 +81,9 @@ async fn backup_wipe_restore_round_trip_keeps_every_row_and_sign_in() {
 
     // "wipe": a fresh, empty database; restore into it
     let fresh = TestDb::empty().await;
-    let report = backup::restore(&source(&fresh), &file, false).await.unwrap();
+    let report = backup::restore(&source(&fresh), &file, false)
+        .await
+        .unwrap();
     assert!(report.matched_manifest);
     let restored = fresh.owner_pool().await;
     assert_eq!(rows_of(&restored).await, before, "same rows, same order");
@@ -93,7 +97,10 @@ async fn backup_wipe_restore_round_trip_keeps_every_row_and_sign_in() {
         }
     }
     for name in NAMES {
-        assert!(before.0.contains(&name.to_string()), "{name} round-trips exactly");
+        assert!(
+            before.0.contains(&name.to_string()),
+            "{name} round-trips exactly"
+        );
     }
     // the staff sign in to the restored database with their own passwords
     let admin_user: String =
@@ -120,13 +127,21 @@ async fn verify_restores_into_a_throwaway_cluster_and_recreates_the_staff() {
     let clinic = busy_clinic().await;
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("v.dump");
-    backups::run(&clinic.db.target, None, backups::Trigger::Cli, Some(file.clone()))
-        .await
-        .unwrap();
+    backups::run(
+        &clinic.db.target,
+        None,
+        backups::Trigger::Cli,
+        Some(file.clone()),
+    )
+    .await
+    .unwrap();
     let report = backup::verify(&file).await.unwrap();
     assert!(report.matched_manifest);
     assert!(report.rows > 0);
-    assert!(report.roles_created >= 2, "admin and desk roles recreated: {report:?}");
+    assert!(
+        report.roles_created >= 2,
+        "admin and desk roles recreated: {report:?}"
+    );
 }
 
 fn flip_middle_byte(file: &Path) {
@@ -141,29 +156,47 @@ async fn damaged_or_foreign_files_fail_cleanly() {
     let clinic = busy_clinic().await;
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("d.dump");
-    backups::run(&clinic.db.target, None, backups::Trigger::Cli, Some(file.clone()))
-        .await
-        .unwrap();
+    backups::run(
+        &clinic.db.target,
+        None,
+        backups::Trigger::Cli,
+        Some(file.clone()),
+    )
+    .await
+    .unwrap();
     // one flipped byte: the manifest's checksum catches it before anything is restored
     let flipped = dir.path().join("flipped.dump");
     std::fs::copy(&file, &flipped).unwrap();
-    std::fs::copy(backup::manifest_path(&file), backup::manifest_path(&flipped)).unwrap();
+    std::fs::copy(
+        backup::manifest_path(&file),
+        backup::manifest_path(&flipped),
+    )
+    .unwrap();
     flip_middle_byte(&flipped);
     let e = backup::verify(&flipped).await.unwrap_err();
-    assert!(matches!(&e, Error::Validation { field, message } if field == "file" && message.contains("damaged")), "{e:?}");
+    assert!(
+        matches!(&e, Error::Validation { field, message } if field == "file" && message.contains("damaged")),
+        "{e:?}"
+    );
 
     // truncated and without a manifest: pg_restore's own checks refuse it, as a typed error
     let cut = dir.path().join("cut.dump");
     let bytes = std::fs::read(&file).unwrap();
     std::fs::write(&cut, &bytes[..bytes.len() / 3]).unwrap();
     let e = backup::verify(&cut).await.unwrap_err();
-    assert!(matches!(e, Error::Validation { .. } | Error::Unavailable(_)), "{e:?}");
+    assert!(
+        matches!(e, Error::Validation { .. } | Error::Unavailable(_)),
+        "{e:?}"
+    );
 
     // not a backup at all
     let junk = dir.path().join("junk.dump");
     std::fs::write(&junk, "id,name\n1,hello\n").unwrap();
     let e = backup::verify(&junk).await.unwrap_err();
-    assert!(matches!(&e, Error::Validation { message, .. } if message.contains("not a ClinicDesk backup")), "{e:?}");
+    assert!(
+        matches!(&e, Error::Validation { message, .. } if message.contains("not a ClinicDesk backup")),
+        "{e:?}"
+    );
 
     // a failed restore into a fresh database leaves it empty (single transaction)
     let fresh = TestDb::empty().await;
@@ -185,12 +218,16 @@ async fn scheduled_backups_go_to_the_folder_and_keep_the_newest() {
         folder: Some(dir.path().display().to_string()),
         keep: 2,
     };
-    backups::update_settings(&clinic.admin, &settings).await.unwrap();
+    backups::update_settings(&clinic.admin, &settings)
+        .await
+        .unwrap();
     assert!(backups::last_backup(&clinic.admin).await.unwrap().is_none());
     assert!(backups::status(&clinic.admin).await.unwrap().stale);
     let mut last = None;
     for _ in 0..3 {
-        let run = backups::run_scheduled(&clinic.db.target, None).await.unwrap();
+        let run = backups::run_scheduled(&clinic.db.target, None)
+            .await
+            .unwrap();
         last = Some(run);
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     }
@@ -216,12 +253,20 @@ async fn scheduled_backups_go_to_the_folder_and_keep_the_newest() {
         folder: Some("/nonexistent/clinicdesk-backups".into()),
         ..settings
     };
-    backups::update_settings(&clinic.admin, &gone).await.unwrap();
-    let e = backups::run_scheduled(&clinic.db.target, None).await.unwrap_err();
+    backups::update_settings(&clinic.admin, &gone)
+        .await
+        .unwrap();
+    let e = backups::run_scheduled(&clinic.db.target, None)
+        .await
+        .unwrap_err();
     assert!(matches!(e, Error::Validation { .. }), "{e:?}");
     let recent = backups::status(&clinic.admin).await.unwrap().recent;
     assert_eq!(recent[0].outcome, "failed");
-    assert!(recent[0].error.as_deref().unwrap().contains("does not exist"));
+    assert!(recent[0]
+        .error
+        .as_deref()
+        .unwrap()
+        .contains("does not exist"));
 }
 
 #[tokio::test]
@@ -234,15 +279,43 @@ async fn backup_settings_are_validated_and_admin_only() {
         keep: 14,
     };
     for (bad, field) in [
-        (BackupSettings { keep: 0, ..ok.clone() }, "keep"),
-        (BackupSettings { keep: 366, ..ok.clone() }, "keep"),
-        (BackupSettings { folder: Some("relative/dir".into()), ..ok.clone() }, "folder"),
-        (BackupSettings { folder: Some(format!("/{}", "x".repeat(1100))), ..ok.clone() }, "folder"),
+        (
+            BackupSettings {
+                keep: 0,
+                ..ok.clone()
+            },
+            "keep",
+        ),
+        (
+            BackupSettings {
+                keep: 366,
+                ..ok.clone()
+            },
+            "keep",
+        ),
+        (
+            BackupSettings {
+                folder: Some("relative/dir".into()),
+                ..ok.clone()
+            },
+            "folder",
+        ),
+        (
+            BackupSettings {
+                folder: Some(format!("/{}", "x".repeat(1100))),
+                ..ok.clone()
+            },
+            "folder",
+        ),
     ] {
-        let e = backups::update_settings(&clinic.admin, &bad).await.unwrap_err();
+        let e = backups::update_settings(&clinic.admin, &bad)
+            .await
+            .unwrap_err();
         assert_eq!(e.field(), Some(field), "{e:?}");
     }
-    let e = backups::update_settings(&clinic.desk, &ok).await.unwrap_err();
+    let e = backups::update_settings(&clinic.desk, &ok)
+        .await
+        .unwrap_err();
     assert!(matches!(e, Error::PermissionDenied(_)), "{e:?}");
     let saved = backups::update_settings(&clinic.admin, &ok).await.unwrap();
     assert_eq!(saved, ok);

@@ -28,7 +28,8 @@ impl Drop for StopOnDrop {
         let pg_ctl = self.0.bindir().join("pg_ctl");
         let mut cmd = if nix::unistd::Uid::effective().is_root() {
             let mut c = Command::new("setpriv");
-            c.args(["--reuid=postgres", "--regid=postgres", "--init-groups"]).arg(pg_ctl);
+            c.args(["--reuid=postgres", "--regid=postgres", "--init-groups"])
+                .arg(pg_ctl);
             c
         } else {
             Command::new(pg_ctl)
@@ -97,7 +98,9 @@ async fn child() {
             let started = export::start(
                 &pool,
                 ExportRequest {
-                    scope: ExportScope::PatientHistory { patient_id: patient },
+                    scope: ExportScope::PatientHistory {
+                        patient_id: patient,
+                    },
                     path: out,
                     bom: false,
                 },
@@ -125,9 +128,15 @@ fn slot(i: usize) -> chrono::DateTime<Utc> {
 fn spawn_until_crash_point(envs: &[(&str, String)]) -> (Child, Vec<String>) {
     let exe = std::env::current_exe().unwrap();
     let mut cmd = Command::new(exe);
-    cmd.args(["--exact", "child", "--ignored", "--nocapture", "--test-threads=1"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    cmd.args([
+        "--exact",
+        "child",
+        "--ignored",
+        "--nocapture",
+        "--test-threads=1",
+    ])
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
     for (k, v) in envs {
         cmd.env(k, v);
     }
@@ -199,12 +208,19 @@ async fn kill_9_during_booking_and_export_loses_and_duplicates_nothing() {
     c.start().await.unwrap();
     c.ensure_database(DB).await.unwrap();
     {
-        let mut conn = clinicdesk_core::db::connect_one(&c.owner_options(DB)).await.unwrap();
-        clinicdesk_core::db::migrate(&mut conn, &clinicdesk_core::db::MIGRATOR).await.unwrap();
+        let mut conn = clinicdesk_core::db::connect_one(&c.owner_options(DB))
+            .await
+            .unwrap();
+        clinicdesk_core::db::migrate(&mut conn, &clinicdesk_core::db::MIGRATOR)
+            .await
+            .unwrap();
     }
     let db = TestDb {
         name: DB.into(),
-        target: DbTarget::Embedded { cluster: c.clone(), database: DB.into() },
+        target: DbTarget::Embedded {
+            cluster: c.clone(),
+            database: DB.into(),
+        },
     };
     let clinic = Clinic::set_up_in(db, "Europe/London").await;
     let (doctor, doctor_pool) = clinic.doctor("Dr. Aiko Tanaka", true).await;
@@ -257,7 +273,10 @@ async fn kill_9_during_booking_and_export_loses_and_duplicates_nothing() {
         let owner = clinic.db.owner_pool().await;
         for line in &lines {
             let mut parts = line.split_whitespace().skip(1);
-            let (k, id): (&str, i64) = (parts.next().unwrap(), parts.next().unwrap().parse().unwrap());
+            let (k, id): (&str, i64) = (
+                parts.next().unwrap(),
+                parts.next().unwrap().parse().unwrap(),
+            );
             let stored: i64 =
                 sqlx::query_scalar("SELECT appointment_id FROM request_keys WHERE key = $1")
                     .bind(k)
@@ -275,27 +294,37 @@ async fn kill_9_during_booking_and_export_loses_and_duplicates_nothing() {
         assert_eq!(in_db, if round == 0 { 0 } else { 1 }, "{point}");
 
         // the desk retries the unanswered booking with its key: exactly one appointment either way
-        let desk = clinic
-            .db
-            .pool_as(&desk_user, TEST_PASSWORD)
-            .await
-            .unwrap();
+        let desk = clinic.db.pool_as(&desk_user, TEST_PASSWORD).await.unwrap();
         let p = patients[round * KEYS + KEYS - 1];
-        let a = appointments::book_idempotent(&desk, &last_key, doctor, p, slot(round * KEYS + KEYS - 1))
-            .await
-            .unwrap();
-        let b = appointments::book_idempotent(&desk, &last_key, doctor, p, slot(round * KEYS + KEYS - 1))
-            .await
-            .unwrap();
-        assert_eq!(a.id, b.id);
-        let per_patient: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM appointments WHERE patient_id = ANY($1)",
+        let a = appointments::book_idempotent(
+            &desk,
+            &last_key,
+            doctor,
+            p,
+            slot(round * KEYS + KEYS - 1),
         )
-        .bind(&patients[round * KEYS..(round + 1) * KEYS])
-        .fetch_one(&owner)
         .await
         .unwrap();
-        assert_eq!(per_patient, KEYS as i64, "no booking lost or duplicated ({point})");
+        let b = appointments::book_idempotent(
+            &desk,
+            &last_key,
+            doctor,
+            p,
+            slot(round * KEYS + KEYS - 1),
+        )
+        .await
+        .unwrap();
+        assert_eq!(a.id, b.id);
+        let per_patient: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM appointments WHERE patient_id = ANY($1)")
+                .bind(&patients[round * KEYS..(round + 1) * KEYS])
+                .fetch_one(&owner)
+                .await
+                .unwrap();
+        assert_eq!(
+            per_patient, KEYS as i64,
+            "no booking lost or duplicated ({point})"
+        );
         desk.close().await;
         owner.close().await;
     }
@@ -346,7 +375,9 @@ async fn kill_9_during_booking_and_export_loses_and_duplicates_nothing() {
         .await
         .unwrap();
     assert_eq!(outcome.status, export::ExportStatus::Done);
-    assert!(std::fs::read_to_string(&out).unwrap().starts_with("Patient ID,"));
+    assert!(std::fs::read_to_string(&out)
+        .unwrap()
+        .starts_with("Patient ID,"));
     let leftovers: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .flatten()

@@ -17,7 +17,9 @@ use clinicdesk_core::db::{
 };
 use clinicdesk_core::export::{self, ExportControl, ExportRequest, ExportScope};
 use clinicdesk_core::services::{
-    appointments, backups, clinical::{self, TreatmentInput}, departments, patients, staff,
+    appointments, backups,
+    clinical::{self, TreatmentInput},
+    departments, patients, staff,
 };
 use clinicdesk_core::testing::{unique_username, Clinic};
 use clinicdesk_core::{Error, ErrorKind};
@@ -57,7 +59,8 @@ fn hostile_text() -> impl Strategy<Value = String> {
         Just("👩🏽‍⚕️ Dr. Émilie".to_string()),
         Just("a\u{0301}\u{200d}b\u{feff}c".to_string()),
         "\\PC{1,40}",
-        ("[a-zA-Z '\\-]{1,20}", "[\"'`;\\\\$%_]{1,5}", "\\PC{0,10}").prop_map(|(a, b, c)| format!("{a}{b}{c}")),
+        ("[a-zA-Z '\\-]{1,20}", "[\"'`;\\\\$%_]{1,5}", "\\PC{0,10}")
+            .prop_map(|(a, b, c)| format!("{a}{b}{c}")),
         any::<String>(),
     ]
 }
@@ -239,58 +242,69 @@ fn hostile_names_round_trip_through_the_database_and_the_export() {
     let dir = tempfile::tempdir().unwrap();
     let n = std::sync::atomic::AtomicI64::new(0);
     runner(24)
-        .run(&(hostile_text(), hostile_text(), hostile_text()), |(name, address, diagnosis)| {
-            let i = n.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
-            rt.block_on(async {
-                let p = match patients::register(&clinic.desk, &patient_input(&name, &address)).await {
-                    Ok(p) => p,
-                    Err(e) => {
+        .run(
+            &(hostile_text(), hostile_text(), hostile_text()),
+            |(name, address, diagnosis)| {
+                let i = n.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+                rt.block_on(async {
+                    let p = match patients::register(&clinic.desk, &patient_input(&name, &address))
+                        .await
+                    {
+                        Ok(p) => p,
+                        Err(e) => {
+                            typed(&e);
+                            assert_eq!(e.kind(), ErrorKind::Validation, "{e:?}");
+                            return;
+                        }
+                    };
+                    assert_eq!(p.full_name, name.trim(), "name round-trips");
+                    assert_eq!(p.address, address.trim(), "address round-trips");
+                    let again = patients::get(&clinic.desk, p.id).await.unwrap();
+                    assert_eq!(again.full_name, p.full_name);
+                    if let Err(e) = patients::search(&clinic.desk, &name).await {
                         typed(&e);
-                        assert_eq!(e.kind(), ErrorKind::Validation, "{e:?}");
-                        return;
                     }
-                };
-                assert_eq!(p.full_name, name.trim(), "name round-trips");
-                assert_eq!(p.address, address.trim(), "address round-trips");
-                let again = patients::get(&clinic.desk, p.id).await.unwrap();
-                assert_eq!(again.full_name, p.full_name);
-                if let Err(e) = patients::search(&clinic.desk, &name).await {
-                    typed(&e);
-                }
-                let day = Utc::now().date_naive() + Duration::days(2 + i / 30);
-                let at = day.and_time(NaiveTime::from_hms_opt(9, 0, 0).unwrap()).and_utc()
-                    + Duration::minutes(15 * (i % 30));
-                let appt = appointments::book(&clinic.desk, doctor, p.id, at).await.unwrap();
-                match clinical::record(&doctor_pool, appt.id, &treatment(&diagnosis, &name)).await {
-                    Ok(_) => {}
-                    Err(e) => {
-                        typed(&e);
-                        return;
+                    let day = Utc::now().date_naive() + Duration::days(2 + i / 30);
+                    let at = day
+                        .and_time(NaiveTime::from_hms_opt(9, 0, 0).unwrap())
+                        .and_utc()
+                        + Duration::minutes(15 * (i % 30));
+                    let appt = appointments::book(&clinic.desk, doctor, p.id, at)
+                        .await
+                        .unwrap();
+                    match clinical::record(&doctor_pool, appt.id, &treatment(&diagnosis, &name))
+                        .await
+                    {
+                        Ok(_) => {}
+                        Err(e) => {
+                            typed(&e);
+                            return;
+                        }
                     }
-                }
-                let out = dir.path().join(format!("h{i}.csv"));
-                let started = export::start(
-                    &doctor_pool,
-                    ExportRequest {
-                        scope: ExportScope::PatientHistory { patient_id: p.id },
-                        path: out.clone(),
-                        bom: false,
-                    },
-                )
-                .await
-                .unwrap();
-                let outcome = export::run(&doctor_pool, &started, &ExportControl::default())
+                    let out = dir.path().join(format!("h{i}.csv"));
+                    let started = export::start(
+                        &doctor_pool,
+                        ExportRequest {
+                            scope: ExportScope::PatientHistory { patient_id: p.id },
+                            path: out.clone(),
+                            bom: false,
+                        },
+                    )
                     .await
                     .unwrap();
-                assert_eq!(outcome.rows, 1);
-                let mut r = csv::Reader::from_path(&out).unwrap();
-                let row = r.records().next().unwrap().unwrap();
-                assert_eq!(&row[2], export::neutralise(name.trim()).as_ref());
-                assert_eq!(&row[8], export::neutralise(diagnosis.trim()).as_ref());
-                assert_eq!(&row[11], export::neutralise(name.trim()).as_ref());
-            });
-            Ok(())
-        })
+                    let outcome = export::run(&doctor_pool, &started, &ExportControl::default())
+                        .await
+                        .unwrap();
+                    assert_eq!(outcome.rows, 1);
+                    let mut r = csv::Reader::from_path(&out).unwrap();
+                    let row = r.records().next().unwrap().unwrap();
+                    assert_eq!(&row[2], export::neutralise(name.trim()).as_ref());
+                    assert_eq!(&row[8], export::neutralise(diagnosis.trim()).as_ref());
+                    assert_eq!(&row[11], export::neutralise(name.trim()).as_ref());
+                });
+                Ok(())
+            },
+        )
         .unwrap();
 }
 
@@ -324,14 +338,17 @@ fn departments_and_usernames_from_hostile_text() {
                 };
                 match staff::create(&clinic.admin, &s).await {
                     Ok(made) => {
-                        assert!(made
-                            .username
-                            .chars()
-                            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '.'));
+                        assert!(made.username.chars().all(|c| c.is_ascii_lowercase()
+                            || c.is_ascii_digit()
+                            || c == '_'
+                            || c == '.'));
                     }
                     Err(e) => {
                         typed(&e);
-                        assert!(matches!(e, Error::Validation { .. } | Error::Conflict(_)), "{e:?}");
+                        assert!(
+                            matches!(e, Error::Validation { .. } | Error::Conflict(_)),
+                            "{e:?}"
+                        );
                     }
                 }
             });
@@ -348,13 +365,22 @@ async fn oversize_input_is_refused_with_its_limit() {
     let e = patients::register(&clinic.desk, &patient_input(&huge, ""))
         .await
         .unwrap_err();
-    assert!(matches!(&e, Error::Validation { field, message } if field == "full_name" && message.contains("120")), "{e:?}");
+    assert!(
+        matches!(&e, Error::Validation { field, message } if field == "full_name" && message.contains("120")),
+        "{e:?}"
+    );
     let e = patients::register(&clinic.desk, &patient_input("Ann Lee", &huge))
         .await
         .unwrap_err();
-    assert!(matches!(&e, Error::Validation { field, message } if field == "address" && message.contains("500")), "{e:?}");
+    assert!(
+        matches!(&e, Error::Validation { field, message } if field == "address" && message.contains("500")),
+        "{e:?}"
+    );
     let e = patients::search(&clinic.desk, &huge).await.unwrap_err();
-    assert!(matches!(&e, Error::Validation { field, message } if field == "query" && message.contains("120")), "{e:?}");
+    assert!(
+        matches!(&e, Error::Validation { field, message } if field == "query" && message.contains("120")),
+        "{e:?}"
+    );
     let e = departments::create(
         &clinic.admin,
         &DepartmentInput {
@@ -373,10 +399,18 @@ async fn oversize_input_is_refused_with_its_limit() {
         .date_naive()
         .and_time(NaiveTime::from_hms_opt(9, 0, 0).unwrap())
         .and_utc();
-    let a = appointments::book(&clinic.desk, doctor, p, at).await.unwrap();
+    let a = appointments::book(&clinic.desk, doctor, p, at)
+        .await
+        .unwrap();
     let e = clinical::record(&pool.unwrap(), a.id, &treatment("Flu", &huge))
         .await
         .unwrap_err();
-    assert!(matches!(&e, Error::Validation { field, .. } if field == "notes"), "{e:?}");
-    assert!(e.to_string().chars().any(|c| c.is_ascii_digit()), "names its limit: {e}");
+    assert!(
+        matches!(&e, Error::Validation { field, .. } if field == "notes"),
+        "{e:?}"
+    );
+    assert!(
+        e.to_string().chars().any(|c| c.is_ascii_digit()),
+        "names its limit: {e}"
+    );
 }

@@ -27,11 +27,18 @@ async fn server_restart_mid_session_recovers_and_retries_never_double_book() {
     let e = appointments::book_idempotent(&clinic.desk, key, doctor, patient, at)
         .await
         .unwrap_err();
-    assert!(matches!(e, Error::Unavailable(_)), "a failed write says so: {e:?}");
+    assert!(
+        matches!(e, Error::Unavailable(_)),
+        "a failed write says so: {e:?}"
+    );
 
     // the app's recovery path brings the built-in server back; the same pools reconnect
-    assert!(connection::recover_embedded(&clinic.db.target).await.unwrap());
-    assert!(!connection::recover_embedded(&clinic.db.target).await.unwrap());
+    assert!(connection::recover_embedded(&clinic.db.target)
+        .await
+        .unwrap());
+    assert!(!connection::recover_embedded(&clinic.db.target)
+        .await
+        .unwrap());
     connection::ping(&clinic.desk).await.unwrap();
     let count = |pool: sqlx::PgPool| async move {
         sqlx::query_scalar::<_, i64>("SELECT count(*) FROM appointments")
@@ -39,7 +46,11 @@ async fn server_restart_mid_session_recovers_and_retries_never_double_book() {
             .await
             .unwrap()
     };
-    assert_eq!(count(clinic.admin.clone()).await, 0, "the failed write did not happen");
+    assert_eq!(
+        count(clinic.admin.clone()).await,
+        0,
+        "the failed write did not happen"
+    );
 
     // the retry books once; a second retry with the same key returns the same appointment
     let first = appointments::book_idempotent(&clinic.desk, key, doctor, patient, at)
@@ -61,7 +72,10 @@ async fn server_restart_mid_session_recovers_and_retries_never_double_book() {
     )
     .await
     .unwrap_err();
-    assert!(matches!(other, Error::Conflict(_) | Error::Validation { .. }), "{other:?}");
+    assert!(
+        matches!(other, Error::Conflict(_) | Error::Validation { .. }),
+        "{other:?}"
+    );
     assert_eq!(count(clinic.admin.clone()).await, 1);
 
     // malformed keys are refused before anything is written

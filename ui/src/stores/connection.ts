@@ -36,17 +36,30 @@ export const useConnectionStore = defineStore("connection", () => {
     }
   }
 
-  /** The database stopped answering: start probing (once, however many commands failed). */
-  function lost() {
-    if (reconnecting.value) return;
-    reconnecting.value = true;
-    attempts.value = 0;
-    schedule();
+  let checking = false;
+
+  /**
+   * A command said the database is unreachable. Check once at once (an `Unavailable` can also be a full disk or a
+   * backup tool's failure, with the database fine); only if that check fails show "reconnecting…" and probe with
+   * backoff. However many commands fail, one probe loop runs.
+   */
+  async function lost() {
+    if (reconnecting.value || checking) return;
+    checking = true;
+    try {
+      await api.databasePing();
+    } catch {
+      reconnecting.value = true;
+      attempts.value = 0;
+      schedule();
+    } finally {
+      checking = false;
+    }
   }
 
   /** Listens for failed commands; call once from the app's root. */
   function watch() {
-    stopListening ??= onUnavailable(() => lost());
+    stopListening ??= onUnavailable(() => void lost());
   }
 
   function stop() {

@@ -66,12 +66,7 @@ pub async fn start(db: &mut PgConnection, path: &str, host: &str, trigger: &str)
     .await?)
 }
 
-pub async fn finish(
-    db: &mut PgConnection,
-    id: i64,
-    bytes: i64,
-    error: Option<&str>,
-) -> Result<()> {
+pub async fn finish(db: &mut PgConnection, id: i64, bytes: i64, error: Option<&str>) -> Result<()> {
     sqlx::query!(
         "UPDATE backups SET bytes = $2, finished_at = now(),
                 outcome = CASE WHEN $3::text IS NULL THEN 'ok' ELSE 'failed' END, error = $3

@@ -562,7 +562,9 @@ pub async fn book_idempotent(
     starts_at: DateTime<Utc>,
 ) -> Result<Appointment> {
     let key = request_key(key)?;
-    if let Some(id) = crate::db::request_keys::booked_with(&mut *pool.acquire().await?, &key).await? {
+    if let Some(id) =
+        crate::db::request_keys::booked_with(&mut *pool.acquire().await?, &key).await?
+    {
         return existing(pool, id).await;
     }
     match retrying(|| book_once(pool, doctor_id, patient_id, starts_at, Some(&key))).await {
@@ -595,8 +597,8 @@ async fn existing(pool: &PgPool, id: i64) -> Result<Appointment> {
 
 /// Idempotency keys: 8–64 characters of letters, digits and '-' (a UUID from the client).
 pub fn request_key(key: &str) -> Result<String> {
-    let ok = (8..=64).contains(&key.len())
-        && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    let ok =
+        (8..=64).contains(&key.len()) && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
     if ok {
         Ok(key.to_string())
     } else {
@@ -715,9 +717,9 @@ async fn book_once(
     if let Some(k) = key {
         crate::db::request_keys::record_booking(&mut tx, k, id).await?;
     }
-    crate::backup::crash_point("booking_commit");
+    crate::crash::point("booking_commit");
     tx.commit().await?;
-    crate::backup::crash_point("booking_committed");
+    crate::crash::point("booking_committed");
     Ok(clock.view(AppointmentRow {
         id,
         doctor_id,

@@ -21,7 +21,8 @@ pub async fn ping(pool: &PgPool) -> Result<()> {
 
 /// The wait before retry number `attempt` (0-based): 0.5 s doubling to at most 10 s.
 pub fn backoff(attempt: u32) -> Duration {
-    Duration::from_millis(500u64.saturating_mul(1u64 << attempt.min(5))).min(Duration::from_secs(10))
+    Duration::from_millis(500u64.saturating_mul(1u64 << attempt.min(5)))
+        .min(Duration::from_secs(10))
 }
 
 /// For the built-in cluster: starts its server again if it is not running (a crash, a killed process, a

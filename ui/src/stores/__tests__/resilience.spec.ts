@@ -29,23 +29,33 @@ describe("connection store (reconnecting…)", () => {
   it("probes with backoff until the database answers, then clears the banner", async () => {
     const c = useConnectionStore();
     m.databasePing
+      .mockRejectedValueOnce(new ApiError("Unavailable", "down")) // the immediate check
       .mockRejectedValueOnce(new ApiError("Unavailable", "down"))
       .mockRejectedValueOnce(new ApiError("Unavailable", "down"))
       .mockResolvedValueOnce(null);
-    c.lost();
-    c.lost(); // several failing commands start one probe loop
+    await Promise.all([c.lost(), c.lost()]); // several failing commands start one probe loop
+    expect(m.databasePing).toHaveBeenCalledTimes(1);
     expect(c.reconnecting).toBe(true);
     await vi.advanceTimersByTimeAsync(500);
-    expect(m.databasePing).toHaveBeenCalledTimes(1);
+    expect(m.databasePing).toHaveBeenCalledTimes(2);
     expect(c.attempts).toBe(1);
     await vi.advanceTimersByTimeAsync(999);
-    expect(m.databasePing).toHaveBeenCalledTimes(1);
-    await vi.advanceTimersByTimeAsync(1);
     expect(m.databasePing).toHaveBeenCalledTimes(2);
-    await vi.advanceTimersByTimeAsync(2000);
+    await vi.advanceTimersByTimeAsync(1);
     expect(m.databasePing).toHaveBeenCalledTimes(3);
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(m.databasePing).toHaveBeenCalledTimes(4);
     expect(c.reconnecting).toBe(false);
     expect(c.recoveredAt).not.toBeNull();
+  });
+
+  it("shows no banner when the database answers at once (an Unavailable that was not the connection)", async () => {
+    const c = useConnectionStore();
+    m.databasePing.mockResolvedValue(null);
+    await c.lost();
+    expect(c.reconnecting).toBe(false);
+    await vi.advanceTimersByTimeAsync(20_000);
+    expect(m.databasePing).toHaveBeenCalledTimes(1);
   });
 });
 
