@@ -75,6 +75,12 @@ fn folder_of(s: &BackupSettings) -> PathBuf {
         .unwrap_or_else(default_folder)
 }
 
+/// The schedule (on/off, time of day in the clinic's zone, folder, count): what the scheduler's `backup` job
+/// reads to know whether and when to call `run_scheduled`.
+pub async fn settings(pool: &PgPool) -> Result<BackupSettings> {
+    db::backups::settings(&mut *pool.acquire().await?).await
+}
+
 /// The latest successful backup.
 pub async fn last_backup(pool: &PgPool) -> Result<Option<BackupRecord>> {
     db::backups::last_ok(&mut *pool.acquire().await?).await
