@@ -44,13 +44,13 @@ pub async fn backup_now(state: State<'_, AppState>) -> CmdResult<BackupRun> {
     Ok(backups::run(&target, None, Trigger::Manual, None).await?)
 }
 
-/// Is the database answering? Brings the built-in server back first if it stopped. The UI polls this with
-/// backoff while it shows "reconnecting…".
+/// Is the database answering? Brings the built-in server back first if it stopped; `true` when it had to (the UI
+/// then says the connection is back). The UI polls this with backoff while it shows "reconnecting…".
 #[tauri::command]
 #[specta::specta]
-pub async fn database_ping(state: State<'_, AppState>) -> CmdResult<()> {
+pub async fn database_ping(state: State<'_, AppState>) -> CmdResult<bool> {
     let target = state.target().await?;
-    connection::recover_embedded(&target).await?;
+    let restarted = connection::recover_embedded(&target).await?;
     match state.pool().await {
         Ok(pool) => connection::ping(&pool).await?,
         Err(_) => {
@@ -60,5 +60,5 @@ pub async fn database_ping(state: State<'_, AppState>) -> CmdResult<()> {
             }
         }
     }
-    Ok(())
+    Ok(restarted)
 }

@@ -75,10 +75,10 @@ export const commands = {
 	 */
 	backupNow: () => typedError<BackupRun, CommandError>(__TAURI_INVOKE("backup_now")),
 	/**
-	 *  Is the database answering? Brings the built-in server back first if it stopped. The UI polls this with
-	 *  backoff while it shows "reconnecting…".
+	 *  Is the database answering? Brings the built-in server back first if it stopped; `true` when it had to (the UI
+	 *  then says the connection is back). The UI polls this with backoff while it shows "reconnecting…".
 	 */
-	databasePing: () => typedError<null, CommandError>(__TAURI_INVOKE("database_ping")),
+	databasePing: () => typedError<boolean, CommandError>(__TAURI_INVOKE("database_ping")),
 };
 
 /* Types */

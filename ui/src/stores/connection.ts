@@ -13,7 +13,7 @@ export function backoffMs(attempt: number): number {
 export const useConnectionStore = defineStore("connection", () => {
   const reconnecting = ref(false);
   const attempts = ref(0);
-  /** Set when the connection came back after an outage (for a short "reconnected" note). */
+  /** Set each time the connection came back after an outage (the banner shows a short "connected again" note). */
   const recoveredAt = ref<Date | null>(null);
   let timer: ReturnType<typeof setTimeout> | null = null;
   let stopListening: (() => void) | null = null;
@@ -47,7 +47,8 @@ export const useConnectionStore = defineStore("connection", () => {
     if (reconnecting.value || checking) return;
     checking = true;
     try {
-      await api.databasePing();
+      // the built-in server was down and is running again: say so (what failed has to be repeated)
+      if (await api.databasePing()) recoveredAt.value = new Date();
     } catch {
       reconnecting.value = true;
       attempts.value = 0;

@@ -32,7 +32,7 @@ describe("connection store (reconnecting…)", () => {
       .mockRejectedValueOnce(new ApiError("Unavailable", "down")) // the immediate check
       .mockRejectedValueOnce(new ApiError("Unavailable", "down"))
       .mockRejectedValueOnce(new ApiError("Unavailable", "down"))
-      .mockResolvedValueOnce(null);
+      .mockResolvedValueOnce(false);
     await Promise.all([c.lost(), c.lost()]); // several failing commands start one probe loop
     expect(m.databasePing).toHaveBeenCalledTimes(1);
     expect(c.reconnecting).toBe(true);
@@ -51,11 +51,20 @@ describe("connection store (reconnecting…)", () => {
 
   it("shows no banner when the database answers at once (an Unavailable that was not the connection)", async () => {
     const c = useConnectionStore();
-    m.databasePing.mockResolvedValue(null);
+    m.databasePing.mockResolvedValue(false);
     await c.lost();
     expect(c.reconnecting).toBe(false);
+    expect(c.recoveredAt).toBeNull();
     await vi.advanceTimersByTimeAsync(20_000);
     expect(m.databasePing).toHaveBeenCalledTimes(1);
+  });
+
+  it("says the connection is back when the check had to restart the built-in server", async () => {
+    const c = useConnectionStore();
+    m.databasePing.mockResolvedValue(true);
+    await c.lost();
+    expect(c.reconnecting).toBe(false);
+    expect(c.recoveredAt).not.toBeNull();
   });
 });
 
