@@ -88,3 +88,9 @@ bench: deps-apt
 
 package: setup
 	$(TAURI) build --bundles deb
+
+# Installs the built .deb with apt, starts it from its menu entry under Xvfb to the first-run wizard, screenshot
+# in $(CARGO_TARGET_DIR)/deb-test/ (needs `make package` first; not part of `make test`: a release build).
+.PHONY: test-package
+test-package: deps-apt deps-cargo
+	scripts/test-deb.sh

@@ -721,6 +721,15 @@ async fn choose(c: &Client, id: &str, label: &str) {
     option.click().await.unwrap();
 }
 
+/// The page's visible text (for toasts and banners that come and go).
+async fn body_text(c: &Client) -> String {
+    c.execute("return document.body.innerText", vec![])
+        .await
+        .ok()
+        .and_then(|v| v.as_str().map(String::from))
+        .unwrap_or_default()
+}
+
 #[tokio::test]
 #[ignore = "needs the built app, Xvfb and tauri-driver: run by `make test-e2e`"]
 async fn admin_sets_up_email_sends_a_test_runs_reminders_and_sees_them_sent() {
@@ -761,15 +770,15 @@ async fn admin_sets_up_email_sends_a_test_runs_reminders_and_sees_them_sent() {
     type_into(&c, "channel-test-email-recipient", "office@riverside.example").await;
     click(&c, "channel-test-email").await;
     wait_text(&c, "channel-test-email-status", "test email sent").await;
-    shot(&c, "30-settings-channels").await;
-    a11y.extend(axe(&c, "30-settings-channels").await);
+    shot(&c, "40-settings-channels").await;
+    a11y.extend(axe(&c, "40-settings-channels").await);
 
     // Jobs → run the day-before reminders now
     goto(&c, "nav-jobs", "job-run-reminders_day_before").await;
     click(&c, "job-run-reminders_day_before").await;
     wait_text(&c, "job-row-reminders_day_before", "queued 1").await;
-    shot(&c, "31-jobs").await;
-    a11y.extend(axe(&c, "31-jobs").await);
+    shot(&c, "41-jobs").await;
+    a11y.extend(axe(&c, "41-jobs").await);
 
     // Outbox → the reminder is sent; the confirmation that failed before email was set up is retried and sent
     goto(&c, "nav-outbox", "outbox-counts").await;
@@ -779,8 +788,8 @@ async fn admin_sets_up_email_sends_a_test_runs_reminders_and_sees_them_sent() {
     }
     click(&c, "outbox-send-now").await;
     wait_text(&c, "outbox-count-sent", "2").await;
-    shot(&c, "32-outbox").await;
-    a11y.extend(axe(&c, "32-outbox").await);
+    shot(&c, "42-outbox").await;
+    a11y.extend(axe(&c, "42-outbox").await);
 
     let mails = sink.messages();
     let to_noor: Vec<_> = mails
@@ -810,4 +819,101 @@ async fn admin_sets_up_email_sends_a_test_runs_reminders_and_sees_them_sent() {
         .stop()
         .await
         .unwrap();
+}
+
+#[tokio::test]
+#[ignore = "needs the built app, Xvfb and tauri-driver: run by `make test-e2e`"]
+async fn admin_backs_up_now_and_the_app_reconnects_after_its_server_is_killed() {
+    let data = tempfile::tempdir().unwrap();
+    seed_clinic(data.path()).await;
+    // scheduled backups off: otherwise the app's scheduler catches up today's 02:00 backup as soon as it starts
+    let cluster = EmbeddedCluster::new(data.path(), Durability::Durable).unwrap();
+    let owner = db::connect_pool(cluster.owner_options(embedded::DATABASE), 1)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE backup_settings SET enabled = false")
+        .execute(&owner)
+        .await
+        .unwrap();
+    owner.close().await;
+    let driver = Driver::start(data.path());
+    let c = driver.connect().await;
+    let mut a11y: Vec<String> = vec![];
+
+    sign_in(&c, "ada", PW).await;
+    wait_for(&c, "nav-settings").await;
+
+    // Settings → Backups: no backup yet (warning), Back up now, the warning goes and the file is there
+    goto(&c, "nav-settings", "backups-card").await;
+    wait_text(&c, "backup-stale", "no backup yet").await;
+    shot(&c, "30-backups-none").await;
+    a11y.extend(axe(&c, "30-backups-none").await);
+    click(&c, "backup-now").await;
+    wait_text(&c, "backup-last", " on ").await;
+    assert!(
+        c.find(Locator::Css(&css("backup-stale"))).await.is_err(),
+        "no warning after a fresh backup"
+    );
+    shot(&c, "31-backups-done").await;
+    let dumps: Vec<_> = std::fs::read_dir(data.path().join("backups"))
+        .expect("the default backup folder in the data dir")
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".dump"))
+        .collect();
+    assert_eq!(dumps.len(), 1, "one backup file in the default folder");
+
+    // the built-in server dies under the running app: the failed command says nothing was changed, the app starts
+    // the server again (showing "reconnecting…" while that takes longer than a first check) and says it is back
+    let pid: i32 = std::fs::read_to_string(data.path().join("pg/postmaster.pid"))
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    click(&c, "nav-staff").await;
+    let deadline = std::time::Instant::now() + WAIT;
+    let mut saw = String::new();
+    let mut told = false;
+    while std::time::Instant::now() < deadline {
+        let text = body_text(&c).await;
+        told |= text.contains("nothing was changed");
+        if saw.is_empty() && c.find(Locator::Css(&css("reconnecting"))).await.is_ok() {
+            saw = "banner".into();
+            shot(&c, "32-reconnecting").await;
+        }
+        if text.contains("Connected again") {
+            saw.push_str("+recovered");
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        saw.ends_with("recovered"),
+        "the app said it reconnected ({saw:?})"
+    );
+    assert!(told, "the failed command said that nothing was changed");
+    // the same session works again: the staff list loads
+    goto(&c, "nav-settings", "backups-card").await;
+    goto(&c, "nav-staff", "staff-row-rita").await;
+    shot(&c, "33-reconnected").await;
+    c.close().await.ok();
+    drop(driver);
+    EmbeddedCluster::new(data.path(), Durability::Durable)
+        .unwrap()
+        .stop()
+        .await
+        .unwrap();
+    assert!(
+        a11y.is_empty(),
+        "serious or critical accessibility findings (axe-core, WCAG 2.1 AA):\n{}",
+        a11y.join("\n")
+    );
 }

@@ -88,6 +88,10 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::jobs::list_reports,
             commands::jobs::get_report,
             commands::jobs::regenerate_reports,
+            commands::backups::backup_status,
+            commands::backups::update_backup_settings,
+            commands::backups::backup_now,
+            commands::backups::database_ping,
         ])
         .typ::<commands::clinical::ExportProgress>()
         .typ::<clinicdesk_core::export::ExportOutcome>()
@@ -106,6 +110,10 @@ pub fn run() {
     let _log_guard = logging::init();
     let builder = specta_builder();
     let app = tauri::Builder::default()
+        // First, so a second launch hands over to the running window before anything else starts.
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            focus_main_window(app)
+        }))
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_notification::init())
         .manage(state::AppState::new())
@@ -130,4 +138,15 @@ pub fn run() {
             tauri::async_runtime::block_on(handle.state::<state::AppState>().shutdown());
         }
     });
+}
+
+/// A second launch of ClinicDesk in the same session lands here (in the first process): bring its window forward
+/// so two windows never fight over one embedded cluster.
+fn focus_main_window(app: &tauri::AppHandle) {
+    if let Some(w) = app.get_webview_window("main") {
+        let _ = w.unminimize();
+        let _ = w.show();
+        let _ = w.set_focus();
+    }
+    tracing::info!("second launch: focused the running window");
 }

@@ -31,6 +31,8 @@ pub struct AppState {
     exports: std::sync::Mutex<HashMap<i64, Arc<AtomicBool>>>,
     /// The job scheduler, when this computer runs it (see `ensure_runner`).
     runner: Mutex<Option<(Runner, RunnerKind)>>,
+    /// Held while this app drives the built-in cluster.
+    instance_lock: std::sync::Mutex<Option<clinicdesk_core::instance::InstanceLock>>,
 }
 
 /// Whose rights the scheduler runs with.
@@ -54,6 +56,7 @@ impl AppState {
             first_screen_logged: AtomicBool::new(false),
             exports: std::sync::Mutex::new(HashMap::new()),
             runner: Mutex::new(None),
+            instance_lock: std::sync::Mutex::new(None),
         }
     }
 
@@ -77,6 +80,8 @@ impl AppState {
             Some(url) => DbTarget::from_url(&url)?,
             None => match self.config()?.database {
                 DatabaseConfig::Embedded => {
+                    // one app per data dir, even without the single-instance plugin's D-Bus
+                    self.hold_instance_lock()?;
                     let cluster = EmbeddedCluster::new(&paths::data_dir(), Durability::Durable)?;
                     cluster.start().await?;
                     cluster.ensure_database(embedded::DATABASE).await?;
@@ -90,6 +95,17 @@ impl AppState {
         };
         *self.target.write().await = Some(target.clone());
         Ok(target)
+    }
+
+    /// Takes this data dir's instance lock once (kept until the process ends).
+    fn hold_instance_lock(&self) -> Result<()> {
+        let mut held = self.instance_lock.lock().expect("instance lock");
+        if held.is_none() {
+            *held = Some(clinicdesk_core::instance::InstanceLock::acquire(
+                &paths::data_dir(),
+            )?);
+        }
+        Ok(())
     }
 
     /// Forgets the current target (after the database choice changed); the next use connects anew.
@@ -119,10 +135,12 @@ impl AppState {
             return;
         }
         let owner = match self.target().await {
-            Ok(t) => runner::owner_context(&t).await.unwrap_or_else(|e| {
-                tracing::warn!(error = ?e, "jobs cannot use the owner's connection");
-                None
-            }),
+            Ok(t) => runner::owner_context(&t, owner_url().as_deref())
+                .await
+                .unwrap_or_else(|e| {
+                    tracing::warn!(error = ?e, "jobs cannot use the owner's connection");
+                    None
+                }),
             Err(_) => None,
         };
         let (ctx, kind) = match owner {
@@ -138,6 +156,12 @@ impl AppState {
             Ok(r) => *slot = Some((r, kind)),
             Err(e) => tracing::error!(error = ?e, "the job scheduler did not start"),
         }
+    }
+
+    /// This computer's owner connection to the database (and the URL it came from), when it has one.
+    pub async fn owner(&self) -> Option<(DbTarget, Option<String>)> {
+        let t = self.target().await.ok()?;
+        t.owner_options().is_some().then(|| (t, owner_url()))
     }
 
     /// Who runs the jobs here, in a sentence for the Jobs screen, and whether it is running.
@@ -228,4 +252,11 @@ impl AppState {
             }
         }
     }
+}
+
+/// The owner URL this process was given (`CLINICDESK_DATABASE_URL`), which backups of a URL target need.
+fn owner_url() -> Option<String> {
+    std::env::var("CLINICDESK_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
 }

@@ -75,7 +75,8 @@ pub async fn job_runs(
 #[tauri::command]
 #[specta::specta]
 pub async fn run_job_now(state: State<'_, AppState>, job: JobKind) -> CmdResult<RunNowResult> {
-    Ok(jobs::run_now(&state.pool().await?, job).await?)
+    let pool = state.pool().await?;
+    Ok(jobs::run_now(&pool, job, state.owner().await).await?)
 }
 
 #[tauri::command]

@@ -177,8 +177,14 @@ pub async fn book_appointment(
     doctor_id: i64,
     patient_id: i64,
     starts_at: DateTime<Utc>,
+    request_key: Option<String>,
 ) -> CmdResult<Appointment> {
-    Ok(appts::book(&state.pool().await?, doctor_id, patient_id, starts_at).await?)
+    let pool = state.pool().await?;
+    Ok(match request_key {
+        // a retry with the same key returns the first booking instead of booking twice
+        Some(key) => appts::book_idempotent(&pool, &key, doctor_id, patient_id, starts_at).await?,
+        None => appts::book(&pool, doctor_id, patient_id, starts_at).await?,
+    })
 }
 
 #[tauri::command]

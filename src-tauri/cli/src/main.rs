@@ -84,6 +84,12 @@ enum Command {
     /// Run the background jobs (reminders, monthly reports, cleanup, outbox delivery) until stopped: for a
     /// clinic server, as a service (see docs/jobs.md for the systemd unit). Uses the owner's connection.
     Agent,
+    /// Backups: create (pg_dump custom format), restore into a fresh or empty database, verify in a throwaway
+    /// cluster. For a clinic server: `clinicctl --database-url <owner URL> backup create`.
+    Backup {
+        #[command(subcommand)]
+        action: BackupAction,
+    },
     /// Measure a scenario in a throwaway database of the embedded cluster (see BENCHMARKS.md).
     Bench {
         #[arg(value_enum)]
@@ -108,6 +114,24 @@ enum DbAction {
     Migrate,
     /// Print the owner's connection URL (for psql).
     Url,
+}
+
+#[derive(Subcommand)]
+enum BackupAction {
+    /// Back up now: into FILE, or into the configured folder (pruned to the configured count).
+    Create {
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Restore FILE into the database (asks before replacing a database that holds data).
+    Restore {
+        file: PathBuf,
+        /// Replace existing data without asking.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Restore FILE into a throwaway cluster and check its row counts against the backup's manifest.
+    Verify { file: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -384,7 +408,7 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Agent => {
             let t = target(&cli).await?;
-            let ctx = clinicdesk_core::jobs::runner::owner_context(&t).await?.ok_or_else(|| {
+            let ctx = clinicdesk_core::jobs::runner::owner_context(&t, cli.database_url.as_deref()).await?.ok_or_else(|| {
                 Error::Unavailable(
                     "The clinic is not set up on this database, or its schema is not current (run `clinicctl db migrate`)."
                         .into(),
@@ -401,6 +425,7 @@ async fn run(cli: Cli) -> Result<()> {
             runner.stop().await;
             println!("clinicctl agent: stopped");
         }
+        Command::Backup { action } => backup_command(&cli, action).await?,
         Command::Bench { scenario, patients } => {
             if cli.database_url.is_some() {
                 return Err(Error::validation(
@@ -455,4 +480,70 @@ async fn run(cli: Cli) -> Result<()> {
         }
     }
     Ok(())
+}
+
+async fn backup_command(cli: &Cli, action: &BackupAction) -> Result<()> {
+    use clinicdesk_core::backup::{self, Source};
+    use clinicdesk_core::services::backups::{self, Trigger};
+    match action {
+        BackupAction::Create { out } => {
+            let t = target(cli).await?;
+            let run =
+                backups::run(&t, cli.database_url.as_deref(), Trigger::Cli, out.clone()).await?;
+            println!(
+                "backup written: {} ({} bytes); {} kept, {} pruned",
+                run.path, run.bytes, run.kept, run.pruned
+            );
+        }
+        BackupAction::Restore { file, yes } => {
+            let t = target(cli).await?;
+            let source = Source::from_target(&t, cli.database_url.as_deref())?;
+            let report = match backup::restore(&source, file, *yes).await {
+                Err(Error::Conflict(msg)) if !*yes && confirm(&msg)? => {
+                    backup::restore(&source, file, true).await?
+                }
+                other => other?,
+            };
+            println!(
+                "restored {} tables, {} rows; {} staff account(s) recreated{}",
+                report.tables,
+                report.rows,
+                report.roles_created,
+                if report.matched_manifest {
+                    "; row counts match the backup's manifest"
+                } else {
+                    "; no manifest beside the file, counts not compared"
+                }
+            );
+        }
+        BackupAction::Verify { file } => {
+            let report = backup::verify(file).await?;
+            println!(
+                "backup is good: {} tables, {} rows restored in a throwaway cluster{}",
+                report.tables,
+                report.rows,
+                if report.matched_manifest {
+                    ", row counts match the manifest"
+                } else {
+                    " (no manifest to compare counts with)"
+                }
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Asks on the terminal before an irreversible step; without a terminal, refuses (pass --yes).
+fn confirm(question: &str) -> Result<bool> {
+    use std::io::{BufRead, IsTerminal, Write};
+    if !std::io::stdin().is_terminal() {
+        return Err(Error::Conflict(format!(
+            "{question} (pass --yes to replace it)"
+        )));
+    }
+    print!("{question}\nType REPLACE to replace it: ");
+    std::io::stdout().flush()?;
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(line.trim() == "REPLACE")
 }

@@ -51,6 +51,11 @@ impl EmbeddedCluster {
         })
     }
 
+    /// Where the PostgreSQL server binaries (and pg_dump/pg_restore of the same version) are.
+    pub fn bindir(&self) -> &Path {
+        &self.bindir
+    }
+
     pub fn pg_dir(&self) -> PathBuf {
         self.root.join("pg")
     }

@@ -134,7 +134,7 @@ impl From<sqlx::Error> for Error {
             | sqlx::Error::Tls(_) => {
                 tracing::warn!(error = %e, "database unavailable");
                 return Error::Unavailable(
-                    "The database cannot be reached right now. Try again in a moment.".into(),
+                    "The database cannot be reached right now: nothing was changed. ClinicDesk is reconnecting; try again in a moment.".into(),
                 );
             }
             sqlx::Error::Database(db) => {

@@ -338,6 +338,7 @@ async fn write(
             }
         }
     }
+    crate::crash::point("export_write");
     let out = csv.into_inner().map_err(|e| io_sentence(e.error(), dir))?;
     let file = out.into_inner().map_err(|e| io_sentence(e.error(), dir))?;
     file.sync_all().map_err(|e| io_sentence(&e, dir))?;

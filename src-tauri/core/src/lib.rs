@@ -2,13 +2,16 @@
 //! scheduler. It knows nothing of windows, IPC or Vue.
 
 pub mod channels;
+pub mod backup;
 pub mod config;
+pub mod crash;
 pub mod db;
 pub mod demo;
 pub mod embedded;
 pub mod error;
 pub mod export;
 pub mod jobs;
+pub mod instance;
 pub mod paths;
 pub mod schedule;
 pub mod security;

@@ -192,9 +192,13 @@ pub struct Clinic {
 impl Clinic {
     /// A clinic in time zone `tz` (cloned from the migrated template, set up as the wizard does).
     pub async fn new(tz: &str) -> Clinic {
+        Self::set_up_in(TestDb::migrated().await, tz).await
+    }
+
+    /// The same clinic in a database of your own (e.g. in a durable cluster for crash tests); it must be migrated.
+    pub async fn set_up_in(db: TestDb, tz: &str) -> Clinic {
         use crate::db::{departments::DepartmentInput, staff::StaffRole};
         use crate::services::{departments, setup, staff};
-        let db = TestDb::migrated().await;
         let admin_user = unique_username("admin");
         let input = setup::SetupInput {
             clinic_name: "Riverside Clinic".into(),

@@ -533,7 +533,7 @@ async fn only_administrators_see_secrets_run_jobs_or_read_the_outbox() {
             Err(Error::PermissionDenied(_))
         ));
         assert!(matches!(
-            jobsvc::run_now(pool, JobKind::RemindersDaily).await,
+            jobsvc::run_now(pool, JobKind::RemindersDaily, None).await,
             Err(Error::PermissionDenied(_))
         ));
         let raw = sqlx::query("SELECT smtp_password FROM channel_settings")
@@ -541,11 +541,11 @@ async fn only_administrators_see_secrets_run_jobs_or_read_the_outbox() {
             .await;
         assert!(raw.is_err());
     }
-    let r = jobsvc::run_now(&c.admin, JobKind::WeeklyCleanup)
+    let r = jobsvc::run_now(&c.admin, JobKind::WeeklyCleanup, None)
         .await
         .unwrap();
     assert!(r.ran, "{}", r.message);
-    let again = jobsvc::run_now(&c.admin, JobKind::WeeklyCleanup)
+    let again = jobsvc::run_now(&c.admin, JobKind::WeeklyCleanup, None)
         .await
         .unwrap();
     assert!(!again.ran || again.run.as_ref().unwrap().period != r.run.as_ref().unwrap().period);
@@ -956,4 +956,48 @@ async fn the_scheduler_catches_up_when_it_starts_and_drains_the_outbox_on_its_ow
         "the booking confirmation went out without anyone pressing a button"
     );
     assert_eq!(gateway.received_requests().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn the_backup_job_runs_once_a_day_where_the_database_is_and_not_from_an_admin_session() {
+    let c = Clinic::new("UTC").await;
+    let owner = c.db.owner_pool().await;
+    let dir = tempfile::tempdir().unwrap();
+    sqlx::query("UPDATE backup_settings SET enabled = true, run_at = '00:00', folder = $1")
+        .bind(dir.path().display().to_string())
+        .execute(&owner)
+        .await
+        .unwrap();
+    // An administrator's session on a desk runs the other jobs but leaves the backup alone.
+    let desk_runs = runner::run_due(&job_ctx(&c.admin, "desk"), Utc::now())
+        .await
+        .unwrap();
+    assert!(desk_runs.iter().all(|r| r.job != "backup"));
+
+    let ctx = runner::owner_context(&c.db.target, None)
+        .await
+        .unwrap()
+        .expect("owner context");
+    let runs = runner::run_due(&ctx, Utc::now()).await.unwrap();
+    let backup = runs
+        .iter()
+        .find(|r| r.job == "backup")
+        .expect("the backup ran");
+    assert_eq!(backup.outcome.as_deref(), Some("ok"), "{:?}", backup.error);
+    assert!(backup.counts["bytes"] > 0);
+    let dumps = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "dump")
+        })
+        .count();
+    assert_eq!(dumps, 1);
+    assert!(
+        runner::run_due(&ctx, Utc::now()).await.unwrap().is_empty(),
+        "once a day"
+    );
 }

@@ -45,7 +45,7 @@ export const commands = {
 	searchPatients: (query: string) => typedError<PatientHit[], CommandError>(__TAURI_INVOKE("search_patients", { query })),
 	blacklistPatient: (id: number, reason: string) => typedError<Patient, CommandError>(__TAURI_INVOKE("blacklist_patient", { id, reason })),
 	liftBlacklist: (id: number) => typedError<Patient, CommandError>(__TAURI_INVOKE("lift_blacklist", { id })),
-	bookAppointment: (doctorId: number, patientId: number, startsAt: string) => typedError<Appointment, CommandError>(__TAURI_INVOKE("book_appointment", { doctorId, patientId, startsAt })),
+	bookAppointment: (doctorId: number, patientId: number, startsAt: string, requestKey: string | null) => typedError<Appointment, CommandError>(__TAURI_INVOKE("book_appointment", { doctorId, patientId, startsAt, requestKey })),
 	rescheduleAppointment: (id: number, startsAt: string) => typedError<Appointment, CommandError>(__TAURI_INVOKE("reschedule_appointment", { id, startsAt })),
 	cancelAppointment: (id: number, reason: string) => typedError<Appointment, CommandError>(__TAURI_INVOKE("cancel_appointment", { id, reason })),
 	checkIn: (id: number) => typedError<Appointment, CommandError>(__TAURI_INVOKE("check_in", { id })),
@@ -83,6 +83,18 @@ export const commands = {
 	listReports: (month: string) => typedError<ReportSummary[], CommandError>(__TAURI_INVOKE("list_reports", { month })),
 	getReport: (id: number) => typedError<ReportDocument, CommandError>(__TAURI_INVOKE("get_report", { id })),
 	regenerateReports: (month: string) => typedError<RunNowResult, CommandError>(__TAURI_INVOKE("regenerate_reports", { month })),
+	backupStatus: () => typedError<BackupStatus, CommandError>(__TAURI_INVOKE("backup_status")),
+	updateBackupSettings: (input: BackupSettings) => typedError<BackupSettings, CommandError>(__TAURI_INVOKE("update_backup_settings", { input })),
+	/**
+	 *  "Back up now": an administrator's request, run with this computer's owner connection to the built-in
+	 *  database (a clinic server is backed up on the server).
+	 */
+	backupNow: () => typedError<BackupRun, CommandError>(__TAURI_INVOKE("backup_now")),
+	/**
+	 *  Is the database answering? Brings the built-in server back first if it stopped; `true` when it had to (the UI
+	 *  then says the connection is back). The UI polls this with backoff while it shows "reconnecting…".
+	 */
+	databasePing: () => typedError<boolean, CommandError>(__TAURI_INVOKE("database_ping")),
 };
 
 /* Types */
@@ -136,6 +148,47 @@ export type AvailabilityException = {
 	starts_at: string | null,
 	ends_at: string | null,
 	reason: string,
+};
+
+export type BackupRecord = {
+	id: number,
+	path: string,
+	bytes: number,
+	started_at: string,
+	finished_at: string | null,
+	host: string,
+	trigger: string,
+	outcome: string,
+	error: string | null,
+};
+
+/**  What one backup run did (the scheduler's `backup` job reports these counts). */
+export type BackupRun = {
+	path: string,
+	bytes: number,
+	/**  Backups left in the folder after pruning. */
+	kept: number,
+	pruned: number,
+};
+
+export type BackupSettings = {
+	enabled: boolean,
+	/**  Local time of day (clinic time zone) of the daily backup. */
+	run_at: string,
+	/**  The folder; `None` = `<data dir>/backups` on the computer that runs the backup. */
+	folder: string | null,
+	/**  How many backups to keep in the folder (older ones are deleted after a successful backup). */
+	keep: number,
+};
+
+export type BackupStatus = {
+	settings: BackupSettings,
+	/**  The folder backups go to on this computer (the setting, or the default). */
+	folder: string,
+	last: BackupRecord | null,
+	/**  No successful backup, or the last one is older than two days. */
+	stale: boolean,
+	recent: BackupRecord[],
 };
 
 export type BoardColumn = {
@@ -333,7 +386,9 @@ export type HistoryFilter = {
 	text: string | null,
 };
 
-export type JobKind = "reminders_daily" | "reminders_day_before" | "monthly_report" | "weekly_cleanup";
+export type JobKind = "reminders_daily" | "reminders_day_before" | "monthly_report" | "weekly_cleanup" | 
+/**  The daily backup of the database this computer holds (see `crate::services::backups`). */
+"backup";
 
 export type JobRun = {
 	id: number,

@@ -14,6 +14,7 @@ import {
 } from "./events";
 import type {
   ChannelSettingsInput,
+  BackupSettings,
   ClinicSettings,
   CommandError,
   DatabaseConfig,
@@ -90,7 +91,22 @@ async function unwrap<T>(call: () => Promise<Result<T, CommandError>>): Promise<
     throw ApiError.from(e);
   }
   if (res.status === "ok") return res.data;
-  throw ApiError.from(res.error);
+  const err = ApiError.from(res.error);
+  if (err.kind === "Unavailable") for (const cb of unavailableListeners) cb(err);
+  throw err;
+}
+
+const unavailableListeners = new Set<(e: ApiError) => void>();
+
+/** Called whenever a command fails because the database cannot be reached (the "reconnecting…" banner). */
+export function onUnavailable(cb: (e: ApiError) => void): () => void {
+  unavailableListeners.add(cb);
+  return () => unavailableListeners.delete(cb);
+}
+
+/** A fresh idempotency key for a write the user may retry (the server returns the first result on a retry). */
+export function newRequestKey(): string {
+  return crypto.randomUUID();
 }
 
 export const api = {
@@ -137,8 +153,8 @@ export const api = {
   searchPatients: (query: string) => unwrap(() => commands.searchPatients(query)),
   blacklistPatient: (id: number, reason: string) => unwrap(() => commands.blacklistPatient(id, reason)),
   liftBlacklist: (id: number) => unwrap(() => commands.liftBlacklist(id)),
-  bookAppointment: (doctorId: number, patientId: number, startsAt: string) =>
-    unwrap(() => commands.bookAppointment(doctorId, patientId, startsAt)),
+  bookAppointment: (doctorId: number, patientId: number, startsAt: string, requestKey: string | null = null) =>
+    unwrap(() => commands.bookAppointment(doctorId, patientId, startsAt, requestKey)),
   rescheduleAppointment: (id: number, startsAt: string) => unwrap(() => commands.rescheduleAppointment(id, startsAt)),
   cancelAppointment: (id: number, reason: string) => unwrap(() => commands.cancelAppointment(id, reason)),
   checkIn: (id: number) => unwrap(() => commands.checkIn(id)),
@@ -199,6 +215,11 @@ export const api = {
   listReports: (month: string) => unwrap(() => commands.listReports(month)),
   getReport: (id: number) => unwrap(() => commands.getReport(id)),
   regenerateReports: (month: string) => unwrap(() => commands.regenerateReports(month)),
+  // ---- Backups and connection faults (docs/operations.md) ----
+  backupStatus: () => unwrap(() => commands.backupStatus()),
+  updateBackupSettings: (input: BackupSettings) => unwrap(() => commands.updateBackupSettings(input)),
+  backupNow: () => unwrap(() => commands.backupNow()),
+  databasePing: () => unwrap(() => commands.databasePing()),
 };
 
 export type Api = typeof api;

@@ -1,7 +1,7 @@
 /** The 7-day slot grid for one doctor, and booking / rescheduling from it. */
 import { defineStore } from "pinia";
 import { computed, ref } from "vue";
-import { api, ApiError, type Appointment, type Slot, type SlotDay } from "../api";
+import { api, ApiError, newRequestKey, type Appointment, type Slot, type SlotDay } from "../api";
 import { addDays, todayIso } from "../lib/dates";
 
 export const GRID_DAYS = 7;
@@ -55,6 +55,21 @@ export const useBookingStore = defineStore("booking", () => {
   function pick(slot: Slot | null) {
     selected.value = slot;
     error.value = "";
+    requestKey = null;
+  }
+
+  /**
+   * One idempotency key per booking the user is trying to make (doctor, time, patient): a retry after a lost
+   * connection reuses it, so the server answers with the first booking instead of making a second one.
+   */
+  let requestKey: string | null = null;
+  let requestFor = "";
+  function keyFor(what: string): string {
+    if (requestKey === null || requestFor !== what) {
+      requestKey = newRequestKey();
+      requestFor = what;
+    }
+    return requestKey;
   }
 
   /**
@@ -76,14 +91,16 @@ export const useBookingStore = defineStore("booking", () => {
       const appt =
         rescheduleId !== null
           ? await api.rescheduleAppointment(rescheduleId, slot.starts_at)
-          : await api.bookAppointment(slot.doctor_id, patientId as number, slot.starts_at);
+          : await api.bookAppointment(slot.doctor_id, patientId as number, slot.starts_at, keyFor(`${slot.doctor_id}|${slot.starts_at}|${patientId}`));
       selected.value = null;
+      requestKey = null;
       await loadSlots().catch(() => undefined);
       return appt;
     } catch (e) {
       const ae = ApiError.from(e);
       error.value = ae.message;
       if (ae.kind === "Conflict") {
+        requestKey = null;
         selected.value = null;
         await loadSlots().catch(() => undefined);
       }

@@ -3,6 +3,7 @@
 pub mod appointments;
 pub mod availability;
 pub mod channel_settings;
+pub mod backups;
 pub mod departments;
 pub mod doctors;
 pub mod exports;
@@ -12,6 +13,7 @@ pub mod notifications;
 pub mod patients;
 pub mod report_data;
 pub mod reports;
+pub mod request_keys;
 pub mod settings;
 pub mod staff;
 pub mod treatments;

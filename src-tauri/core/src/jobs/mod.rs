@@ -21,6 +21,7 @@ use sqlx::PgPool;
 use crate::db::job_runs::{self, JobRun, RunTrigger};
 use crate::db::job_settings::JobSettings;
 use crate::error::{Error, Result};
+use crate::target::DbTarget;
 
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, specta::Type,
@@ -31,14 +32,17 @@ pub enum JobKind {
     RemindersDayBefore,
     MonthlyReport,
     WeeklyCleanup,
+    /// The daily backup of the database this computer holds (see `crate::services::backups`).
+    Backup,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 4] = [
+    pub const ALL: [JobKind; 5] = [
         JobKind::RemindersDaily,
         JobKind::RemindersDayBefore,
         JobKind::MonthlyReport,
         JobKind::WeeklyCleanup,
+        JobKind::Backup,
     ];
 
     pub fn name(self) -> &'static str {
@@ -47,6 +51,7 @@ impl JobKind {
             JobKind::RemindersDayBefore => "reminders_day_before",
             JobKind::MonthlyReport => "monthly_report",
             JobKind::WeeklyCleanup => "weekly_cleanup",
+            JobKind::Backup => "backup",
         }
     }
 
@@ -56,6 +61,7 @@ impl JobKind {
             JobKind::RemindersDayBefore => "Day-before reminders",
             JobKind::MonthlyReport => "Monthly doctor reports",
             JobKind::WeeklyCleanup => "Weekly cleanup",
+            JobKind::Backup => "Daily backup",
         }
     }
 
@@ -64,7 +70,8 @@ impl JobKind {
     }
 
     /// "Daily at 08:00", in the clinic's words.
-    pub fn schedule(self, s: &JobSettings) -> String {
+    pub fn schedule(self, sched: &Schedule) -> String {
+        let s = &sched.jobs;
         let hm = |t: NaiveTime| t.format("%H:%M").to_string();
         match self {
             JobKind::RemindersDaily => format!("Daily at {}", hm(s.reminder_time)),
@@ -77,6 +84,27 @@ impl JobKind {
                 hm(s.report_time)
             ),
             JobKind::WeeklyCleanup => format!("Sundays at {}", hm(s.cleanup_time)),
+            JobKind::Backup => match sched.backup_at {
+                Some(t) => format!("Daily at {}, where the database is", hm(t)),
+                None => "Off".into(),
+            },
+        }
+    }
+}
+
+/// Everything that says when jobs run: the job times, and the backup's (from the backup settings).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Schedule {
+    pub jobs: JobSettings,
+    /// The daily backup's local time, when backups are on.
+    pub backup_at: Option<NaiveTime>,
+}
+
+impl From<JobSettings> for Schedule {
+    fn from(jobs: JobSettings) -> Schedule {
+        Schedule {
+            jobs,
+            backup_at: None,
         }
     }
 }
@@ -135,7 +163,8 @@ fn sunday_on_or_before(d: NaiveDate) -> NaiveDate {
 /// The run of `job` whose trigger time is the latest at or before `now`, if it belongs to the current period.
 /// Reminders only ever catch up *today's* run (yesterday's reminders are no use); reports catch up the month,
 /// cleanup the week.
-pub fn due(job: JobKind, s: &JobSettings, tz: Tz, now: DateTime<Utc>) -> Option<Due> {
+pub fn due(job: JobKind, sched: &Schedule, tz: Tz, now: DateTime<Utc>) -> Option<Due> {
+    let s = &sched.jobs;
     let today = now.with_timezone(&tz).date_naive();
     let at = |d: NaiveDate, t: NaiveTime| local_instant(tz, d, t);
     match job {
@@ -182,16 +211,27 @@ pub fn due(job: JobKind, s: &JobSettings, tz: Tz, now: DateTime<Utc>) -> Option<
                 scope: Scope::Now,
             })
         }
+        JobKind::Backup => {
+            let t = sched.backup_at?;
+            let due_at = at(today, t);
+            (now >= due_at).then(|| Due {
+                job,
+                period: today.to_string(),
+                due_at,
+                scope: Scope::Now,
+            })
+        }
     }
 }
 
 /// When `job` next fires after `now` (`None` when it is switched off).
 pub fn next_run(
     job: JobKind,
-    s: &JobSettings,
+    sched: &Schedule,
     tz: Tz,
     now: DateTime<Utc>,
 ) -> Option<DateTime<Utc>> {
+    let s = &sched.jobs;
     let today = now.with_timezone(&tz).date_naive();
     let at = |d: NaiveDate, t: NaiveTime| local_instant(tz, d, t);
     let daily = |t: NaiveTime| {
@@ -223,6 +263,7 @@ pub fn next_run(
                 at(sunday + Duration::days(7), s.cleanup_time)
             })
         }
+        JobKind::Backup => sched.backup_at.map(daily),
     }
 }
 
@@ -234,7 +275,7 @@ pub fn manual(job: JobKind, tz: Tz, now: DateTime<Utc>) -> Due {
         JobKind::RemindersDaily => Scope::Day(today),
         JobKind::RemindersDayBefore => Scope::Day(today + Duration::days(1)),
         JobKind::MonthlyReport => Scope::Month(previous_month(first_of_month(today))),
-        JobKind::WeeklyCleanup => Scope::Now,
+        JobKind::WeeklyCleanup | JobKind::Backup => Scope::Now,
     };
     Due {
         job,
@@ -253,6 +294,9 @@ pub struct JobContext {
     pub reports_dir: PathBuf,
     /// Whether the monthly report emails doctors and the summary recipients (off for "Regenerate").
     pub email_reports: bool,
+    /// The database as its owner reaches it (and its URL, for a URL target): only a context with it runs the
+    /// backup job, since pg_dump needs the owner's rights.
+    pub owner: Option<(DbTarget, Option<String>)>,
 }
 
 impl JobContext {
@@ -262,8 +306,22 @@ impl JobContext {
             host: host_name(),
             reports_dir: crate::paths::reports_dir(),
             email_reports: true,
+            owner: None,
         }
     }
+}
+
+/// The daily backup through the backups service; the run's counts are its size and what pruning left.
+async fn backup(ctx: &JobContext) -> Result<Counts> {
+    let (target, url) = ctx.owner.as_ref().ok_or_else(|| {
+        Error::PermissionDenied("Backups run on the computer that holds the database (or `clinicctl agent` on the server).".into())
+    })?;
+    let run = crate::services::backups::run_scheduled(target, url.as_deref()).await?;
+    Ok(Counts::from([
+        ("bytes".to_string(), run.bytes),
+        ("kept".to_string(), run.kept as i64),
+        ("pruned".to_string(), run.pruned as i64),
+    ]))
 }
 
 /// This computer's name, as job runs and outbox claims record it.
@@ -296,6 +354,7 @@ pub async fn run_once(ctx: &JobContext, due: &Due, trigger: RunTrigger) -> Resul
         }
         (JobKind::MonthlyReport, Scope::Month(m)) => report::run(ctx, m).await,
         (JobKind::WeeklyCleanup, _) => cleanup::run(ctx).await,
+        (JobKind::Backup, _) => backup(ctx).await,
         _ => Err(Error::internal("job scope does not fit the job")),
     };
     let mut conn = ctx.pool.acquire().await?;
@@ -311,15 +370,22 @@ pub async fn run_once(ctx: &JobContext, due: &Due, trigger: RunTrigger) -> Resul
     Ok(Some(run))
 }
 
-/// The clinic's zone and the job settings, as the scheduler and the screens read them.
-pub async fn load_schedule(pool: &PgPool) -> Result<(Tz, JobSettings)> {
+/// The clinic's zone and the schedule, as the scheduler and the screens read them.
+pub async fn load_schedule(pool: &PgPool) -> Result<(Tz, Schedule)> {
     let mut conn = pool.acquire().await?;
     let tz = crate::db::settings::get(&mut conn)
         .await?
         .and_then(|s| s.time_zone.parse::<Tz>().ok())
         .unwrap_or(chrono_tz::UTC);
-    let settings = crate::db::job_settings::get(&mut conn).await?;
-    Ok((tz, settings))
+    let jobs = crate::db::job_settings::get(&mut conn).await?;
+    let backup = crate::db::backups::settings(&mut conn).await?;
+    Ok((
+        tz,
+        Schedule {
+            jobs,
+            backup_at: backup.enabled.then_some(backup.run_at),
+        },
+    ))
 }
 
 #[cfg(test)]
@@ -333,7 +399,7 @@ mod tests {
 
     #[test]
     fn daily_reminders_are_due_from_local_eight_and_only_for_today() {
-        let s = JobSettings::default();
+        let s = Schedule::default();
         let tz: Tz = "Europe/London".parse().unwrap();
         // 07:59 local (winter, UTC+0): not due yet — yesterday's run is not caught up.
         assert_eq!(
@@ -351,7 +417,7 @@ mod tests {
 
     #[test]
     fn eight_local_is_right_on_both_sides_of_a_dst_change() {
-        let s = JobSettings::default();
+        let s = Schedule::default();
         let tz: Tz = "America/New_York".parse().unwrap();
         // 2026-03-08 is the spring-forward day in New York: 08:00 EDT = 12:00 UTC (the day before, 13:00 UTC).
         let before = due(JobKind::RemindersDaily, &s, tz, utc("2026-03-07T23:00:00Z")).unwrap();
@@ -388,7 +454,7 @@ mod tests {
 
     #[test]
     fn the_monthly_report_covers_the_previous_month_and_catches_up() {
-        let s = JobSettings::default();
+        let s = Schedule::default();
         let tz: Tz = "Asia/Kolkata".parse().unwrap();
         // 1 Dec 00:30 IST = 30 Nov 19:00 UTC.
         let d = due(JobKind::MonthlyReport, &s, tz, utc("2026-11-30T19:00:00Z")).unwrap();
@@ -410,7 +476,7 @@ mod tests {
 
     #[test]
     fn cleanup_is_weekly_on_sunday() {
-        let s = JobSettings::default();
+        let s = Schedule::default();
         let tz = chrono_tz::UTC;
         // Friday 27 Nov 2026: the last Sunday 03:00 was 22 Nov.
         let d = due(JobKind::WeeklyCleanup, &s, tz, utc("2026-11-27T10:00:00Z")).unwrap();
@@ -430,7 +496,7 @@ mod tests {
 
     #[test]
     fn the_day_before_reminder_is_off_by_default_and_covers_tomorrow() {
-        let mut s = JobSettings::default();
+        let mut s = Schedule::default();
         let tz = chrono_tz::UTC;
         assert_eq!(
             due(
@@ -441,7 +507,7 @@ mod tests {
             ),
             None
         );
-        s.day_before_enabled = true;
+        s.jobs.day_before_enabled = true;
         let d = due(
             JobKind::RemindersDayBefore,
             &s,

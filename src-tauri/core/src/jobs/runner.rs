@@ -24,6 +24,10 @@ pub async fn run_due(ctx: &JobContext, now: DateTime<Utc>) -> Result<Vec<JobRun>
     let (tz, settings) = load_schedule(&ctx.pool).await?;
     let mut runs = Vec::new();
     for job in JobKind::ALL {
+        // pg_dump needs the owner's rights: an administrator's session leaves backups to the PC holding them
+        if job == JobKind::Backup && ctx.owner.is_none() {
+            continue;
+        }
         let Some(d) = due(job, &settings, tz, now) else {
             continue;
         };
@@ -63,6 +67,7 @@ impl Shared {
         let pending: Vec<JobKind> = match load_schedule(&self.ctx.pool).await {
             Ok((tz, s)) => JobKind::ALL
                 .into_iter()
+                .filter(|j| *j != JobKind::Backup || self.ctx.owner.is_some())
                 .filter(|j| {
                     due(*j, &s, tz, now).is_some_and(|d| {
                         !self
@@ -184,7 +189,10 @@ impl Runner {
 /// A job context on the owner's connection, when this computer has one (the embedded cluster, or an explicit
 /// owner URL) and the clinic is set up on the current schema. `None` otherwise: then an administrator's session
 /// (or `clinicctl agent` on the server) runs the jobs.
-pub async fn owner_context(target: &crate::target::DbTarget) -> Result<Option<JobContext>> {
+pub async fn owner_context(
+    target: &crate::target::DbTarget,
+    url: Option<&str>,
+) -> Result<Option<JobContext>> {
     use crate::db::{self, SchemaState};
     let Some(owner) = target.owner_options() else {
         return Ok(None);
@@ -201,5 +209,7 @@ pub async fn owner_context(target: &crate::target::DbTarget) -> Result<Option<Jo
         pool.close().await;
         return Ok(None);
     }
-    Ok(Some(JobContext::new(pool)))
+    let mut ctx = JobContext::new(pool);
+    ctx.owner = Some((target.clone(), url.map(str::to_string)));
+    Ok(Some(ctx))
 }

@@ -551,7 +551,66 @@ pub async fn book(
     patient_id: i64,
     starts_at: DateTime<Utc>,
 ) -> Result<Appointment> {
-    retrying(|| book_once(pool, doctor_id, patient_id, starts_at)).await
+    retrying(|| book_once(pool, doctor_id, patient_id, starts_at, None)).await
+}
+
+/// `book` with an idempotency key from the client: a retry with the same key (after a dropped connection or a
+/// crash mid-request) returns the appointment the first attempt made instead of booking again. The key commits
+/// in the booking's own transaction, so either both exist or neither does.
+#[tracing::instrument(skip(pool, key))]
+pub async fn book_idempotent(
+    pool: &PgPool,
+    key: &str,
+    doctor_id: i64,
+    patient_id: i64,
+    starts_at: DateTime<Utc>,
+) -> Result<Appointment> {
+    let key = request_key(key)?;
+    if let Some(id) =
+        crate::db::request_keys::booked_with(&mut *pool.acquire().await?, &key).await?
+    {
+        return existing(pool, id).await;
+    }
+    match retrying(|| book_once(pool, doctor_id, patient_id, starts_at, Some(&key))).await {
+        Ok(a) => Ok(a),
+        // two attempts with one key raced and the other committed first: its appointment is the answer
+        Err(e) => {
+            let earlier = match pool.acquire().await {
+                Ok(mut conn) => crate::db::request_keys::booked_with(&mut conn, &key)
+                    .await
+                    .ok()
+                    .flatten(),
+                Err(_) => None,
+            };
+            match earlier {
+                Some(id) => existing(pool, id).await,
+                None => Err(e),
+            }
+        }
+    }
+}
+
+async fn existing(pool: &PgPool, id: i64) -> Result<Appointment> {
+    let mut conn = pool.acquire().await?;
+    let clock = Clock::load(&mut conn).await?;
+    let row = appointments::get(&mut conn, id)
+        .await?
+        .ok_or_else(|| Error::NotFound("That appointment no longer exists.".into()))?;
+    Ok(clock.view(row))
+}
+
+/// Idempotency keys: 8–64 characters of letters, digits and '-' (a UUID from the client).
+pub fn request_key(key: &str) -> Result<String> {
+    let ok =
+        (8..=64).contains(&key.len()) && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    if ok {
+        Ok(key.to_string())
+    } else {
+        Err(Error::validation(
+            "request_key",
+            "The request key must be 8–64 letters, digits or '-'.",
+        ))
+    }
 }
 
 /// One booking in four round trips: BEGIN, the context (with the doctor's schedule lock), the insert with its
@@ -561,6 +620,7 @@ async fn book_once(
     doctor_id: i64,
     patient_id: i64,
     starts_at: DateTime<Utc>,
+    key: Option<&str>,
 ) -> Result<Appointment> {
     let mut tx = pool.begin().await?;
     let ctx = appointments::booking_context(&mut tx, doctor_id, patient_id, starts_at)
@@ -658,7 +718,12 @@ async fn book_once(
         }
         Err(e) => return Err(e),
     };
+    if let Some(k) = key {
+        crate::db::request_keys::record_booking(&mut tx, k, id).await?;
+    }
+    crate::crash::point("booking_commit");
     tx.commit().await?;
+    crate::crash::point("booking_committed");
     Ok(clock.view(AppointmentRow {
         id,
         doctor_id,

@@ -313,10 +313,16 @@ fn run_result(job_label: &str, run: Option<JobRun>) -> RunNowResult {
     }
 }
 
-/// "Run now": once per minute across PCs, run as the signed-in administrator.
-pub async fn run_now(pool: &PgPool, job: JobKind) -> Result<RunNowResult> {
+/// "Run now": once per minute across PCs, run as the signed-in administrator. `owner` is this computer's owner
+/// connection to the database (and its URL, for a URL target), when it has one: the backup job needs it.
+pub async fn run_now(
+    pool: &PgPool,
+    job: JobKind,
+    owner: Option<(crate::target::DbTarget, Option<String>)>,
+) -> Result<RunNowResult> {
     let (tz, _) = jobs::load_schedule(pool).await?;
-    let ctx = JobContext::new(pool.clone());
+    let mut ctx = JobContext::new(pool.clone());
+    ctx.owner = owner;
     let due = jobs::manual(job, tz, Utc::now());
     let run = jobs::run_once(&ctx, &due, RunTrigger::Manual).await?;
     if run.is_some() {

@@ -4,7 +4,9 @@
 pub mod appointments;
 pub mod auth;
 pub mod availability;
+pub mod backups;
 pub mod clinical;
+pub mod connection;
 pub mod database;
 pub mod departments;
 pub mod doctors;

@@ -147,7 +147,13 @@ pub async fn update(pool: &PgPool, id: i64, input: &PatientInput) -> Result<Pati
 pub async fn search(pool: &PgPool, query: &str) -> Result<Vec<PatientHit>> {
     let q = query.trim();
     let all_digits = !q.is_empty() && q.chars().all(|c| c.is_ascii_digit());
-    if (q.chars().count() < 2 && !all_digits) || q.chars().count() > 120 {
+    if q.chars().count() > 120 {
+        return Err(Error::validation(
+            "query",
+            "Search for at most 120 characters.",
+        ));
+    }
+    if q.chars().count() < 2 && !all_digits {
         return Ok(vec![]);
     }
     let mut conn = pool.acquire().await?;

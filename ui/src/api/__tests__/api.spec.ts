@@ -37,7 +37,7 @@ describe("scheduling commands", () => {
   it("send snake_case names with camelCase argument keys", async () => {
     invoke.mockResolvedValue({});
     await api.bookAppointment(4, 9, "2026-12-03T10:00:00Z");
-    expect(invoke).toHaveBeenLastCalledWith("book_appointment", { doctorId: 4, patientId: 9, startsAt: "2026-12-03T10:00:00Z" });
+    expect(invoke).toHaveBeenLastCalledWith("book_appointment", { doctorId: 4, patientId: 9, startsAt: "2026-12-03T10:00:00Z", requestKey: null });
     await api.freeSlots(4, "2026-12-01", 7);
     expect(invoke).toHaveBeenLastCalledWith("free_slots", { doctorId: 4, from: "2026-12-01", days: 7 });
     await api.walkIn(9, 4, true);

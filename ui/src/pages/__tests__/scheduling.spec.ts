@@ -85,7 +85,7 @@ describe("BookPage", () => {
     await w.find('[data-testid="slot-2026-12-03-10:00"]').trigger("click");
     await w.find('[data-testid="book-confirm"]').trigger("click");
     await flushPromises();
-    expect(m.bookAppointment).toHaveBeenCalledWith(4, 9, "2026-12-03T10:00:00Z");
+    expect(m.bookAppointment).toHaveBeenCalledWith(4, 9, "2026-12-03T10:00:00Z", expect.any(String));
     const err = w.find('[data-testid="book-error"]');
     expect(err.text()).toContain("already has an appointment");
     expect(err.element.closest('[role="alert"]')).not.toBeNull();

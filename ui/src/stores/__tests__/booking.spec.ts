@@ -40,7 +40,7 @@ describe("booking store", () => {
 
     const res = await b.confirm(9);
     expect(res).toBeNull();
-    expect(m.bookAppointment).toHaveBeenCalledWith(4, 9, "2026-12-03T10:00:00Z");
+    expect(m.bookAppointment).toHaveBeenCalledWith(4, 9, "2026-12-03T10:00:00Z", expect.any(String));
     expect(b.error).toBe(msg);
     expect(m.freeSlots).toHaveBeenCalledTimes(2);
     expect(b.days[0].slots.map((s) => s.time)).toEqual(["10:15"]);
