@@ -72,6 +72,13 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::clinical::export_visits,
             commands::clinical::cancel_export,
             commands::clinical::reveal_in_folder,
+            commands::insights::admin_dashboard,
+            commands::insights::doctor_dashboard,
+            commands::insights::get_diagnostics,
+            commands::insights::audit_log,
+            commands::insights::audit_log_kinds,
+            commands::insights::export_audit_log,
+            commands::insights::quick_search,
         ])
         .typ::<commands::clinical::ExportProgress>()
         .typ::<clinicdesk_core::export::ExportOutcome>()

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+use clinicdesk_core::cache::{CacheTtls, Caches};
 use clinicdesk_core::config::{DatabaseConfig, LocalConfig};
 use clinicdesk_core::embedded::{self, Durability, EmbeddedCluster};
 use clinicdesk_core::services::auth::LoginThrottle;
@@ -26,6 +27,8 @@ pub struct AppState {
     first_screen_logged: std::sync::atomic::AtomicBool,
     /// Cancel flags of the exports running in this window.
     exports: std::sync::Mutex<HashMap<i64, Arc<AtomicBool>>>,
+    /// The signed-in session's caches (cleared at every sign-in and sign-out).
+    pub caches: Arc<Caches>,
 }
 
 impl AppState {
@@ -39,6 +42,7 @@ impl AppState {
             started: std::time::Instant::now(),
             first_screen_logged: AtomicBool::new(false),
             exports: std::sync::Mutex::new(HashMap::new()),
+            caches: Caches::new(CacheTtls::default()),
         }
     }
 
@@ -88,6 +92,7 @@ impl AppState {
     }
 
     pub async fn set_session(&self, signed_in: SignedIn) {
+        self.caches.attach(signed_in.pool.clone());
         if let Some(old) = self.session.write().await.replace(signed_in) {
             old.pool.close().await;
         }
@@ -108,6 +113,7 @@ impl AppState {
     }
 
     pub async fn sign_out(&self) {
+        self.caches.detach();
         if let Some(s) = self.session.write().await.take() {
             s.pool.close().await;
         }

@@ -1,9 +1,11 @@
 //! ClinicDesk's core: every rule and use case of the product, shared by the desktop app, `clinicctl` and the
 //! scheduler. It knows nothing of windows, IPC or Vue.
 
+pub mod cache;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod diagnostics;
 pub mod embedded;
 pub mod error;
 pub mod export;
