@@ -14,6 +14,7 @@ use clinicdesk_core::services::{
     patients,
 };
 use clinicdesk_core::cache::{Change, SlotKey};
+use clinicdesk_core::Error;
 use tauri::State;
 
 use crate::error::CmdResult;
@@ -206,9 +207,12 @@ pub async fn book_appointment(
     patient_id: i64,
     starts_at: DateTime<Utc>,
 ) -> CmdResult<Appointment> {
-    let a = appts::book(&state.pool().await?, doctor_id, patient_id, starts_at).await?;
-    state.caches.invalidate(Change::Appointment(Some(a.doctor_id))).await;
-    Ok(a)
+    let r = appts::book(&state.pool().await?, doctor_id, patient_id, starts_at).await;
+    // also on a Conflict: the grid the desk reloads next must not come from a stale cache
+    if matches!(r, Ok(_) | Err(Error::Conflict(_))) {
+        state.caches.invalidate(Change::Appointment(Some(doctor_id))).await;
+    }
+    Ok(r?)
 }
 
 #[tauri::command]
@@ -218,9 +222,13 @@ pub async fn reschedule_appointment(
     id: i64,
     starts_at: DateTime<Utc>,
 ) -> CmdResult<Appointment> {
-    let a = appts::reschedule(&state.pool().await?, id, starts_at).await?;
-    state.caches.invalidate(Change::Appointment(Some(a.doctor_id))).await;
-    Ok(a)
+    let r = appts::reschedule(&state.pool().await?, id, starts_at).await;
+    match &r {
+        Ok(a) => state.caches.invalidate(Change::Appointment(Some(a.doctor_id))).await,
+        Err(Error::Conflict(_)) => state.caches.invalidate(Change::Appointment(None)).await,
+        Err(_) => {}
+    }
+    Ok(r?)
 }
 
 #[tauri::command]

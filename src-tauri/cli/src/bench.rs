@@ -19,6 +19,8 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use sqlx::{Connection, PgPool};
 
+mod dashboard;
+
 const BENCH_DB: &str = "clinicdesk_bench";
 const PW: &str = "bench-violet-anchor-mango-29";
 
@@ -36,6 +38,8 @@ pub enum Scenario {
     Export,
     /// A patient's visit timeline with 500 visits.
     Timeline,
+    /// Dashboard stats and free slots on 1,000,000 appointments, uncached vs cached, with EXPLAIN.
+    Dashboard,
 }
 
 struct Bench {
@@ -609,6 +613,7 @@ async fn run_in(
         Scenario::Board => board(&b).await,
         Scenario::Export => export_bench(&b).await,
         Scenario::Timeline => timeline(&b).await,
+        Scenario::Dashboard => dashboard::run(&b).await,
     };
     b.finish().await;
     result

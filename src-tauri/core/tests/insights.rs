@@ -557,3 +557,37 @@ async fn quick_search_finds_patients_doctors_and_todays_appointments() {
     assert!(none.patients.is_empty() && none.doctors.is_empty() && none.appointments.is_empty());
     assert!(quick_search::search(&c.desk, &caches, "q").await.unwrap().doctors.is_empty());
 }
+
+#[tokio::test]
+async fn slow_statements_are_kept_without_their_values() {
+    use clinicdesk_core::diagnostics::{self, SlowQueryLayer};
+    use tracing_subscriber::prelude::*;
+    let _ = tracing_subscriber::registry()
+        .with(tracing_subscriber::filter::LevelFilter::WARN)
+        .with(SlowQueryLayer)
+        .try_init();
+    diagnostics::set_slow_threshold(Duration::from_millis(50));
+    let c = Clinic::new("UTC").await;
+    let pool = c.db.pool_as_fresh_desk().await; // opened after the threshold was set
+    sqlx::query("SELECT pg_sleep($1), 'marker-7f3a' AS tag")
+        .bind(0.12_f64)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let slow = diagnostics::slow_queries();
+    let hit = slow
+        .iter()
+        .find(|q| q.statement.contains("marker-7f3a"))
+        .expect("the slow statement is in the ring");
+    assert!(hit.statement.contains("pg_sleep($1)"));
+    assert!(!hit.statement.contains("0.12"), "no parameter values");
+    assert!(hit.elapsed_ms >= 100.0);
+    let caches = Caches::new(CacheTtls::default());
+    let diag = diagnostics_service(&c, &caches).await;
+    assert_eq!(diag.slow_threshold_ms, 50);
+    assert!(diag.slow_queries.iter().any(|q| q.statement.contains("marker-7f3a")));
+}
+
+async fn diagnostics_service(c: &Clinic, caches: &Caches) -> diagnostics::Diagnostics {
+    diagnostics::collect(&c.admin, caches, "test").await.unwrap()
+}

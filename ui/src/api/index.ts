@@ -13,6 +13,7 @@ import {
   type UnlistenFn,
 } from "./events";
 import type {
+  AuditFilter,
   ClinicSettings,
   CommandError,
   DatabaseConfig,
@@ -171,6 +172,15 @@ export const api = {
   onExportProgress: (cb: (p: ExportProgress) => void): Promise<UnlistenFn> => onExportProgress(cb),
   /** "export-finished" events; resolves to the unlisten function. */
   onExportFinished: (cb: (p: ExportFinished) => void): Promise<UnlistenFn> => onExportFinished(cb),
+
+  // ---- Dashboards, diagnostics, audit log, quick search (docs/caching-and-diagnostics.md) ----
+  adminDashboard: () => unwrap(() => commands.adminDashboard()),
+  doctorDashboard: () => unwrap(() => commands.doctorDashboard()),
+  getDiagnostics: () => unwrap(() => commands.getDiagnostics()),
+  auditLog: (filter: AuditFilter, page: number) => unwrap(() => commands.auditLog(filter, page)),
+  auditLogKinds: () => unwrap(() => commands.auditLogKinds()),
+  exportAuditLog: (filter: AuditFilter, path: string) => unwrap(() => commands.exportAuditLog(filter, path)),
+  quickSearch: (query: string) => unwrap(() => commands.quickSearch(query)),
 };
 
 

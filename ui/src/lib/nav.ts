@@ -11,7 +11,10 @@ export type NavName =
   | "availability"
   | "staff"
   | "departments"
-  | "settings";
+  | "settings"
+  | "diagnostics"
+  | "audit"
+  | "dashboard";
 
 export interface NavItem {
   name: NavName;
@@ -31,6 +34,9 @@ const ALL: Record<NavName, NavItem> = {
   staff: { name: "staff", label: "Staff", path: "/staff", icon: "pi pi-users" },
   departments: { name: "departments", label: "Departments", path: "/departments", icon: "pi pi-sitemap" },
   settings: { name: "settings", label: "Settings", path: "/settings", icon: "pi pi-cog" },
+  diagnostics: { name: "diagnostics", label: "Diagnostics", path: "/diagnostics", icon: "pi pi-wrench" },
+  audit: { name: "audit", label: "Audit log", path: "/audit", icon: "pi pi-history" },
+  dashboard: { name: "dashboard", label: "My dashboard", path: "/my-dashboard", icon: "pi pi-chart-bar" },
 };
 
 const BY_ROLE: Record<StaffRole, NavName[]> = {
@@ -41,9 +47,9 @@ const BY_ROLE: Record<StaffRole, NavName[]> = {
 
 /** Screens a role may open that are not in its nav (reached from another page). */
 const EXTRA: Record<StaffRole, NavName[]> = {
-  admin: ["availability"], // from the Doctors page ("Availability" per doctor)
+  admin: ["availability", "diagnostics", "audit"], // from the Doctors page; from Home
   reception: [],
-  doctor: [],
+  doctor: ["dashboard"], // from My week
 };
 
 const LABELS: Partial<Record<StaffRole, Partial<Record<NavName, string>>>> = {
