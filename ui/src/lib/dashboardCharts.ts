@@ -92,7 +92,7 @@ export function noShowOption(d: AdminDashboard) {
       {
         name: "No-show rate",
         type: "line",
-        data: d.no_show_trend.map((w) => Math.round(w.rate * 1000) / 10),
+        data: d.no_show_trend.map((w) => Math.round((w.rate ?? 0) * 1000) / 10),
         itemStyle: { color: STATUS_COLOURS.no_show },
       },
     ],
@@ -110,7 +110,7 @@ export function utilisationOption(d: AdminDashboard) {
       {
         name: "Utilisation this week",
         type: "bar",
-        data: d.utilisation.map((u) => Math.round(u.utilisation * 1000) / 10),
+        data: d.utilisation.map((u) => Math.round((u.utilisation ?? 0) * 1000) / 10),
         itemStyle: { color: STATUS_COLOURS.completed },
       },
     ],

@@ -12,7 +12,7 @@ describe("dashboard charts", () => {
     expect(o.xAxis.data).toEqual(["17 Nov", "18 Nov"]);
     expect(o.series[0].data).toEqual([2, 1]);
     expect(o.series[1].data).toEqual([0, 1]);
-    expect(o.series[0].markLine.data[0].xAxis).toBe("18 Nov");
+    expect(o.series[0].markLine?.data[0].xAxis).toBe("18 Nov");
     expect(o.aria.enabled).toBe(true);
   });
 
