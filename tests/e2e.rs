@@ -777,6 +777,14 @@ async fn admin_sees_dashboard_charts_opens_a_department_diagnostics_audit_and_qu
     }
     tokio::time::sleep(Duration::from_millis(800)).await; // chart animations
     shot(&c, "30-admin-dashboard").await;
+    c.execute(
+        "document.querySelector(arguments[0]).scrollIntoView({ block: 'start' });",
+        vec![json!(css("chart-department"))],
+    )
+    .await
+    .unwrap();
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    shot(&c, "30-admin-dashboard-charts").await;
     a11y.extend(axe(&c, "30-admin-dashboard").await);
 
     // one department: the doughnut's ring is everywhere between 40 % and 70 % of the radius
