@@ -22,6 +22,10 @@ async fn generate(b: &Bench) -> Result<i64> {
     sqlx::query("SET session_replication_role = replica")
         .execute(&mut *conn)
         .await?;
+    // the demo's appointments for today would overlap the generated grid: start from none
+    sqlx::query("TRUNCATE appointments CASCADE")
+        .execute(&mut *conn)
+        .await?;
     let doctors: Vec<i64> = sqlx::query_scalar("SELECT id FROM doctors WHERE active ORDER BY id")
         .fetch_all(&mut *conn)
         .await?;

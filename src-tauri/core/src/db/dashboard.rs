@@ -16,25 +16,37 @@ pub struct DayDoctorStatus {
     pub n: i64,
 }
 
+/// Counts per (day, doctor, status) from `first_day`; `day_starts` are the UTC instants at which each clinic-local
+/// day starts, from `first_day` through the day after the last (so DST days are 23 or 25 hours long). Bucketing
+/// with `width_bucket` over those instants is several times cheaper per row than `AT TIME ZONE`.
 pub async fn appointment_counts(
     db: &mut PgConnection,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-    tz: &str,
+    first_day: NaiveDate,
+    day_starts: &[DateTime<Utc>],
 ) -> Result<Vec<DayDoctorStatus>> {
-    Ok(sqlx::query_as!(
-        DayDoctorStatus,
-        r#"SELECT (a.starts_at AT TIME ZONE $3)::date AS "day!", a.doctor_id,
+    let (Some(from), Some(to)) = (day_starts.first(), day_starts.last()) else {
+        return Ok(vec![]);
+    };
+    Ok(sqlx::query!(
+        r#"SELECT width_bucket(a.starts_at, $3::timestamptz[]) AS "bucket!", a.doctor_id,
                   a.status AS "status: AppointmentStatus", count(*) AS "n!"
              FROM appointments a
             WHERE a.starts_at >= $1 AND a.starts_at < $2
             GROUP BY 1, 2, 3"#,
         from,
         to,
-        tz
+        day_starts
     )
     .fetch_all(db)
-    .await?)
+    .await?
+    .into_iter()
+    .map(|r| DayDoctorStatus {
+        day: first_day + chrono::Duration::days(r.bucket as i64 - 1),
+        doctor_id: r.doctor_id,
+        status: r.status,
+        n: r.n,
+    })
+    .collect())
 }
 
 /// (active doctors, patients)

@@ -164,19 +164,38 @@ pub async fn admin(pool: &PgPool, today: Option<NaiveDate>) -> Result<AdminDashb
     let trend_from = week - Duration::days(7 * (TREND_WEEKS - 1));
     let from = trend_from.min(month).min(chart_from);
     let to = chart_to.max(month_end).max(week + Duration::days(7));
-    let (utc_from, _) = schedule::utc_range(clock.tz, from, 1);
-    let (utc_to, _) = schedule::utc_range(clock.tz, to, 1);
-
-    let counts = db::dashboard::appointment_counts(&mut conn, utc_from, utc_to, tz).await?;
-    let (active_doctors, patients) = db::dashboard::totals(&mut conn).await?;
-    let doctors = db::doctors::list(&mut conn, true).await?;
-    let departments = db::departments::list(&mut conn).await?;
+    let day_starts: Vec<_> = (0..=(to - from).num_days())
+        .map(|i| schedule::utc_range(clock.tz, from + Duration::days(i), 1).0)
+        .collect();
     let (trend_utc, _) = schedule::utc_range(clock.tz, trend_from, 1);
-    let new_by_week: HashMap<NaiveDate, i64> =
-        db::dashboard::new_patients_per_week(&mut conn, trend_utc, tz)
-            .await?
-            .into_iter()
-            .collect();
+    let doctors = db::doctors::list(&mut conn, true).await?;
+    let ids: Vec<i64> = doctors.iter().filter(|d| d.active).map(|d| d.id).collect();
+    drop(conn);
+    // three independent reads on three connections of the pool, at the same time
+    let started = std::time::Instant::now();
+    let counts_read = async {
+        let mut c = pool.acquire().await?;
+        let r = db::dashboard::appointment_counts(&mut c, from, &day_starts).await;
+        tracing::debug!(ms = started.elapsed().as_millis() as u64, "dashboard counts read");
+        r
+    };
+    let totals_read = async {
+        let mut c = pool.acquire().await?;
+        let totals = db::dashboard::totals(&mut c).await?;
+        let new = db::dashboard::new_patients_per_week(&mut c, trend_utc, tz).await?;
+        let departments = db::departments::list(&mut c).await?;
+        tracing::debug!(ms = started.elapsed().as_millis() as u64, "dashboard totals read");
+        Ok::<_, Error>((totals, new, departments))
+    };
+    let schedules_read = async {
+        let mut c = pool.acquire().await?;
+        let s = Schedules::load(&mut c, &clock, &ids, week, 7).await;
+        tracing::debug!(ms = started.elapsed().as_millis() as u64, "dashboard schedules read");
+        s
+    };
+    let (counts, ((active_doctors, patients), new_rows, departments), schedules) =
+        tokio::try_join!(counts_read, totals_read, schedules_read)?;
+    let new_by_week: HashMap<NaiveDate, i64> = new_rows.into_iter().collect();
 
     let department_of: HashMap<i64, i64> =
         doctors.iter().map(|d| (d.id, d.department_id)).collect();
@@ -240,8 +259,6 @@ pub async fn admin(pool: &PgPool, today: Option<NaiveDate>) -> Result<AdminDashb
     }
 
     let active: Vec<_> = doctors.iter().filter(|d| d.active).collect();
-    let ids: Vec<i64> = active.iter().map(|d| d.id).collect();
-    let schedules = Schedules::load(&mut conn, &clock, &ids, week, 7).await?;
     let utilisation = active
         .iter()
         .map(|d| {
