@@ -88,7 +88,7 @@ async fn explain(b: &Bench, title: &str, sql: &str) -> Result<()> {
 pub async fn run(b: &Bench) -> Result<()> {
     generate(b).await?;
     let admin_user = format!("bench_admin_{}", std::process::id());
-    let admin = db::connect_pool(b.target.staff_options(&admin_user, PW), 2).await?;
+    let admin = db::connect_pool(b.target.staff_options(&admin_user, PW), 4).await?; // as the app's pool
 
     // uncached: the service as the command calls it on a cache miss
     let d = dashboard::admin(&admin, None).await?;

@@ -173,11 +173,23 @@ pub async fn admin(pool: &PgPool, today: Option<NaiveDate>) -> Result<AdminDashb
     drop(conn);
     // three independent reads on three connections of the pool, at the same time
     let started = std::time::Instant::now();
+    // the window's two halves on two connections: the server scans and groups them on two cores
+    let half = day_starts.len() / 2;
+    let count_part = |first: NaiveDate, starts: &'_ [chrono::DateTime<chrono::Utc>]| {
+        let starts = starts.to_vec();
+        async move {
+            let mut c = pool.acquire().await?;
+            db::dashboard::appointment_counts(&mut c, first, &starts).await
+        }
+    };
     let counts_read = async {
-        let mut c = pool.acquire().await?;
-        let r = db::dashboard::appointment_counts(&mut c, from, &day_starts).await;
+        let (mut a, b) = tokio::try_join!(
+            count_part(from, &day_starts[..=half]),
+            count_part(from + Duration::days(half as i64), &day_starts[half..])
+        )?;
+        a.extend(b);
         tracing::debug!(ms = started.elapsed().as_millis() as u64, "dashboard counts read");
-        r
+        Ok::<_, Error>(a)
     };
     let totals_read = async {
         let mut c = pool.acquire().await?;
