@@ -9,8 +9,8 @@ use sqlx::PgPool;
 
 use crate::db::{self, appointments::AppointmentStatus, treatments::Recall};
 use crate::error::{Error, Result};
-use crate::schedule;
-use crate::services::appointments::{Appointment, Clock, Schedules};
+use crate::schedule::{self, DatedException, WeeklyWindow};
+use crate::services::appointments::{Appointment, Clock};
 
 /// Days shown before today (today included) and after it in the per-day chart.
 pub const DAYS_BACK: i64 = 30;
@@ -199,13 +199,18 @@ pub async fn admin(pool: &PgPool, today: Option<NaiveDate>) -> Result<AdminDashb
         tracing::debug!(ms = started.elapsed().as_millis() as u64, "dashboard totals read");
         Ok::<_, Error>((totals, new, departments))
     };
+    // working hours only (weekly template and this week's exceptions): utilisation needs no busy times
     let schedules_read = async {
         let mut c = pool.acquire().await?;
-        let s = Schedules::load(&mut c, &clock, &ids, week, 7).await;
-        tracing::debug!(ms = started.elapsed().as_millis() as u64, "dashboard schedules read");
-        s
+        let mut weekly: HashMap<i64, Vec<WeeklyWindow>> = HashMap::new();
+        for (id, s) in db::availability::weekly_for(&mut c, &ids).await? {
+            weekly.entry(id).or_default().push((&s).into());
+        }
+        let exceptions = db::availability::exceptions_for(&mut c, &ids, week, week + Duration::days(7)).await?;
+        tracing::debug!(ms = started.elapsed().as_millis() as u64, "dashboard hours read");
+        Ok::<_, Error>((weekly, exceptions))
     };
-    let (counts, ((active_doctors, patients), new_rows, departments), schedules) =
+    let (counts, ((active_doctors, patients), new_rows, departments), (weekly, exceptions)) =
         tokio::try_join!(counts_read, totals_read, schedules_read)?;
     let new_by_week: HashMap<NaiveDate, i64> = new_rows.into_iter().collect();
 
@@ -274,11 +279,18 @@ pub async fn admin(pool: &PgPool, today: Option<NaiveDate>) -> Result<AdminDashb
     let utilisation = active
         .iter()
         .map(|d| {
+            let own: Vec<DatedException> = exceptions
+                .iter()
+                .filter(|e| e.doctor_id.is_none() || e.doctor_id == Some(d.id))
+                .map(DatedException::from)
+                .collect();
+            let hours = weekly.get(&d.id).map(Vec::as_slice).unwrap_or(&[]);
             let available: i64 = (0..7)
                 .map(|i| {
-                    schedules
-                        .slots(&clock, d.id, d.slot_minutes, week + Duration::days(i))
-                        .len() as i64
+                    let date = week + Duration::days(i);
+                    let windows = schedule::day_windows(date, hours, &own);
+                    schedule::slots_in_windows(clock.tz, date, &windows, d.slot_minutes as i64).len()
+                        as i64
                 })
                 .sum();
             let booked = booked_this_week.get(&d.id).copied().unwrap_or(0);
