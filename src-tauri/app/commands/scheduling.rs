@@ -13,6 +13,8 @@ use clinicdesk_core::services::{
     doctors::{self, DoctorActivation},
     patients,
 };
+use clinicdesk_core::cache::{Change, SlotKey};
+use clinicdesk_core::Error;
 use tauri::State;
 
 use crate::error::CmdResult;
@@ -24,7 +26,12 @@ pub async fn list_doctors(
     state: State<'_, AppState>,
     include_inactive: bool,
 ) -> CmdResult<Vec<Doctor>> {
-    Ok(doctors::list(&state.pool().await?, include_inactive).await?)
+    let pool = state.pool().await?;
+    let list = state
+        .caches
+        .doctors(include_inactive, || doctors::list(&pool, include_inactive))
+        .await?;
+    Ok(list.as_ref().clone())
 }
 
 #[tauri::command]
@@ -36,7 +43,9 @@ pub async fn my_doctor(state: State<'_, AppState>) -> CmdResult<Option<Doctor>> 
 #[tauri::command]
 #[specta::specta]
 pub async fn create_doctor(state: State<'_, AppState>, input: DoctorInput) -> CmdResult<Doctor> {
-    Ok(doctors::create(&state.pool().await?, &input).await?)
+    let d = doctors::create(&state.pool().await?, &input).await?;
+    state.caches.invalidate(Change::Doctor(Some(d.id))).await;
+    Ok(d)
 }
 
 #[tauri::command]
@@ -46,7 +55,9 @@ pub async fn update_doctor(
     id: i64,
     input: DoctorInput,
 ) -> CmdResult<Doctor> {
-    Ok(doctors::update(&state.pool().await?, id, &input).await?)
+    let d = doctors::update(&state.pool().await?, id, &input).await?;
+    state.caches.invalidate(Change::Doctor(Some(id))).await;
+    Ok(d)
 }
 
 #[tauri::command]
@@ -56,7 +67,9 @@ pub async fn set_doctor_active(
     id: i64,
     active: bool,
 ) -> CmdResult<DoctorActivation> {
-    Ok(doctors::set_active(&state.pool().await?, id, active).await?)
+    let d = doctors::set_active(&state.pool().await?, id, active).await?;
+    state.caches.invalidate(Change::Doctor(Some(id))).await;
+    Ok(d)
 }
 
 #[tauri::command]
@@ -76,7 +89,9 @@ pub async fn set_weekly_availability(
     slot_minutes: i32,
     sessions: Vec<WeeklySession>,
 ) -> CmdResult<DoctorAvailability> {
-    Ok(availability::set_weekly(&state.pool().await?, doctor_id, slot_minutes, &sessions).await?)
+    let a = availability::set_weekly(&state.pool().await?, doctor_id, slot_minutes, &sessions).await?;
+    state.caches.invalidate(Change::Doctor(Some(doctor_id))).await;
+    Ok(a)
 }
 
 #[tauri::command]
@@ -85,13 +100,17 @@ pub async fn add_availability_exception(
     state: State<'_, AppState>,
     input: ExceptionInput,
 ) -> CmdResult<AvailabilityException> {
-    Ok(availability::add_exception(&state.pool().await?, &input).await?)
+    let e = availability::add_exception(&state.pool().await?, &input).await?;
+    state.caches.invalidate(Change::Availability(e.doctor_id)).await;
+    Ok(e)
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn remove_availability_exception(state: State<'_, AppState>, id: i64) -> CmdResult<()> {
-    Ok(availability::remove_exception(&state.pool().await?, id).await?)
+    availability::remove_exception(&state.pool().await?, id).await?;
+    state.caches.invalidate(Change::Availability(None)).await;
+    Ok(())
 }
 
 #[tauri::command]
@@ -108,7 +127,17 @@ pub async fn free_slots(
     from: NaiveDate,
     days: i64,
 ) -> CmdResult<Vec<SlotDay>> {
-    Ok(appts::free_slots(&state.pool().await?, doctor_id, from, days).await?)
+    let pool = state.pool().await?;
+    let key = SlotKey {
+        doctor_id,
+        from,
+        days,
+    };
+    let slots = state
+        .caches
+        .slots(key, || appts::free_slots(&pool, doctor_id, from, days))
+        .await?;
+    Ok(slots.as_ref().clone())
 }
 
 #[tauri::command]
@@ -180,11 +209,16 @@ pub async fn book_appointment(
     request_key: Option<String>,
 ) -> CmdResult<Appointment> {
     let pool = state.pool().await?;
-    Ok(match request_key {
+    let r = match request_key {
         // a retry with the same key returns the first booking instead of booking twice
-        Some(key) => appts::book_idempotent(&pool, &key, doctor_id, patient_id, starts_at).await?,
-        None => appts::book(&pool, doctor_id, patient_id, starts_at).await?,
-    })
+        Some(key) => appts::book_idempotent(&pool, &key, doctor_id, patient_id, starts_at).await,
+        None => appts::book(&pool, doctor_id, patient_id, starts_at).await,
+    };
+    // also on a Conflict: the grid the desk reloads next must not come from a stale cache
+    if matches!(r, Ok(_) | Err(Error::Conflict(_))) {
+        state.caches.invalidate(Change::Appointment(Some(doctor_id))).await;
+    }
+    Ok(r?)
 }
 
 #[tauri::command]
@@ -194,7 +228,13 @@ pub async fn reschedule_appointment(
     id: i64,
     starts_at: DateTime<Utc>,
 ) -> CmdResult<Appointment> {
-    Ok(appts::reschedule(&state.pool().await?, id, starts_at).await?)
+    let r = appts::reschedule(&state.pool().await?, id, starts_at).await;
+    match &r {
+        Ok(a) => state.caches.invalidate(Change::Appointment(Some(a.doctor_id))).await,
+        Err(Error::Conflict(_)) => state.caches.invalidate(Change::Appointment(None)).await,
+        Err(_) => {}
+    }
+    Ok(r?)
 }
 
 #[tauri::command]
@@ -204,25 +244,33 @@ pub async fn cancel_appointment(
     id: i64,
     reason: String,
 ) -> CmdResult<Appointment> {
-    Ok(appts::cancel(&state.pool().await?, id, &reason).await?)
+    let a = appts::cancel(&state.pool().await?, id, &reason).await?;
+    state.caches.invalidate(Change::Appointment(Some(a.doctor_id))).await;
+    Ok(a)
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn check_in(state: State<'_, AppState>, id: i64) -> CmdResult<Appointment> {
-    Ok(appts::set_status(&state.pool().await?, id, AppointmentStatus::CheckedIn).await?)
+    let a = appts::set_status(&state.pool().await?, id, AppointmentStatus::CheckedIn).await?;
+    state.caches.invalidate(Change::Appointment(Some(a.doctor_id))).await;
+    Ok(a)
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn mark_no_show(state: State<'_, AppState>, id: i64) -> CmdResult<Appointment> {
-    Ok(appts::set_status(&state.pool().await?, id, AppointmentStatus::NoShow).await?)
+    let a = appts::set_status(&state.pool().await?, id, AppointmentStatus::NoShow).await?;
+    state.caches.invalidate(Change::Appointment(Some(a.doctor_id))).await;
+    Ok(a)
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn complete_appointment(state: State<'_, AppState>, id: i64) -> CmdResult<Appointment> {
-    Ok(appts::set_status(&state.pool().await?, id, AppointmentStatus::Completed).await?)
+    let a = appts::set_status(&state.pool().await?, id, AppointmentStatus::Completed).await?;
+    state.caches.invalidate(Change::Appointment(Some(a.doctor_id))).await;
+    Ok(a)
 }
 
 #[tauri::command]
@@ -233,7 +281,9 @@ pub async fn walk_in(
     doctor_id: i64,
     overbook: bool,
 ) -> CmdResult<Appointment> {
-    Ok(appts::walk_in(&state.pool().await?, patient_id, doctor_id, overbook).await?)
+    let a = appts::walk_in(&state.pool().await?, patient_id, doctor_id, overbook).await?;
+    state.caches.invalidate(Change::Appointment(Some(a.doctor_id))).await;
+    Ok(a)
 }
 
 #[tauri::command]

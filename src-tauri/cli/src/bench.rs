@@ -19,6 +19,8 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use sqlx::{Connection, PgPool};
 
+mod dashboard;
+
 const BENCH_DB: &str = "clinicdesk_bench";
 const PW: &str = "bench-violet-anchor-mango-29";
 
@@ -40,6 +42,8 @@ pub enum Scenario {
     Notify,
     /// Monthly reports for 500 doctors over a month of ~100,000 appointments.
     Reports,
+    /// Dashboard stats and free slots on 1,000,000 appointments, uncached vs cached, with EXPLAIN.
+    Dashboard,
 }
 
 struct Bench {
@@ -615,6 +619,7 @@ async fn run_in(
         Scenario::Timeline => timeline(&b).await,
         Scenario::Notify => crate::bench_jobs::notify(&b.owner, b.today, 10_000).await,
         Scenario::Reports => crate::bench_jobs::reports(&b.owner, b.today).await,
+        Scenario::Dashboard => dashboard::run(&b).await,
     };
     b.finish().await;
     result

@@ -101,7 +101,7 @@ pub fn default_file_name(mrn: &str, today: NaiveDate) -> String {
     format!("history-{mrn}-{today}.csv")
 }
 
-fn check_target(path: &Path) -> Result<PathBuf> {
+pub(crate) fn check_target(path: &Path) -> Result<PathBuf> {
     let shown = path.display().to_string();
     if path.as_os_str().is_empty() {
         return Err(Error::validation("path", "Choose where to save the file."));
@@ -132,7 +132,7 @@ fn check_target(path: &Path) -> Result<PathBuf> {
     Ok(dir)
 }
 
-fn io_sentence(e: &std::io::Error, dir: &Path) -> Error {
+pub(crate) fn io_sentence(e: &std::io::Error, dir: &Path) -> Error {
     match (e.kind(), e.raw_os_error()) {
         (std::io::ErrorKind::PermissionDenied, _) | (_, Some(30)) => Error::validation(
             "path",

@@ -3,10 +3,12 @@
 
 pub mod channels;
 pub mod backup;
+pub mod cache;
 pub mod config;
 pub mod crash;
 pub mod db;
 pub mod demo;
+pub mod diagnostics;
 pub mod embedded;
 pub mod error;
 pub mod export;

@@ -95,9 +95,37 @@ export const commands = {
 	 *  then says the connection is back). The UI polls this with backoff while it shows "reconnecting…".
 	 */
 	databasePing: () => typedError<boolean, CommandError>(__TAURI_INVOKE("database_ping")),
+	adminDashboard: () => typedError<AdminDashboard, CommandError>(__TAURI_INVOKE("admin_dashboard")),
+	doctorDashboard: () => typedError<DoctorDashboard, CommandError>(__TAURI_INVOKE("doctor_dashboard")),
+	getDiagnostics: () => typedError<Diagnostics, CommandError>(__TAURI_INVOKE("get_diagnostics")),
+	auditLog: (filter: AuditFilter, page: number) => typedError<AuditPage, CommandError>(__TAURI_INVOKE("audit_log", { filter, page })),
+	auditLogKinds: () => typedError<AuditKinds, CommandError>(__TAURI_INVOKE("audit_log_kinds")),
+	exportAuditLog: (filter: AuditFilter, path: string) => typedError<AuditExport, CommandError>(__TAURI_INVOKE("export_audit_log", { filter, path })),
+	quickSearch: (query: string) => typedError<QuickResults, CommandError>(__TAURI_INVOKE("quick_search", { query })),
 };
 
 /* Types */
+export type AdminDashboard = {
+	today: string,
+	week_start: string,
+	month_start: string,
+	active_doctors: number,
+	patients: number,
+	/**  Not cancelled, by clinic-local date. */
+	appointments_today: number,
+	appointments_week: number,
+	appointments_month: number,
+	/**  From today − 29 to today + 14. */
+	per_day: DayCount[],
+	/**  Not cancelled, the last 30 days (today included), every department. */
+	by_department: DepartmentCount[],
+	/**  The last 30 days (today included). */
+	status_breakdown: StatusCounts,
+	no_show_trend: WeekRate[],
+	utilisation: Utilisation[],
+	new_patients: WeekCount[],
+};
+
 export type Amendment = {
 	/**  The version this entry preserves (the one that was replaced). */
 	version: number,
@@ -139,6 +167,43 @@ export type Appointment = {
 };
 
 export type AppointmentStatus = "booked" | "checked_in" | "completed" | "cancelled" | "no_show";
+
+export type AuditEntry = {
+	id: number,
+	at: string,
+	actor: string,
+	action: string,
+	table_name: string,
+	row_id: string | null,
+	/**  JSON text: for updates, the names of the changed columns (never their values). */
+	details: string,
+};
+
+export type AuditExport = {
+	rows: number,
+	path: string,
+};
+
+export type AuditFilter = {
+	actor: string | null,
+	table_name: string | null,
+	action: string | null,
+	/**  Clinic-local dates, both included. */
+	from: string | null,
+	to: string | null,
+};
+
+export type AuditKinds = {
+	staff: string[],
+	tables: string[],
+	actions: string[],
+};
+
+export type AuditPage = {
+	entries: AuditEntry[],
+	/**  More entries match after this page. */
+	more: boolean,
+};
 
 export type AvailabilityException = {
 	id: number,
@@ -194,6 +259,15 @@ export type BackupStatus = {
 export type BoardColumn = {
 	doctor: Doctor,
 	appointments: Appointment[],
+};
+
+export type CacheStats = {
+	name: string,
+	ttl_seconds: number | null,
+	entries: number,
+	hits: number,
+	misses: number,
+	invalidations: number,
 };
 
 /**  What the settings screen shows: secrets only as "set or not". */
@@ -277,6 +351,23 @@ export type DatabaseConfig =
 /**  A clinic's PostgreSQL server shared by several PCs. */
 { kind: "server"; host: string; port: number; database: string; tls_mode: TlsMode };
 
+export type DatabaseInfo = {
+	server_version: string,
+	database: string,
+	size_bytes: number,
+	size: string,
+	/**  Sessions connected to this database now (every PC's), and the server's limit. */
+	connections: number,
+	max_connections: number,
+};
+
+export type DayCount = {
+	date: string,
+	/**  Appointments that were not cancelled. */
+	appointments: number,
+	cancelled: number,
+};
+
 export type DemoLogin = {
 	username: string,
 	password: string,
@@ -291,9 +382,31 @@ export type Department = {
 	doctor_count: number,
 };
 
+export type DepartmentCount = {
+	department_id: number,
+	department_name: string,
+	appointments: number,
+};
+
 export type DepartmentInput = {
 	name: string,
 	description: string,
+};
+
+export type Diagnostics = {
+	app_version: string,
+	data_dir: string,
+	log_dir: string,
+	database: DatabaseInfo,
+	caches: CacheStats[],
+	listener: ListenerStats,
+	slow_threshold_ms: number,
+	/**  Newest first, from this process since it started. */
+	slow_queries: SlowQuery[],
+	/**  The latest run of each scheduled job. */
+	jobs: JobRun[],
+	/**  The latest successful backup (scheduled, manual or from `clinicctl backup create`). */
+	last_backup: BackupRecord | null,
 };
 
 export type Doctor = {
@@ -322,6 +435,23 @@ export type DoctorAvailability = {
 	slot_minutes: number,
 	sessions: WeeklySession[],
 	exceptions: AvailabilityException[],
+};
+
+export type DoctorDashboard = {
+	doctor_id: number,
+	doctor_name: string,
+	today: string,
+	week_start: string,
+	/**  Every appointment today and this week (cancelled ones included, shown struck through). */
+	today_appointments: Appointment[],
+	week_appointments: Appointment[],
+	/**  Not cancelled. */
+	today_count: number,
+	week_count: number,
+	/**  Distinct patients with a completed appointment this calendar month. */
+	patients_seen_month: number,
+	/**  Suggested next visits due within 7 days (or overdue) with nothing booked since. */
+	follow_ups: Recall[],
 };
 
 export type DoctorInput = {
@@ -437,6 +567,13 @@ export type JobsOverview = {
 	jobs: JobStatus[],
 };
 
+export type ListenerStats = {
+	/**  "off" (no listener: in-process invalidation only), "listening" or "reconnecting". */
+	state: string,
+	notifications: number,
+	reconnects: number,
+};
+
 export type MessageChannel = "email" | "sms" | "chat";
 
 export type NewStaff = {
@@ -533,6 +670,12 @@ export type PrescriptionLine = {
 	instructions: string,
 };
 
+export type QuickResults = {
+	patients: PatientHit[],
+	doctors: Doctor[],
+	appointments: Appointment[],
+};
+
 export type Recall = {
 	patient_id: number,
 	patient_name: string,
@@ -612,6 +755,14 @@ export type SlotDay = {
 	slots: Slot[],
 };
 
+export type SlowQuery = {
+	at: string,
+	elapsed_ms: number | null,
+	/**  The statement as sent (placeholders, no values), cut to 2000 characters. */
+	statement: string,
+	rows: number,
+};
+
 export type SmsProvider = "none" | 
 /**  A Twilio-compatible form POST with basic auth (account SID : token). */
 "twilio" | 
@@ -637,6 +788,14 @@ export type Staff = {
 
 export type StaffRole = "admin" | "doctor" | "reception";
 
+export type StatusCounts = {
+	booked: number,
+	checked_in: number,
+	completed: number,
+	cancelled: number,
+	no_show: number,
+};
+
 export type TlsMode = "disable" | "prefer" | "require";
 
 export type TodayBoard = {
@@ -660,6 +819,18 @@ export type TreatmentInput = {
 	next_visit_in_days: number | null,
 } & ClinicalContent;
 
+export type Utilisation = {
+	doctor_id: number,
+	doctor_name: string,
+	department_id: number,
+	/**  Appointments this week that were not cancelled. */
+	booked_slots: number,
+	/**  Slots in the doctor's working hours this week (after leave, holidays and extra sessions). */
+	available_slots: number,
+	/**  booked ÷ available, 0 when no slots. */
+	utilisation: number | null,
+};
+
 export type Visit = {
 	appointment: Appointment,
 	visit_type: VisitType | null,
@@ -669,6 +840,19 @@ export type Visit = {
 };
 
 export type VisitType = "consultation" | "follow_up" | "emergency" | "procedure";
+
+export type WeekCount = {
+	week_start: string,
+	count: number,
+};
+
+export type WeekRate = {
+	week_start: string,
+	no_shows: number,
+	completed: number,
+	/**  no_shows ÷ (completed + no_shows), 0 when neither happened. */
+	rate: number | null,
+};
 
 export type WeeklySession = {
 	/**  ISO weekday, 1 = Monday … 7 = Sunday. */

@@ -15,6 +15,7 @@ import {
 import type {
   ChannelSettingsInput,
   BackupSettings,
+  AuditFilter,
   ClinicSettings,
   CommandError,
   DatabaseConfig,
@@ -220,6 +221,14 @@ export const api = {
   updateBackupSettings: (input: BackupSettings) => unwrap(() => commands.updateBackupSettings(input)),
   backupNow: () => unwrap(() => commands.backupNow()),
   databasePing: () => unwrap(() => commands.databasePing()),
+  // ---- Dashboards, diagnostics, audit log, quick search (docs/caching-and-diagnostics.md) ----
+  adminDashboard: () => unwrap(() => commands.adminDashboard()),
+  doctorDashboard: () => unwrap(() => commands.doctorDashboard()),
+  getDiagnostics: () => unwrap(() => commands.getDiagnostics()),
+  auditLog: (filter: AuditFilter, page: number) => unwrap(() => commands.auditLog(filter, page)),
+  auditLogKinds: () => unwrap(() => commands.auditLogKinds()),
+  exportAuditLog: (filter: AuditFilter, path: string) => unwrap(() => commands.exportAuditLog(filter, path)),
+  quickSearch: (query: string) => unwrap(() => commands.quickSearch(query)),
 };
 
 export type Api = typeof api;

@@ -14,7 +14,10 @@ export type NavName =
   | "settings"
   | "jobs"
   | "outbox"
-  | "reports";
+  | "reports"
+  | "diagnostics"
+  | "audit"
+  | "dashboard";
 
 export interface NavItem {
   name: NavName;
@@ -36,7 +39,10 @@ const ALL: Record<NavName, NavItem> = {
   settings: { name: "settings", label: "Settings", path: "/settings", icon: "pi pi-cog" },
   jobs: { name: "jobs", label: "Jobs", path: "/jobs", icon: "pi pi-sync" },
   outbox: { name: "outbox", label: "Outbox", path: "/outbox", icon: "pi pi-send" },
-  reports: { name: "reports", label: "Reports", path: "/reports", icon: "pi pi-chart-bar" },
+  reports: { name: "reports", label: "Reports", path: "/reports", icon: "pi pi-file" },
+  diagnostics: { name: "diagnostics", label: "Diagnostics", path: "/diagnostics", icon: "pi pi-wrench" },
+  audit: { name: "audit", label: "Audit log", path: "/audit", icon: "pi pi-history" },
+  dashboard: { name: "dashboard", label: "My dashboard", path: "/my-dashboard", icon: "pi pi-chart-bar" },
 };
 
 const BY_ROLE: Record<StaffRole, NavName[]> = {
@@ -47,9 +53,9 @@ const BY_ROLE: Record<StaffRole, NavName[]> = {
 
 /** Screens a role may open that are not in its nav (reached from another page). */
 const EXTRA: Record<StaffRole, NavName[]> = {
-  admin: ["availability"], // from the Doctors page ("Availability" per doctor)
+  admin: ["availability", "diagnostics", "audit"], // from the Doctors page; from Home
   reception: [],
-  doctor: [],
+  doctor: ["dashboard"], // from My week
 };
 
 const LABELS: Partial<Record<StaffRole, Partial<Record<NavName, string>>>> = {

@@ -1,9 +1,11 @@
 //! Database access: connecting, schema migrations and their gating, and one repository module per table.
 
 pub mod appointments;
+pub mod audit_log;
 pub mod availability;
 pub mod channel_settings;
 pub mod backups;
+pub mod dashboard;
 pub mod departments;
 pub mod doctors;
 pub mod exports;
@@ -35,7 +37,7 @@ pub async fn connect_pool(options: PgConnectOptions, max_connections: u32) -> Re
         .max_connections(max_connections)
         .min_connections(1)
         .acquire_timeout(Duration::from_secs(10))
-        .connect_with(options)
+        .connect_with(crate::diagnostics::with_slow_log(options))
         .await
         .map_err(connect_error)
 }

@@ -2,16 +2,20 @@
 //! own transactions and translate everything into `core::Error`.
 
 pub mod appointments;
+pub mod audit;
 pub mod auth;
 pub mod availability;
 pub mod backups;
 pub mod clinical;
 pub mod connection;
+pub mod dashboard;
 pub mod database;
 pub mod departments;
+pub mod diagnostics;
 pub mod doctors;
 pub mod jobs;
 pub mod patients;
+pub mod quick_search;
 pub mod settings;
 pub mod setup;
 pub mod staff;
