@@ -58,6 +58,7 @@ export function departmentOption(d: AdminDashboard) {
       {
         name: "Appointments by department",
         type: "pie",
+        stillShowZeroSum: false,
         radius: ["40%", "70%"],
         data: d.by_department.map((x) => ({ name: x.department_name, value: x.appointments, id: x.department_id })),
       },
@@ -74,8 +75,11 @@ export function statusOption(d: AdminDashboard) {
       {
         name: "Status, last 30 days",
         type: "pie",
+        stillShowZeroSum: false,
         radius: "70%",
-        data: keys.map((k) => ({ name: STATUS_LABELS[k], value: d.status_breakdown[k], itemStyle: { color: STATUS_COLOURS[k] } })),
+        data: keys
+          .filter((k) => d.status_breakdown[k] > 0)
+          .map((k) => ({ name: STATUS_LABELS[k], value: d.status_breakdown[k], itemStyle: { color: STATUS_COLOURS[k] } })),
       },
     ],
   };

@@ -20,7 +20,9 @@ describe("dashboard charts", () => {
     expect(departmentOption(d).series[0].data.map((x) => [x.name, x.value])).toEqual([
       ["General Medicine", 5], ["Cardiology", 2],
     ]);
-    expect(statusOption(d).series[0].data.map((x) => x.value)).toEqual([1, 0, 4, 1, 2]);
+    expect(statusOption(d).series[0].data.map((x) => [x.name, x.value])).toEqual([
+      ["Booked", 1], ["Completed", 4], ["Cancelled", 1], ["No-show", 2],
+    ]);
     expect(noShowOption(d).series[0].data).toEqual([0, 33.3]);
     expect(utilisationOption(d).series[0].data).toEqual([1.3, 6.7]);
     expect(percent(2 / 30)).toBe("6.7%");
