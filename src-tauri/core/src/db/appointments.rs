@@ -150,9 +150,11 @@ pub async fn busy(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<Vec<(i64, DateTime<Utc>, DateTime<Utc>)>> {
+    // appointments last at most a day (appointments_length), so the lower bound keeps the index range short
     Ok(sqlx::query!(
         "SELECT doctor_id, starts_at, ends_at FROM appointments
-          WHERE doctor_id = ANY($1) AND status <> 'cancelled' AND starts_at < $3 AND ends_at > $2",
+          WHERE doctor_id = ANY($1) AND status <> 'cancelled'
+            AND starts_at > $2::timestamptz - interval '1 day' AND starts_at < $3 AND ends_at > $2",
         doctor_ids,
         from,
         to
