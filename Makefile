@@ -84,7 +84,7 @@ sqlx-prepare:
 BENCH_DIR ?= $(CARGO_TARGET_DIR)/bench-data
 bench: deps-apt
 	cargo build --release --locked -p clinicctl
-	for s in booking slots board search export timeline notify reports; do $(CARGO_TARGET_DIR)/release/clinicctl --data-dir $(BENCH_DIR) bench $$s; done
+	for s in booking slots board search export timeline notify reports dashboard; do $(CARGO_TARGET_DIR)/release/clinicctl --data-dir $(BENCH_DIR) bench $$s; done
 
 package: setup
 	$(TAURI) build --bundles deb
