@@ -226,6 +226,23 @@ async fn shot(c: &Client, name: &str) {
     std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
 }
 
+/// Ends a test: closes the session, stops tauri-driver and the app's cluster, then fails on any serious or
+/// critical accessibility finding collected on the way.
+async fn finish(c: Client, driver: Driver, data: &Path, a11y: &[String]) {
+    c.close().await.ok();
+    drop(driver);
+    EmbeddedCluster::new(data, Durability::Durable)
+        .unwrap()
+        .stop()
+        .await
+        .unwrap();
+    assert!(
+        a11y.is_empty(),
+        "serious or critical accessibility findings (axe-core, WCAG 2.1 AA):\n{}",
+        a11y.join("\n")
+    );
+}
+
 async fn sign_in(c: &Client, user: &str, pw: &str) {
     type_into(c, "signin-username", user).await;
     type_into(c, "signin-password", pw).await;
@@ -561,18 +578,7 @@ async fn reception_registers_finds_books_reschedules_cancels_rebooks_and_checks_
     shot(&c, "15-calendar").await;
     a11y.extend(axe(&c, "15-calendar").await);
 
-    assert!(
-        a11y.is_empty(),
-        "serious or critical accessibility findings (axe-core, WCAG 2.1 AA):\n{}",
-        a11y.join("\n")
-    );
-    c.close().await.ok();
-    drop(driver);
-    EmbeddedCluster::new(data.path(), Durability::Durable)
-        .unwrap()
-        .stop()
-        .await
-        .unwrap();
+    finish(c, driver, data.path(), &a11y).await;
 }
 
 #[tokio::test]
@@ -660,18 +666,7 @@ async fn doctor_records_a_treatment_sees_it_in_the_timeline_and_exports_the_hist
         lines[1]
     );
 
-    assert!(
-        a11y.is_empty(),
-        "serious or critical accessibility findings (axe-core, WCAG 2.1 AA):\n{}",
-        a11y.join("\n")
-    );
-    c.close().await.ok();
-    drop(driver);
-    EmbeddedCluster::new(data.path(), Durability::Durable)
-        .unwrap()
-        .stop()
-        .await
-        .unwrap();
+    finish(c, driver, data.path(), &a11y).await;
 }
 
 /// Reception registers `input` and books them with the doctor tomorrow at 10:00, as the desk would.
@@ -715,7 +710,9 @@ async fn choose(c: &Client, id: &str, label: &str) {
     let option = c
         .wait()
         .at_most(WAIT)
-        .for_element(Locator::Css(&format!("li[role=\"option\"][aria-label=\"{label}\"]")))
+        .for_element(Locator::Css(&format!(
+            "li[role=\"option\"][aria-label=\"{label}\"]"
+        )))
         .await
         .unwrap_or_else(|e| panic!("option {label} of {id}: {e}"));
     option.click().await.unwrap();
@@ -764,10 +761,20 @@ async fn admin_sets_up_email_sends_a_test_runs_reminders_and_sees_them_sent() {
     port.clear().await.ok();
     port.send_keys(&sink.port.to_string()).await.unwrap();
     choose(&c, "channel-smtp_security", "None (not encrypted)").await;
-    type_into(&c, "channel-smtp_from", "Riverside Clinic <desk@riverside.example>").await;
+    type_into(
+        &c,
+        "channel-smtp_from",
+        "Riverside Clinic <desk@riverside.example>",
+    )
+    .await;
     click(&c, "channels-save").await;
     tokio::time::sleep(Duration::from_millis(800)).await;
-    type_into(&c, "channel-test-email-recipient", "office@riverside.example").await;
+    type_into(
+        &c,
+        "channel-test-email-recipient",
+        "office@riverside.example",
+    )
+    .await;
     click(&c, "channel-test-email").await;
     wait_text(&c, "channel-test-email-status", "test email sent").await;
     shot(&c, "40-settings-channels").await;
@@ -782,7 +789,10 @@ async fn admin_sets_up_email_sends_a_test_runs_reminders_and_sees_them_sent() {
 
     // Outbox → the reminder is sent; the confirmation that failed before email was set up is retried and sent
     goto(&c, "nav-outbox", "outbox-counts").await;
-    if c.find(Locator::Css("[data-testid^=\"outbox-retry-\"]")).await.is_ok() {
+    if c.find(Locator::Css("[data-testid^=\"outbox-retry-\"]"))
+        .await
+        .is_ok()
+    {
         let id = first_id(&c, "outbox-retry-").await;
         click(&c, &format!("outbox-retry-{id}")).await;
     }
@@ -796,7 +806,11 @@ async fn admin_sets_up_email_sends_a_test_runs_reminders_and_sees_them_sent() {
         .iter()
         .filter(|m| m.rcpt_tos == ["noor@patients.example"])
         .collect();
-    assert_eq!(to_noor.len(), 2, "the confirmation and one reminder: {mails:?}");
+    assert_eq!(
+        to_noor.len(),
+        2,
+        "the confirmation and one reminder: {mails:?}"
+    );
     assert_eq!(
         to_noor
             .iter()
@@ -807,18 +821,7 @@ async fn admin_sets_up_email_sends_a_test_runs_reminders_and_sees_them_sent() {
     assert!(mails
         .iter()
         .any(|m| m.rcpt_tos == ["office@riverside.example"] && m.data.contains("test message")));
-    assert!(
-        a11y.is_empty(),
-        "serious or critical accessibility findings (axe-core, WCAG 2.1 AA):\n{}",
-        a11y.join("\n")
-    );
-    c.close().await.ok();
-    drop(driver);
-    EmbeddedCluster::new(data.path(), Durability::Durable)
-        .unwrap()
-        .stop()
-        .await
-        .unwrap();
+    finish(c, driver, data.path(), &a11y).await;
 }
 
 #[tokio::test]
@@ -904,18 +907,7 @@ async fn admin_backs_up_now_and_the_app_reconnects_after_its_server_is_killed() 
     goto(&c, "nav-settings", "backups-card").await;
     goto(&c, "nav-staff", "staff-row-rita").await;
     shot(&c, "33-reconnected").await;
-    c.close().await.ok();
-    drop(driver);
-    EmbeddedCluster::new(data.path(), Durability::Durable)
-        .unwrap()
-        .stop()
-        .await
-        .unwrap();
-    assert!(
-        a11y.is_empty(),
-        "serious or critical accessibility findings (axe-core, WCAG 2.1 AA):\n{}",
-        a11y.join("\n")
-    );
+    finish(c, driver, data.path(), &a11y).await;
 }
 
 /// Clicks an ECharts chart at a point given as fractions of its box (charts draw on a canvas: there is no
@@ -965,9 +957,14 @@ async fn admin_sees_dashboard_charts_opens_a_department_diagnostics_audit_and_qu
     let patient = patients::register(&desk, &input).await.unwrap();
     let tomorrow = Utc::now().date_naive() + Days::days(1);
     for time in ["09:00", "10:00"] {
-        let slot = appts::free_slots(&desk, doctor_id, tomorrow + Days::days(if time == "09:00" { 0 } else { 1 }), 1)
-            .await
-            .unwrap()[0]
+        let slot = appts::free_slots(
+            &desk,
+            doctor_id,
+            tomorrow + Days::days(if time == "09:00" { 0 } else { 1 }),
+            1,
+        )
+        .await
+        .unwrap()[0]
             .slots
             .iter()
             .find(|s| s.time == time)
@@ -979,7 +976,9 @@ async fn admin_sees_dashboard_charts_opens_a_department_diagnostics_audit_and_qu
     }
     desk.close().await;
     // and one visit yesterday (history is written by the owner, as a data import would)
-    let owner = db::connect_pool(target.owner_options().unwrap(), 1).await.unwrap();
+    let owner = db::connect_pool(target.owner_options().unwrap(), 1)
+        .await
+        .unwrap();
     sqlx::query(
         "INSERT INTO appointments (doctor_id, patient_id, starts_at, ends_at, status)
          VALUES ($1, $2, date_trunc('day', now()) - interval '1 day' + interval '9 hours',
@@ -1000,7 +999,12 @@ async fn admin_sees_dashboard_charts_opens_a_department_diagnostics_audit_and_qu
     wait_text(&c, "total-doctors", "1").await;
     wait_text(&c, "total-patients", "1").await;
     // the charts drew on their canvases
-    for chart in ["chart-per-day", "chart-department", "chart-status", "chart-utilisation"] {
+    for chart in [
+        "chart-per-day",
+        "chart-department",
+        "chart-status",
+        "chart-utilisation",
+    ] {
         let drawn = c
             .execute(
                 "const el = document.querySelector(arguments[0]); return !!(el && el.querySelector('canvas'));",
@@ -1072,18 +1076,10 @@ async fn admin_sees_dashboard_charts_opens_a_department_diagnostics_audit_and_qu
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    assert!(url.ends_with(&format!("/patients/{}", patient.id)), "Enter opened the chart: {url}");
-
     assert!(
-        a11y.is_empty(),
-        "serious or critical accessibility findings (axe-core, WCAG 2.1 AA):\n{}",
-        a11y.join("\n")
+        url.ends_with(&format!("/patients/{}", patient.id)),
+        "Enter opened the chart: {url}"
     );
-    c.close().await.ok();
-    drop(driver);
-    EmbeddedCluster::new(data.path(), Durability::Durable)
-        .unwrap()
-        .stop()
-        .await
-        .unwrap();
+
+    finish(c, driver, data.path(), &a11y).await;
 }

@@ -35,6 +35,26 @@ fn channels(smtp_port: u16) -> ChannelSettingsInput {
     }
 }
 
+/// A local SMS gateway (wiremock) answering 200 at `/sms`, set up as the clinic's JSON SMS channel (email off).
+async fn sms_gateway(c: &Clinic) -> MockServer {
+    let gateway = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/sms"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&gateway)
+        .await;
+    let input = ChannelSettingsInput {
+        smtp_host: String::new(),
+        sms_provider: SmsProvider::Json,
+        sms_url: format!("{}/sms", gateway.uri()),
+        ..channels(1)
+    };
+    jobsvc::update_channel_settings(&c.admin, &input)
+        .await
+        .unwrap();
+    gateway
+}
+
 async fn patient_by_email(c: &Clinic, name: &str, email: &str) -> i64 {
     let input = PatientInput {
         full_name: name.into(),
@@ -172,19 +192,7 @@ async fn reminders_reach_a_real_smtp_server_once_without_clinical_detail() {
 #[tokio::test]
 async fn several_pcs_claiming_one_period_run_it_once_and_two_dispatchers_send_each_message_once() {
     let c = Clinic::new("UTC").await;
-    let gateway = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/sms"))
-        .respond_with(ResponseTemplate::new(200))
-        .mount(&gateway)
-        .await;
-    let mut input = channels(1);
-    input.smtp_host = String::new();
-    input.sms_provider = SmsProvider::Json;
-    input.sms_url = format!("{}/sms", gateway.uri());
-    jobsvc::update_channel_settings(&c.admin, &input)
-        .await
-        .unwrap();
+    let gateway = sms_gateway(&c).await;
     let (doctor, _) = c.doctor("Dr. Lee", false).await;
     for i in 0..12 {
         let p = c.patient(&format!("Patient {i}")).await;
@@ -861,18 +869,7 @@ async fn a_message_left_sending_by_a_dead_pc_is_taken_over_after_its_lease_and_n
     use clinicdesk_core::db::notifications;
     let c = Clinic::new("UTC").await;
     let owner = c.db.owner_pool().await;
-    let gateway = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(200))
-        .mount(&gateway)
-        .await;
-    let mut input = channels(1);
-    input.smtp_host = String::new();
-    input.sms_provider = SmsProvider::Json;
-    input.sms_url = format!("{}/sms", gateway.uri());
-    jobsvc::update_channel_settings(&c.admin, &input)
-        .await
-        .unwrap();
+    let gateway = sms_gateway(&c).await;
     let (doctor, _) = c.doctor("Dr. Lease", false).await;
     let p = c.patient("Lee Lease").await;
     book(&c, doctor, p, 0).await;
@@ -919,18 +916,7 @@ async fn a_message_left_sending_by_a_dead_pc_is_taken_over_after_its_lease_and_n
 #[tokio::test]
 async fn the_scheduler_catches_up_when_it_starts_and_drains_the_outbox_on_its_own() {
     let c = Clinic::new("UTC").await;
-    let gateway = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(200))
-        .mount(&gateway)
-        .await;
-    let mut input = channels(1);
-    input.smtp_host = String::new();
-    input.sms_provider = SmsProvider::Json;
-    input.sms_url = format!("{}/sms", gateway.uri());
-    jobsvc::update_channel_settings(&c.admin, &input)
-        .await
-        .unwrap();
+    let gateway = sms_gateway(&c).await;
     let (doctor, _) = c.doctor("Dr. Tick", false).await;
     let p = c.patient("Tia Tick").await;
     book(&c, doctor, p, 0).await;
