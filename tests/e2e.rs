@@ -485,6 +485,14 @@ async fn wait_text(c: &Client, id: &str, needle: &str) {
 }
 
 async fn choose_doctor(c: &Client, doctor_id: i64) {
+    // the doctors load after the page: wait for the option before choosing it
+    c.wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css(&format!(
+            "[data-testid=\"book-doctor\"] option[value=\"{doctor_id}\"]"
+        )))
+        .await
+        .unwrap_or_else(|e| panic!("doctor {doctor_id} never appeared in the list: {e}"));
     set_value(c, "book-doctor", &doctor_id.to_string()).await;
 }
 

@@ -64,7 +64,11 @@ export class ApiError extends Error {
   static from(e: unknown): ApiError {
     if (e instanceof ApiError) return e;
     if (isCommandError(e)) return new ApiError(e.kind, e.message, e.field ?? null);
-    if (typeof e === "string") return new ApiError("Internal", e);
+    // A bare string comes from the IPC layer itself (e.g. a malformed call), never a sentence meant for people.
+    if (typeof e === "string") {
+      console.error("ClinicDesk command failed:", e);
+      return new ApiError("Internal", "Something went wrong; the details are in the log.");
+    }
     if (e instanceof Error) return new ApiError("Internal", e.message || "Something went wrong.");
     return new ApiError("Internal", "Something went wrong.");
   }

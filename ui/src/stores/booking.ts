@@ -37,9 +37,11 @@ export const useBookingStore = defineStore("booking", () => {
     }
   }
 
-  async function setDoctor(id: number | null) {
-    if (doctorId.value !== id) selected.value = null;
-    doctorId.value = id;
+  async function setDoctor(id: number | null | undefined) {
+    // a <select> whose value matches no option reports undefined: treat it as "no doctor"
+    const next = id ?? null;
+    if (doctorId.value !== next) selected.value = null;
+    doctorId.value = next;
     await loadSlots();
   }
 

@@ -29,6 +29,15 @@ describe("api unwrapping", () => {
     expect(err).toBeInstanceOf(ApiError);
     expect(err.kind).toBe("Internal");
   });
+
+  it("never shows the IPC layer's own text (e.g. a malformed call) to a person", async () => {
+    const quiet = vi.spyOn(console, "error").mockImplementation(() => {});
+    invoke.mockImplementation(async () => { throw "invalid args `doctorId` for command `free_slots`: command free_slots missing required key doctorId"; });
+    const err = await api.freeSlots(1, "2026-11-28", 7).catch((e) => e);
+    expect(err).toMatchObject({ kind: "Internal", message: "Something went wrong; the details are in the log." });
+    expect(err.message).not.toContain("doctorId");
+    quiet.mockRestore();
+  });
 });
 
 describe("scheduling commands", () => {

@@ -28,6 +28,13 @@ describe("booking store", () => {
     expect(b.slotCount).toBe(1);
   });
 
+  it("a doctor list without the chosen doctor (undefined from the select) means no doctor, not a call", async () => {
+    const b = useBookingStore();
+    await b.setDoctor(undefined);
+    expect(b.doctorId).toBeNull();
+    expect(m.freeSlots).not.toHaveBeenCalled();
+  });
+
   it("on a Conflict keeps the message and reloads the grid so the taken slot disappears", async () => {
     m.freeSlots.mockResolvedValueOnce(day(slot("10:00"), slot("10:15")));
     const b = useBookingStore();
