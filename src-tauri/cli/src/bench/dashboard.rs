@@ -200,7 +200,8 @@ pub async fn run(b: &Bench) -> Result<()> {
         "free slots: a doctor's busy times over 7 days",
         &format!(
             "SELECT doctor_id, starts_at, ends_at FROM appointments WHERE doctor_id = ANY(ARRAY[{doctor_id}]::bigint[]) \
-             AND status <> 'cancelled' AND starts_at < '{}' AND ends_at > '{from}'",
+             AND status <> 'cancelled' AND starts_at > '{from}'::timestamptz - interval '1 day' \
+             AND starts_at < '{}' AND ends_at > '{from}'",
             from + Days::days(7)
         ),
     )
