@@ -809,6 +809,24 @@ async fn admin_sets_up_email_sends_a_test_runs_reminders_and_sees_them_sent() {
     shot(&c, "42-outbox").await;
     a11y.extend(axe(&c, "42-outbox").await);
 
+    // Reports → last month's reports (the scheduler caught them up at start): open the clinic summary
+    goto(&c, "nav-reports", "reports-month").await;
+    let id = first_id(&c, "report-").await;
+    click(&c, &format!("report-{id}")).await;
+    let frame = wait_for(&c, "report-frame").await;
+    let html = frame.attr("srcdoc").await.unwrap().unwrap_or_default();
+    assert!(
+        html.contains("Riverside Clinic") && html.contains("Visits per day") && !html.contains("<script"),
+        "the report is shown in the app"
+    );
+    assert_eq!(
+        frame.attr("sandbox").await.unwrap().as_deref(),
+        Some(""),
+        "reports render sandboxed"
+    );
+    shot(&c, "43-reports").await;
+    a11y.extend(axe(&c, "43-reports").await);
+
     let mails = sink.messages();
     let to_noor: Vec<_> = mails
         .iter()
