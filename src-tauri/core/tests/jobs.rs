@@ -55,6 +55,22 @@ async fn sms_gateway(c: &Clinic) -> MockServer {
     gateway
 }
 
+/// The SMS messages that failed for good, newest first.
+async fn failed_sms(pool: &PgPool) -> Vec<clinicdesk_core::db::notifications::OutboxItem> {
+    jobsvc::list_outbox(
+        pool,
+        &OutboxFilter {
+            status: Some(NotificationStatus::Failed),
+            channel: Some(MessageChannel::Sms),
+            from: None,
+            to: None,
+            limit: 100,
+        },
+    )
+    .await
+    .unwrap()
+}
+
 async fn patient_by_email(c: &Clinic, name: &str, email: &str) -> i64 {
     let input = PatientInput {
         full_name: name.into(),
@@ -323,18 +339,7 @@ async fn a_gateway_500_is_retried_with_backoff_and_a_400_or_401_fails_at_once_wi
             .get("failed"),
         Some(&1)
     );
-    let failed = jobsvc::list_outbox(
-        &c.admin,
-        &OutboxFilter {
-            status: Some(NotificationStatus::Failed),
-            channel: Some(MessageChannel::Sms),
-            from: None,
-            to: None,
-            limit: 10,
-        },
-    )
-    .await
-    .unwrap();
+    let failed = failed_sms(&c.admin).await;
     assert_eq!(failed.len(), 1);
     let reason = failed[0].last_error.clone().unwrap();
     assert!(
@@ -844,18 +849,7 @@ async fn the_staff_digest_goes_to_the_chat_webhook_with_counts_only() {
         !text.contains("One") && !text.contains("Two"),
         "no patient names in the staff chat"
     );
-    let sms = jobsvc::list_outbox(
-        &c.admin,
-        &OutboxFilter {
-            status: Some(NotificationStatus::Failed),
-            channel: Some(MessageChannel::Sms),
-            from: None,
-            to: None,
-            limit: 50,
-        },
-    )
-    .await
-    .unwrap();
+    let sms = failed_sms(&c.admin).await;
     assert_eq!(sms.len(), 6);
     assert!(sms[0]
         .last_error
