@@ -154,6 +154,15 @@ async fn reminders_reach_a_real_smtp_server_once_without_clinical_detail() {
     let (doctor, _) = c.doctor("Dr. Asha Rao", false).await;
     let p = patient_by_email(&c, "Omar Haddad", "omar@patients.example").await;
     let (_, day) = book(&c, doctor, p, 3).await;
+    // a patient who consented but whose only contact is gone (the desk requires one at registration; an import or
+    // a direct edit can still clear it): counted, not messaged, not an error
+    let nobody = c.patient("Nadia Nocontact").await;
+    sqlx::query("UPDATE patients SET phone = NULL, email = NULL WHERE id = $1")
+        .bind(nobody)
+        .execute(&c.db.owner_pool().await)
+        .await
+        .unwrap();
+    book(&c, doctor, nobody, 4).await;
     let ctx = job_ctx(&c.admin, "desk-1");
 
     let run = jobs::run_once(&ctx, &reminders_for(day, "t1"), RunTrigger::Manual)
@@ -162,6 +171,8 @@ async fn reminders_reach_a_real_smtp_server_once_without_clinical_detail() {
         .unwrap();
     assert_eq!(run.outcome.as_deref(), Some("ok"));
     assert_eq!(run.counts["queued"], 1);
+    assert_eq!(run.counts["appointments"], 2);
+    assert_eq!(run.counts["no_consent_or_contact"], 1);
     let sent = dispatcher::dispatch(&c.admin, "desk-1", 10).await.unwrap();
     assert_eq!(sent["sent"], 2, "the booking confirmation and the reminder");
 
@@ -409,6 +420,29 @@ async fn a_gateway_500_is_retried_with_backoff_and_a_400_or_401_fails_at_once_wi
 #[tokio::test]
 async fn smtp_down_auth_failure_and_bad_settings_are_said_clearly() {
     let c = Clinic::new("UTC").await;
+    // A name that does not resolve (DNS failure): unreachable, said as such.
+    let nowhere = ChannelSettingsInput {
+        smtp_host: "mail.does-not-exist.invalid".into(),
+        ..channels(25)
+    };
+    let e = jobsvc::send_test(&c.admin, MessageChannel::Email, &nowhere, "a@b.example")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, Error::Unavailable(m) if m.contains("unreachable")),
+        "{e:?}"
+    );
+    let chat_nowhere = ChannelSettingsInput {
+        chat_webhook_url: Some("http://chat.does-not-exist.invalid/hook".into()),
+        ..channels(25)
+    };
+    let e = jobsvc::send_test(&c.admin, MessageChannel::Chat, &chat_nowhere, "")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, Error::Unavailable(m) if m.contains("unreachable")),
+        "{e:?}"
+    );
     // Nothing listens on this port: unreachable, and the outbox keeps the message for a retry.
     let dead = clinicdesk_core::testing::free_port();
     let e = jobsvc::send_test(
