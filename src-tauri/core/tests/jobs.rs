@@ -488,6 +488,36 @@ async fn smtp_down_auth_failure_and_bad_settings_are_said_clearly() {
     assert_eq!(ok, "Test email sent to a@b.example.");
     assert_eq!(sink.messages().len(), 1);
 
+    // STARTTLS asked of a server that offers none (a plain relay): refused before any password is sent.
+    let starttls = ChannelSettingsInput {
+        smtp_security: SmtpSecurity::Starttls,
+        ..input.clone()
+    };
+    let e = jobsvc::send_test(&c.admin, MessageChannel::Email, &starttls, "a@b.example")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, Error::Unavailable(m) if m.contains("does not offer STARTTLS")),
+        "{e:?}"
+    );
+    // Implicit TLS against a plain server: the handshake fails, said as a TLS problem.
+    let tls = ChannelSettingsInput {
+        smtp_security: SmtpSecurity::Tls,
+        ..input.clone()
+    };
+    let e = jobsvc::send_test(&c.admin, MessageChannel::Email, &tls, "a@b.example")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, Error::Unavailable(m) if m.contains("TLS")),
+        "{e:?}"
+    );
+    assert_eq!(
+        sink.messages().len(),
+        1,
+        "nothing went through without the TLS asked for"
+    );
+
     // Saved secrets never come back to the screen; a null secret keeps the stored one.
     let saved = jobsvc::update_channel_settings(&c.admin, &input)
         .await

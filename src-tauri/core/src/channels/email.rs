@@ -99,9 +99,25 @@ fn classify(e: lettre::transport::smtp::Error) -> SendError {
             ))
         };
     }
-    if e.is_tls() {
+    // rustls reports a failed handshake (e.g. TLS spoken to a plain port) as InvalidData, nested in connection errors
+    let io_kinds: Vec<std::io::ErrorKind> =
+        std::iter::successors(std::error::Error::source(&e), |s| s.source())
+            .filter_map(|s| s.downcast_ref::<std::io::Error>().map(|io| io.kind()))
+            .collect();
+    if e.is_tls() || io_kinds.contains(&std::io::ErrorKind::InvalidData) {
         return SendError::Transient(
             "The TLS handshake with the SMTP server failed (check the security setting and the port).".into(),
+        );
+    }
+    let text = e.to_string();
+    if text.contains("STARTTLS") {
+        return SendError::Permanent(
+            "The SMTP server does not offer STARTTLS: choose TLS (usually port 465) or, for a relay on this network, no encryption.".into(),
+        );
+    }
+    if text.contains("lookup address") {
+        return SendError::Transient(
+            "The SMTP server is unreachable: its name could not be resolved (DNS).".into(),
         );
     }
     if e.is_timeout() {
