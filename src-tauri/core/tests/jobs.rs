@@ -71,6 +71,23 @@ async fn failed_sms(pool: &PgPool) -> Vec<clinicdesk_core::db::notifications::Ou
     .unwrap()
 }
 
+/// "Send test" fails with an Unavailable sentence containing `needle`.
+async fn test_fails_saying(
+    pool: &PgPool,
+    channel: MessageChannel,
+    input: &ChannelSettingsInput,
+    recipient: &str,
+    needle: &str,
+) {
+    let e = jobsvc::send_test(pool, channel, input, recipient)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, Error::Unavailable(m) if m.contains(needle)),
+        "{e:?} should say {needle}"
+    );
+}
+
 async fn patient_by_email(c: &Clinic, name: &str, email: &str) -> i64 {
     let input = PatientInput {
         full_name: name.into(),
@@ -389,13 +406,14 @@ async fn a_gateway_500_is_retried_with_backoff_and_a_400_or_401_fails_at_once_wi
     input.sms_account_sid = "AC123".into();
     input.sms_token = Some("wrong".into());
     input.sms_from = "+15550100".into();
-    let e = jobsvc::send_test(&c.admin, MessageChannel::Sms, &input, "+44 7700 900999")
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(&e, Error::Unavailable(m) if m.contains("authentication failed")),
-        "{e:?}"
-    );
+    test_fails_saying(
+        &c.admin,
+        MessageChannel::Sms,
+        &input,
+        "+44 7700 900999",
+        "authentication failed",
+    )
+    .await;
     let twilio = gateway
         .received_requests()
         .await
@@ -405,7 +423,7 @@ async fn a_gateway_500_is_retried_with_backoff_and_a_400_or_401_fails_at_once_wi
         .unwrap();
     let form = String::from_utf8(twilio.body).unwrap();
     assert!(
-        form.contains("To=%2B44+7700+900999") && form.contains("From=%2B15550100"),
+        form.contains("To=%2B447700900999") && form.contains("From=%2B15550100"),
         "{form}"
     );
     assert!(twilio
@@ -425,38 +443,36 @@ async fn smtp_down_auth_failure_and_bad_settings_are_said_clearly() {
         smtp_host: "mail.does-not-exist.invalid".into(),
         ..channels(25)
     };
-    let e = jobsvc::send_test(&c.admin, MessageChannel::Email, &nowhere, "a@b.example")
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(&e, Error::Unavailable(m) if m.contains("unreachable")),
-        "{e:?}"
-    );
+    test_fails_saying(
+        &c.admin,
+        MessageChannel::Email,
+        &nowhere,
+        "a@b.example",
+        "unreachable",
+    )
+    .await;
     let chat_nowhere = ChannelSettingsInput {
         chat_webhook_url: Some("http://chat.does-not-exist.invalid/hook".into()),
         ..channels(25)
     };
-    let e = jobsvc::send_test(&c.admin, MessageChannel::Chat, &chat_nowhere, "")
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(&e, Error::Unavailable(m) if m.contains("unreachable")),
-        "{e:?}"
-    );
+    test_fails_saying(
+        &c.admin,
+        MessageChannel::Chat,
+        &chat_nowhere,
+        "",
+        "unreachable",
+    )
+    .await;
     // Nothing listens on this port: unreachable, and the outbox keeps the message for a retry.
     let dead = clinicdesk_core::testing::free_port();
-    let e = jobsvc::send_test(
+    test_fails_saying(
         &c.admin,
         MessageChannel::Email,
         &channels(dead),
         "a@b.example",
+        "unreachable",
     )
-    .await
-    .unwrap_err();
-    assert!(
-        matches!(&e, Error::Unavailable(m) if m.contains("unreachable")),
-        "{e:?}"
-    );
+    .await;
     jobsvc::update_channel_settings(&c.admin, &channels(dead))
         .await
         .unwrap();
@@ -474,13 +490,14 @@ async fn smtp_down_auth_failure_and_bad_settings_are_said_clearly() {
     let mut input = channels(sink.port);
     input.smtp_username = "clinic".into();
     input.smtp_password = Some("wrong".into());
-    let e = jobsvc::send_test(&c.admin, MessageChannel::Email, &input, "a@b.example")
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(&e, Error::Unavailable(m) if m.contains("authentication failed")),
-        "{e:?}"
-    );
+    test_fails_saying(
+        &c.admin,
+        MessageChannel::Email,
+        &input,
+        "a@b.example",
+        "authentication failed",
+    )
+    .await;
     input.smtp_password = Some("s3cret".into());
     let ok = jobsvc::send_test(&c.admin, MessageChannel::Email, &input, "a@b.example")
         .await
@@ -493,25 +510,20 @@ async fn smtp_down_auth_failure_and_bad_settings_are_said_clearly() {
         smtp_security: SmtpSecurity::Starttls,
         ..input.clone()
     };
-    let e = jobsvc::send_test(&c.admin, MessageChannel::Email, &starttls, "a@b.example")
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(&e, Error::Unavailable(m) if m.contains("does not offer STARTTLS")),
-        "{e:?}"
-    );
+    test_fails_saying(
+        &c.admin,
+        MessageChannel::Email,
+        &starttls,
+        "a@b.example",
+        "does not offer STARTTLS",
+    )
+    .await;
     // Implicit TLS against a plain server: the handshake fails, said as a TLS problem.
     let tls = ChannelSettingsInput {
         smtp_security: SmtpSecurity::Tls,
         ..input.clone()
     };
-    let e = jobsvc::send_test(&c.admin, MessageChannel::Email, &tls, "a@b.example")
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(&e, Error::Unavailable(m) if m.contains("TLS")),
-        "{e:?}"
-    );
+    test_fails_saying(&c.admin, MessageChannel::Email, &tls, "a@b.example", "TLS").await;
     assert_eq!(
         sink.messages().len(),
         1,

@@ -67,7 +67,10 @@ impl EmailChannel {
                     .body(m.body.to_string()),
             ),
         }
-        .map_err(|e| SendError::Permanent(format!("The message could not be built: {e}")))?;
+        .map_err(|e| {
+            tracing::warn!(error = %e, "email could not be built");
+            SendError::Permanent("The email could not be built from this sender and subject; the details are in the log.".into())
+        })?;
         self.transport
             .send(message)
             .await
@@ -124,9 +127,10 @@ fn classify(e: lettre::transport::smtp::Error) -> SendError {
         return SendError::Transient("The SMTP server did not answer in time.".into());
     }
     if e.is_client() {
-        return SendError::Permanent(format!(
-            "The SMTP server does not support what the settings ask for ({e})."
-        ));
+        tracing::warn!(error = %e, "SMTP client error");
+        return SendError::Permanent(
+            "The SMTP server does not support what the settings ask for (login method or encryption); the details are in the log.".into(),
+        );
     }
     SendError::Transient("The SMTP server is unreachable (could not resolve or connect).".into())
 }

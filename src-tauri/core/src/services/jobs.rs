@@ -21,15 +21,18 @@ pub async fn get_job_settings(pool: &PgPool) -> Result<JobSettings> {
     job_settings::get(&mut *pool.acquire().await?).await
 }
 
-fn email_address(field: &str, label: &str, value: &str) -> Result<()> {
-    lettre::Address::from_str(value.trim())
-        .map(|_| ())
-        .map_err(|_| {
-            Error::validation(
-                field,
-                format!("{label}: “{}” is not a valid email address.", value.trim()),
-            )
-        })
+/// One required email address, by the same rule as patients' addresses; the sentence names the bad one.
+fn email_address(field: &str, value: &str) -> Result<String> {
+    match super::patients::email(field, value) {
+        Ok(Some(e)) => Ok(e),
+        _ => Err(Error::validation(
+            field,
+            format!(
+                "“{}” is not an email address like name@example.com.",
+                value.trim()
+            ),
+        )),
+    }
 }
 
 #[tracing::instrument(skip(pool))]
@@ -42,7 +45,7 @@ pub async fn update_job_settings(pool: &PgPool, input: &JobSettings) -> Result<J
         .filter(|a| !a.is_empty())
         .collect();
     for r in &recipients {
-        email_address("report_recipients", "Report recipients", r)?;
+        email_address("report_recipients", r)?;
     }
     s.report_recipients = recipients.join(", ");
     if s.report_recipients.len() > 1000 {
@@ -186,32 +189,35 @@ pub async fn send_test(
         .unwrap_or_else(|| "your clinic".into());
     drop(conn);
     let c = validated(&stored, input)?;
-    match channel {
+    // the address or number as it will be used (phones normalised like patients' phones)
+    let recipient = match channel {
         MessageChannel::Email if c.smtp_host.is_empty() => {
             return Err(Error::validation(
                 "smtp_host",
                 "Enter the SMTP server first.",
             ))
         }
-        MessageChannel::Email => email_address("test_recipient", "Test recipient", recipient)?,
-        MessageChannel::Sms if recipient.trim().is_empty() => {
-            return Err(Error::validation(
-                "test_recipient",
-                "Enter a phone number to send the test to.",
-            ))
-        }
+        MessageChannel::Email => email_address("test_recipient", recipient)?,
+        MessageChannel::Sms => super::patients::normalise_phone("test_recipient", recipient)?
+            .ok_or_else(|| {
+                Error::validation(
+                    "test_recipient",
+                    "Enter a phone number to send the test to.",
+                )
+            })?,
         MessageChannel::Chat if c.chat_webhook_url.is_empty() => {
             return Err(Error::validation(
                 "chat_webhook_url",
                 "Enter the webhook URL first.",
             ))
         }
-        _ => {}
-    }
+        MessageChannel::Chat => String::new(),
+    };
+    let recipient = recipient.as_str();
     match dispatcher::send_test(&c, channel, recipient, &clinic).await {
         Ok(()) => Ok(match channel {
-            MessageChannel::Email => format!("Test email sent to {}.", recipient.trim()),
-            MessageChannel::Sms => format!("Test SMS sent to {}.", recipient.trim()),
+            MessageChannel::Email => format!("Test email sent to {recipient}."),
+            MessageChannel::Sms => format!("Test SMS sent to {recipient}."),
             MessageChannel::Chat => "Test message posted to the staff chat.".into(),
         }),
         Err(SendError::Transient(r) | SendError::Permanent(r)) => Err(Error::Unavailable(r)),
