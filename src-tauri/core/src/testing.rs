@@ -116,6 +116,14 @@ impl TestDb {
                 Err(e) => panic!("create test database: {e}"),
             }
         }
+        if template.is_some() {
+            let mut db_conn = db::connect_one(&c.cluster.owner_options(&name))
+                .await
+                .expect("owner connection to the new database");
+            db::secure_database(&mut db_conn)
+                .await
+                .expect("database grants");
+        }
         TestDb {
             target: DbTarget::Embedded {
                 cluster: c.cluster.clone(),

@@ -67,8 +67,10 @@ impl From<Row> for JobRun {
     }
 }
 
-/// A run that started this long ago and never finished belongs to a PC that died; its period may be claimed again.
-pub const STALE_AFTER_MINUTES: i32 = 30;
+/// A running job's heartbeat interval.
+pub const HEARTBEAT_SECONDS: u64 = 30;
+/// A run whose heartbeat stopped this long ago belongs to a PC that died; its period may be claimed again.
+pub const STALE_AFTER_MINUTES: i32 = 3;
 
 /// Claims (job, period) for `host`. `None` when another run has it (running, or finished ok). A failed run, or
 /// one abandoned by a crashed PC, is taken over: its work is idempotent (the outbox dedupes messages).
@@ -82,10 +84,10 @@ pub async fn claim(
     Ok(sqlx::query_scalar!(
         "INSERT INTO job_runs (job, period, host, trigger) VALUES ($1, $2, $3, $4)
          ON CONFLICT (job, period) DO UPDATE
-            SET host = EXCLUDED.host, trigger = EXCLUDED.trigger, started_at = now(), finished_at = NULL,
-                outcome = NULL, error = NULL, attempts = job_runs.attempts + 1
+            SET host = EXCLUDED.host, trigger = EXCLUDED.trigger, started_at = now(), heartbeat_at = now(),
+                finished_at = NULL, outcome = NULL, error = NULL, attempts = job_runs.attempts + 1
           WHERE job_runs.outcome = 'failed'
-             OR (job_runs.finished_at IS NULL AND job_runs.started_at < now() - make_interval(mins => $5))
+             OR (job_runs.finished_at IS NULL AND job_runs.heartbeat_at < now() - make_interval(mins => $5))
          RETURNING id",
         job,
         period,
@@ -97,12 +99,23 @@ pub async fn claim(
     .await?)
 }
 
+/// Tells the other PCs this run is still working (see `STALE_AFTER_MINUTES`).
+pub async fn heartbeat(db: &mut PgConnection, run_id: i64) -> Result<()> {
+    sqlx::query!(
+        "UPDATE job_runs SET heartbeat_at = now() WHERE id = $1 AND finished_at IS NULL",
+        run_id
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
 /// Whether the period already has a run that counts (running or done ok).
 pub async fn is_claimed(db: &mut PgConnection, job: &str, period: &str) -> Result<bool> {
     Ok(sqlx::query_scalar!(
         r#"SELECT EXISTS (SELECT 1 FROM job_runs WHERE job = $1 AND period = $2
                            AND (outcome = 'ok' OR (finished_at IS NULL
-                                AND started_at >= now() - make_interval(mins => $3)))) AS "e!""#,
+                                AND heartbeat_at >= now() - make_interval(mins => $3)))) AS "e!""#,
         job,
         period,
         STALE_AFTER_MINUTES

@@ -116,10 +116,27 @@ pub async fn schema_state(conn: &mut PgConnection, migrator: &Migrator) -> Resul
     })
 }
 
-/// Applies pending migrations on a privileged connection.
+/// Applies pending migrations on a privileged connection, then the database-level grants.
 #[tracing::instrument(skip_all)]
 pub async fn migrate(conn: &mut PgConnection, migrator: &Migrator) -> Result<()> {
     migrator.run_direct(conn).await?;
+    secure_database(conn).await?;
     tracing::info!("schema migrated");
+    Ok(())
+}
+
+/// The database's own grants: staff may connect, nothing else (no TEMPORARY: a temp table could shadow a real
+/// one); PUBLIC nothing. Grants on a database are not copied by `CREATE DATABASE … TEMPLATE` nor restored by
+/// pg_restore, so they are (re)applied on every migrate, not only by the migration that introduced them.
+pub async fn secure_database(conn: &mut PgConnection) -> Result<()> {
+    sqlx::query(
+        "DO $$ BEGIN
+           EXECUTE format('REVOKE ALL ON DATABASE %I FROM PUBLIC', current_database());
+           EXECUTE format('REVOKE TEMPORARY ON DATABASE %I FROM clinicdesk_staff', current_database());
+           EXECUTE format('GRANT CONNECT ON DATABASE %I TO clinicdesk_staff', current_database());
+         END $$",
+    )
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }

@@ -1,5 +1,6 @@
-//! The outbox (`notifications`): messages written in the same transaction as their cause, sent later by the
-//! dispatcher. A unique dedupe key makes every message exist at most once; a lease (`claimed_until`) makes every
+//! The outbox (`notifications`): messages composed and written by the database itself (triggers on the
+//! appointment's write, the job functions called here) in the same transaction as their cause, sent later by the
+//! dispatcher. No staff session can insert one. A unique dedupe key makes every message exist at most once; a lease (`claimed_until`) makes every
 //! message go out through one dispatcher at a time.
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -52,67 +53,52 @@ pub enum NotificationKind {
     Test,
 }
 
-pub struct NewMessage<'a> {
-    pub dedupe_key: String,
-    pub kind: NotificationKind,
-    pub channel: &'a str,
-    pub recipient: &'a str,
-    pub subject: String,
-    pub body: String,
-    pub body_html: Option<String>,
-    pub appointment_id: Option<i64>,
+/// What `clinicdesk_enqueue_reminders` did for one day.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ReminderCounts {
+    pub appointments: i64,
+    pub queued: i64,
+    pub already_queued: i64,
+    pub no_contact: i64,
 }
 
-/// Enqueues a message; a second message with the same dedupe key is ignored. True when it was new.
-pub async fn enqueue(db: &mut PgConnection, m: &NewMessage<'_>) -> Result<bool> {
+/// Queues the reminders of a clinic-local day (`tag`: "day" for the morning of, "eve" for the evening before).
+/// The database composes every message from the appointment and patient rows; a rerun queues nothing twice.
+pub async fn enqueue_reminders(db: &mut PgConnection, date: NaiveDate, tag: &str) -> Result<ReminderCounts> {
     let r = sqlx::query!(
-        "INSERT INTO notifications (dedupe_key, kind, channel, recipient, subject, body, body_html, appointment_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (dedupe_key) DO NOTHING",
-        m.dedupe_key,
-        m.kind as NotificationKind,
-        m.channel,
-        m.recipient,
-        m.subject,
-        m.body,
-        m.body_html,
-        m.appointment_id
+        r#"SELECT appointments AS "appointments!", queued AS "queued!", already_queued AS "already_queued!",
+                  no_contact AS "no_contact!"
+             FROM clinicdesk_enqueue_reminders($1, $2)"#,
+        date,
+        tag
     )
-    .execute(db)
+    .fetch_one(db)
     .await?;
-    Ok(r.rows_affected() == 1)
+    Ok(ReminderCounts {
+        appointments: r.appointments,
+        queued: r.queued,
+        already_queued: r.already_queued,
+        no_contact: r.no_contact,
+    })
 }
 
-/// Enqueues many messages in one statement; returns how many were new.
-pub async fn enqueue_many(db: &mut PgConnection, msgs: &[NewMessage<'_>]) -> Result<u64> {
-    if msgs.is_empty() {
-        return Ok(0);
-    }
-    let col = |f: fn(&NewMessage<'_>) -> String| msgs.iter().map(f).collect::<Vec<_>>();
-    let keys = col(|m| m.dedupe_key.clone());
-    let kinds: Vec<NotificationKind> = msgs.iter().map(|m| m.kind).collect();
-    let channels = col(|m| m.channel.to_string());
-    let recipients = col(|m| m.recipient.to_string());
-    let subjects = col(|m| m.subject.clone());
-    let bodies = col(|m| m.body.clone());
-    let htmls: Vec<Option<String>> = msgs.iter().map(|m| m.body_html.clone()).collect();
-    let appts: Vec<Option<i64>> = msgs.iter().map(|m| m.appointment_id).collect();
-    let r = sqlx::query!(
-        r#"INSERT INTO notifications (dedupe_key, kind, channel, recipient, subject, body, body_html, appointment_id)
-           SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-                                $8::bigint[])
-           ON CONFLICT (dedupe_key) DO NOTHING"#,
-        &keys,
-        &kinds as &[NotificationKind],
-        &channels,
-        &recipients,
-        &subjects,
-        &bodies,
-        &htmls as &[Option<String>],
-        &appts as &[Option<i64>]
+/// Queues the staff chat's digest for a day (counts per doctor, no patient). True when one was queued.
+pub async fn enqueue_staff_digest(db: &mut PgConnection, date: NaiveDate) -> Result<bool> {
+    Ok(
+        sqlx::query_scalar!(r#"SELECT clinicdesk_enqueue_staff_digest($1) AS "queued!""#, date)
+            .fetch_one(db)
+            .await?,
     )
-    .execute(db)
-    .await?;
-    Ok(r.rows_affected())
+}
+
+/// Queues a month's stored reports by email (each doctor's to the doctor, the summary to the report
+/// recipients). Returns how many were new.
+pub async fn enqueue_report_emails(db: &mut PgConnection, month: NaiveDate) -> Result<i64> {
+    Ok(
+        sqlx::query_scalar!(r#"SELECT clinicdesk_enqueue_report_emails($1) AS "n!""#, month)
+            .fetch_one(db)
+            .await?,
+    )
 }
 
 /// A message claimed for sending.
@@ -159,6 +145,21 @@ pub async fn claim_due(
     )
     .fetch_all(db)
     .await?)
+}
+
+/// Extends this host's lease on the messages it is still sending, so a slow batch is not taken over (and sent
+/// twice) by another PC while it is being worked.
+pub async fn renew_lease(db: &mut PgConnection, host: &str, ids: &[i64], lease_seconds: i32) -> Result<u64> {
+    Ok(sqlx::query!(
+        "UPDATE notifications SET claimed_until = now() + make_interval(secs => $3)
+          WHERE id = ANY($1) AND status = 'sending' AND claimed_by = $2",
+        ids,
+        host,
+        lease_seconds as f64
+    )
+    .execute(db)
+    .await?
+    .rows_affected())
 }
 
 /// Records delivered messages (only while this host still holds their lease).

@@ -4,7 +4,8 @@
 //!
 //! Delivery is at least once in one narrow case: if the process dies after a server accepted a message and
 //! before it was marked sent, the lease expires and the message is sent again. Marks are written in small
-//! groups as sends complete, so that window holds at most a few in-flight messages.
+//! groups as sends complete, so that window holds at most a few in-flight messages. The lease is renewed while a
+//! batch is being sent, so a slow batch is never taken over and sent twice by another PC.
 
 use chrono::{Duration, Utc};
 use futures_util::stream::{self, StreamExt};
@@ -26,6 +27,36 @@ pub const LEASE_SECONDS: i32 = 120;
 pub const MAX_ATTEMPTS: i32 = 5;
 /// Successful sends are marked in groups of this size (and at the end of each batch).
 const MARK_EVERY: usize = 16;
+
+/// Renews the lease on a claimed batch every third of the lease while it is being sent; stops when dropped.
+struct LeaseKeeper(tokio::task::JoinHandle<()>);
+
+impl LeaseKeeper {
+    fn start(pool: PgPool, host: &str, ids: Vec<i64>) -> LeaseKeeper {
+        let host = host.to_string();
+        LeaseKeeper(tokio::spawn(async move {
+            let every = std::time::Duration::from_secs(LEASE_SECONDS as u64 / 3);
+            loop {
+                tokio::time::sleep(every).await;
+                let renewed = match pool.acquire().await {
+                    Ok(mut conn) => notifications::renew_lease(&mut conn, &host, &ids, LEASE_SECONDS).await,
+                    Err(e) => Err(e.into()),
+                };
+                match renewed {
+                    Ok(0) => break,
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = ?e, "outbox lease renewal failed"),
+                }
+            }
+        }))
+    }
+}
+
+impl Drop for LeaseKeeper {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
 
 /// When to try again after the `attempts`-th failure, or `None` to give up.
 pub fn backoff(attempts: i32) -> Option<Duration> {
@@ -67,6 +98,7 @@ async fn send_batch(
     batch: Vec<Outgoing>,
     counts: &mut Counts,
 ) -> Result<()> {
+    let _lease = LeaseKeeper::start(pool.clone(), host, batch.iter().map(|m| m.id).collect());
     let mut results = stream::iter(batch)
         .map(|m| async move {
             let envelope = Envelope {

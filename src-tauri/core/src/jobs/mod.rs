@@ -332,6 +332,33 @@ pub fn host_name() -> String {
 
 pub type Counts = BTreeMap<String, i64>;
 
+/// Beats a running job's heart in the background until dropped, so a long backup is never taken for dead.
+struct Heartbeat(tokio::task::JoinHandle<()>);
+
+impl Heartbeat {
+    fn start(pool: sqlx::PgPool, run_id: i64) -> Heartbeat {
+        Heartbeat(tokio::spawn(async move {
+            let every = std::time::Duration::from_secs(job_runs::HEARTBEAT_SECONDS);
+            loop {
+                tokio::time::sleep(every).await;
+                let beat = match pool.acquire().await {
+                    Ok(mut conn) => job_runs::heartbeat(&mut conn, run_id).await,
+                    Err(e) => Err(e.into()),
+                };
+                if let Err(e) = beat {
+                    tracing::warn!(error = ?e, "job heartbeat failed");
+                }
+            }
+        }))
+    }
+}
+
+impl Drop for Heartbeat {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// Runs `due` once across every PC: `Ok(None)` when another run already has the period. A run that fails is
 /// recorded as failed with its reason (and may be claimed again: every job's writes are idempotent).
 #[tracing::instrument(skip(ctx), fields(job = due.job.name(), period = %due.period))]
@@ -345,6 +372,7 @@ pub async fn run_once(ctx: &JobContext, due: &Due, trigger: RunTrigger) -> Resul
         return Ok(None);
     };
     tracing::info!(?trigger, "job started");
+    let heartbeat = Heartbeat::start(ctx.pool.clone(), run_id);
     let result = match (due.job, due.scope) {
         (JobKind::RemindersDaily, Scope::Day(d)) => {
             reminders::run(ctx, d, reminders::Kind::SameDay).await
@@ -357,6 +385,7 @@ pub async fn run_once(ctx: &JobContext, due: &Due, trigger: RunTrigger) -> Resul
         (JobKind::Backup, _) => backup(ctx).await,
         _ => Err(Error::internal("job scope does not fit the job")),
     };
+    drop(heartbeat);
     let mut conn = ctx.pool.acquire().await?;
     let run = match &result {
         Ok(counts) => job_runs::finish(&mut conn, run_id, true, counts, None).await?,

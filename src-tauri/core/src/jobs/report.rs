@@ -11,10 +11,10 @@ use chrono::{Datelike, Duration, NaiveDate, NaiveTime};
 use chrono_tz::Tz;
 
 use super::{local_instant, Counts, JobContext};
-use crate::db::notifications::{self, NewMessage, NotificationKind};
+use crate::db::notifications;
 use crate::db::report_data::{self as data, ReportDoctor, StatusTotals};
 use crate::db::reports::{self, NewReport};
-use crate::db::{self, job_settings};
+use crate::db;
 use crate::error::Result;
 
 pub async fn run(ctx: &JobContext, month: NaiveDate) -> Result<Counts> {
@@ -47,7 +47,6 @@ pub async fn run(ctx: &JobContext, month: NaiveDate) -> Result<Counts> {
     let treatments = group(data::treatment_lines(&mut conn, from, to).await?, |t| {
         t.doctor_id
     });
-    let recipients = job_settings::get(&mut conn).await?.report_recipients;
 
     let month_label = month.format("%B %Y").to_string();
     let days: Vec<NaiveDate> = month.iter_days().take_while(|d| *d < next).collect();
@@ -104,50 +103,18 @@ pub async fn run(ctx: &JobContext, month: NaiveDate) -> Result<Counts> {
     let stored = reports::upsert_many(&mut conn, month, &ctx.host, &docs).await?;
     let files = save_files(&ctx.reports_dir, month, &docs);
 
-    let mut emailed = 0u64;
-    if ctx.email_reports {
-        let period = month.format("%Y-%m");
-        let mut msgs = Vec::new();
-        for (d, r) in doctors.iter().zip(docs.iter().skip(1)) {
-            if let Some(email) = d.email.as_deref().filter(|e| !e.trim().is_empty()) {
-                msgs.push(NewMessage {
-                    dedupe_key: format!("report:{period}:doctor:{}", d.id),
-                    kind: NotificationKind::Report,
-                    channel: "email",
-                    recipient: email,
-                    subject: format!("{clinic}: your report for {month_label}"),
-                    body: format!(
-                        "Your ClinicDesk report for {month_label} is attached as HTML. It is also in ClinicDesk under Reports."
-                    ),
-                    body_html: Some(r.html.clone()),
-                    appointment_id: None,
-                });
-            }
-        }
-        for addr in recipients
-            .split(',')
-            .map(str::trim)
-            .filter(|a| !a.is_empty())
-        {
-            msgs.push(NewMessage {
-                dedupe_key: format!("report:{period}:clinic:{}", addr.to_lowercase()),
-                kind: NotificationKind::Report,
-                channel: "email",
-                recipient: addr,
-                subject: format!("{clinic}: monthly summary for {month_label}"),
-                body: format!("The ClinicDesk summary for {month_label}. It is also in ClinicDesk under Reports."),
-                body_html: Some(docs[0].html.clone()),
-                appointment_id: None,
-            });
-        }
-        emailed = notifications::enqueue_many(&mut conn, &msgs).await?;
-    }
+    // The database composes the emails from the stored reports and the addresses on file.
+    let emailed = if ctx.email_reports {
+        notifications::enqueue_report_emails(&mut conn, month).await?
+    } else {
+        0
+    };
 
     let mut counts = Counts::new();
     counts.insert("doctors".into(), doctors.len() as i64);
     counts.insert("reports".into(), stored as i64);
     counts.insert("files".into(), files as i64);
-    counts.insert("emails_queued".into(), emailed as i64);
+    counts.insert("emails_queued".into(), emailed);
     counts.insert(
         "appointments".into(),
         appts.values().map(|v| v.len() as i64).sum(),
@@ -163,11 +130,11 @@ fn group<T>(rows: Vec<T>, key: impl Fn(&T) -> i64) -> HashMap<i64, Vec<T>> {
     m
 }
 
-/// Writes each report to `<dir>/<YYYY-MM>/<slug>.html` through a temp file and a rename. Returns how many
+/// Writes each report to `<dir>/<YYYY-MM>/<slug>.html` (owner-only, atomically: `files::write_atomic`). Returns how many
 /// were written; a folder that cannot be written is logged, not fatal (the reports are in the database).
 fn save_files(dir: &Path, month: NaiveDate, docs: &[NewReport]) -> usize {
     let folder = dir.join(month.format("%Y-%m").to_string());
-    if let Err(e) = std::fs::create_dir_all(&folder) {
+    if let Err(e) = crate::files::private_dir(&folder) {
         tracing::warn!(error = %e, folder = %folder.display(), "cannot create the reports folder");
         return 0;
     }
@@ -178,11 +145,9 @@ fn save_files(dir: &Path, month: NaiveDate, docs: &[NewReport]) -> usize {
                 Some(id) => format!("doctor-{id}-{}", slug(&r.title)),
             };
             let path = folder.join(format!("{name}.html"));
-            let tmp = folder.join(format!("{name}.html.tmp"));
-            let ok = std::fs::write(&tmp, &r.html).and_then(|_| std::fs::rename(&tmp, &path));
+            let ok = crate::files::write_atomic(&path, r.html.as_bytes());
             if let Err(e) = &ok {
                 tracing::warn!(error = %e, "cannot save a report file");
-                let _ = std::fs::remove_file(&tmp);
             }
             ok.is_ok()
         })

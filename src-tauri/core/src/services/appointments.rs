@@ -1,7 +1,7 @@
 //! Appointments at the front desk: free slots, booking, rescheduling, cancelling, check-in, no-show, completion,
 //! walk-ins and the Today board. The database refuses overlaps (exclusion constraints) and illegal status moves
-//! (trigger); this module turns those refusals into sentences and puts each patient message into the outbox in
-//! the same transaction as its cause.
+//! (trigger); this module turns those refusals into sentences. Each patient message (booked, moved, cancelled)
+//! is composed and queued by the database's own trigger on the appointment's write, in the same transaction.
 
 use std::collections::HashMap;
 
@@ -15,8 +15,6 @@ use crate::db::{
     appointments::{self, AppointmentRow, AppointmentStatus},
     availability,
     doctors::{self, Doctor},
-    notifications::{self, NewMessage},
-    patients::{self, ReminderChannel},
 };
 use crate::error::{Error, Result};
 use crate::schedule::{self, DatedException, SlotTime, WeeklyWindow};
@@ -372,102 +370,6 @@ async fn overlap_sentence(
     }
 }
 
-/// The patient's message for an appointment event, if they consented and can be reached: the preferred channel,
-/// else the other contact. No clinical detail — not the department, not the reason for the visit — only
-/// clinic, doctor, date and time.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn compose_message(
-    clock: &Clock,
-    event: &'static str,
-    clinic: &str,
-    doctor_name: &str,
-    patient_name: &str,
-    consent: bool,
-    channel: ReminderChannel,
-    phone: Option<&str>,
-    email: Option<&str>,
-    starts_at: DateTime<Utc>,
-) -> Option<appointments::PendingMessage> {
-    if !consent {
-        return None;
-    }
-    let (channel, recipient) = match (channel, phone, email) {
-        (ReminderChannel::Sms, Some(p), _) | (ReminderChannel::Email, Some(p), None) => ("sms", p),
-        (ReminderChannel::Email, _, Some(e)) | (ReminderChannel::Sms, None, Some(e)) => {
-            ("email", e)
-        }
-        _ => return None,
-    };
-    let first = patient_name.split_whitespace().next().unwrap_or("there");
-    let local = starts_at.with_timezone(&clock.tz);
-    let when = format!(
-        "{} at {}",
-        Clock::day_label(local.date_naive()),
-        local.format("%H:%M")
-    );
-    let (subject, body) = match event {
-        "booked" => ("Appointment confirmed", format!("Hello {first}, your appointment at {clinic} with {doctor_name} is confirmed for {when}.")),
-        "reminder" => ("Appointment reminder", format!("Hello {first}, this is a reminder of your appointment at {clinic} with {doctor_name} on {when}. Reply or call us if you cannot come.")),
-        "rescheduled" => ("Appointment moved", format!("Hello {first}, your appointment at {clinic} with {doctor_name} has moved to {when}.")),
-        _ => ("Appointment cancelled", format!("Hello {first}, your appointment at {clinic} with {doctor_name} on {when} has been cancelled. Call us to book another.")),
-    };
-    Some(appointments::PendingMessage {
-        event,
-        channel,
-        recipient: recipient.to_string(),
-        subject: format!("{clinic}: {subject}"),
-        body,
-    })
-}
-
-/// Puts the patient's message for an event on an existing appointment into the outbox (same transaction).
-async fn enqueue_patient_message(
-    conn: &mut PgConnection,
-    clock: &Clock,
-    appointment_id: i64,
-    event: &'static str,
-) -> Result<()> {
-    let Some(a) = appointments::get(conn, appointment_id).await? else {
-        return Ok(());
-    };
-    let Some(p) = patients::get(conn, a.patient_id).await? else {
-        return Ok(());
-    };
-    let clinic = db::settings::get(conn)
-        .await?
-        .map(|s| s.clinic_name)
-        .unwrap_or_else(|| "the clinic".into());
-    let Some(m) = compose_message(
-        clock,
-        event,
-        &clinic,
-        &a.doctor_name,
-        &p.full_name,
-        p.reminder_consent,
-        p.preferred_channel,
-        p.phone.as_deref(),
-        p.email.as_deref(),
-        a.starts_at,
-    ) else {
-        return Ok(());
-    };
-    notifications::enqueue(
-        conn,
-        &NewMessage {
-            dedupe_key: format!("appointment:{}:{event}:{}", a.id, a.starts_at.timestamp()),
-            kind: notifications::NotificationKind::Confirmation,
-            channel: m.channel,
-            recipient: &m.recipient,
-            subject: m.subject,
-            body: m.body,
-            body_html: None,
-            appointment_id: Some(a.id),
-        },
-    )
-    .await
-    .map(|_| ())
-}
-
 async fn fetch_view(conn: &mut PgConnection, clock: &Clock, id: i64) -> Result<Appointment> {
     appointments::get(conn, id)
         .await?
@@ -681,32 +583,8 @@ async fn book_once(
         starts_at,
         &schedule::day_windows(date, &weekly, &exceptions),
     )?;
-    let channel = match ctx.preferred_channel.as_deref() {
-        Some("email") => ReminderChannel::Email,
-        Some("sms") => ReminderChannel::Sms,
-        _ => ReminderChannel::None,
-    };
-    let message = compose_message(
-        &clock,
-        "booked",
-        &ctx.clinic_name,
-        &ctx.doctor_name,
-        &patient_name,
-        ctx.reminder_consent == Some(true),
-        channel,
-        ctx.phone.as_deref(),
-        ctx.email.as_deref(),
-        starts_at,
-    );
-    let id = match appointments::insert_with_message(
-        &mut tx,
-        doctor_id,
-        patient_id,
-        starts_at,
-        ends_at,
-        message.as_ref(),
-    )
-    .await
+    // the patient's confirmation is written by the database in the same statement (trigger)
+    let id = match appointments::insert(&mut tx, doctor_id, patient_id, starts_at, ends_at, false).await
     {
         Ok(id) => id,
         Err(Error::Conflict(_)) => {
@@ -777,7 +655,6 @@ async fn reschedule_once(pool: &PgPool, id: i64, starts_at: DateTime<Utc>) -> Re
         }
         Err(e) => return Err(e),
     }
-    enqueue_patient_message(&mut tx, &clock, id, "rescheduled").await?;
     let view = fetch_view(&mut tx, &clock, id).await?;
     tx.commit().await?;
     Ok(view)
@@ -804,7 +681,6 @@ pub async fn cancel(pool: &PgPool, id: i64, reason: &str) -> Result<Appointment>
         ));
     }
     appointments::cancel(&mut tx, id, &reason).await?;
-    enqueue_patient_message(&mut tx, &clock, id, "cancelled").await?;
     let view = fetch_view(&mut tx, &clock, id).await?;
     tx.commit().await?;
     Ok(view)
@@ -884,7 +760,6 @@ pub async fn walk_in(
         true,
     )
     .await?;
-    enqueue_patient_message(&mut tx, &clock, id, "booked").await?;
     let view = fetch_view(&mut tx, &clock, id).await?;
     tx.commit().await?;
     Ok(view)
