@@ -298,7 +298,7 @@ async fn write(
     tmp: &Path,
 ) -> Result<(i64, i64)> {
     let dir = tmp.parent().unwrap_or(Path::new("."));
-    let file = File::create(tmp).map_err(|e| io_sentence(&e, dir))?;
+    let file = crate::files::create_private(tmp).map_err(|e| io_sentence(&e, dir))?;
     let mut out = BufWriter::with_capacity(256 * 1024, file);
     if started.request.bom {
         out.write_all("\u{FEFF}".as_bytes())

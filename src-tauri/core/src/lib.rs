@@ -12,6 +12,7 @@ pub mod diagnostics;
 pub mod embedded;
 pub mod error;
 pub mod export;
+pub mod files;
 pub mod jobs;
 pub mod instance;
 pub mod paths;

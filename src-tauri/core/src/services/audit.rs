@@ -2,7 +2,6 @@
 //! filtered log to CSV with the clinical export's safety (formula cells neutralised, temp file renamed into
 //! place, never a partial file).
 
-use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
@@ -159,7 +158,7 @@ async fn write(
     tmp: &Path,
     dir: &Path,
 ) -> Result<i64> {
-    let file = File::create(tmp).map_err(|e| io_sentence(&e, dir))?;
+    let file = crate::files::create_private(tmp).map_err(|e| io_sentence(&e, dir))?;
     let out = BufWriter::with_capacity(256 * 1024, file);
     let mut csv = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
