@@ -1,0 +1,600 @@
+//! The attack suite: each staff role, signed in as itself with plain SQL (what a curious or hostile member can do
+//! from psql on a desk PC), tries to get around the database boundary. Every attempt must be refused and change
+//! nothing. One file that grows with every new function: docs/security.md's threat model names these tests.
+
+use chrono::{Duration, Utc};
+use clinicdesk_core::testing::{Clinic, OWNER, TEST_PASSWORD};
+use sqlx::pool::PoolConnection;
+use sqlx::{PgPool, Postgres, Row};
+
+/// A SCRAM verifier of the right shape (the functions check the shape, not the password).
+const VERIFIER: &str = "SCRAM-SHA-256$4096:c2FsdHNhbHRzYWx0c2FsdA==$dGVzdHRlc3R0ZXN0dGVzdHRlc3R0ZXN0dGVzdHRlc3Q=:dGVzdHRlc3R0ZXN0dGVzdHRlc3R0ZXN0dGVzdHRlc3Q=";
+
+/// Runs `sql` and returns the SQLSTATE it was refused with; panics when it succeeds.
+async fn refused(conn: &mut PoolConnection<Postgres>, sql: &str) -> String {
+    match sqlx::raw_sql(sql).execute(&mut **conn).await {
+        Ok(_) => panic!("this should have been refused: {sql}"),
+        Err(e) => e
+            .as_database_error()
+            .and_then(|d| d.code().map(|c| c.into_owned()))
+            .unwrap_or_else(|| panic!("not a database error for {sql}: {e}")),
+    }
+}
+
+async fn ok(conn: &mut PoolConnection<Postgres>, sql: &str) {
+    sqlx::raw_sql(sql)
+        .execute(&mut **conn)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+async fn count(pool: &PgPool, sql: &str) -> i64 {
+    sqlx::query_scalar::<_, i64>(sql)
+        .fetch_one(pool)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+async fn username(pool: &PgPool) -> String {
+    sqlx::query_scalar("SELECT session_user::text")
+        .fetch_one(pool)
+        .await
+        .expect("session user")
+}
+
+/// A clinic with an admin, a desk, two doctors who sign in (Rao, Lee) and a consenting patient.
+struct Scene {
+    clinic: Clinic,
+    owner: PgPool,
+    rao: (i64, PgPool),
+    lee: (i64, PgPool),
+    patient: i64,
+}
+
+async fn scene() -> Scene {
+    let clinic = Clinic::new("Europe/London").await;
+    let (rao_id, rao) = clinic.doctor("Dr. Rao", true).await;
+    let (lee_id, lee) = clinic.doctor("Dr. Lee", true).await;
+    let patient = clinic.patient("Jaya Novak").await;
+    let owner = clinic.db.owner_pool().await;
+    Scene {
+        owner,
+        rao: (rao_id, rao.expect("rao signs in")),
+        lee: (lee_id, lee.expect("lee signs in")),
+        patient,
+        clinic,
+    }
+}
+
+/// Tomorrow at 10:00 UTC-ish, within the test doctors' 09:00–17:00 London hours.
+fn tomorrow_at(hour: i64) -> chrono::DateTime<Utc> {
+    let day = (Utc::now() + Duration::days(2)).date_naive();
+    day.and_hms_opt(0, 0, 0).expect("midnight").and_utc() + Duration::hours(hour)
+}
+
+#[tokio::test]
+async fn no_staff_role_can_create_temporary_objects() {
+    let s = scene().await;
+    for pool in [&s.clinic.admin, &s.clinic.desk, &s.rao.1] {
+        let mut c = pool.acquire().await.expect("conn");
+        let who = username(pool).await;
+        assert_eq!(
+            refused(&mut c, "CREATE TEMP TABLE staff (id bigint, username text)").await,
+            "42501",
+            "{who} created a temp table"
+        );
+        assert_eq!(
+            refused(&mut c, "CREATE TEMP VIEW doctors AS SELECT 1 AS id").await,
+            "42501"
+        );
+        let can: bool =
+            sqlx::query_scalar("SELECT has_database_privilege(current_database(), 'TEMPORARY')")
+                .fetch_one(&mut *c)
+                .await
+                .expect("privilege check");
+        assert!(!can, "{who} holds TEMPORARY");
+    }
+}
+
+/// The functions must not rely on the missing TEMPORARY alone: grant it (as a careless restore or DBA might) and
+/// shadow every table and catalog view they read. Nothing changes what they see.
+#[tokio::test]
+async fn definer_functions_and_triggers_ignore_temp_tables_even_with_temporary_granted() {
+    let s = scene().await;
+    let db = s.clinic.db.name.clone();
+    let grant = |who: String| format!("GRANT TEMPORARY ON DATABASE {db} TO {who}");
+    let rao_user = username(&s.rao.1).await;
+    let admin_user = username(&s.clinic.admin).await;
+    let desk_user = username(&s.clinic.desk).await;
+    for u in [&rao_user, &admin_user, &desk_user] {
+        sqlx::raw_sql(&grant(u.clone()))
+            .execute(&s.owner)
+            .await
+            .expect("grant temp");
+    }
+
+    // a doctor poses as another doctor through clinicdesk_current_doctor_id()
+    let mut rao = s.rao.1.acquire().await.expect("conn");
+    ok(
+        &mut rao,
+        &format!(
+            "CREATE TEMP TABLE staff AS SELECT 1::bigint AS id, '{rao_user}'::text AS username;
+             CREATE TEMP TABLE doctors AS SELECT {lee}::bigint AS id, 1::bigint AS staff_id, true AS active, 15 AS slot_minutes",
+            lee = s.lee.0
+        ),
+    )
+    .await;
+    let me: i64 = sqlx::query_scalar("SELECT clinicdesk_current_doctor_id()")
+        .fetch_one(&mut *rao)
+        .await
+        .expect("current doctor");
+    assert_eq!(me, s.rao.0, "the doctor became another doctor");
+    let changed = sqlx::query(&format!(
+        "DELETE FROM public.doctor_availability WHERE doctor_id = {}",
+        s.lee.0
+    ))
+    .execute(&mut *rao)
+    .await
+    .expect("delete runs under RLS")
+    .rows_affected();
+    assert_eq!(changed, 0, "Rao removed Lee's hours");
+    drop(rao);
+
+    // an administrator aims the staff-password function at the superuser (and at a non-staff role)
+    let mut admin = s.clinic.admin.acquire().await.expect("conn");
+    ok(
+        &mut admin,
+        &format!(
+            "CREATE TEMP TABLE staff AS SELECT 1::bigint AS id, '{OWNER}'::text AS username, 'admin'::text AS role, true AS active;
+             CREATE TEMP TABLE pg_roles AS SELECT '{OWNER}'::name AS rolname, false AS rolsuper"
+        ),
+    )
+    .await;
+    for target in [OWNER, "postgres", "clinicdesk_admin"] {
+        let code = refused(
+            &mut admin,
+            &format!("SELECT clinicdesk_set_staff_password('{target}', '{VERIFIER}')"),
+        )
+        .await;
+        assert_eq!(code, "P0002", "the password of {target} was set");
+    }
+    let code = refused(
+        &mut admin,
+        &format!("SELECT clinicdesk_set_staff_active('{OWNER}', false)"),
+    )
+    .await;
+    assert_eq!(code, "P0002");
+    drop(admin);
+    // the owner is untouched
+    let superuser: bool =
+        sqlx::query_scalar(&format!("SELECT rolsuper FROM pg_roles WHERE rolname = '{OWNER}'"))
+            .fetch_one(&s.owner)
+            .await
+            .expect("owner");
+    assert!(superuser);
+
+    // reception hides an inactive doctor and a blacklisted patient from the booking guard
+    sqlx::raw_sql(&format!(
+        "UPDATE doctors SET active = false WHERE id = {lee};
+         UPDATE patients SET blacklisted_at = now(), blacklist_reason = 'abusive' WHERE id = {p}",
+        lee = s.lee.0,
+        p = s.patient
+    ))
+    .execute(&s.owner)
+    .await
+    .expect("set up");
+    let mut desk = s.clinic.desk.acquire().await.expect("conn");
+    ok(
+        &mut desk,
+        &format!(
+            "CREATE TEMP TABLE doctors AS SELECT {lee}::bigint AS id, true AS active;
+             CREATE TEMP TABLE patients AS SELECT {p}::bigint AS id, NULL::timestamptz AS blacklisted_at;
+             CREATE TEMP TABLE pg_roles AS SELECT '{desk_user}'::name AS rolname, true AS rolsuper",
+            lee = s.lee.0,
+            p = s.patient
+        ),
+    )
+    .await;
+    let other = s.clinic.patient("Omar Haddad").await;
+    let start = tomorrow_at(10);
+    let insert = |doctor: i64, patient: i64, at: chrono::DateTime<Utc>| {
+        format!(
+            "INSERT INTO public.appointments (doctor_id, patient_id, starts_at, ends_at)
+             VALUES ({doctor}, {patient}, '{}', '{}')",
+            at.to_rfc3339(),
+            (at + Duration::minutes(15)).to_rfc3339()
+        )
+    };
+    assert_eq!(
+        refused(&mut desk, &insert(s.lee.0, other, start)).await,
+        "23514",
+        "booked an inactive doctor"
+    );
+    assert_eq!(
+        refused(&mut desk, &insert(s.rao.0, s.patient, start)).await,
+        "23514",
+        "booked a blacklisted patient"
+    );
+    assert_eq!(
+        refused(&mut desk, &insert(s.rao.0, other, Utc::now() - Duration::days(3))).await,
+        "23514",
+        "booked in the past"
+    );
+    drop(desk);
+    assert_eq!(count(&s.owner, "SELECT count(*) FROM appointments").await, 0);
+}
+
+/// Every SECURITY DEFINER function and every trigger function of ClinicDesk pins the search path with pg_temp
+/// last, and names the relations it reads with their schema. A new function cannot slip.
+#[tokio::test]
+async fn every_definer_and_trigger_function_pins_its_search_path_and_qualifies_relations() {
+    let s = scene().await;
+    let rows = sqlx::query(
+        "SELECT p.proname::text AS name, p.prosecdef, coalesce(p.proconfig, '{}') AS config, p.prosrc
+           FROM pg_proc p
+          WHERE p.pronamespace = 'public'::regnamespace
+            AND (p.prosecdef OR p.prorettype = 'trigger'::regtype)
+            AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid
+                               AND d.deptype = 'e')
+          ORDER BY 1",
+    )
+    .fetch_all(&s.owner)
+    .await
+    .expect("functions");
+    let relations: Vec<String> = sqlx::query_scalar(
+        "SELECT relname::text FROM pg_class
+          WHERE relnamespace IN ('public'::regnamespace, 'pg_catalog'::regnamespace)
+            AND relkind IN ('r', 'v', 'm', 'p', 'f', 'S')",
+    )
+    .fetch_all(&s.owner)
+    .await
+    .expect("relations");
+    assert!(rows.len() >= 20, "only {} functions found", rows.len());
+    let mut definers = 0;
+    for r in &rows {
+        let name: String = r.get("name");
+        let config: Vec<String> = r.get("config");
+        definers += r.get::<bool, _>("prosecdef") as usize;
+        assert_eq!(
+            config,
+            vec!["search_path=pg_catalog, public, pg_temp".to_string()],
+            "{name} does not pin its search path"
+        );
+        let body: String = r.get("prosrc");
+        for bare in unqualified_relations(&body, &relations) {
+            panic!("{name} reads {bare} without its schema");
+        }
+    }
+    assert!(definers >= 10, "only {definers} SECURITY DEFINER functions");
+}
+
+/// Relation names that follow FROM / JOIN / INTO / UPDATE / TABLE without a schema in a function body.
+fn unqualified_relations(body: &str, relations: &[String]) -> Vec<String> {
+    let lower = body.to_lowercase();
+    let bytes = lower.as_bytes();
+    let is_ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+    let mut words = vec![];
+    let mut i = 0;
+    while i < bytes.len() {
+        if is_ident(bytes[i]) && (i == 0 || !is_ident(bytes[i - 1])) {
+            let start = i;
+            while i < bytes.len() && is_ident(bytes[i]) {
+                i += 1;
+            }
+            let mut j = i;
+            while j < bytes.len() && bytes[j].is_ascii_whitespace() {
+                j += 1;
+            }
+            let next = bytes.get(j).copied().unwrap_or(b' ');
+            words.push((&lower[start..i], next));
+        } else {
+            i += 1;
+        }
+    }
+    let mut found = vec![];
+    for w in words.windows(2) {
+        let ((kw, _), (name, next)) = (w[0], w[1]);
+        if ["from", "join", "into", "update", "table"].contains(&kw)
+            && next != b'.'
+            && next != b'('
+            && relations.iter().any(|r| r == name)
+        {
+            found.push(name.to_string());
+        }
+    }
+    found
+}
+
+#[test]
+fn the_qualification_check_finds_a_bare_table() {
+    let rel = vec!["staff".to_string(), "pg_roles".to_string()];
+    assert_eq!(
+        unqualified_relations("SELECT 1 FROM staff s JOIN pg_catalog.pg_roles r ON true", &rel),
+        vec!["staff"]
+    );
+    assert!(unqualified_relations(
+        "SELECT 1 FROM public.staff s, jsonb_each(x) JOIN pg_catalog.pg_roles r ON true",
+        &rel
+    )
+    .is_empty());
+}
+
+#[tokio::test]
+async fn no_staff_role_can_write_or_read_the_outbox_directly() {
+    let s = scene().await;
+    for pool in [&s.clinic.admin, &s.clinic.desk, &s.rao.1] {
+        let who = username(pool).await;
+        let mut c = pool.acquire().await.expect("conn");
+        assert_eq!(
+            refused(
+                &mut c,
+                "INSERT INTO notifications (dedupe_key, channel, recipient, body)
+                 VALUES ('appointment:1:booked:0', 'sms', '+15550100', 'Your bank details please')"
+            )
+            .await,
+            "42501",
+            "{who} wrote to the outbox"
+        );
+        for f in [
+            "clinicdesk_enqueue_patient_message(1, 'booked', 'x')",
+            "clinicdesk_local_when(now())",
+        ] {
+            assert_eq!(
+                refused(&mut c, &format!("SELECT {f}")).await,
+                "42501",
+                "{who} called {f}"
+            );
+        }
+    }
+    for pool in [&s.clinic.desk, &s.rao.1] {
+        let mut c = pool.acquire().await.expect("conn");
+        assert_eq!(refused(&mut c, "SELECT dedupe_key FROM notifications").await, "42501");
+        for f in [
+            "clinicdesk_enqueue_reminders(current_date, 'day')",
+            "clinicdesk_enqueue_staff_digest(current_date)",
+            "clinicdesk_enqueue_report_emails(date_trunc('month', now())::date)",
+        ] {
+            assert_eq!(refused(&mut c, &format!("SELECT * FROM {f}")).await, "42501");
+        }
+    }
+    // an administrator may retry or cancel a message, never rewrite what it says or where it goes
+    let mut admin = s.clinic.admin.acquire().await.expect("conn");
+    for col in ["body = 'x'", "recipient = 'x'", "subject = 'x'", "body_html = 'x'", "dedupe_key = 'x'"] {
+        assert_eq!(
+            refused(&mut admin, &format!("UPDATE notifications SET {col}")).await,
+            "42501",
+            "admin rewrote {col}"
+        );
+    }
+    drop(admin);
+    assert_eq!(count(&s.owner, "SELECT count(*) FROM notifications").await, 0);
+}
+
+/// The message a booking sends is the database's: to the patient's own contact, with clinic, doctor and time only.
+#[tokio::test]
+async fn a_booking_by_plain_sql_queues_the_databases_own_message() {
+    let s = scene().await;
+    let start = tomorrow_at(11);
+    sqlx::query(
+        "INSERT INTO appointments (doctor_id, patient_id, starts_at, ends_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(s.rao.0)
+    .bind(s.patient)
+    .bind(start)
+    .bind(start + Duration::minutes(15))
+    .execute(&s.clinic.desk)
+    .await
+    .expect("desk books");
+    let rows = sqlx::query(
+        "SELECT channel, recipient, subject, body, dedupe_key, kind FROM notifications ORDER BY id",
+    )
+    .fetch_all(&s.owner)
+    .await
+    .expect("outbox");
+    assert_eq!(rows.len(), 1);
+    let body: String = rows[0].get("body");
+    assert_eq!(rows[0].get::<String, _>("channel"), "sms");
+    assert_eq!(rows[0].get::<String, _>("recipient"), "+447700900123");
+    assert_eq!(
+        rows[0].get::<String, _>("subject"),
+        "Riverside Clinic: Appointment confirmed"
+    );
+    assert!(body.starts_with("Hello Jaya, your appointment at Riverside Clinic with Dr. Rao is confirmed for "), "{body}");
+    assert!(!body.contains("General Medicine"), "the department leaked: {body}");
+    assert_eq!(rows[0].get::<String, _>("kind"), "confirmation");
+
+    // cancelling and moving tell the patient too; a doctor's status change (check-in) does not
+    let id: i64 = count(&s.owner, "SELECT max(id) FROM appointments").await;
+    let later = start + Duration::hours(1);
+    sqlx::query("UPDATE appointments SET starts_at = $2, ends_at = $3 WHERE id = $1")
+        .bind(id)
+        .bind(later)
+        .bind(later + Duration::minutes(15))
+        .execute(&s.clinic.desk)
+        .await
+        .expect("move");
+    sqlx::query("UPDATE appointments SET status = 'cancelled', cancel_reason = 'patient called' WHERE id = $1")
+        .bind(id)
+        .execute(&s.clinic.desk)
+        .await
+        .expect("cancel");
+    let subjects: Vec<String> =
+        sqlx::query_scalar("SELECT subject FROM notifications ORDER BY id")
+            .fetch_all(&s.owner)
+            .await
+            .expect("outbox");
+    assert_eq!(
+        subjects,
+        [
+            "Riverside Clinic: Appointment confirmed",
+            "Riverside Clinic: Appointment moved",
+            "Riverside Clinic: Appointment cancelled"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn staff_functions_refuse_another_persons_identity() {
+    let s = scene().await;
+    let admin_user = username(&s.clinic.admin).await;
+    let desk_user = username(&s.clinic.desk).await;
+    let mut desk = s.clinic.desk.acquire().await.expect("conn");
+    assert_eq!(
+        refused(
+            &mut desk,
+            &format!("SELECT clinicdesk_set_staff_password('{admin_user}', '{VERIFIER}')")
+        )
+        .await,
+        "42501"
+    );
+    assert_eq!(
+        refused(
+            &mut desk,
+            &format!("SELECT clinicdesk_create_staff('mallory', 'M', 'admin', '{VERIFIER}')")
+        )
+        .await,
+        "42501"
+    );
+    assert_eq!(
+        refused(&mut desk, &format!("SELECT clinicdesk_set_staff_active('{admin_user}', false)")).await,
+        "42501"
+    );
+    // the audit log names the session's own user, whatever the caller passes
+    assert_eq!(
+        refused(
+            &mut desk,
+            "INSERT INTO audit_log (actor, action, table_name) VALUES ('someone_else', 'x', 'y')"
+        )
+        .await,
+        "42501"
+    );
+    ok(&mut desk, "SELECT audit_event('probe', 'patients', '1', '{\"actor\": \"someone_else\"}')").await;
+    drop(desk);
+    let actor: String =
+        sqlx::query_scalar("SELECT actor FROM audit_log WHERE action = 'probe'")
+            .fetch_one(&s.owner)
+            .await
+            .expect("probe row");
+    assert_eq!(actor, desk_user);
+
+    let mut rao = s.rao.1.acquire().await.expect("conn");
+    // a doctor's own hours only, own appointments only, own reports only, treatments on own visits only
+    assert_eq!(
+        refused(
+            &mut rao,
+            &format!(
+                "INSERT INTO doctor_availability (doctor_id, weekday, starts_at, ends_at) VALUES ({}, 1, '06:00', '07:00')",
+                s.lee.0
+            )
+        )
+        .await,
+        "42501"
+    );
+    let start = tomorrow_at(12);
+    let appt: i64 = sqlx::query_scalar(
+        "INSERT INTO appointments (doctor_id, patient_id, starts_at, ends_at) VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(s.lee.0)
+    .bind(s.patient)
+    .bind(start)
+    .bind(start + Duration::minutes(15))
+    .fetch_one(&s.clinic.desk)
+    .await
+    .expect("desk books Lee");
+    let moved = sqlx::query("UPDATE appointments SET status = 'checked_in' WHERE id = $1")
+        .bind(appt)
+        .execute(&mut *rao)
+        .await
+        .expect("runs under RLS")
+        .rows_affected();
+    assert_eq!(moved, 0, "Rao checked in Lee's patient");
+    assert_eq!(
+        refused(
+            &mut rao,
+            &format!("INSERT INTO treatments (appointment_id, visit_type) VALUES ({appt}, 'consultation')")
+        )
+        .await,
+        "42501"
+    );
+    drop(rao);
+    assert_eq!(
+        count(&s.owner, &format!("SELECT count(*) FROM appointments WHERE id = {appt} AND status = 'booked'")).await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn staff_cannot_create_roles_grant_groups_or_change_identity() {
+    let s = scene().await;
+    for pool in [&s.clinic.admin, &s.clinic.desk, &s.rao.1] {
+        let me = username(pool).await;
+        let mut c = pool.acquire().await.expect("conn");
+        assert_eq!(refused(&mut c, "CREATE ROLE mallory LOGIN SUPERUSER").await, "42501");
+        assert_eq!(refused(&mut c, "CREATE ROLE mallory LOGIN").await, "42501");
+        assert_eq!(
+            refused(&mut c, &format!("GRANT clinicdesk_admin TO {me}")).await,
+            "42501"
+        );
+        assert_eq!(
+            refused(&mut c, &format!("ALTER ROLE {me} CREATEROLE")).await,
+            "42501"
+        );
+        assert_eq!(refused(&mut c, &format!("SET ROLE {OWNER}")).await, "42501");
+        assert_eq!(
+            refused(&mut c, &format!("SET SESSION AUTHORIZATION {OWNER}")).await,
+            "42501"
+        );
+        assert_eq!(refused(&mut c, "CREATE TABLE public.mine (x int)").await, "42501");
+        assert_eq!(
+            refused(&mut c, "CREATE FUNCTION public.now() RETURNS timestamptz LANGUAGE sql AS 'SELECT 0'").await,
+            "42501"
+        );
+    }
+    let mut desk = s.clinic.desk.acquire().await.expect("conn");
+    assert_eq!(refused(&mut desk, "SET ROLE clinicdesk_admin").await, "42501");
+    drop(desk);
+    assert_eq!(
+        count(&s.owner, "SELECT count(*) FROM pg_roles WHERE rolname = 'mallory'").await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn deactivating_a_member_ends_their_open_sessions() {
+    let s = scene().await;
+    let desk_user = username(&s.clinic.desk).await;
+    let mut open = s.clinic.desk.acquire().await.expect("desk connection");
+    ok(&mut open, "SELECT 1").await;
+    sqlx::query("SELECT clinicdesk_set_staff_active($1, false)")
+        .bind(&desk_user)
+        .execute(&s.clinic.admin)
+        .await
+        .expect("deactivate");
+    let after = sqlx::raw_sql("SELECT 1").execute(&mut *open).await;
+    assert!(after.is_err(), "the deactivated member's session still works");
+    let left = count(
+        &s.owner,
+        &format!("SELECT count(*) FROM pg_stat_activity WHERE usename = '{desk_user}'"),
+    )
+    .await;
+    assert_eq!(left, 0);
+    assert!(s.clinic.db.pool_as(&desk_user, TEST_PASSWORD).await.is_err());
+}
+
+#[tokio::test]
+async fn audit_details_are_capped() {
+    let s = scene().await;
+    let big = "x".repeat(10_000);
+    sqlx::query("SELECT audit_event('probe', 'patients', '1', jsonb_build_object('blob', $1::text))")
+        .bind(&big)
+        .execute(&s.clinic.desk)
+        .await
+        .expect("audit event");
+    let details: serde_json::Value =
+        sqlx::query_scalar("SELECT details FROM audit_log WHERE action = 'probe'")
+            .fetch_one(&s.owner)
+            .await
+            .expect("row");
+    assert_eq!(details["truncated"], true, "{details}");
+    assert!(details.get("blob").is_none());
+}
