@@ -72,7 +72,10 @@ mod tests {
         assert_eq!(mode(&dir), 0o700);
         assert_eq!(mode(&file), 0o600);
         assert_eq!(mode(&loose), 0o600);
-        assert_eq!(std::fs::read_to_string(&file).expect("read"), "<p>hello</p>");
+        assert_eq!(
+            std::fs::read_to_string(&file).expect("read"),
+            "<p>hello</p>"
+        );
         let leftovers: Vec<_> = std::fs::read_dir(&dir).expect("ls").flatten().collect();
         assert_eq!(leftovers.len(), 1, "a temp file was left behind");
     }

@@ -1,9 +1,9 @@
 //! ClinicDesk's core: every rule and use case of the product, shared by the desktop app, `clinicctl` and the
 //! scheduler. It knows nothing of windows, IPC or Vue.
 
-pub mod channels;
 pub mod backup;
 pub mod cache;
+pub mod channels;
 pub mod config;
 pub mod crash;
 pub mod db;
@@ -13,8 +13,8 @@ pub mod embedded;
 pub mod error;
 pub mod export;
 pub mod files;
-pub mod jobs;
 pub mod instance;
+pub mod jobs;
 pub mod paths;
 pub mod schedule;
 pub mod security;

@@ -381,20 +381,23 @@ impl SmtpSink {
 
     /// Every message received so far, in arrival order.
     pub fn messages(&self) -> Vec<ReceivedMail> {
-        let mut files: Vec<(u64, std::path::PathBuf)> = std::fs::read_dir(self.dir.path().join("mail"))
-            .expect("mail dir")
-            .flatten()
-            .filter_map(|e| {
-                let name = e.file_name().to_string_lossy().into_owned();
-                name.strip_suffix(".json")
-                    .and_then(|n| n.parse().ok())
-                    .map(|n| (n, e.path()))
-            })
-            .collect();
+        let mut files: Vec<(u64, std::path::PathBuf)> =
+            std::fs::read_dir(self.dir.path().join("mail"))
+                .expect("mail dir")
+                .flatten()
+                .filter_map(|e| {
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    name.strip_suffix(".json")
+                        .and_then(|n| n.parse().ok())
+                        .map(|n| (n, e.path()))
+                })
+                .collect();
         files.sort();
         files
             .iter()
-            .map(|(_, p)| serde_json::from_slice(&std::fs::read(p).expect("read mail")).expect("mail json"))
+            .map(|(_, p)| {
+                serde_json::from_slice(&std::fs::read(p).expect("read mail")).expect("mail json")
+            })
             .collect()
     }
 }

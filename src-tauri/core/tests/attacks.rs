@@ -166,11 +166,12 @@ async fn definer_functions_and_triggers_ignore_temp_tables_even_with_temporary_g
     assert_eq!(code, "P0002");
     drop(admin);
     // the owner is untouched
-    let superuser: bool =
-        sqlx::query_scalar(&format!("SELECT rolsuper FROM pg_roles WHERE rolname = '{OWNER}'"))
-            .fetch_one(&s.owner)
-            .await
-            .expect("owner");
+    let superuser: bool = sqlx::query_scalar(&format!(
+        "SELECT rolsuper FROM pg_roles WHERE rolname = '{OWNER}'"
+    ))
+    .fetch_one(&s.owner)
+    .await
+    .expect("owner");
     assert!(superuser);
 
     // reception hides an inactive doctor and a blacklisted patient from the booking guard
@@ -216,12 +217,19 @@ async fn definer_functions_and_triggers_ignore_temp_tables_even_with_temporary_g
         "booked a blacklisted patient"
     );
     assert_eq!(
-        refused(&mut desk, &insert(s.rao.0, other, Utc::now() - Duration::days(3))).await,
+        refused(
+            &mut desk,
+            &insert(s.rao.0, other, Utc::now() - Duration::days(3))
+        )
+        .await,
         "23514",
         "booked in the past"
     );
     drop(desk);
-    assert_eq!(count(&s.owner, "SELECT count(*) FROM appointments").await, 0);
+    assert_eq!(
+        count(&s.owner, "SELECT count(*) FROM appointments").await,
+        0
+    );
 }
 
 /// Every SECURITY DEFINER function and every trigger function of ClinicDesk pins the search path with pg_temp
@@ -309,7 +317,10 @@ fn unqualified_relations(body: &str, relations: &[String]) -> Vec<String> {
 fn the_qualification_check_finds_a_bare_table() {
     let rel = vec!["staff".to_string(), "pg_roles".to_string()];
     assert_eq!(
-        unqualified_relations("SELECT 1 FROM staff s JOIN pg_catalog.pg_roles r ON true", &rel),
+        unqualified_relations(
+            "SELECT 1 FROM staff s JOIN pg_catalog.pg_roles r ON true",
+            &rel
+        ),
         vec!["staff"]
     );
     assert!(unqualified_relations(
@@ -348,18 +359,30 @@ async fn no_staff_role_can_write_or_read_the_outbox_directly() {
     }
     for pool in [&s.clinic.desk, &s.rao.1] {
         let mut c = pool.acquire().await.expect("conn");
-        assert_eq!(refused(&mut c, "SELECT dedupe_key FROM notifications").await, "42501");
+        assert_eq!(
+            refused(&mut c, "SELECT dedupe_key FROM notifications").await,
+            "42501"
+        );
         for f in [
             "clinicdesk_enqueue_reminders(current_date, 'day')",
             "clinicdesk_enqueue_staff_digest(current_date)",
             "clinicdesk_enqueue_report_emails(date_trunc('month', now())::date)",
         ] {
-            assert_eq!(refused(&mut c, &format!("SELECT * FROM {f}")).await, "42501");
+            assert_eq!(
+                refused(&mut c, &format!("SELECT * FROM {f}")).await,
+                "42501"
+            );
         }
     }
     // an administrator may retry or cancel a message, never rewrite what it says or where it goes
     let mut admin = s.clinic.admin.acquire().await.expect("conn");
-    for col in ["body = 'x'", "recipient = 'x'", "subject = 'x'", "body_html = 'x'", "dedupe_key = 'x'"] {
+    for col in [
+        "body = 'x'",
+        "recipient = 'x'",
+        "subject = 'x'",
+        "body_html = 'x'",
+        "dedupe_key = 'x'",
+    ] {
         assert_eq!(
             refused(&mut admin, &format!("UPDATE notifications SET {col}")).await,
             "42501",
@@ -367,7 +390,10 @@ async fn no_staff_role_can_write_or_read_the_outbox_directly() {
         );
     }
     drop(admin);
-    assert_eq!(count(&s.owner, "SELECT count(*) FROM notifications").await, 0);
+    assert_eq!(
+        count(&s.owner, "SELECT count(*) FROM notifications").await,
+        0
+    );
 }
 
 /// The message a booking sends is the database's: to the patient's own contact, with clinic, doctor and time only.
@@ -399,8 +425,16 @@ async fn a_booking_by_plain_sql_queues_the_databases_own_message() {
         rows[0].get::<String, _>("subject"),
         "Riverside Clinic: Appointment confirmed"
     );
-    assert!(body.starts_with("Hello Jaya, your appointment at Riverside Clinic with Dr. Rao is confirmed for "), "{body}");
-    assert!(!body.contains("General Medicine"), "the department leaked: {body}");
+    assert!(
+        body.starts_with(
+            "Hello Jaya, your appointment at Riverside Clinic with Dr. Rao is confirmed for "
+        ),
+        "{body}"
+    );
+    assert!(
+        !body.contains("General Medicine"),
+        "the department leaked: {body}"
+    );
     assert_eq!(rows[0].get::<String, _>("kind"), "confirmation");
 
     // cancelling and moving tell the patient too; a doctor's status change (check-in) does not
@@ -418,11 +452,10 @@ async fn a_booking_by_plain_sql_queues_the_databases_own_message() {
         .execute(&s.clinic.desk)
         .await
         .expect("cancel");
-    let subjects: Vec<String> =
-        sqlx::query_scalar("SELECT subject FROM notifications ORDER BY id")
-            .fetch_all(&s.owner)
-            .await
-            .expect("outbox");
+    let subjects: Vec<String> = sqlx::query_scalar("SELECT subject FROM notifications ORDER BY id")
+        .fetch_all(&s.owner)
+        .await
+        .expect("outbox");
     assert_eq!(
         subjects,
         [
@@ -456,7 +489,11 @@ async fn staff_functions_refuse_another_persons_identity() {
         "42501"
     );
     assert_eq!(
-        refused(&mut desk, &format!("SELECT clinicdesk_set_staff_active('{admin_user}', false)")).await,
+        refused(
+            &mut desk,
+            &format!("SELECT clinicdesk_set_staff_active('{admin_user}', false)")
+        )
+        .await,
         "42501"
     );
     // the audit log names the session's own user, whatever the caller passes
@@ -468,13 +505,16 @@ async fn staff_functions_refuse_another_persons_identity() {
         .await,
         "42501"
     );
-    ok(&mut desk, "SELECT audit_event('probe', 'patients', '1', '{\"actor\": \"someone_else\"}')").await;
+    ok(
+        &mut desk,
+        "SELECT audit_event('probe', 'patients', '1', '{\"actor\": \"someone_else\"}')",
+    )
+    .await;
     drop(desk);
-    let actor: String =
-        sqlx::query_scalar("SELECT actor FROM audit_log WHERE action = 'probe'")
-            .fetch_one(&s.owner)
-            .await
-            .expect("probe row");
+    let actor: String = sqlx::query_scalar("SELECT actor FROM audit_log WHERE action = 'probe'")
+        .fetch_one(&s.owner)
+        .await
+        .expect("probe row");
     assert_eq!(actor, desk_user);
 
     let mut rao = s.rao.1.acquire().await.expect("conn");
@@ -518,7 +558,11 @@ async fn staff_functions_refuse_another_persons_identity() {
     );
     drop(rao);
     assert_eq!(
-        count(&s.owner, &format!("SELECT count(*) FROM appointments WHERE id = {appt} AND status = 'booked'")).await,
+        count(
+            &s.owner,
+            &format!("SELECT count(*) FROM appointments WHERE id = {appt} AND status = 'booked'")
+        )
+        .await,
         1
     );
 }
@@ -529,7 +573,10 @@ async fn staff_cannot_create_roles_grant_groups_or_change_identity() {
     for pool in [&s.clinic.admin, &s.clinic.desk, &s.rao.1] {
         let me = username(pool).await;
         let mut c = pool.acquire().await.expect("conn");
-        assert_eq!(refused(&mut c, "CREATE ROLE mallory LOGIN SUPERUSER").await, "42501");
+        assert_eq!(
+            refused(&mut c, "CREATE ROLE mallory LOGIN SUPERUSER").await,
+            "42501"
+        );
         assert_eq!(refused(&mut c, "CREATE ROLE mallory LOGIN").await, "42501");
         assert_eq!(
             refused(&mut c, &format!("GRANT clinicdesk_admin TO {me}")).await,
@@ -544,17 +591,31 @@ async fn staff_cannot_create_roles_grant_groups_or_change_identity() {
             refused(&mut c, &format!("SET SESSION AUTHORIZATION {OWNER}")).await,
             "42501"
         );
-        assert_eq!(refused(&mut c, "CREATE TABLE public.mine (x int)").await, "42501");
         assert_eq!(
-            refused(&mut c, "CREATE FUNCTION public.now() RETURNS timestamptz LANGUAGE sql AS 'SELECT 0'").await,
+            refused(&mut c, "CREATE TABLE public.mine (x int)").await,
+            "42501"
+        );
+        assert_eq!(
+            refused(
+                &mut c,
+                "CREATE FUNCTION public.now() RETURNS timestamptz LANGUAGE sql AS 'SELECT 0'"
+            )
+            .await,
             "42501"
         );
     }
     let mut desk = s.clinic.desk.acquire().await.expect("conn");
-    assert_eq!(refused(&mut desk, "SET ROLE clinicdesk_admin").await, "42501");
+    assert_eq!(
+        refused(&mut desk, "SET ROLE clinicdesk_admin").await,
+        "42501"
+    );
     drop(desk);
     assert_eq!(
-        count(&s.owner, "SELECT count(*) FROM pg_roles WHERE rolname = 'mallory'").await,
+        count(
+            &s.owner,
+            "SELECT count(*) FROM pg_roles WHERE rolname = 'mallory'"
+        )
+        .await,
         0
     );
 }
@@ -571,25 +632,35 @@ async fn deactivating_a_member_ends_their_open_sessions() {
         .await
         .expect("deactivate");
     let after = sqlx::raw_sql("SELECT 1").execute(&mut *open).await;
-    assert!(after.is_err(), "the deactivated member's session still works");
+    assert!(
+        after.is_err(),
+        "the deactivated member's session still works"
+    );
     let left = count(
         &s.owner,
         &format!("SELECT count(*) FROM pg_stat_activity WHERE usename = '{desk_user}'"),
     )
     .await;
     assert_eq!(left, 0);
-    assert!(s.clinic.db.pool_as(&desk_user, TEST_PASSWORD).await.is_err());
+    assert!(s
+        .clinic
+        .db
+        .pool_as(&desk_user, TEST_PASSWORD)
+        .await
+        .is_err());
 }
 
 #[tokio::test]
 async fn audit_details_are_capped() {
     let s = scene().await;
     let big = "x".repeat(10_000);
-    sqlx::query("SELECT audit_event('probe', 'patients', '1', jsonb_build_object('blob', $1::text))")
-        .bind(&big)
-        .execute(&s.clinic.desk)
-        .await
-        .expect("audit event");
+    sqlx::query(
+        "SELECT audit_event('probe', 'patients', '1', jsonb_build_object('blob', $1::text))",
+    )
+    .bind(&big)
+    .execute(&s.clinic.desk)
+    .await
+    .expect("audit event");
     let details: serde_json::Value =
         sqlx::query_scalar("SELECT details FROM audit_log WHERE action = 'probe'")
             .fetch_one(&s.owner)

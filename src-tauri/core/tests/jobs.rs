@@ -1057,3 +1057,99 @@ async fn the_backup_job_runs_once_a_day_where_the_database_is_and_not_from_an_ad
         "once a day"
     );
 }
+
+#[tokio::test]
+async fn a_lease_renewed_while_sending_keeps_other_pcs_off_and_a_live_job_is_never_taken_for_dead()
+{
+    use clinicdesk_core::db::{job_runs, notifications};
+    let c = Clinic::new("UTC").await;
+    let owner = c.db.owner_pool().await;
+    let (doctor, _) = c.doctor("Dr. Slow", false).await;
+    let p = c.patient("Sol Slow").await;
+    book(&c, doctor, p, 0).await;
+
+    // A slow PC holds the confirmation; its lease is about to run out, and it renews it while still sending.
+    let mut conn = owner.acquire().await.unwrap();
+    let claimed = notifications::claim_due(&mut conn, "slow-pc", 10, 120)
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 1);
+    sqlx::query("UPDATE notifications SET claimed_until = now() + interval '1 second'")
+        .execute(&owner)
+        .await
+        .unwrap();
+    let ids = [claimed[0].id];
+    assert_eq!(
+        notifications::renew_lease(&mut conn, "slow-pc", &ids, 120)
+            .await
+            .unwrap(),
+        1
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert!(
+        dispatcher::dispatch(&c.admin, "pc-2", 5)
+            .await
+            .unwrap()
+            .is_empty(),
+        "another PC took over a message whose lease was renewed"
+    );
+    // Another PC cannot renew a lease it does not hold.
+    assert_eq!(
+        notifications::renew_lease(&mut conn, "pc-2", &ids, 120)
+            .await
+            .unwrap(),
+        0
+    );
+
+    // A job that has run for an hour but beats its heart is not claimable; one whose heart stopped is.
+    let run = job_runs::claim(
+        &mut conn,
+        "backup",
+        "2026-11-28",
+        "busy-pc",
+        RunTrigger::Schedule,
+    )
+    .await
+    .unwrap()
+    .expect("claimed");
+    sqlx::query("UPDATE job_runs SET started_at = now() - interval '1 hour' WHERE id = $1")
+        .bind(run)
+        .execute(&owner)
+        .await
+        .unwrap();
+    job_runs::heartbeat(&mut conn, run).await.unwrap();
+    assert!(job_runs::is_claimed(&mut conn, "backup", "2026-11-28")
+        .await
+        .unwrap());
+    assert!(job_runs::claim(
+        &mut conn,
+        "backup",
+        "2026-11-28",
+        "pc-2",
+        RunTrigger::CatchUp
+    )
+    .await
+    .unwrap()
+    .is_none());
+    sqlx::query("UPDATE job_runs SET heartbeat_at = now() - interval '4 minutes' WHERE id = $1")
+        .bind(run)
+        .execute(&owner)
+        .await
+        .unwrap();
+    assert!(!job_runs::is_claimed(&mut conn, "backup", "2026-11-28")
+        .await
+        .unwrap());
+    assert_eq!(
+        job_runs::claim(
+            &mut conn,
+            "backup",
+            "2026-11-28",
+            "pc-2",
+            RunTrigger::CatchUp
+        )
+        .await
+        .unwrap(),
+        Some(run),
+        "a dead PC's run is taken over"
+    );
+}

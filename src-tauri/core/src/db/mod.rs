@@ -3,8 +3,8 @@
 pub mod appointments;
 pub mod audit_log;
 pub mod availability;
-pub mod channel_settings;
 pub mod backups;
+pub mod channel_settings;
 pub mod dashboard;
 pub mod departments;
 pub mod doctors;

@@ -64,7 +64,11 @@ pub struct ReminderCounts {
 
 /// Queues the reminders of a clinic-local day (`tag`: "day" for the morning of, "eve" for the evening before).
 /// The database composes every message from the appointment and patient rows; a rerun queues nothing twice.
-pub async fn enqueue_reminders(db: &mut PgConnection, date: NaiveDate, tag: &str) -> Result<ReminderCounts> {
+pub async fn enqueue_reminders(
+    db: &mut PgConnection,
+    date: NaiveDate,
+    tag: &str,
+) -> Result<ReminderCounts> {
     let r = sqlx::query!(
         r#"SELECT appointments AS "appointments!", queued AS "queued!", already_queued AS "already_queued!",
                   no_contact AS "no_contact!"
@@ -84,21 +88,23 @@ pub async fn enqueue_reminders(db: &mut PgConnection, date: NaiveDate, tag: &str
 
 /// Queues the staff chat's digest for a day (counts per doctor, no patient). True when one was queued.
 pub async fn enqueue_staff_digest(db: &mut PgConnection, date: NaiveDate) -> Result<bool> {
-    Ok(
-        sqlx::query_scalar!(r#"SELECT clinicdesk_enqueue_staff_digest($1) AS "queued!""#, date)
-            .fetch_one(db)
-            .await?,
+    Ok(sqlx::query_scalar!(
+        r#"SELECT clinicdesk_enqueue_staff_digest($1) AS "queued!""#,
+        date
     )
+    .fetch_one(db)
+    .await?)
 }
 
 /// Queues a month's stored reports by email (each doctor's to the doctor, the summary to the report
 /// recipients). Returns how many were new.
 pub async fn enqueue_report_emails(db: &mut PgConnection, month: NaiveDate) -> Result<i64> {
-    Ok(
-        sqlx::query_scalar!(r#"SELECT clinicdesk_enqueue_report_emails($1) AS "n!""#, month)
-            .fetch_one(db)
-            .await?,
+    Ok(sqlx::query_scalar!(
+        r#"SELECT clinicdesk_enqueue_report_emails($1) AS "n!""#,
+        month
     )
+    .fetch_one(db)
+    .await?)
 }
 
 /// A message claimed for sending.
@@ -149,7 +155,12 @@ pub async fn claim_due(
 
 /// Extends this host's lease on the messages it is still sending, so a slow batch is not taken over (and sent
 /// twice) by another PC while it is being worked.
-pub async fn renew_lease(db: &mut PgConnection, host: &str, ids: &[i64], lease_seconds: i32) -> Result<u64> {
+pub async fn renew_lease(
+    db: &mut PgConnection,
+    host: &str,
+    ids: &[i64],
+    lease_seconds: i32,
+) -> Result<u64> {
     Ok(sqlx::query!(
         "UPDATE notifications SET claimed_until = now() + make_interval(secs => $3)
           WHERE id = ANY($1) AND status = 'sending' AND claimed_by = $2",

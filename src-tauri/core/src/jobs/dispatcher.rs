@@ -39,7 +39,9 @@ impl LeaseKeeper {
             loop {
                 tokio::time::sleep(every).await;
                 let renewed = match pool.acquire().await {
-                    Ok(mut conn) => notifications::renew_lease(&mut conn, &host, &ids, LEASE_SECONDS).await,
+                    Ok(mut conn) => {
+                        notifications::renew_lease(&mut conn, &host, &ids, LEASE_SECONDS).await
+                    }
                     Err(e) => Err(e.into()),
                 };
                 match renewed {

@@ -11,10 +11,10 @@ use chrono::{Datelike, Duration, NaiveDate, NaiveTime};
 use chrono_tz::Tz;
 
 use super::{local_instant, Counts, JobContext};
+use crate::db;
 use crate::db::notifications;
 use crate::db::report_data::{self as data, ReportDoctor, StatusTotals};
 use crate::db::reports::{self, NewReport};
-use crate::db;
 use crate::error::Result;
 
 pub async fn run(ctx: &JobContext, month: NaiveDate) -> Result<Counts> {

@@ -584,7 +584,8 @@ async fn book_once(
         &schedule::day_windows(date, &weekly, &exceptions),
     )?;
     // the patient's confirmation is written by the database in the same statement (trigger)
-    let id = match appointments::insert(&mut tx, doctor_id, patient_id, starts_at, ends_at, false).await
+    let id = match appointments::insert(&mut tx, doctor_id, patient_id, starts_at, ends_at, false)
+        .await
     {
         Ok(id) => id,
         Err(Error::Conflict(_)) => {

@@ -69,7 +69,10 @@ fn opt(s: &Option<String>) -> Option<String> {
 fn query(clock: &Clock, f: &AuditFilter) -> Result<AuditQuery> {
     if let (Some(a), Some(b)) = (f.from, f.to) {
         if b < a {
-            return Err(Error::validation("to", "The end date is before the start date."));
+            return Err(Error::validation(
+                "to",
+                "The end date is before the start date.",
+            ));
         }
     }
     Ok(AuditQuery {
