@@ -684,9 +684,9 @@ async fn book_tomorrow_at_ten(
     input: &clinicdesk_core::db::patients::PatientInput,
 ) -> (
     clinicdesk_core::db::patients::Patient,
-    clinicdesk_core::services::appointments::Appointment,
+    clinicdesk_core::services::scheduling::Appointment,
 ) {
-    use clinicdesk_core::services::{appointments as appts, patients};
+    use clinicdesk_core::services::{patients, scheduling as appts};
     let cluster = EmbeddedCluster::new(data, Durability::Durable).unwrap();
     let target = DbTarget::Embedded {
         cluster,
@@ -816,7 +816,9 @@ async fn admin_sets_up_email_sends_a_test_runs_reminders_and_sees_them_sent() {
     let frame = wait_for(&c, "report-frame").await;
     let html = frame.attr("srcdoc").await.unwrap().unwrap_or_default();
     assert!(
-        html.contains("Riverside Clinic") && html.contains("Visits per day") && !html.contains("<script"),
+        html.contains("Riverside Clinic")
+            && html.contains("Visits per day")
+            && !html.contains("<script"),
         "the report is shown in the app"
     );
     assert_eq!(
@@ -958,7 +960,7 @@ async fn click_chart(c: &Client, id: &str, fx: f64, fy: f64) {
 #[ignore = "needs the built app, Xvfb and tauri-driver: run by `make test-e2e`"]
 async fn admin_sees_dashboard_charts_opens_a_department_diagnostics_audit_and_quick_search() {
     use clinicdesk_core::db::patients::{PatientInput, ReminderChannel, Sex};
-    use clinicdesk_core::services::{appointments as appts, patients};
+    use clinicdesk_core::services::{patients, scheduling as appts};
     let data = tempfile::tempdir().unwrap();
     let doctor_id = seed_clinic(data.path()).await;
     let cluster = EmbeddedCluster::new(data.path(), Durability::Durable).unwrap();

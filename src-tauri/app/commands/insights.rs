@@ -44,7 +44,12 @@ pub async fn doctor_dashboard(state: State<'_, AppState>) -> CmdResult<DoctorDas
 #[tauri::command]
 #[specta::specta]
 pub async fn get_diagnostics(state: State<'_, AppState>) -> CmdResult<Diagnostics> {
-    Ok(diagnostics::collect(&state.pool().await?, &state.caches, env!("CARGO_PKG_VERSION")).await?)
+    Ok(diagnostics::collect(
+        &state.pool().await?,
+        &state.caches,
+        env!("CARGO_PKG_VERSION"),
+    )
+    .await?)
 }
 
 #[tauri::command]

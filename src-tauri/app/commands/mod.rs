@@ -2,8 +2,8 @@
 
 pub mod backups;
 pub mod clinical;
-pub mod jobs;
 pub mod insights;
+pub mod jobs;
 pub mod scheduling;
 
 use clinicdesk_core::cache::Change;

@@ -1,6 +1,7 @@
 //! Scheduling commands for the front desk and doctors: each parses, calls one core service, maps the result.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use clinicdesk_core::cache::{Change, SlotKey};
 use clinicdesk_core::db::{
     appointments::AppointmentStatus,
     availability::{AvailabilityException, ExceptionInput, WeeklySession},
@@ -8,12 +9,11 @@ use clinicdesk_core::db::{
     patients::{Patient, PatientHit, PatientInput},
 };
 use clinicdesk_core::services::{
-    appointments::{self as appts, Appointment, Slot, SlotDay, TodayBoard},
     availability::{self, DoctorAvailability},
     doctors::{self, DoctorActivation},
     patients,
+    scheduling::{self as appts, Appointment, Slot, SlotDay, TodayBoard},
 };
-use clinicdesk_core::cache::{Change, SlotKey};
 use clinicdesk_core::Error;
 use tauri::State;
 
@@ -89,8 +89,12 @@ pub async fn set_weekly_availability(
     slot_minutes: i32,
     sessions: Vec<WeeklySession>,
 ) -> CmdResult<DoctorAvailability> {
-    let a = availability::set_weekly(&state.pool().await?, doctor_id, slot_minutes, &sessions).await?;
-    state.caches.invalidate(Change::Doctor(Some(doctor_id))).await;
+    let a =
+        availability::set_weekly(&state.pool().await?, doctor_id, slot_minutes, &sessions).await?;
+    state
+        .caches
+        .invalidate(Change::Doctor(Some(doctor_id)))
+        .await;
     Ok(a)
 }
 
@@ -101,7 +105,10 @@ pub async fn add_availability_exception(
     input: ExceptionInput,
 ) -> CmdResult<AvailabilityException> {
     let e = availability::add_exception(&state.pool().await?, &input).await?;
-    state.caches.invalidate(Change::Availability(e.doctor_id)).await;
+    state
+        .caches
+        .invalidate(Change::Availability(e.doctor_id))
+        .await;
     Ok(e)
 }
 
@@ -216,7 +223,10 @@ pub async fn book_appointment(
     };
     // also on a Conflict: the grid the desk reloads next must not come from a stale cache
     if matches!(r, Ok(_) | Err(Error::Conflict(_))) {
-        state.caches.invalidate(Change::Appointment(Some(doctor_id))).await;
+        state
+            .caches
+            .invalidate(Change::Appointment(Some(doctor_id)))
+            .await;
     }
     Ok(r?)
 }
@@ -230,7 +240,12 @@ pub async fn reschedule_appointment(
 ) -> CmdResult<Appointment> {
     let r = appts::reschedule(&state.pool().await?, id, starts_at).await;
     match &r {
-        Ok(a) => state.caches.invalidate(Change::Appointment(Some(a.doctor_id))).await,
+        Ok(a) => {
+            state
+                .caches
+                .invalidate(Change::Appointment(Some(a.doctor_id)))
+                .await
+        }
         Err(Error::Conflict(_)) => state.caches.invalidate(Change::Appointment(None)).await,
         Err(_) => {}
     }
@@ -245,7 +260,10 @@ pub async fn cancel_appointment(
     reason: String,
 ) -> CmdResult<Appointment> {
     let a = appts::cancel(&state.pool().await?, id, &reason).await?;
-    state.caches.invalidate(Change::Appointment(Some(a.doctor_id))).await;
+    state
+        .caches
+        .invalidate(Change::Appointment(Some(a.doctor_id)))
+        .await;
     Ok(a)
 }
 
@@ -253,7 +271,10 @@ pub async fn cancel_appointment(
 #[specta::specta]
 pub async fn check_in(state: State<'_, AppState>, id: i64) -> CmdResult<Appointment> {
     let a = appts::set_status(&state.pool().await?, id, AppointmentStatus::CheckedIn).await?;
-    state.caches.invalidate(Change::Appointment(Some(a.doctor_id))).await;
+    state
+        .caches
+        .invalidate(Change::Appointment(Some(a.doctor_id)))
+        .await;
     Ok(a)
 }
 
@@ -261,7 +282,10 @@ pub async fn check_in(state: State<'_, AppState>, id: i64) -> CmdResult<Appointm
 #[specta::specta]
 pub async fn mark_no_show(state: State<'_, AppState>, id: i64) -> CmdResult<Appointment> {
     let a = appts::set_status(&state.pool().await?, id, AppointmentStatus::NoShow).await?;
-    state.caches.invalidate(Change::Appointment(Some(a.doctor_id))).await;
+    state
+        .caches
+        .invalidate(Change::Appointment(Some(a.doctor_id)))
+        .await;
     Ok(a)
 }
 
@@ -269,7 +293,10 @@ pub async fn mark_no_show(state: State<'_, AppState>, id: i64) -> CmdResult<Appo
 #[specta::specta]
 pub async fn complete_appointment(state: State<'_, AppState>, id: i64) -> CmdResult<Appointment> {
     let a = appts::set_status(&state.pool().await?, id, AppointmentStatus::Completed).await?;
-    state.caches.invalidate(Change::Appointment(Some(a.doctor_id))).await;
+    state
+        .caches
+        .invalidate(Change::Appointment(Some(a.doctor_id)))
+        .await;
     Ok(a)
 }
 
@@ -282,7 +309,10 @@ pub async fn walk_in(
     overbook: bool,
 ) -> CmdResult<Appointment> {
     let a = appts::walk_in(&state.pool().await?, patient_id, doctor_id, overbook).await?;
-    state.caches.invalidate(Change::Appointment(Some(a.doctor_id))).await;
+    state
+        .caches
+        .invalidate(Change::Appointment(Some(a.doctor_id)))
+        .await;
     Ok(a)
 }
 

@@ -11,7 +11,7 @@ use chrono::{Duration as Days, NaiveDate, Utc};
 use clinicdesk_core::db::{self, staff::StaffRole};
 use clinicdesk_core::demo::{self, DemoOptions};
 use clinicdesk_core::embedded::EmbeddedCluster;
-use clinicdesk_core::services::{appointments as appts, patients, setup, staff};
+use clinicdesk_core::services::{patients, scheduling as appts, setup, staff};
 use clinicdesk_core::target::DbTarget;
 use clinicdesk_core::{Error, Result};
 use rand::rngs::StdRng;

@@ -416,8 +416,12 @@ async fn run(cli: Cli) -> Result<()> {
             })?;
             let host = ctx.host.clone();
             let runner = clinicdesk_core::jobs::runner::Runner::start(ctx).await?;
-            println!("clinicctl agent: running the jobs on {} as {host} (Ctrl+C or SIGTERM stops)", t.label());
-            let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+            println!(
+                "clinicctl agent: running the jobs on {} as {host} (Ctrl+C or SIGTERM stops)",
+                t.label()
+            );
+            let mut term =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
             tokio::select! {
                 _ = tokio::signal::ctrl_c() => {}
                 _ = term.recv() => {}

@@ -16,8 +16,8 @@ use sqlx::PgPool;
 
 use crate::db::{departments::Department, doctors::Doctor};
 use crate::error::Result;
-use crate::services::appointments::SlotDay;
 use crate::services::dashboard::{AdminDashboard, DoctorDashboard};
+use crate::services::scheduling::SlotDay;
 
 /// The NOTIFY channel the `cache_notify` triggers send on.
 pub const CHANNEL: &str = "clinicdesk_cache";
@@ -259,13 +259,19 @@ impl Caches {
             .await
     }
 
-    pub async fn admin_dashboard<F, Fut>(&self, today: NaiveDate, load: F) -> Result<Arc<AdminDashboard>>
+    pub async fn admin_dashboard<F, Fut>(
+        &self,
+        today: NaiveDate,
+        load: F,
+    ) -> Result<Arc<AdminDashboard>>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<AdminDashboard>>,
     {
         self.admin_dashboard
-            .get_or_load(today, self.bypass(), || async { load().await.map(Arc::new) })
+            .get_or_load(today, self.bypass(), || async {
+                load().await.map(Arc::new)
+            })
             .await
     }
 
@@ -452,7 +458,10 @@ mod tests {
 
     #[test]
     fn payloads_name_the_table_and_doctor() {
-        assert_eq!(Change::from_payload("appointments:7"), Change::Appointment(Some(7)));
+        assert_eq!(
+            Change::from_payload("appointments:7"),
+            Change::Appointment(Some(7))
+        );
         assert_eq!(
             Change::from_payload("doctor_availability_exceptions:"),
             Change::Availability(None)

@@ -218,11 +218,7 @@ pub async fn load(conn: &mut PgConnection, opts: &DemoOptions) -> Result<DemoSum
         return Err(Error::validation("days", "Choose between 0 and 3650 days."));
     }
     let mut rng = StdRng::seed_from_u64(opts.seed);
-    let tz: chrono_tz::Tz = sqlx::query_scalar!("SELECT time_zone FROM settings")
-        .fetch_optional(&mut *conn)
-        .await?
-        .and_then(|z| z.parse().ok())
-        .unwrap_or(chrono_tz::UTC);
+    let tz = crate::clock::clinic_zone(&mut *conn).await?;
     let anchor = opts
         .anchor
         .unwrap_or_else(|| Utc::now().with_timezone(&tz).date_naive());

@@ -15,10 +15,10 @@ use futures_util::TryStreamExt;
 use serde::Serialize;
 use sqlx::PgPool;
 
+use crate::clock::Clock;
 use crate::db::{self, exports::ExportRow, patients};
 use crate::error::{Error, Result};
 use crate::schedule;
-use crate::services::appointments::Clock;
 use crate::services::clinical;
 
 pub const COLUMNS: [&str; 13] = [

@@ -4,6 +4,7 @@
 pub mod backup;
 pub mod cache;
 pub mod channels;
+pub mod clock;
 pub mod config;
 pub mod crash;
 pub mod db;

@@ -6,7 +6,7 @@ use std::path::Path;
 use chrono::{Duration, NaiveTime, Utc};
 use clinicdesk_core::backup::{self, Source};
 use clinicdesk_core::db::backups::{BackupRecord, BackupSettings};
-use clinicdesk_core::services::{appointments, backups, patients};
+use clinicdesk_core::services::{backups, patients, scheduling as appointments};
 use clinicdesk_core::testing::{Clinic, TestDb, TEST_PASSWORD};
 use clinicdesk_core::Error;
 use sqlx::PgPool;

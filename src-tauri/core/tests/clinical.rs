@@ -9,9 +9,8 @@ use clinicdesk_core::db::{
 };
 use clinicdesk_core::export::{self, ExportControl, ExportRequest, ExportScope, ExportStatus};
 use clinicdesk_core::services::{
-    appointments as appts,
     clinical::{self, HistoryFilter, TreatmentInput},
-    patients,
+    patients, scheduling as appts,
 };
 use clinicdesk_core::testing::Clinic;
 use clinicdesk_core::Error;

@@ -11,7 +11,7 @@ use std::process::{Child, Command, Stdio};
 use chrono::{Duration, NaiveTime, Utc};
 use clinicdesk_core::embedded::{ClusterState, Durability, EmbeddedCluster};
 use clinicdesk_core::export::{self, ExportControl, ExportRequest, ExportScope};
-use clinicdesk_core::services::{appointments, staff};
+use clinicdesk_core::services::{scheduling as appointments, staff};
 use clinicdesk_core::target::DbTarget;
 use clinicdesk_core::testing::{unique_username, Clinic, TestDb, TEST_PASSWORD};
 use nix::sys::signal::{kill, Signal};

@@ -17,9 +17,9 @@ use clinicdesk_core::db::{
 };
 use clinicdesk_core::export::{self, ExportControl, ExportRequest, ExportScope};
 use clinicdesk_core::services::{
-    appointments, backups,
+    backups,
     clinical::{self, TreatmentInput},
-    departments, patients, staff,
+    departments, patients, scheduling as appointments, staff,
 };
 use clinicdesk_core::testing::{unique_username, Clinic};
 use clinicdesk_core::{Error, ErrorKind};

@@ -11,8 +11,8 @@ use clinicdesk_core::db::{
     availability::WeeklySession, departments::DepartmentInput, doctors::DoctorInput,
 };
 use clinicdesk_core::services::{
-    appointments as appts, audit, availability, dashboard, departments, diagnostics, doctors,
-    quick_search,
+    audit, availability, dashboard, departments, diagnostics, doctors, quick_search,
+    scheduling as appts,
 };
 use clinicdesk_core::testing::Clinic;
 use clinicdesk_core::Error;
@@ -71,11 +71,17 @@ async fn hit_after_first_read_and_in_process_write_invalidates() {
     assert_eq!(stats(&caches, "free slots").await, (0, 1));
     let again = slots(&caches, &c.desk, doc, day).await;
     assert_eq!(again, first);
-    assert_eq!(stats(&caches, "free slots").await, (1, 1), "second read is a hit");
+    assert_eq!(
+        stats(&caches, "free slots").await,
+        (1, 1),
+        "second read is a hit"
+    );
 
     let starts = appts::free_slots(&c.desk, doc, day, 1).await.unwrap()[0].slots[0].starts_at;
     let a = appts::book(&c.desk, doc, pat, starts).await.unwrap();
-    caches.invalidate(Change::Appointment(Some(a.doctor_id))).await;
+    caches
+        .invalidate(Change::Appointment(Some(a.doctor_id)))
+        .await;
     let after = slots(&caches, &c.desk, doc, day).await;
     assert_eq!(after.len(), 31, "the booked slot is gone at once");
     assert!(!after.contains(&"09:00".to_string()));
@@ -236,7 +242,10 @@ async fn a_load_racing_an_invalidation_is_not_cached() {
     assert!(stale.is_empty());
     let (all, _) = caches.stats().await;
     assert_eq!(
-        all.iter().find(|s| s.name == "departments").unwrap().entries,
+        all.iter()
+            .find(|s| s.name == "departments")
+            .unwrap()
+            .entries,
         0,
         "the possibly stale result was not kept"
     );
@@ -315,14 +324,22 @@ async fn dashboard_numbers_match_hand_computed_values() {
             ends_at: t(12),
         })
         .collect();
-    availability::set_weekly(&c.admin, b, 30, &weekdays).await.unwrap(); // 6 × 5 = 30 slots/week
+    availability::set_weekly(&c.admin, b, 30, &weekdays)
+        .await
+        .unwrap(); // 6 × 5 = 30 slots/week
     let (inactive, _) = c.doctor("Dr. Gone", false).await;
-    doctors::set_active(&c.admin, inactive, false).await.unwrap();
+    doctors::set_active(&c.admin, inactive, false)
+        .await
+        .unwrap();
     let p1 = c.patient("Pat One").await;
     let p2 = c.patient("Pat Two").await;
     let p3 = c.patient("Pat Three").await;
     let owner = c.db.owner_pool().await;
-    for (p, when) in [(p1, "2026-11-17 10:00+00"), (p2, "2026-11-17 11:00+00"), (p3, "2026-11-03 10:00+00")] {
+    for (p, when) in [
+        (p1, "2026-11-17 10:00+00"),
+        (p2, "2026-11-17 11:00+00"),
+        (p3, "2026-11-03 10:00+00"),
+    ] {
         sqlx::query("UPDATE patients SET created_at = $2::timestamptz WHERE id = $1")
             .bind(p)
             .bind(when)
@@ -353,7 +370,11 @@ async fn dashboard_numbers_match_hand_computed_values() {
     assert_eq!((dash.week_start, dash.month_start), (d(11, 16), d(11, 1)));
     assert_eq!((dash.active_doctors, dash.patients), (2, 3));
     assert_eq!(
-        (dash.appointments_today, dash.appointments_week, dash.appointments_month),
+        (
+            dash.appointments_today,
+            dash.appointments_week,
+            dash.appointments_month
+        ),
         (1, 5, 8)
     );
     assert_eq!(dash.per_day.len(), 44);
@@ -387,7 +408,11 @@ async fn dashboard_numbers_match_hand_computed_values() {
     assert_eq!(dash.no_show_trend.len(), 12);
     assert_eq!(dash.no_show_trend[0].week_start, d(8, 31));
     let week = |w: NaiveDate| {
-        let r = dash.no_show_trend.iter().find(|x| x.week_start == w).unwrap();
+        let r = dash
+            .no_show_trend
+            .iter()
+            .find(|x| x.week_start == w)
+            .unwrap();
         (r.no_shows, r.completed, r.rate)
     };
     assert_eq!(week(d(8, 31)), (1, 0, 1.0));
@@ -406,10 +431,18 @@ async fn dashboard_numbers_match_hand_computed_values() {
     assert_eq!(u(a), (3, 224, 3.0 / 224.0));
     assert_eq!(u(b), (2, 30, 2.0 / 30.0));
 
-    let np = |w| dash.new_patients.iter().find(|x| x.week_start == w).unwrap().count;
+    let np = |w| {
+        dash.new_patients
+            .iter()
+            .find(|x| x.week_start == w)
+            .unwrap()
+            .count
+    };
     assert_eq!((np(d(11, 16)), np(d(11, 2)), np(d(11, 9))), (2, 1, 0));
 
-    let doc = dashboard::doctor(&c.admin, a, Some(d(11, 18))).await.unwrap();
+    let doc = dashboard::doctor(&c.admin, a, Some(d(11, 18)))
+        .await
+        .unwrap();
     assert_eq!(doc.today_appointments.len(), 2);
     assert_eq!((doc.today_count, doc.week_count), (1, 3));
     assert_eq!(doc.week_appointments.len(), 4);
@@ -446,20 +479,34 @@ async fn diagnostics_show_database_caches_and_jobs_to_admins_only() {
     .await
     .unwrap();
     let caches = Caches::new(CacheTtls::default());
-    let diag = diagnostics::collect(&c.admin, &caches, "9.9.9").await.unwrap();
+    let diag = diagnostics::collect(&c.admin, &caches, "9.9.9")
+        .await
+        .unwrap();
     assert_eq!(diag.app_version, "9.9.9");
-    assert!(diag.database.server_version.chars().next().unwrap().is_ascii_digit());
+    assert!(diag
+        .database
+        .server_version
+        .chars()
+        .next()
+        .unwrap()
+        .is_ascii_digit());
     assert!(diag.database.size_bytes > 0 && diag.database.connections >= 1);
     assert_eq!(diag.caches.len(), 5);
     assert_eq!(diag.listener.state, "off");
     let backup = diag.last_backup.unwrap();
-    assert_eq!((backup.path.as_str(), backup.outcome.as_str()), ("/b/1.dump", "ok"));
+    assert_eq!(
+        (backup.path.as_str(), backup.outcome.as_str()),
+        ("/b/1.dump", "ok")
+    );
     let jobs: Vec<_> = diag
         .jobs
         .iter()
         .map(|j| (j.job.as_str(), j.outcome.as_deref()))
         .collect();
-    assert_eq!(jobs, [("backup", Some("failed")), ("reminders_daily", None)]);
+    assert_eq!(
+        jobs,
+        [("backup", Some("failed")), ("reminders_daily", None)]
+    );
     assert!(matches!(
         diagnostics::collect(&c.desk, &caches, "x").await,
         Err(Error::PermissionDenied(_))
@@ -470,7 +517,9 @@ async fn diagnostics_show_database_caches_and_jobs_to_admins_only() {
 async fn audit_log_filters_and_exports_safe_csv() {
     let c = Clinic::new("Europe/London").await;
     c.patient("Pat Audit").await;
-    let all = audit::list(&c.admin, &audit::AuditFilter::default(), 0).await.unwrap();
+    let all = audit::list(&c.admin, &audit::AuditFilter::default(), 0)
+        .await
+        .unwrap();
     assert!(!all.entries.is_empty());
     let patients_only = audit::list(
         &c.admin,
@@ -561,9 +610,15 @@ async fn quick_search_finds_patients_doctors_and_todays_appointments() {
     assert_eq!(r.patients[0].id, pat);
     assert_eq!(r.doctors.iter().map(|d| d.id).collect::<Vec<_>>(), [doc]);
     assert_eq!(r.appointments.len(), 1);
-    let none = quick_search::search(&c.desk, &caches, "zzzz").await.unwrap();
+    let none = quick_search::search(&c.desk, &caches, "zzzz")
+        .await
+        .unwrap();
     assert!(none.patients.is_empty() && none.doctors.is_empty() && none.appointments.is_empty());
-    assert!(quick_search::search(&c.desk, &caches, "q").await.unwrap().doctors.is_empty());
+    assert!(quick_search::search(&c.desk, &caches, "q")
+        .await
+        .unwrap()
+        .doctors
+        .is_empty());
 }
 
 #[tokio::test]
@@ -593,9 +648,14 @@ async fn slow_statements_are_kept_without_their_values() {
     let caches = Caches::new(CacheTtls::default());
     let diag = diagnostics_service(&c, &caches).await;
     assert_eq!(diag.slow_threshold_ms, 50);
-    assert!(diag.slow_queries.iter().any(|q| q.statement.contains("marker-7f3a")));
+    assert!(diag
+        .slow_queries
+        .iter()
+        .any(|q| q.statement.contains("marker-7f3a")));
 }
 
 async fn diagnostics_service(c: &Clinic, caches: &Caches) -> diagnostics::Diagnostics {
-    diagnostics::collect(&c.admin, caches, "test").await.unwrap()
+    diagnostics::collect(&c.admin, caches, "test")
+        .await
+        .unwrap()
 }

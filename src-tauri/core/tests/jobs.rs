@@ -10,7 +10,7 @@ use clinicdesk_core::db::job_settings::JobSettings;
 use clinicdesk_core::db::notifications::{MessageChannel, NotificationStatus, OutboxFilter};
 use clinicdesk_core::db::patients::{PatientInput, ReminderChannel, Sex};
 use clinicdesk_core::jobs::{self, dispatcher, runner, Due, JobContext, JobKind, Scope};
-use clinicdesk_core::services::{appointments as appts, jobs as jobsvc, patients};
+use clinicdesk_core::services::{jobs as jobsvc, patients, scheduling as appts};
 use clinicdesk_core::testing::{Clinic, SmtpSink};
 use clinicdesk_core::Error;
 use sqlx::PgPool;

@@ -3,7 +3,7 @@
 //! booking retried with its idempotency key is made exactly once. One test per process: it stops the cluster.
 
 use chrono::{Duration, NaiveTime, Utc};
-use clinicdesk_core::services::{appointments, connection};
+use clinicdesk_core::services::{connection, scheduling as appointments};
 use clinicdesk_core::testing::{cluster, Clinic};
 use clinicdesk_core::Error;
 

@@ -10,7 +10,7 @@ use clinicdesk_core::db::{
     patients::{PatientInput, ReminderChannel, Sex},
 };
 use clinicdesk_core::schedule::ExceptionKind;
-use clinicdesk_core::services::{appointments as appts, availability, doctors, patients};
+use clinicdesk_core::services::{availability, doctors, patients, scheduling as appts};
 use clinicdesk_core::testing::Clinic;
 use clinicdesk_core::Error;
 

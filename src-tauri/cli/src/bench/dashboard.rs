@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use chrono::Duration as Days;
 use clinicdesk_core::cache::{CacheTtls, Caches, SlotKey};
-use clinicdesk_core::services::{appointments as appts, dashboard};
+use clinicdesk_core::services::{dashboard, scheduling as appts};
 use clinicdesk_core::{db, Result};
 
 use super::{report, Bench, PW};
@@ -67,7 +67,9 @@ async fn generate(b: &Bench) -> Result<i64> {
     sqlx::query("VACUUM ANALYZE appointments")
         .execute(&b.owner)
         .await?;
-    sqlx::query("VACUUM ANALYZE patients").execute(&b.owner).await?;
+    sqlx::query("VACUUM ANALYZE patients")
+        .execute(&b.owner)
+        .await?;
     println!(
         "generated {total} appointments for {} doctors ({first_day} .. {}) in {:.1}s",
         doctors.len(),
@@ -78,9 +80,10 @@ async fn generate(b: &Bench) -> Result<i64> {
 }
 
 async fn explain(b: &Bench, title: &str, sql: &str) -> Result<()> {
-    let lines: Vec<String> = sqlx::query_scalar(&format!("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) {sql}"))
-        .fetch_all(&b.owner)
-        .await?;
+    let lines: Vec<String> =
+        sqlx::query_scalar(&format!("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) {sql}"))
+            .fetch_all(&b.owner)
+            .await?;
     println!("\n-- EXPLAIN {title}\n{}", lines.join("\n"));
     Ok(())
 }
@@ -157,15 +160,27 @@ pub async fn run(b: &Bench) -> Result<()> {
     }
     report("free slots 7 days, uncached", &mut samples);
     for d in &doctors {
-        let key = SlotKey { doctor_id: *d, from, days: 7 };
-        caches.slots(key, || appts::free_slots(&b.desk, *d, from, 7)).await?;
+        let key = SlotKey {
+            doctor_id: *d,
+            from,
+            days: 7,
+        };
+        caches
+            .slots(key, || appts::free_slots(&b.desk, *d, from, 7))
+            .await?;
     }
     let mut samples = vec![];
     for _ in 0..100 {
         for d in &doctors {
-            let key = SlotKey { doctor_id: *d, from, days: 7 };
+            let key = SlotKey {
+                doctor_id: *d,
+                from,
+                days: 7,
+            };
             let t = Instant::now();
-            caches.slots(key, || appts::free_slots(&b.desk, *d, from, 7)).await?;
+            caches
+                .slots(key, || appts::free_slots(&b.desk, *d, from, 7))
+                .await?;
             samples.push(t.elapsed());
         }
     }

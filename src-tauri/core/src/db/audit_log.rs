@@ -75,11 +75,10 @@ pub fn stream<'a>(
 
 /// The tables and actions that occur in the log (for the viewer's filter lists).
 pub async fn kinds(db: &mut PgConnection) -> Result<(Vec<String>, Vec<String>)> {
-    let tables = sqlx::query_scalar!(
-        r#"SELECT DISTINCT table_name AS "t!" FROM audit_log ORDER BY 1"#
-    )
-    .fetch_all(&mut *db)
-    .await?;
+    let tables =
+        sqlx::query_scalar!(r#"SELECT DISTINCT table_name AS "t!" FROM audit_log ORDER BY 1"#)
+            .fetch_all(&mut *db)
+            .await?;
     let actions =
         sqlx::query_scalar!(r#"SELECT DISTINCT action AS "a!" FROM audit_log ORDER BY 1"#)
             .fetch_all(&mut *db)

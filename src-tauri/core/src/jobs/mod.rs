@@ -402,10 +402,7 @@ pub async fn run_once(ctx: &JobContext, due: &Due, trigger: RunTrigger) -> Resul
 /// The clinic's zone and the schedule, as the scheduler and the screens read them.
 pub async fn load_schedule(pool: &PgPool) -> Result<(Tz, Schedule)> {
     let mut conn = pool.acquire().await?;
-    let tz = crate::db::settings::get(&mut conn)
-        .await?
-        .and_then(|s| s.time_zone.parse::<Tz>().ok())
-        .unwrap_or(chrono_tz::UTC);
+    let tz = crate::clock::clinic_zone(&mut conn).await?;
     let jobs = crate::db::job_settings::get(&mut conn).await?;
     let backup = crate::db::backups::settings(&mut conn).await?;
     Ok((

@@ -23,7 +23,7 @@ pub async fn run(ctx: &JobContext, month: NaiveDate) -> Result<Counts> {
     let (clinic, tz_name) = settings
         .map(|s| (s.clinic_name, s.time_zone))
         .unwrap_or_else(|| ("the clinic".into(), "UTC".into()));
-    let tz: Tz = tz_name.parse().unwrap_or(chrono_tz::UTC);
+    let tz: Tz = crate::clock::zone(&tz_name)?;
     let next = (month + Duration::days(32)).with_day(1).expect("day 1");
     let from = local_instant(tz, month, NaiveTime::MIN);
     let to = local_instant(tz, next, NaiveTime::MIN);

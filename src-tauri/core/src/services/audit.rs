@@ -10,11 +10,11 @@ use futures_util::TryStreamExt;
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 
+use crate::clock::Clock;
 use crate::db::{self, audit_log::AuditEntry, audit_log::AuditQuery};
 use crate::error::{Error, Result};
 use crate::export::{check_target, io_sentence, neutralise};
 use crate::schedule;
-use crate::services::appointments::Clock;
 
 pub const PAGE_SIZE: i64 = 200;
 pub const CSV_COLUMNS: [&str; 7] = ["ID", "When", "Staff", "Action", "Table", "Row", "Details"];

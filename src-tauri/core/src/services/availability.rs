@@ -6,6 +6,7 @@ use chrono::Duration;
 use serde::Serialize;
 use sqlx::{PgConnection, PgPool};
 
+use crate::clock::Clock;
 use crate::db::{
     appointments::{self, AppointmentRow},
     availability::{self, AvailabilityException, ExceptionInput, WeeklySession},
@@ -13,7 +14,7 @@ use crate::db::{
 };
 use crate::error::{Error, Result};
 use crate::schedule::{DatedException, ExceptionKind, WeeklyWindow};
-use crate::services::appointments::{Clock, Schedules};
+use crate::services::scheduling::Schedules;
 
 /// How far ahead the editor shows exceptions, and how far ahead a change is checked against bookings.
 const HORIZON_DAYS: i64 = 366;

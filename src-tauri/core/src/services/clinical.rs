@@ -6,6 +6,7 @@ use chrono::{Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
 use sqlx::{PgConnection, PgPool};
 
+use crate::clock::Clock;
 use crate::db::{
     appointments::{self, AppointmentStatus},
     staff,
@@ -15,7 +16,7 @@ use crate::db::{
 };
 use crate::error::{Error, Result};
 use crate::schedule;
-use crate::services::appointments::{Appointment, Clock};
+use crate::services::scheduling::Appointment;
 
 /// What a doctor submits: the clinical content, with the next visit given as a date or …
 #[derive(Debug, Clone, Deserialize, specta::Type)]
@@ -287,7 +288,7 @@ pub async fn history(pool: &PgPool, patient_id: i64, filter: &HistoryFilter) -> 
         appointments::for_patient(&mut conn, patient_id)
             .await?
             .into_iter()
-            .map(|r| (r.id, clock.view(r)))
+            .map(|r| (r.id, Appointment::new(&clock, r)))
             .collect();
     let mut out = vec![];
     if reads_clinical(&mut conn).await? {

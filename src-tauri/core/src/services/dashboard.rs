@@ -7,10 +7,11 @@ use chrono::{Datelike, Duration, NaiveDate};
 use serde::Serialize;
 use sqlx::PgPool;
 
+use crate::clock::Clock;
 use crate::db::{self, appointments::AppointmentStatus, treatments::Recall};
 use crate::error::{Error, Result};
 use crate::schedule::{self, DatedException, WeeklyWindow};
-use crate::services::appointments::{Appointment, Clock};
+use crate::services::scheduling::Appointment;
 
 /// Days shown before today (today included) and after it in the per-day chart.
 pub const DAYS_BACK: i64 = 30;
@@ -188,7 +189,10 @@ pub async fn admin(pool: &PgPool, today: Option<NaiveDate>) -> Result<AdminDashb
             count_part(from + Duration::days(half as i64), &day_starts[half..])
         )?;
         a.extend(b);
-        tracing::debug!(ms = started.elapsed().as_millis() as u64, "dashboard counts read");
+        tracing::debug!(
+            ms = started.elapsed().as_millis() as u64,
+            "dashboard counts read"
+        );
         Ok::<_, Error>(a)
     };
     let totals_read = async {
@@ -196,7 +200,10 @@ pub async fn admin(pool: &PgPool, today: Option<NaiveDate>) -> Result<AdminDashb
         let totals = db::dashboard::totals(&mut c).await?;
         let new = db::dashboard::new_patients_per_week(&mut c, trend_utc, tz).await?;
         let departments = db::departments::list(&mut c).await?;
-        tracing::debug!(ms = started.elapsed().as_millis() as u64, "dashboard totals read");
+        tracing::debug!(
+            ms = started.elapsed().as_millis() as u64,
+            "dashboard totals read"
+        );
         Ok::<_, Error>((totals, new, departments))
     };
     // working hours only (weekly template and this week's exceptions): utilisation needs no busy times
@@ -206,8 +213,12 @@ pub async fn admin(pool: &PgPool, today: Option<NaiveDate>) -> Result<AdminDashb
         for (id, s) in db::availability::weekly_for(&mut c, &ids).await? {
             weekly.entry(id).or_default().push((&s).into());
         }
-        let exceptions = db::availability::exceptions_for(&mut c, &ids, week, week + Duration::days(7)).await?;
-        tracing::debug!(ms = started.elapsed().as_millis() as u64, "dashboard hours read");
+        let exceptions =
+            db::availability::exceptions_for(&mut c, &ids, week, week + Duration::days(7)).await?;
+        tracing::debug!(
+            ms = started.elapsed().as_millis() as u64,
+            "dashboard hours read"
+        );
         Ok::<_, Error>((weekly, exceptions))
     };
     let (counts, ((active_doctors, patients), new_rows, departments), (weekly, exceptions)) =
@@ -289,8 +300,8 @@ pub async fn admin(pool: &PgPool, today: Option<NaiveDate>) -> Result<AdminDashb
                 .map(|i| {
                     let date = week + Duration::days(i);
                     let windows = schedule::day_windows(date, hours, &own);
-                    schedule::slots_in_windows(clock.tz, date, &windows, d.slot_minutes as i64).len()
-                        as i64
+                    schedule::slots_in_windows(clock.tz, date, &windows, d.slot_minutes as i64)
+                        .len() as i64
                 })
                 .sum();
             let booked = booked_this_week.get(&d.id).copied().unwrap_or(0);
@@ -358,9 +369,7 @@ pub async fn admin(pool: &PgPool, today: Option<NaiveDate>) -> Result<AdminDashb
 pub async fn my_doctor_id(pool: &PgPool) -> Result<i64> {
     db::doctors::current_id(&mut *pool.acquire().await?)
         .await?
-        .ok_or_else(|| {
-            Error::PermissionDenied("Your account is not linked to a doctor.".into())
-        })
+        .ok_or_else(|| Error::PermissionDenied("Your account is not linked to a doctor.".into()))
 }
 
 /// One doctor's dashboard as of `today` (`None` = now).
@@ -382,7 +391,7 @@ pub async fn doctor(
         db::appointments::for_doctor(&mut conn, doctor_id, w_from, w_to)
             .await?
             .into_iter()
-            .map(|r| clock.view(r))
+            .map(|r| Appointment::new(&clock, r))
             .collect();
     let today_appointments: Vec<Appointment> = week_appointments
         .iter()

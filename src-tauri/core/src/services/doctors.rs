@@ -5,12 +5,13 @@ use chrono::Utc;
 use serde::Serialize;
 use sqlx::PgPool;
 
+use crate::clock::Clock;
 use crate::db::{
     appointments,
     doctors::{self, Doctor, DoctorInput},
 };
 use crate::error::{Error, Result};
-use crate::services::appointments::{Appointment, Clock};
+use crate::services::scheduling::Appointment;
 
 #[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct DoctorActivation {
@@ -135,6 +136,9 @@ pub async fn set_active(pool: &PgPool, id: i64, active: bool) -> Result<DoctorAc
     tx.commit().await?;
     Ok(DoctorActivation {
         doctor,
-        future_appointments: rows.into_iter().map(|r| clock.view(r)).collect(),
+        future_appointments: rows
+            .into_iter()
+            .map(|r| Appointment::new(&clock, r))
+            .collect(),
     })
 }

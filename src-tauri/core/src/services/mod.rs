@@ -1,7 +1,6 @@
 //! Use cases: every function here is what a Tauri command, the CLI or a job calls. Services validate input,
 //! own transactions and translate everything into `core::Error`.
 
-pub mod appointments;
 pub mod audit;
 pub mod auth;
 pub mod availability;
@@ -16,6 +15,7 @@ pub mod doctors;
 pub mod jobs;
 pub mod patients;
 pub mod quick_search;
+pub mod scheduling;
 pub mod settings;
 pub mod setup;
 pub mod staff;

@@ -5,10 +5,11 @@ use serde::Serialize;
 use sqlx::PgPool;
 
 use crate::cache::Caches;
+use crate::clock::Clock;
 use crate::db::{self, doctors::Doctor, patients::PatientHit};
 use crate::error::Result;
 use crate::schedule;
-use crate::services::appointments::{Appointment, Clock};
+use crate::services::scheduling::Appointment;
 
 /// Results per group.
 pub const LIMIT: usize = 8;
@@ -52,7 +53,7 @@ pub async fn search(pool: &PgPool, caches: &Caches, query: &str) -> Result<Quick
     let appointments = db::appointments::in_range(&mut conn, from, to)
         .await?
         .into_iter()
-        .map(|r| clock.view(r))
+        .map(|r| Appointment::new(&clock, r))
         .filter(|a| {
             fold(&a.patient_name).contains(&needle)
                 || fold(&a.patient_mrn).contains(&needle)

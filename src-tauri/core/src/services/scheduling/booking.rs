@@ -1,0 +1,354 @@
+//! Booking, rescheduling and walk-ins: the slot is checked against the doctor's hours once here, the database's
+//! constraints decide overlaps, and an overlap is said once, naming who holds the time.
+
+use chrono::{DateTime, Duration, Utc};
+use sqlx::{PgConnection, PgPool};
+
+use super::slots::active_doctor;
+use super::*;
+use crate::clock::Clock;
+use crate::db::{
+    appointments::{self, AppointmentRow, AppointmentStatus},
+    doctors::{self, Doctor},
+};
+use crate::error::{Error, Result};
+use crate::schedule::{self, DatedException, WeeklyWindow};
+
+/// The sentence for an overlap the database refused.
+async fn overlap_sentence(
+    pool: &PgPool,
+    clock: &Clock,
+    doctor_id: i64,
+    patient_id: i64,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    exclude: i64,
+) -> Error {
+    let Ok(mut conn) = pool.acquire().await else {
+        return Error::Conflict("That time was just taken — choose another slot.".into());
+    };
+    match appointments::blocking(&mut conn, Some(doctor_id), Some(patient_id), start, end).await {
+        Ok(Some(b)) if b.id != exclude && b.doctor_id == doctor_id => Error::Conflict(format!(
+            "{} already has an appointment {} — choose another slot.",
+            b.doctor_name,
+            clock.when(b.starts_at, b.ends_at)
+        )),
+        Ok(Some(b)) if b.id != exclude => Error::Conflict(format!(
+            "{} already has an appointment {} with {} — choose another time.",
+            b.patient_name,
+            clock.when(b.starts_at, b.ends_at),
+            b.doctor_name
+        )),
+        _ => Error::Conflict("That time was just taken — choose another slot.".into()),
+    }
+}
+
+/// The end of the slot starting at `start`, if `start` is in the future and one of the doctor's slots.
+fn slot_end(
+    clock: &Clock,
+    doctor_name: &str,
+    slot_minutes: i32,
+    start: DateTime<Utc>,
+    windows: &[(chrono::NaiveTime, chrono::NaiveTime)],
+) -> Result<DateTime<Utc>> {
+    if start < clock.now {
+        return Err(Error::validation(
+            "starts_at",
+            "That time has already passed. Choose a later slot.",
+        ));
+    }
+    let date = schedule::local_date(clock.tz, start);
+    match schedule::slots_in_windows(clock.tz, date, windows, slot_minutes as i64)
+        .into_iter()
+        .find(|t| t.starts_at == start)
+    {
+        Some(t) => Ok(t.ends_at),
+        None => Err(Error::validation(
+            "starts_at",
+            format!(
+                "{doctor_name} does not see patients at {} on {}. Choose a slot from the grid.",
+                clock.hm(start),
+                Clock::day_label(date)
+            ),
+        )),
+    }
+}
+
+/// Checks a requested start for a doctor against the stored schedule. Returns the slot's end.
+async fn check_slot(
+    conn: &mut PgConnection,
+    clock: &Clock,
+    doctor: &Doctor,
+    start: DateTime<Utc>,
+) -> Result<DateTime<Utc>> {
+    let date = schedule::local_date(clock.tz, start);
+    let s = Schedules::load(conn, clock, &[doctor.id], date, 1).await?;
+    slot_end(
+        clock,
+        &doctor.full_name,
+        doctor.slot_minutes,
+        start,
+        &s.windows(doctor.id, date),
+    )
+}
+
+#[tracing::instrument(skip(pool))]
+pub async fn book(
+    pool: &PgPool,
+    doctor_id: i64,
+    patient_id: i64,
+    starts_at: DateTime<Utc>,
+) -> Result<Appointment> {
+    retrying(|| book_once(pool, doctor_id, patient_id, starts_at, None)).await
+}
+
+/// `book` with an idempotency key from the client: a retry with the same key (after a dropped connection or a
+/// crash mid-request) returns the appointment the first attempt made instead of booking again. The key commits
+/// in the booking's own transaction, so either both exist or neither does.
+#[tracing::instrument(skip(pool, key))]
+pub async fn book_idempotent(
+    pool: &PgPool,
+    key: &str,
+    doctor_id: i64,
+    patient_id: i64,
+    starts_at: DateTime<Utc>,
+) -> Result<Appointment> {
+    let key = request_key(key)?;
+    if let Some(id) =
+        crate::db::request_keys::booked_with(&mut *pool.acquire().await?, &key).await?
+    {
+        return existing(pool, id).await;
+    }
+    match retrying(|| book_once(pool, doctor_id, patient_id, starts_at, Some(&key))).await {
+        Ok(a) => Ok(a),
+        // two attempts with one key raced and the other committed first: its appointment is the answer
+        Err(e) => {
+            let earlier = match pool.acquire().await {
+                Ok(mut conn) => crate::db::request_keys::booked_with(&mut conn, &key)
+                    .await
+                    .ok()
+                    .flatten(),
+                Err(_) => None,
+            };
+            match earlier {
+                Some(id) => existing(pool, id).await,
+                None => Err(e),
+            }
+        }
+    }
+}
+
+async fn existing(pool: &PgPool, id: i64) -> Result<Appointment> {
+    let mut conn = pool.acquire().await?;
+    let clock = Clock::load(&mut conn).await?;
+    let row = appointments::get(&mut conn, id)
+        .await?
+        .ok_or_else(|| Error::NotFound("That appointment no longer exists.".into()))?;
+    Ok(Appointment::new(&clock, row))
+}
+
+/// Idempotency keys: 8–64 characters of letters, digits and '-' (a UUID from the client).
+pub fn request_key(key: &str) -> Result<String> {
+    let ok =
+        (8..=64).contains(&key.len()) && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    if ok {
+        Ok(key.to_string())
+    } else {
+        Err(Error::validation(
+            "request_key",
+            "The request key must be 8–64 letters, digits or '-'.",
+        ))
+    }
+}
+
+/// One booking in four round trips: BEGIN, the context (with the doctor's schedule lock), the insert with its
+/// outbox message, COMMIT. The slot arithmetic runs here, between them.
+async fn book_once(
+    pool: &PgPool,
+    doctor_id: i64,
+    patient_id: i64,
+    starts_at: DateTime<Utc>,
+    key: Option<&str>,
+) -> Result<Appointment> {
+    let mut tx = pool.begin().await?;
+    let ctx = appointments::booking_context(&mut tx, doctor_id, patient_id, starts_at)
+        .await?
+        .ok_or_else(|| Error::validation("doctor_id", "That doctor does not exist."))?;
+    let clock = Clock {
+        tz: crate::clock::zone(&ctx.time_zone)?,
+        now: Utc::now(),
+    };
+    if !ctx.doctor_active {
+        return Err(Error::validation(
+            "doctor_id",
+            format!("{} is inactive and cannot be booked.", ctx.doctor_name),
+        ));
+    }
+    let (Some(patient_name), Some(patient_mrn)) =
+        (ctx.patient_name.clone(), ctx.patient_mrn.clone())
+    else {
+        return Err(Error::validation(
+            "patient_id",
+            "That patient does not exist.",
+        ));
+    };
+    if ctx.patient_blacklisted == Some(true) {
+        return Err(Error::validation(
+            "patient_id",
+            format!(
+                "{patient_name} is blacklisted ({}). Lift the blacklist before booking.",
+                ctx.blacklist_reason.clone().unwrap_or_default()
+            ),
+        ));
+    }
+    let date = schedule::local_date(clock.tz, starts_at);
+    let weekday = chrono::Datelike::weekday(&date).number_from_monday();
+    let weekly: Vec<WeeklyWindow> = ctx
+        .weekly
+        .iter()
+        .map(|&(start, end)| WeeklyWindow {
+            weekday,
+            start,
+            end,
+        })
+        .collect();
+    let exceptions: Vec<DatedException> = ctx
+        .exceptions
+        .iter()
+        .map(|e| DatedException {
+            on_date: date,
+            kind: e.kind,
+            start: e.starts_at,
+            end: e.ends_at,
+        })
+        .collect();
+    let ends_at = slot_end(
+        &clock,
+        &ctx.doctor_name,
+        ctx.slot_minutes,
+        starts_at,
+        &schedule::day_windows(date, &weekly, &exceptions),
+    )?;
+    // the patient's confirmation is written by the database in the same statement (trigger)
+    let id = match appointments::insert(&mut tx, doctor_id, patient_id, starts_at, ends_at, false)
+        .await
+    {
+        Ok(id) => id,
+        Err(Error::Conflict(_)) => {
+            drop(tx);
+            return Err(overlap_sentence(
+                pool, &clock, doctor_id, patient_id, starts_at, ends_at, 0,
+            )
+            .await);
+        }
+        Err(e) => return Err(e),
+    };
+    if let Some(k) = key {
+        crate::db::request_keys::record_booking(&mut tx, k, id).await?;
+    }
+    crate::crash::point("booking_commit");
+    tx.commit().await?;
+    crate::crash::point("booking_committed");
+    Ok(Appointment::new(
+        &clock,
+        AppointmentRow {
+            id,
+            doctor_id,
+            doctor_name: ctx.doctor_name,
+            department_name: ctx.department_name,
+            patient_id,
+            patient_name,
+            patient_mrn,
+            patient_blacklisted: false,
+            starts_at,
+            ends_at,
+            status: AppointmentStatus::Booked,
+            cancel_reason: None,
+            overbooked: false,
+        },
+    ))
+}
+
+/// Moves a booked appointment; the old time is freed only if the new one is taken (one UPDATE).
+#[tracing::instrument(skip(pool))]
+pub async fn reschedule(pool: &PgPool, id: i64, starts_at: DateTime<Utc>) -> Result<Appointment> {
+    retrying(|| reschedule_once(pool, id, starts_at)).await
+}
+
+async fn reschedule_once(pool: &PgPool, id: i64, starts_at: DateTime<Utc>) -> Result<Appointment> {
+    let mut tx = pool.begin().await?;
+    let clock = Clock::load(&mut tx).await?;
+    let (status, doctor_id, patient_id) = appointments::lock(&mut tx, id)
+        .await?
+        .ok_or_else(|| Error::NotFound("That appointment does not exist.".into()))?;
+    if status != AppointmentStatus::Booked {
+        return Err(Error::validation(
+            "status",
+            format!(
+                "This appointment is {}; only booked appointments can be rescheduled.",
+                status.label()
+            ),
+        ));
+    }
+    doctors::lock_schedule(&mut tx, doctor_id, false).await?;
+    appointments::lock_patient(&mut tx, patient_id).await?;
+    let doctor = active_doctor(&mut tx, doctor_id).await?;
+    let ends_at = check_slot(&mut tx, &clock, &doctor, starts_at).await?;
+    match appointments::move_to(&mut tx, id, starts_at, ends_at).await {
+        Ok(()) => {}
+        Err(Error::Conflict(_)) => {
+            drop(tx);
+            return Err(overlap_sentence(
+                pool, &clock, doctor_id, patient_id, starts_at, ends_at, id,
+            )
+            .await);
+        }
+        Err(e) => return Err(e),
+    }
+    let view = fetch_view(&mut tx, &clock, id).await?;
+    tx.commit().await?;
+    Ok(view)
+}
+
+/// A walk-in: the doctor's next free slot today, or (administrators only, enforced by the database) an
+/// overbooked appointment starting now.
+#[tracing::instrument(skip(pool))]
+pub async fn walk_in(
+    pool: &PgPool,
+    patient_id: i64,
+    doctor_id: i64,
+    overbook: bool,
+) -> Result<Appointment> {
+    let mut conn = pool.acquire().await?;
+    let clock = Clock::load(&mut conn).await?;
+    let doctor = active_doctor(&mut conn, doctor_id).await?;
+    let today = clock.today();
+    let s = Schedules::load(&mut conn, &clock, &[doctor_id], today, 1).await?;
+    drop(conn);
+    if let Some(slot) = s
+        .free(&clock, doctor_id, doctor.slot_minutes, today)
+        .first()
+    {
+        return book(pool, doctor_id, patient_id, slot.starts_at).await;
+    }
+    if !overbook {
+        return Err(Error::Conflict(format!(
+            "{} has no free slot left today. An administrator can overbook.",
+            doctor.full_name
+        )));
+    }
+    let mut tx = pool.begin().await?;
+    let start = clock.now;
+    let id = appointments::insert(
+        &mut tx,
+        doctor_id,
+        patient_id,
+        start,
+        start + Duration::minutes(doctor.slot_minutes as i64),
+        true,
+    )
+    .await?;
+    let view = fetch_view(&mut tx, &clock, id).await?;
+    tx.commit().await?;
+    Ok(view)
+}

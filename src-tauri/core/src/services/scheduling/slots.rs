@@ -1,0 +1,218 @@
+//! Doctors' working windows and busy times over some days (`Schedules`, a constant number of queries), the
+//! free slots of the booking grid and the first available slot of a department.
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use sqlx::{PgConnection, PgPool};
+
+use super::*;
+use crate::clock::Clock;
+use crate::db::{
+    appointments::{self},
+    availability,
+    doctors::{self, Doctor},
+};
+use crate::error::{Error, Result};
+use crate::schedule::{self, DatedException, SlotTime, WeeklyWindow};
+
+/// Working windows and busy times of several doctors over some days, loaded with a constant number of queries.
+pub(crate) struct Schedules {
+    weekly: HashMap<i64, Vec<WeeklyWindow>>,
+    exceptions: Vec<(i64, Option<i64>, DatedException)>,
+    busy: HashMap<i64, Vec<(DateTime<Utc>, DateTime<Utc>)>>,
+}
+
+impl Schedules {
+    pub(crate) async fn load(
+        conn: &mut PgConnection,
+        clock: &Clock,
+        doctor_ids: &[i64],
+        from: NaiveDate,
+        days: i64,
+    ) -> Result<Schedules> {
+        let mut weekly: HashMap<i64, Vec<WeeklyWindow>> = HashMap::new();
+        for (id, s) in availability::weekly_for(conn, doctor_ids).await? {
+            weekly.entry(id).or_default().push((&s).into());
+        }
+        let exceptions =
+            availability::exceptions_for(conn, doctor_ids, from, from + Duration::days(days))
+                .await?
+                .iter()
+                .map(|e| (e.id, e.doctor_id, e.into()))
+                .collect();
+        let (start, end) = schedule::utc_range(clock.tz, from, days);
+        let mut busy: HashMap<i64, Vec<_>> = HashMap::new();
+        for (id, s, e) in appointments::busy(conn, doctor_ids, start, end).await? {
+            busy.entry(id).or_default().push((s, e));
+        }
+        Ok(Schedules {
+            weekly,
+            exceptions,
+            busy,
+        })
+    }
+
+    /// All slots (free or not) of a doctor on a date.
+    pub(crate) fn slots(
+        &self,
+        clock: &Clock,
+        doctor_id: i64,
+        slot_minutes: i32,
+        date: NaiveDate,
+    ) -> Vec<SlotTime> {
+        let windows = self.windows(doctor_id, date);
+        schedule::slots_in_windows(clock.tz, date, &windows, slot_minutes as i64)
+    }
+
+    pub(crate) fn free(
+        &self,
+        clock: &Clock,
+        doctor_id: i64,
+        slot_minutes: i32,
+        date: NaiveDate,
+    ) -> Vec<SlotTime> {
+        let busy = self.busy.get(&doctor_id).map(Vec::as_slice).unwrap_or(&[]);
+        self.slots(clock, doctor_id, slot_minutes, date)
+            .into_iter()
+            .filter(|s| {
+                s.starts_at >= clock.now && !schedule::overlaps(s.starts_at, s.ends_at, busy)
+            })
+            .collect()
+    }
+
+    /// Whether `[start, end)` lies inside the doctor's working windows of its local day.
+    pub(crate) fn within_hours(
+        &self,
+        clock: &Clock,
+        doctor_id: i64,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> bool {
+        let date = schedule::local_date(clock.tz, start);
+        let (ls, le) = (
+            start.with_timezone(&clock.tz).time(),
+            end.with_timezone(&clock.tz).time(),
+        );
+        self.windows(doctor_id, date)
+            .iter()
+            .any(|&(ws, we)| ws <= ls && le <= we && ls < le)
+    }
+
+    pub(crate) fn windows(
+        &self,
+        doctor_id: i64,
+        date: NaiveDate,
+    ) -> Vec<(chrono::NaiveTime, chrono::NaiveTime)> {
+        let exceptions: Vec<DatedException> = self
+            .exceptions
+            .iter()
+            .filter(|(_, d, _)| d.is_none() || *d == Some(doctor_id))
+            .map(|(_, _, e)| *e)
+            .collect();
+        let weekly = self
+            .weekly
+            .get(&doctor_id)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        schedule::day_windows(date, weekly, &exceptions)
+    }
+
+    /// The same schedules with a doctor's weekly template replaced (to test a change before making it).
+    pub(crate) fn with_weekly(mut self, doctor_id: i64, weekly: Vec<WeeklyWindow>) -> Self {
+        self.weekly.insert(doctor_id, weekly);
+        self
+    }
+
+    /// … with one more exception.
+    pub(crate) fn with_exception(mut self, doctor_id: Option<i64>, e: DatedException) -> Self {
+        self.exceptions.push((0, doctor_id, e));
+        self
+    }
+
+    /// … without an existing exception.
+    pub(crate) fn without_exception(mut self, id: i64) -> Self {
+        self.exceptions.retain(|(eid, _, _)| *eid != id);
+        self
+    }
+}
+
+pub(super) fn slot_view(doctor_id: i64, s: &SlotTime) -> Slot {
+    Slot {
+        doctor_id,
+        starts_at: s.starts_at,
+        ends_at: s.ends_at,
+        date: s.date,
+        time: s.time.format("%H:%M").to_string(),
+        end_time: s.end_time.format("%H:%M").to_string(),
+    }
+}
+
+pub(super) async fn active_doctor(conn: &mut PgConnection, doctor_id: i64) -> Result<Doctor> {
+    let d = doctors::get(conn, doctor_id)
+        .await?
+        .ok_or_else(|| Error::validation("doctor_id", "That doctor does not exist."))?;
+    if !d.active {
+        return Err(Error::validation(
+            "doctor_id",
+            format!("{} is inactive and cannot be booked.", d.full_name),
+        ));
+    }
+    Ok(d)
+}
+
+/// Free slots of one doctor for `days` days from `from` (the 7-day booking grid).
+#[tracing::instrument(skip(pool))]
+pub async fn free_slots(
+    pool: &PgPool,
+    doctor_id: i64,
+    from: NaiveDate,
+    days: i64,
+) -> Result<Vec<SlotDay>> {
+    if !(1..=31).contains(&days) {
+        return Err(Error::validation("days", "Ask for 1 to 31 days of slots."));
+    }
+    let mut conn = pool.acquire().await?;
+    let clock = Clock::load(&mut conn).await?;
+    let doctor = active_doctor(&mut conn, doctor_id).await?;
+    let s = Schedules::load(&mut conn, &clock, &[doctor_id], from, days).await?;
+    Ok((0..days)
+        .map(|i| {
+            let date = from + Duration::days(i);
+            SlotDay {
+                date,
+                label: Clock::day_label(date),
+                slots: s
+                    .free(&clock, doctor_id, doctor.slot_minutes, date)
+                    .iter()
+                    .map(|t| slot_view(doctor_id, t))
+                    .collect(),
+            }
+        })
+        .collect())
+}
+
+/// The earliest free slot in a department over the next two weeks.
+#[tracing::instrument(skip(pool))]
+pub async fn first_available(pool: &PgPool, department_id: i64) -> Result<Option<Slot>> {
+    let mut conn = pool.acquire().await?;
+    let clock = Clock::load(&mut conn).await?;
+    let ids = doctors::active_in_department(&mut conn, department_id).await?;
+    let docs = doctors::list(&mut conn, false).await?;
+    let today = clock.today();
+    let s = Schedules::load(&mut conn, &clock, &ids, today, 14).await?;
+    let mut best: Option<Slot> = None;
+    for d in docs.iter().filter(|d| ids.contains(&d.id)) {
+        for i in 0..14 {
+            if let Some(t) = s
+                .free(&clock, d.id, d.slot_minutes, today + Duration::days(i))
+                .first()
+            {
+                if best.as_ref().is_none_or(|b| t.starts_at < b.starts_at) {
+                    best = Some(slot_view(d.id, t));
+                }
+                break;
+            }
+        }
+    }
+    Ok(best)
+}

@@ -1,0 +1,71 @@
+//! Status changes: cancel (with a reason), check-in, no-show and completion. The allowed moves are checked here
+//! for a clear sentence and again by the database's trigger, which is the rule.
+
+use sqlx::PgPool;
+
+use super::*;
+use crate::clock::Clock;
+use crate::db::appointments::{self, AppointmentStatus};
+use crate::error::{Error, Result};
+
+#[tracing::instrument(skip(pool, reason))]
+pub async fn cancel(pool: &PgPool, id: i64, reason: &str) -> Result<Appointment> {
+    let reason = crate::services::required_text("reason", "A reason for cancelling", reason, 500)?;
+    let mut tx = pool.begin().await?;
+    let clock = Clock::load(&mut tx).await?;
+    let (status, ..) = appointments::lock(&mut tx, id)
+        .await?
+        .ok_or_else(|| Error::NotFound("That appointment does not exist.".into()))?;
+    if !matches!(
+        status,
+        AppointmentStatus::Booked | AppointmentStatus::CheckedIn
+    ) {
+        return Err(Error::validation(
+            "status",
+            format!(
+                "This appointment is already {}; it cannot be cancelled.",
+                status.label()
+            ),
+        ));
+    }
+    appointments::cancel(&mut tx, id, &reason).await?;
+    let view = fetch_view(&mut tx, &clock, id).await?;
+    tx.commit().await?;
+    Ok(view)
+}
+
+/// check-in, no-show, complete: the allowed moves are checked here for a clear sentence and again by the
+/// database's trigger, which is the rule.
+#[tracing::instrument(skip(pool))]
+pub async fn set_status(pool: &PgPool, id: i64, to: AppointmentStatus) -> Result<Appointment> {
+    let allowed_from: &[AppointmentStatus] = match to {
+        AppointmentStatus::CheckedIn => &[AppointmentStatus::Booked],
+        AppointmentStatus::NoShow => &[AppointmentStatus::Booked, AppointmentStatus::CheckedIn],
+        AppointmentStatus::Completed => &[AppointmentStatus::CheckedIn],
+        _ => {
+            return Err(Error::validation(
+                "status",
+                "Use cancel to cancel an appointment.",
+            ))
+        }
+    };
+    let mut tx = pool.begin().await?;
+    let clock = Clock::load(&mut tx).await?;
+    let (status, ..) = appointments::lock(&mut tx, id)
+        .await?
+        .ok_or_else(|| Error::NotFound("That appointment does not exist.".into()))?;
+    if !allowed_from.contains(&status) {
+        return Err(Error::validation(
+            "status",
+            format!(
+                "This appointment is {}; it cannot be marked {}.",
+                status.label(),
+                to.label()
+            ),
+        ));
+    }
+    appointments::set_status(&mut tx, id, to).await?;
+    let view = fetch_view(&mut tx, &clock, id).await?;
+    tx.commit().await?;
+    Ok(view)
+}
