@@ -77,14 +77,14 @@ bindings:
 # Regenerates .sqlx/ from the developers' database (scripts/dev-db.sh starts it).
 sqlx-prepare:
 	rm -rf .sqlx && mkdir .sqlx
-	touch src-tauri/core/src/lib.rs src-tauri/cli/src/main.rs src-tauri/app/lib.rs
+	touch src-tauri/core/src/lib.rs src-tauri/cli/src/main.rs src-tauri/bench/src/main.rs src-tauri/app/lib.rs
 	SQLX_OFFLINE=false SQLX_OFFLINE_DIR=$(CURDIR)/.sqlx DATABASE_URL='$(DEV_DB_URL)' cargo check --workspace --all-targets
 
 # The numbers in BENCHMARKS.md: every scenario in its own throwaway cluster (release build).
 BENCH_DIR ?= $(CARGO_TARGET_DIR)/bench-data
 bench: deps-apt
-	cargo build --release --locked -p clinicctl
-	for s in booking slots board search export timeline notify reports dashboard; do $(CARGO_TARGET_DIR)/release/clinicctl --data-dir $(BENCH_DIR) bench $$s; done
+	cargo build --release --locked -p clinicdesk-bench
+	for s in booking slots board search export timeline notify reports dashboard; do $(CARGO_TARGET_DIR)/release/clinicdesk-bench --data-dir $(BENCH_DIR) $$s; done
 
 package: setup
 	$(TAURI) build --bundles deb

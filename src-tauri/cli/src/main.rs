@@ -1,8 +1,6 @@
 //! `clinicctl`: ClinicDesk without a window — the embedded database's lifecycle, schema migrations, staff
-//! accounts and demo data — for clinics' IT, scripts, tests and benchmarks. Every command calls the core.
-
-mod bench;
-mod bench_jobs;
+//! accounts, demo data, backups and the jobs agent — for clinics' IT and scripts. Every command calls the core.
+//! (Benchmarks are the separate developers' binary `clinicdesk-bench`.)
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -89,14 +87,6 @@ enum Command {
     Backup {
         #[command(subcommand)]
         action: BackupAction,
-    },
-    /// Measure a scenario in a throwaway database of the embedded cluster (see BENCHMARKS.md).
-    Bench {
-        #[arg(value_enum)]
-        scenario: bench::Scenario,
-        /// Patients to load (default: 1,000,000 for search, 20,000 otherwise).
-        #[arg(long)]
-        patients: Option<usize>,
     },
 }
 
@@ -430,19 +420,6 @@ async fn run(cli: Cli) -> Result<()> {
             println!("clinicctl agent: stopped");
         }
         Command::Backup { action } => backup_command(&cli, action).await?,
-        Command::Bench { scenario, patients } => {
-            if cli.database_url.is_some() {
-                return Err(Error::validation(
-                    "database_url",
-                    "Benchmarks run in the embedded cluster: pass --data-dir.",
-                ));
-            }
-            let dir = cli
-                .data_dir
-                .clone()
-                .unwrap_or_else(clinicdesk_core::paths::data_dir);
-            bench::run(&dir, *scenario, *patients).await?;
-        }
         Command::DemoData {
             doctors,
             patients,

@@ -1,4 +1,4 @@
-//! `clinicctl bench`: the numbers in BENCHMARKS.md. Each scenario builds its own throwaway database
+//! The scenarios of `clinicdesk-bench`: the numbers in BENCHMARKS.md. Each scenario builds its own throwaway database
 //! (`clinicdesk_bench`) in the embedded cluster, loads demo data, and times the same core services the app
 //! calls — beside raw PostgreSQL doing the same work from the same pool where a comparison is asked for.
 //! Numbers are printed, never asserted.
@@ -617,8 +617,8 @@ async fn run_in(
         Scenario::Board => board(&b).await,
         Scenario::Export => export_bench(&b).await,
         Scenario::Timeline => timeline(&b).await,
-        Scenario::Notify => crate::bench_jobs::notify(&b.owner, b.today, 10_000).await,
-        Scenario::Reports => crate::bench_jobs::reports(&b.owner, b.today).await,
+        Scenario::Notify => crate::jobs::notify(&b.owner, b.today, 10_000).await,
+        Scenario::Reports => crate::jobs::reports(&b.owner, b.today).await,
         Scenario::Dashboard => dashboard::run(&b).await,
     };
     b.finish().await;

@@ -1,4 +1,4 @@
-//! `clinicctl bench notify` and `clinicctl bench reports`: reminders enqueued and delivered to a local webhook
+//! `clinicdesk-bench notify` and `clinicdesk-bench reports`: reminders enqueued and delivered to a local webhook
 //! (wiremock) and a local SMTP server (aiosmtpd, discarding), and the monthly reports for 500 doctors over a
 //! month of ~100,000 appointments. Numbers are printed, never asserted.
 
