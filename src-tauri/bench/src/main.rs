@@ -11,7 +11,10 @@ use std::process::ExitCode;
 use clap::Parser;
 
 #[derive(Parser)]
-#[command(name = "clinicdesk-bench", about = "Measure a ClinicDesk scenario (see BENCHMARKS.md)")]
+#[command(
+    name = "clinicdesk-bench",
+    about = "Measure a ClinicDesk scenario (see BENCHMARKS.md)"
+)]
 struct Cli {
     /// Where the throwaway cluster lives (it is removed afterwards).
     #[arg(long, env = "CLINICDESK_DATA_DIR")]

@@ -20,24 +20,74 @@ static CLUSTER: OnceCell<TestCluster> = OnceCell::const_new();
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 const TEMPLATE: &str = "clinicdesk_template";
 
+/// Stops a cluster at once (`pg_ctl stop -m immediate`), synchronously: for exit hooks and `Drop`.
+fn stop_immediately(cluster: &EmbeddedCluster) {
+    let pg_ctl = cluster.bindir().join("pg_ctl");
+    let mut cmd = if nix::unistd::Uid::effective().is_root() {
+        let mut c = std::process::Command::new("setpriv");
+        c.args(["--reuid=postgres", "--regid=postgres", "--init-groups"])
+            .arg(pg_ctl);
+        c
+    } else {
+        std::process::Command::new(pg_ctl)
+    };
+    let _ = cmd
+        .args(["stop", "-m", "immediate", "-D"])
+        .arg(cluster.pg_dir())
+        .stdout(std::process::Stdio::null())
+        .status();
+}
+
 extern "C" fn stop_cluster_at_exit() {
     if let Some(c) = CLUSTER.get() {
-        let pg = c.cluster.pg_dir();
-        let bindir = crate::embedded::find_bindir().expect("bindir");
-        let mut cmd = if nix::unistd::Uid::effective().is_root() {
-            let mut c = std::process::Command::new("setpriv");
-            c.args(["--reuid=postgres", "--regid=postgres", "--init-groups"])
-                .arg(bindir.join("pg_ctl"));
-            c
-        } else {
-            std::process::Command::new(bindir.join("pg_ctl"))
-        };
-        let _ = cmd
-            .args(["stop", "-m", "immediate", "-D"])
-            .arg(pg)
-            .stdout(std::process::Stdio::null())
-            .status();
+        stop_immediately(&c.cluster);
         let _ = std::fs::remove_dir_all(c._dir.path());
+    }
+}
+
+/// A migrated database in a cluster of its own, for tests that stop, kill or restart the server (the shared
+/// cluster must stay up for every other test in the binary). Stopped and removed when dropped.
+pub struct PrivateCluster {
+    pub cluster: EmbeddedCluster,
+    pub db: TestDb,
+    _dir: tempfile::TempDir,
+}
+
+impl PrivateCluster {
+    pub async fn start(durability: Durability) -> PrivateCluster {
+        const DB: &str = "clinicdesk";
+        let dir = tempfile::Builder::new()
+            .prefix("clinicdesk-private-")
+            .tempdir()
+            .expect("temp dir");
+        let cluster =
+            EmbeddedCluster::new(dir.path(), durability).expect("PostgreSQL server binaries");
+        cluster.start().await.expect("start private cluster");
+        cluster.ensure_database(DB).await.expect("database");
+        let mut conn = db::connect_one(&cluster.owner_options(DB))
+            .await
+            .expect("owner connection");
+        db::migrate(&mut conn, &db::MIGRATOR)
+            .await
+            .expect("migrate");
+        let db = TestDb {
+            name: DB.into(),
+            target: DbTarget::Embedded {
+                cluster: cluster.clone(),
+                database: DB.into(),
+            },
+        };
+        PrivateCluster {
+            cluster,
+            db,
+            _dir: dir,
+        }
+    }
+}
+
+impl Drop for PrivateCluster {
+    fn drop(&mut self) {
+        stop_immediately(&self.cluster);
     }
 }
 
@@ -75,6 +125,7 @@ pub async fn cluster() -> &'static TestCluster {
 }
 
 /// A fresh database for one test.
+#[derive(Clone)]
 pub struct TestDb {
     pub name: String,
     pub target: DbTarget,

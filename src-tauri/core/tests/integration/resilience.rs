@@ -1,15 +1,18 @@
 //! Connection faults: the server stops and starts under a signed-in desk. Writes during the outage fail with
 //! `Unavailable` and leave nothing behind; the same pools work again once the server is back (no restart); a
-//! booking retried with its idempotency key is made exactly once. One test per process: it stops the cluster.
+//! booking retried with its idempotency key is made exactly once. It stops its own cluster (`PrivateCluster`), not
+//! the one the other tests share.
 
 use chrono::{Duration, NaiveTime, Utc};
+use clinicdesk_core::embedded::Durability;
 use clinicdesk_core::services::{connection, scheduling as appointments};
-use clinicdesk_core::testing::{cluster, Clinic};
+use clinicdesk_core::testing::{Clinic, PrivateCluster};
 use clinicdesk_core::Error;
 
 #[tokio::test]
 async fn server_restart_mid_session_recovers_and_retries_never_double_book() {
-    let clinic = Clinic::new("Europe/London").await;
+    let private = PrivateCluster::start(Durability::Throwaway).await;
+    let clinic = Clinic::set_up_in(private.db.clone(), "Europe/London").await;
     let (doctor, _) = clinic.doctor("Dr. Lena Fischer", false).await;
     let patient = clinic.patient("Olu Adeyemi").await;
     let at = (Utc::now() + Duration::days(3))
@@ -19,7 +22,7 @@ async fn server_restart_mid_session_recovers_and_retries_never_double_book() {
     connection::ping(&clinic.desk).await.unwrap();
 
     // the server goes away mid-session
-    let c = &cluster().await.cluster;
+    let c = &private.cluster;
     c.stop().await.unwrap();
     let e = connection::ping(&clinic.desk).await.unwrap_err();
     assert!(matches!(e, Error::Unavailable(_)), "{e:?}");

@@ -13,34 +13,11 @@ use clinicdesk_core::embedded::{ClusterState, Durability, EmbeddedCluster};
 use clinicdesk_core::export::{self, ExportControl, ExportRequest, ExportScope};
 use clinicdesk_core::services::{scheduling as appointments, staff};
 use clinicdesk_core::target::DbTarget;
-use clinicdesk_core::testing::{unique_username, Clinic, TestDb, TEST_PASSWORD};
+use clinicdesk_core::testing::{unique_username, Clinic, PrivateCluster, TEST_PASSWORD};
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 
 const KEYS: usize = 4;
-const DB: &str = "clinicdesk";
-
-/// Stops the test's own cluster even when an assertion fails.
-struct StopOnDrop(EmbeddedCluster);
-
-impl Drop for StopOnDrop {
-    fn drop(&mut self) {
-        let pg_ctl = self.0.bindir().join("pg_ctl");
-        let mut cmd = if nix::unistd::Uid::effective().is_root() {
-            let mut c = Command::new("setpriv");
-            c.args(["--reuid=postgres", "--regid=postgres", "--init-groups"])
-                .arg(pg_ctl);
-            c
-        } else {
-            Command::new(pg_ctl)
-        };
-        let _ = cmd
-            .args(["stop", "-m", "immediate", "-D"])
-            .arg(self.0.pg_dir())
-            .stdout(Stdio::null())
-            .status();
-    }
-}
 
 fn key(prefix: &str, i: usize) -> String {
     format!("{prefix}-0000-4000-8000-{i:012}")
@@ -137,7 +114,7 @@ fn spawn_until_crash_point(envs: &[(&str, String)]) -> (Child, Vec<String>) {
     let mut cmd = Command::new(exe);
     cmd.args([
         "--exact",
-        "child",
+        "crash::child",
         "--ignored",
         "--nocapture",
         "--test-threads=1",
@@ -209,27 +186,9 @@ async fn kill_9_during_booking_export_or_dispatch_loses_nothing_and_doubles_no_b
         return;
     }
     // a durable cluster like the app's (synchronous commit): a throwaway one may lose answered commits on kill -9
-    let dir = tempfile::tempdir().unwrap();
-    let c = EmbeddedCluster::new(dir.path(), Durability::Durable).unwrap();
-    let _stop = StopOnDrop(c.clone());
-    c.start().await.unwrap();
-    c.ensure_database(DB).await.unwrap();
-    {
-        let mut conn = clinicdesk_core::db::connect_one(&c.owner_options(DB))
-            .await
-            .unwrap();
-        clinicdesk_core::db::migrate(&mut conn, &clinicdesk_core::db::MIGRATOR)
-            .await
-            .unwrap();
-    }
-    let db = TestDb {
-        name: DB.into(),
-        target: DbTarget::Embedded {
-            cluster: c.clone(),
-            database: DB.into(),
-        },
-    };
-    let clinic = Clinic::set_up_in(db, "Europe/London").await;
+    let private = PrivateCluster::start(Durability::Durable).await;
+    let c = private.cluster.clone();
+    let clinic = Clinic::set_up_in(private.db.clone(), "Europe/London").await;
     let (doctor, doctor_pool) = clinic.doctor("Dr. Aiko Tanaka", true).await;
     let desk_user = unique_username("crash");
     staff::create(

@@ -1,0 +1,13 @@
+//! The core's integration tests: one binary (one throwaway PostgreSQL cluster for all of them, started on first use),
+//! one module per area. Shared fixtures live in `clinicdesk_core::testing` (clinics, doctors, patients, SMTP sink).
+
+mod attacks;
+mod backups;
+mod clinical;
+mod crash;
+mod foundation;
+mod fuzz;
+mod insights;
+mod jobs;
+mod resilience;
+mod scheduling;
