@@ -88,6 +88,15 @@ impl Source {
         }
     }
 
+    /// The same server and database, signing in as `user` with `password`.
+    pub fn as_user(&self, user: &str, password: &str) -> Source {
+        Source {
+            url: url_with_user(&self.url, user, password),
+            options: self.options.clone().username(user).password(password),
+            bindir: self.bindir.clone(),
+        }
+    }
+
     /// How to run PostgreSQL client tool `tool` with `args`; with `connect`, connected to this source's
     /// database: the URL *without* its password as `--dbname`, the password in a 0600 passfile in a private
     /// 0700 directory (`PGPASSFILE`), removed when the returned command is dropped. Nothing secret is in
@@ -317,6 +326,20 @@ pub fn split_password(url: &str) -> (String, Option<String>) {
         }
     });
     (parts.render(), password.filter(|p| !p.is_empty()))
+}
+
+/// The same libpq URL signing in as `user` with `password`.
+pub fn url_with_user(url: &str, user: &str, password: &str) -> String {
+    let Some(mut parts) = UrlParts::parse(url) else {
+        return url.to_string();
+    };
+    let (u, p) = (percent_encode(user), percent_encode(password));
+    parts.user = Some(&u);
+    parts.password = Some(&p);
+    parts
+        .params
+        .retain(|(k, _)| *k != "user" && *k != "password");
+    parts.render()
 }
 
 /// The same libpq URL naming another database.
@@ -620,12 +643,53 @@ pub async fn restore(target: &Source, file: &Path, replace: bool) -> Result<Rest
     let stamp = chrono::Utc::now().format("%Y%m%d%H%M%S").to_string();
     let staging = derived_name(&live, &format!("_restore_{stamp}"));
     let previous = derived_name(&live, &format!("_before_restore_{stamp}"));
-    let create = db::backups::create_database_sql(&mut admin, &staging, &live).await?;
-    sqlx::raw_sql(&create).execute(&mut admin).await?;
+    // The dump's SQL (and the triggers its data fires) runs as a temporary role with no privileges that owns
+    // only the new database: a crafted file cannot create or alter roles, or touch any other database. An
+    // owner that may not create roles is no superuser either: it restores as itself.
+    let restorer = rights.create_role.then(|| Restorer {
+        name: derived_name(&format!("clinicdesk_restorer_{live}"), &format!("_{stamp}")),
+        password: random_password(),
+    });
+    let owner_name = match &restorer {
+        Some(r) => {
+            db::backups::create_restorer(
+                &mut admin,
+                &r.name,
+                &crate::security::scram::verifier(&r.password),
+            )
+            .await?;
+            r.name.clone()
+        }
+        None => target.options.get_username().to_string(),
+    };
+    let created = async {
+        let create =
+            db::backups::create_database_sql(&mut admin, &staging, &live, &owner_name).await?;
+        sqlx::raw_sql(&create).execute(&mut admin).await?;
+        Ok::<(), Error>(())
+    }
+    .await;
+    if let Err(e) = created {
+        if let Some(r) = &restorer {
+            let _ = db::backups::drop_role(&mut admin, &r.name).await;
+        }
+        return Err(e);
+    }
     tracing::info!(staging = %staging, "restoring into a new database beside the live one");
 
     let checked = async {
-        let plan = restore_and_check(target, &staging, file, manifest.as_ref(), &mut admin).await?;
+        let plan = restore_and_check(
+            target,
+            &staging,
+            restorer.as_ref(),
+            file,
+            manifest.as_ref(),
+            &mut admin,
+        )
+        .await?;
+        if let Some(r) = &restorer {
+            db::backups::drop_role(&mut admin, &r.name).await?;
+        }
         if !plan.create.is_empty() && !rights.create_role {
             return Err(Error::PermissionDenied(format!(
                 "The backup's {} staff account(s) do not exist on this server and the database owner may not \
@@ -642,6 +706,11 @@ pub async fn restore(target: &Source, file: &Path, replace: bool) -> Result<Rest
         Err(e) => {
             if let Err(d) = db::backups::drop_database(&mut admin, &staging).await {
                 tracing::warn!(error = %d, staging = %staging, "could not drop the unused restore database");
+            }
+            if let Some(r) = &restorer {
+                if let Err(d) = db::backups::drop_role(&mut admin, &r.name).await {
+                    tracing::warn!(error = %d, "could not drop the temporary restore role");
+                }
             }
             return Err(e);
         }
@@ -663,6 +732,19 @@ pub async fn restore(target: &Source, file: &Path, replace: bool) -> Result<Rest
         matched_manifest: manifest.is_some(),
         previous_database,
     })
+}
+
+/// The temporary role a restore's SQL runs as.
+struct Restorer {
+    name: String,
+    password: String,
+}
+
+fn random_password() -> String {
+    use rand::RngCore;
+    let mut b = [0u8; 24];
+    rand::thread_rng().fill_bytes(&mut b);
+    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 /// What a restored copy proved and what its swap will do.
@@ -705,11 +787,16 @@ fn derived_name(base: &str, suffix: &str) -> String {
 async fn restore_and_check(
     target: &Source,
     staging: &str,
+    restorer: Option<&Restorer>,
     file: &Path,
     manifest: Option<&Manifest>,
     admin: &mut PgConnection,
 ) -> Result<RestorePlan> {
-    let into = target.for_database(staging);
+    let as_owner = target.for_database(staging);
+    let into = match restorer {
+        Some(r) => as_owner.as_user(&r.name, &r.password),
+        None => as_owner.clone(),
+    };
     crate::crash::point("restore");
     let cmd = into.tool_command(
         "pg_restore",
@@ -729,6 +816,13 @@ async fn restore_and_check(
                 "The disk is full: nothing was restored or changed.".into(),
             ));
         }
+        if out.contains("pg_hba.conf") || out.contains("authentication failed") {
+            return Err(Error::Unavailable(
+                "The server did not let the temporary restore role sign in (check its pg_hba.conf, see \
+                 docs/operations.md): nothing was changed."
+                    .into(),
+            ));
+        }
         return Err(Error::validation(
             "file",
             format!(
@@ -737,46 +831,73 @@ async fn restore_and_check(
             ),
         ));
     }
+    // read what the file brought, as the role that restored it
     let mut conn = db::connect_one(&into.options).await?;
-    let result = async {
+    let read = async {
         check_migrations(&mut conn).await?;
         let counts = table_counts(&mut conn).await?;
-        if let Some(m) = manifest {
-            compare_counts(&m.row_counts, &counts)?;
-        }
         let roles = db::backups::read_snapshot(&mut conn).await?;
-        let mut create = Vec::new();
-        for r in roles {
-            check_snapshot_role(&r)?;
-            match db::backups::existing_role(admin, &r.rolname).await? {
-                None => create.push(r),
-                Some(e) if e.is_staff() => {
-                    // a staff account this server already has keeps its password and group untouched
-                    tracing::info!(role = %r.rolname, "staff role exists; left as it is");
-                }
-                Some(_) => {
-                    return Err(Error::validation(
-                        "file",
-                        format!(
-                            "The backup lists a staff account named {}, but this server already has a role of \
-                             that name that is not a ClinicDesk staff account: nothing was changed.",
-                            shown(&r.rolname)
-                        ),
-                    ))
-                }
+        Ok::<_, Error>((counts, roles))
+    }
+    .await;
+    conn.close().await?;
+    let (counts, roles) = read.map_err(|e| match e {
+        Error::Validation { .. } => e,
+        other => {
+            tracing::warn!(error = ?other, "the restored copy could not be read as a ClinicDesk database");
+            Error::validation(
+                "file",
+                format!(
+                    "{} is not a ClinicDesk backup, or it is damaged: nothing was changed.",
+                    file.display()
+                ),
+            )
+        }
+    })?;
+    if let Some(m) = manifest {
+        compare_counts(&m.row_counts, &counts)?;
+    }
+    let mut create = Vec::new();
+    for r in roles {
+        check_snapshot_role(&r)?;
+        match db::backups::existing_role(admin, &r.rolname).await? {
+            None => create.push(r),
+            Some(e) if e.is_staff() => {
+                // a staff account this server already has keeps its password and group untouched
+                tracing::info!(role = %r.rolname, "staff role exists; left as it is");
+            }
+            Some(_) => {
+                return Err(Error::validation(
+                    "file",
+                    format!(
+                        "The backup lists a staff account named {}, but this server already has a role of \
+                         that name that is not a ClinicDesk staff account: nothing was changed.",
+                        shown(&r.rolname)
+                    ),
+                ))
             }
         }
-        sqlx::raw_sql(DATABASE_GRANTS_SQL).execute(&mut conn).await?;
+    }
+    // the owner takes the restored copy over and sets its database-level grants
+    let mut conn = db::connect_one(&as_owner.options).await?;
+    let owned = async {
+        if let Some(r) = restorer {
+            db::backups::hand_over(&mut conn, &r.name).await?;
+        }
+        sqlx::raw_sql(DATABASE_GRANTS_SQL)
+            .execute(&mut conn)
+            .await?;
         let grants = db::backups::database_grants(&mut conn).await?;
         if !grants.staff_connect || grants.staff_temporary || grants.public_anything {
             tracing::error!(?grants, "database grants not as set");
             return Err(Error::internal("database grants of the restored copy"));
         }
-        Ok(RestorePlan { counts, create })
+        Ok(())
     }
     .await;
     conn.close().await?;
-    result
+    owned?;
+    Ok(RestorePlan { counts, create })
 }
 
 /// The restored schema must be ClinicDesk's: every migration it records is one this app knows, with the same

@@ -555,11 +555,13 @@ async fn world(db: &TestDb, crafted: &[String]) -> World {
                 coalesce((SELECT array_agg(g.rolname ORDER BY g.rolname) FROM pg_auth_members m
                             JOIN pg_roles g ON g.oid = m.roleid WHERE m.member = r.oid), '{}')
            FROM pg_roles r
-          WHERE r.rolname IN (SELECT username FROM staff) OR r.rolname = ANY($1)
-             OR r.rolname LIKE 'clinicdesk%' OR r.rolname = 'postgres'
+          WHERE r.rolname IN (SELECT username FROM staff) OR r.rolname = ANY($1) OR r.rolname = 'postgres'
+             OR (r.rolname LIKE 'clinicdesk%' AND r.rolname NOT LIKE 'clinicdesk\\_restorer\\_%')
+             OR starts_with(r.rolname, 'clinicdesk_restorer_' || $2)
           ORDER BY 1",
     )
     .bind(crafted)
+    .bind(&db.name)
     .fetch_all(&owner)
     .await
     .unwrap();
@@ -689,9 +691,35 @@ async fn bad_files_are_refused_and_leave_the_live_database_and_roles_as_they_wer
             .unwrap();
         bad.push((format!("crafted: {what}"), file));
     }
+    // SQL in the dump that runs while its data loads (a CHECK calling a function) and tries to make a
+    // superuser: it runs as the restore's unprivileged role and fails, so the file is refused
+    let evil = clinicdesk_core::testing::unique_username("evil");
+    sqlx::raw_sql(&format!(
+        "CREATE FUNCTION public.escalate() RETURNS boolean LANGUAGE plpgsql AS $$
+         BEGIN
+           IF current_database() <> '{src}' THEN EXECUTE 'CREATE ROLE {evil} LOGIN SUPERUSER'; END IF;
+           RETURN true;
+         END $$;
+         ALTER TABLE departments ADD CONSTRAINT departments_escalate CHECK (public.escalate());",
+        src = crafted_src.db.name
+    ))
+    .execute(&src_owner)
+    .await
+    .unwrap();
+    let escalating = dir.path().join("escalating.dump");
+    raw_dump(&crafted_src.db, &escalating);
+    sqlx::raw_sql("ALTER TABLE departments DROP CONSTRAINT departments_escalate; DROP FUNCTION public.escalate();")
+        .execute(&src_owner)
+        .await
+        .unwrap();
+    bad.push((
+        "SQL that creates a superuser while the data loads".into(),
+        escalating,
+    ));
     src_owner.close().await;
 
-    let names: Vec<String> = crafted.iter().map(|c| c.1.clone()).collect();
+    let mut names: Vec<String> = crafted.iter().map(|c| c.1.clone()).collect();
+    names.push(evil.clone());
     let before = world(&clinic.db, &names).await;
     assert!(before.rows.0.contains(&"Marker Patient Kept".to_string()));
     for (what, file) in &bad {

@@ -265,17 +265,61 @@ pub async fn owner_rights(db: &mut PgConnection, database: &str) -> Result<Owner
     })
 }
 
-/// `CREATE DATABASE <name>` from template0 with the encoding and locale of `like`.
-pub async fn create_database_sql(db: &mut PgConnection, name: &str, like: &str) -> Result<String> {
+/// `CREATE DATABASE <name>` from template0 with the encoding and locale of `like`, owned by `owner`.
+pub async fn create_database_sql(
+    db: &mut PgConnection,
+    name: &str,
+    like: &str,
+    owner: &str,
+) -> Result<String> {
     Ok(sqlx::query_scalar!(
-        r#"SELECT format('CREATE DATABASE %I TEMPLATE template0 ENCODING %L LC_COLLATE %L LC_CTYPE %L',
-                         $1::text, pg_encoding_to_char(encoding), datcollate, datctype) AS "sql!"
+        r#"SELECT format('CREATE DATABASE %I OWNER %I TEMPLATE template0 ENCODING %L LC_COLLATE %L LC_CTYPE %L',
+                         $1::text, $3::text, pg_encoding_to_char(encoding), datcollate, datctype) AS "sql!"
              FROM pg_database WHERE datname = $2"#,
         name,
-        like
+        like,
+        owner
     )
     .fetch_one(db)
     .await?)
+}
+
+/// A login role with no privileges at all, for one restore: the dump's SQL runs as it, never as the owner.
+pub async fn create_restorer(db: &mut PgConnection, name: &str, verifier: &str) -> Result<()> {
+    let sql = sqlx::query_scalar!(
+        r#"SELECT format('CREATE ROLE %I LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD %L',
+                         $1::text, $2::text) AS "sql!""#,
+        name,
+        verifier
+    )
+    .fetch_one(&mut *db)
+    .await?;
+    sqlx::raw_sql(&sql).execute(db).await?;
+    Ok(())
+}
+
+/// In the connected (restored) database: everything the restorer made becomes the owner's, and the restorer
+/// keeps no rights there.
+pub async fn hand_over(db: &mut PgConnection, restorer: &str) -> Result<()> {
+    let sql = sqlx::query_scalar!(
+        r#"SELECT format('REASSIGN OWNED BY %I TO CURRENT_USER; DROP OWNED BY %I', $1::text, $1::text) AS "sql!""#,
+        restorer
+    )
+    .fetch_one(&mut *db)
+    .await?;
+    sqlx::raw_sql(&sql).execute(db).await?;
+    Ok(())
+}
+
+pub async fn drop_role(db: &mut PgConnection, name: &str) -> Result<()> {
+    let sql = sqlx::query_scalar!(
+        r#"SELECT format('DROP ROLE IF EXISTS %I', $1::text) AS "sql!""#,
+        name
+    )
+    .fetch_one(&mut *db)
+    .await?;
+    sqlx::raw_sql(&sql).execute(db).await?;
+    Ok(())
 }
 
 pub async fn drop_database(db: &mut PgConnection, name: &str) -> Result<()> {
