@@ -640,6 +640,7 @@ pub async fn restore(target: &Source, file: &Path, replace: bool) -> Result<Rest
         // cluster-wide groups first: the dump's GRANTs name them
         sqlx::raw_sql(GROUP_ROLES_SQL).execute(&mut admin).await?;
     }
+    remove_leftovers(&mut admin, &live).await;
     let stamp = chrono::Utc::now().format("%Y%m%d%H%M%S").to_string();
     let staging = derived_name(&live, &format!("_restore_{stamp}"));
     let previous = derived_name(&live, &format!("_before_restore_{stamp}"));
@@ -666,6 +667,8 @@ pub async fn restore(target: &Source, file: &Path, replace: bool) -> Result<Rest
         let create =
             db::backups::create_database_sql(&mut admin, &staging, &live, &owner_name).await?;
         sqlx::raw_sql(&create).execute(&mut admin).await?;
+        // nobody but its owner connects to the copy while it is being restored and checked
+        db::backups::close_database(&mut admin, &staging).await?;
         Ok::<(), Error>(())
     }
     .await;
@@ -732,6 +735,26 @@ pub async fn restore(target: &Source, file: &Path, replace: bool) -> Result<Rest
         matched_manifest: manifest.is_some(),
         previous_database,
     })
+}
+
+/// Drops what a restore of `live` that was killed half-way left behind: its new database (no one connected)
+/// and its temporary role. Failures are only logged: they change nothing for this restore.
+async fn remove_leftovers(admin: &mut PgConnection, live: &str) {
+    let result = async {
+        for d in db::backups::idle_databases_named(admin, &format!("{live}_restore_")).await? {
+            tracing::warn!(database = %d, "dropping the database of an interrupted restore");
+            db::backups::drop_database(admin, &d).await?;
+        }
+        for r in db::backups::roles_named(admin, &format!("clinicdesk_restorer_{live}_")).await? {
+            tracing::warn!(role = %r, "dropping the role of an interrupted restore");
+            db::backups::drop_role(admin, &r).await?;
+        }
+        Ok::<(), Error>(())
+    }
+    .await;
+    if let Err(e) = result {
+        tracing::warn!(error = ?e, "could not remove what an interrupted restore left");
+    }
 }
 
 /// The temporary role a restore's SQL runs as.

@@ -769,10 +769,41 @@ async fn a_good_backup_replaces_live_data_keeps_the_old_copy_closed_and_staff_si
         .await
         .unwrap();
 
+    // what a restore killed half-way left behind: its new database and its temporary role
+    let su = clinic.db.owner_pool().await;
+    let stale_db = format!("{}_restore_19990101000000", clinic.db.name);
+    let stale_role = format!("clinicdesk_restorer_{}_19990101000000", clinic.db.name);
+    sqlx::raw_sql(&format!("CREATE DATABASE \"{stale_db}\""))
+        .execute(&su)
+        .await
+        .unwrap();
+    sqlx::raw_sql(&format!("CREATE ROLE \"{stale_role}\" LOGIN"))
+        .execute(&su)
+        .await
+        .unwrap();
+
     // the running desks' sessions are ended by the swap
     let report = backup::restore(&source(&clinic.db), &file, true)
         .await
         .unwrap();
+    let stale: i64 = sqlx::query_scalar(
+        "SELECT (SELECT count(*) FROM pg_database WHERE datname = $1) + (SELECT count(*) FROM pg_roles WHERE rolname = $2)",
+    )
+    .bind(&stale_db)
+    .bind(&stale_role)
+    .fetch_one(&su)
+    .await
+    .unwrap();
+    assert_eq!(stale, 0, "the interrupted restore's leftovers are removed");
+    let restorers: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM pg_roles WHERE starts_with(rolname, 'clinicdesk_restorer_' || $1)",
+    )
+    .bind(&clinic.db.name)
+    .fetch_one(&su)
+    .await
+    .unwrap();
+    assert_eq!(restorers, 0, "the restore's temporary role is gone");
+    su.close().await;
     assert!(report.matched_manifest);
     assert_eq!(
         report.roles_created, 0,

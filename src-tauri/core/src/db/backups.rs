@@ -361,6 +361,28 @@ pub async fn close_database(db: &mut PgConnection, name: &str) -> Result<(), sql
     Ok(())
 }
 
+/// Databases whose names start with `prefix` and that nobody is connected to (left by an interrupted restore).
+pub async fn idle_databases_named(db: &mut PgConnection, prefix: &str) -> Result<Vec<String>> {
+    Ok(sqlx::query_scalar!(
+        r#"SELECT d.datname::text AS "name!" FROM pg_database d
+            WHERE starts_with(d.datname, $1)
+              AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.datname = d.datname)"#,
+        prefix
+    )
+    .fetch_all(db)
+    .await?)
+}
+
+/// Roles whose names start with `prefix`.
+pub async fn roles_named(db: &mut PgConnection, prefix: &str) -> Result<Vec<String>> {
+    Ok(sqlx::query_scalar!(
+        r#"SELECT rolname::text AS "name!" FROM pg_roles WHERE starts_with(rolname, $1)"#,
+        prefix
+    )
+    .fetch_all(db)
+    .await?)
+}
+
 /// Sessions connected to `name` other than this one.
 pub async fn other_sessions(db: &mut PgConnection, name: &str) -> Result<Vec<i32>> {
     Ok(sqlx::query_scalar!(
