@@ -32,11 +32,21 @@ const MANIFEST_FORMAT: &str = "clinicdesk-backup/1";
 
 /// A database to back up or restore into, as the schema owner: a libpq URL for the PostgreSQL tools, the same
 /// for sqlx, and where the tools live.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Source {
     pub url: String,
     pub options: PgConnectOptions,
     pub bindir: Option<PathBuf>,
+}
+
+/// Without the password (and without the sqlx options, whose Debug would print it).
+impl std::fmt::Debug for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Source")
+            .field("url", &split_password(&self.url).0)
+            .field("bindir", &self.bindir)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Source {

@@ -407,6 +407,10 @@ fn tool_commands_carry_no_password_on_their_command_line() {
             true,
         )
         .unwrap();
+    assert!(
+        !format!("{src:?}").contains("s3cr"),
+        "Debug of a source hides the password"
+    );
     let argv = cmd.args.join(" ");
     assert!(!argv.contains("s3cr"), "{argv}");
     assert!(
