@@ -669,6 +669,12 @@ pub async fn restore(target: &Source, file: &Path, replace: bool) -> Result<Rest
                 &crate::security::scram::verifier(&r.password),
             )
             .await?;
+            if !rights.superuser {
+                if let Err(e) = db::backups::grant_to_current_user(&mut admin, &r.name).await {
+                    let _ = db::backups::drop_role(&mut admin, &r.name).await;
+                    return Err(e);
+                }
+            }
             r.name.clone()
         }
         None => target.options.get_username().to_string(),

@@ -952,5 +952,32 @@ async fn an_owner_without_createdb_is_told_and_a_password_owner_restores_through
         .unwrap();
     assert_eq!(patients, NAMES.len() as i64);
     conn.close().await.unwrap();
+
+    // with CREATEROLE too, it restores through the temporary unprivileged role (as the built-in owner does)
+    sqlx::raw_sql(&format!("ALTER ROLE {lowner} CREATEROLE"))
+        .execute(&su)
+        .await
+        .unwrap();
+    let again = backup::restore(&src, &file, true).await.unwrap();
+    assert!(again.matched_manifest);
+    let mut conn = clinicdesk_core::db::connect_one(&options).await.unwrap();
+    let owner_of_all: bool = sqlx::query_scalar(
+        "SELECT (SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()) = current_user
+            AND NOT EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                             WHERE n.nspname = 'public' AND pg_get_userbyid(c.relowner) <> current_user)",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .unwrap();
+    assert!(
+        owner_of_all,
+        "the owner owns the restored database and everything in it"
+    );
+    let patients: i64 = sqlx::query_scalar("SELECT count(*) FROM patients")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(patients, NAMES.len() as i64);
+    conn.close().await.unwrap();
     su.close().await;
 }

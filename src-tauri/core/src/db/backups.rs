@@ -298,6 +298,19 @@ pub async fn create_restorer(db: &mut PgConnection, name: &str, verifier: &str) 
     Ok(())
 }
 
+/// Makes the connected role a member of `role` (a non-superuser owner needs that to hand a database to the
+/// restorer, take it back and drop it; the restorer gains nothing from it).
+pub async fn grant_to_current_user(db: &mut PgConnection, role: &str) -> Result<()> {
+    let sql = sqlx::query_scalar!(
+        r#"SELECT format('GRANT %I TO CURRENT_USER', $1::text) AS "sql!""#,
+        role
+    )
+    .fetch_one(&mut *db)
+    .await?;
+    sqlx::raw_sql(&sql).execute(db).await?;
+    Ok(())
+}
+
 /// In the connected (restored) database: everything the restorer made becomes the owner's, and the restorer
 /// keeps no rights there.
 pub async fn hand_over(db: &mut PgConnection, restorer: &str) -> Result<()> {
