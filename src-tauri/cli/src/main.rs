@@ -496,6 +496,12 @@ async fn backup_command(cli: &Cli, action: &BackupAction) -> Result<()> {
                     "; no manifest beside the file, counts not compared"
                 }
             );
+            if let Some(previous) = &report.previous_database {
+                println!(
+                    "the replaced database is kept as {previous}; once the restored data is confirmed, drop it \
+                     with: psql \"$(clinicctl db url)\" -c 'DROP DATABASE \"{previous}\"'"
+                );
+            }
         }
         BackupAction::Verify { file } => {
             let report = backup::verify(file).await?;

@@ -157,9 +157,6 @@ pub async fn run(
         Some(p) => (p, None),
         None => {
             let dir = folder_of(&settings);
-            if settings.folder.is_none() {
-                std::fs::create_dir_all(&dir)?;
-            }
             (
                 dir.join(backup::file_name_for(Utc::now())),
                 Some(settings.keep.max(1) as usize),
@@ -173,7 +170,15 @@ pub async fn run(
         trigger.as_str(),
     )
     .await?;
-    match backup::create(&source, &path).await {
+    let made = async {
+        if let (Some(_), Some(dir)) = (prune_to, path.parent()) {
+            // the folder backups go to: private (0700), created when it is the default one
+            backup::private_folder(dir, settings.folder.is_none())?;
+        }
+        backup::create(&source, &path).await
+    }
+    .await;
+    match made {
         Ok(file) => {
             let (kept, pruned) = match (prune_to, path.parent()) {
                 (Some(keep), Some(dir)) => backup::prune(dir, keep)?,
