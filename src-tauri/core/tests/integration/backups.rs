@@ -521,6 +521,22 @@ async fn backup_files_are_private_whatever_the_umask() {
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     assert_eq!(names.len(), 2, "{names:?}");
+
+    // another OS account on the PC cannot read them, even where the folder around them is open
+    std::fs::set_permissions(base.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    for f in [file.clone(), out.clone(), backup::manifest_path(&out)] {
+        let read = std::process::Command::new("setpriv")
+            .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups", "cat"])
+            .arg(&f)
+            .output()
+            .unwrap();
+        assert!(!read.status.success(), "nobody read {}", f.display());
+        assert!(
+            String::from_utf8_lossy(&read.stderr).contains("Permission denied"),
+            "{}",
+            String::from_utf8_lossy(&read.stderr)
+        );
+    }
 }
 
 /// pg_dump of a database as it is (no role snapshot taken, no manifest): for crafted and foreign files.
