@@ -58,11 +58,23 @@ pub fn connect_error(e: sqlx::Error) -> Error {
         sqlx::Error::Database(db) if db.code().as_deref() == Some("3D000") => {
             Error::Unavailable("The ClinicDesk database does not exist on that server.".into())
         }
+        sqlx::Error::Tls(inner) if inner.to_string().contains("does not support TLS") => {
+            tracing::warn!(error = %e, "server refused TLS");
+            Error::Unavailable(
+                "The database server does not offer TLS, so ClinicDesk did not connect. Turn on ssl in the \
+                 server's postgresql.conf (see the README)."
+                    .into(),
+            )
+        }
         sqlx::Error::Tls(_) => {
             tracing::warn!(error = %e, "TLS failure");
             Error::Unavailable(
                 "A secure (TLS) connection to the database server could not be made.".into(),
             )
+        }
+        sqlx::Error::Io(io) if tls_failure(io).is_some() => {
+            tracing::warn!(error = %e, "TLS handshake refused");
+            Error::Unavailable(tls_failure(io).unwrap_or_default().into())
         }
         sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut => {
             tracing::warn!(error = %e, "database unreachable");
@@ -72,6 +84,36 @@ pub fn connect_error(e: sqlx::Error) -> Error {
         }
         _ => e.into(),
     }
+}
+
+/// A TLS handshake failure (rustls reports it inside an I/O error) as a sentence; None for other I/O errors.
+/// Each of these stops the connection before the startup message: no user name or password was sent.
+fn tls_failure(io: &std::io::Error) -> Option<&'static str> {
+    use rustls::{CertificateError, Error as TlsError};
+    let tls = io.get_ref()?.downcast_ref::<TlsError>()?;
+    Some(match tls {
+        TlsError::InvalidCertificate(CertificateError::UnknownIssuer)
+        | TlsError::InvalidCertificate(CertificateError::BadSignature) => {
+            "The database server's certificate is not signed by the clinic's CA (the CA file in Settings), so \
+             ClinicDesk did not connect and sent no password. Check the CA file; if it is right, this may not be \
+             the clinic's server."
+        }
+        TlsError::InvalidCertificate(CertificateError::NotValidForName)
+        | TlsError::InvalidCertificate(CertificateError::NotValidForNameContext { .. }) => {
+            "The database server's certificate is not made out to the server name in Settings, so ClinicDesk \
+             did not connect and sent no password. Use the name written in the certificate, or remake the \
+             certificate with this name (see the README)."
+        }
+        TlsError::InvalidCertificate(CertificateError::Expired)
+        | TlsError::InvalidCertificate(CertificateError::ExpiredContext { .. }) => {
+            "The database server's certificate has expired (or this computer's clock is wrong), so ClinicDesk \
+             did not connect."
+        }
+        TlsError::InvalidCertificate(_) => {
+            "The database server's certificate was refused, so ClinicDesk did not connect and sent no password."
+        }
+        _ => "A secure (TLS) connection to the database server could not be made.",
+    })
 }
 
 /// How the schema in a database compares with this build.
