@@ -223,7 +223,6 @@ impl Drop for SslCluster {
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .status();
-        let _ = &self.dir;
     }
 }
 
@@ -272,6 +271,14 @@ async fn verify_full_with_the_clinic_ca_connects_and_refuses_another_ca() {
         server.auth_lines().iter().any(|l| l.contains(USER)),
         "the server log shows sign-ins (so its silence below means something)"
     );
+
+    // a CA file removed after it was chosen: said as such, not as "unreachable"
+    let gone = server.dir.path().join("gone-ca.crt");
+    std::fs::copy(&server.ca, &gone).unwrap();
+    let vanished = server.config("localhost", TlsMode::VerifyFull, Some(&gone));
+    std::fs::remove_file(&gone).unwrap();
+    let options = vanished.server_options(USER).unwrap().password(PASSWORD);
+    assert!(unavailable(db::connect_one(&options).await).contains("CA certificate file"));
 
     // (b) the server's certificate is not signed by the CA this computer trusts: refused during the TLS
     // handshake, i.e. before the startup message — no user name, no password, no authentication attempt

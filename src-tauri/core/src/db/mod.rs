@@ -33,19 +33,45 @@ pub static MIGRATOR: Migrator = sqlx::migrate!("../../migrations");
 
 /// Opens a small pool for one signed-in person (or a job).
 pub async fn connect_pool(options: PgConnectOptions, max_connections: u32) -> Result<PgPool> {
+    let verified = verifies(&options);
     PgPoolOptions::new()
         .max_connections(max_connections)
         .min_connections(1)
         .acquire_timeout(Duration::from_secs(10))
         .connect_with(crate::diagnostics::with_slow_log(options))
         .await
-        .map_err(connect_error)
+        .map_err(|e| ca_file_error(e, verified).unwrap_or_else(connect_error))
 }
 
 pub async fn connect_one(options: &PgConnectOptions) -> Result<PgConnection> {
     PgConnection::connect_with(options)
         .await
-        .map_err(connect_error)
+        .map_err(|e| ca_file_error(e, verifies(options)).unwrap_or_else(connect_error))
+}
+
+fn verifies(options: &PgConnectOptions) -> bool {
+    matches!(
+        options.get_ssl_mode(),
+        sqlx::postgres::PgSslMode::VerifyFull | sqlx::postgres::PgSslMode::VerifyCa
+    )
+}
+
+/// A verified connection whose CA file vanished or was damaged since it was chosen: say so, not "unreachable".
+fn ca_file_error(e: sqlx::Error, verified: bool) -> std::result::Result<Error, sqlx::Error> {
+    let missing = matches!(&e, sqlx::Error::Io(io) if io.kind() == std::io::ErrorKind::NotFound);
+    let damaged =
+        matches!(&e, sqlx::Error::Tls(t) if t.to_string().starts_with("Invalid certificate"));
+    if verified && (missing || damaged) {
+        tracing::warn!(error = %e, "clinic CA file unusable");
+        Ok(Error::Unavailable(
+            "The clinic's CA certificate file (Settings → Database) is missing or damaged on this computer, \
+             so ClinicDesk cannot check the database server. Copy the clinic's CA file back to where it was \
+             (see the README, \"Clinic server\")."
+                .into(),
+        ))
+    } else {
+        Err(e)
+    }
 }
 
 /// Turns a connection failure into a sentence: wrong credentials, unreachable server, TLS.
