@@ -56,12 +56,14 @@ pub fn check_ca_file(field: &str, path: &str) -> Result<()> {
     }
     let meta = match std::fs::metadata(p) {
         Ok(m) => m,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(Error::validation(
-            field,
-            format!(
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(Error::validation(
+                field,
+                format!(
                 "There is no file at {path}. Choose the clinic's CA certificate (clinic-ca.crt)."
             ),
-        )),
+            ))
+        }
         Err(_) => {
             return Err(Error::validation(
                 field,
@@ -188,9 +190,13 @@ impl DatabaseConfig {
                 ));
             }
             if tls_mode.verifies() {
-                if let Some(ca) = non_blank(ca_file) {
-                    check_ca_file("ca_file", ca)?;
-                }
+                let Some(ca) = non_blank(ca_file) else {
+                    return Err(Error::validation(
+                        "ca_file",
+                        "Choose the clinic's CA certificate file (clinic-ca.crt; see the README, \"Clinic server\").",
+                    ));
+                };
+                check_ca_file("ca_file", ca)?;
             }
         }
         Ok(())

@@ -390,6 +390,21 @@ async fn a_missing_or_garbage_ca_file_is_a_field_error() {
     assert_eq!(field, "ca_file");
     assert!(msg.contains("damaged certificate"), "{msg}");
 
+    // none chosen: verify-full needs one
+    let none = DatabaseConfig::Server {
+        host: "clinic-db.lan".into(),
+        port: 5432,
+        database: "clinicdesk".into(),
+        tls_mode: TlsMode::VerifyFull,
+        ca_file: Some("  ".into()),
+    };
+    let (field, msg) = field_error(&none);
+    assert_eq!(field, "ca_file");
+    assert!(
+        msg.starts_with("Choose the clinic's CA certificate file"),
+        "{msg}"
+    );
+
     // a folder, a relative path
     assert_eq!(field_error(&cfg(dir.path())).0, "ca_file");
     assert_eq!(field_error(&cfg(Path::new("clinic-ca.crt"))).0, "ca_file");
