@@ -293,7 +293,10 @@ pub fn secure_database_url(url: &str, ca_file: Option<&str>) -> Result<String> {
 pub fn url_tls_warning(url: &str) -> Option<&'static str> {
     let options: PgConnectOptions = url.parse().ok()?;
     let verified = matches!(options.get_ssl_mode(), PgSslMode::VerifyFull);
-    (!verified && !is_local(&options)).then_some(TLS_WARNING)
+    (!verified && !is_local(&options)).then_some(
+        "the server is not verified: any computer on the network can pretend to be it and collect the \
+         password and patient data. Pass --ca-file with the clinic's CA certificate (sslmode=verify-full).",
+    )
 }
 
 fn is_local(options: &PgConnectOptions) -> bool {

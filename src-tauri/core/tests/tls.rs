@@ -305,6 +305,26 @@ async fn verify_full_with_the_clinic_ca_connects_and_refuses_another_ca() {
     let by_ip = server.config("127.0.0.1", TlsMode::VerifyFull, Some(&server.ca));
     assert!(unavailable(server.sign_in(&by_ip).await).contains("not made out to the server name"));
 
+    // clinicctl --database-url … --ca-file: the same checks through the URL
+    use clinicdesk_core::config::secure_database_url;
+    use clinicdesk_core::target::DbTarget;
+    let url = format!(
+        "postgres://{USER}:{PASSWORD}@localhost:{}/postgres",
+        server.port
+    );
+    let owner = |ca: &Path| {
+        let url = secure_database_url(&url, Some(ca.to_str().unwrap())).unwrap();
+        DbTarget::from_url(&url).unwrap().owner_options().unwrap()
+    };
+    db::connect_one(&owner(&server.ca))
+        .await
+        .expect("clinicctl URL with --ca-file")
+        .close()
+        .await
+        .unwrap();
+    assert!(unavailable(db::connect_one(&owner(&server.other_ca)).await)
+        .contains("not signed by the clinic's CA"));
+
     // what the warned "require (no verification)" choice means: the impostor's certificate is accepted
     let unverified = server.config("localhost", TlsMode::Require, Some(&server.other_ca));
     assert!(unverified.tls_warning().is_some());
