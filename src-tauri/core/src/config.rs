@@ -120,10 +120,11 @@ pub fn check_ca_file(field: &str, path: &str) -> Result<()> {
 }
 
 /// Where this computer's ClinicDesk data lives.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum DatabaseConfig {
     /// The private cluster in the app's data dir.
+    #[default]
     Embedded,
     /// A clinic's PostgreSQL server shared by several PCs.
     Server {
@@ -135,12 +136,6 @@ pub enum DatabaseConfig {
         #[serde(default)]
         ca_file: Option<String>,
     },
-}
-
-impl Default for DatabaseConfig {
-    fn default() -> Self {
-        DatabaseConfig::Embedded
-    }
 }
 
 impl DatabaseConfig {
@@ -228,6 +223,9 @@ impl DatabaseConfig {
                     .username(user)
                     .application_name("clinicdesk")
                     .ssl_mode(tls_mode.ssl_mode());
+                if !tls_mode.verifies() {
+                    tracing::warn!(%host, ?tls_mode, "clinic server reached without verifying its certificate");
+                }
                 Some(match non_blank(ca_file) {
                     Some(ca) if tls_mode.verifies() => options.ssl_root_cert(ca),
                     _ => options,
