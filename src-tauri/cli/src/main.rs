@@ -28,6 +28,10 @@ struct Cli {
     /// Use this PostgreSQL server instead of the embedded cluster (its credentials must be the schema owner's).
     #[arg(long, global = true, env = "CLINICDESK_DATABASE_URL")]
     database_url: Option<String>,
+    /// The clinic CA's certificate (PEM) that the server's certificate must be signed by: connects with
+    /// sslmode=verify-full (the server's name must be in its certificate). Goes with --database-url.
+    #[arg(long, global = true, env = "CLINICDESK_CA_FILE")]
+    ca_file: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -252,7 +256,39 @@ async fn owner_conn(target: &DbTarget) -> Result<sqlx::PgConnection> {
     .await
 }
 
-async fn run(cli: Cli) -> Result<()> {
+/// Verified TLS for `--database-url`: the CA file from `--ca-file`, verify-full by default for network hosts,
+/// and a warning on stderr for a server reached without verification.
+fn secure_url(cli: &mut Cli) -> Result<()> {
+    let ca = match &cli.ca_file {
+        Some(p) => {
+            let abs = std::path::absolute(p)?;
+            Some(abs.to_str().map(String::from).ok_or_else(|| {
+                Error::validation("ca_file", "The CA file's path must be valid UTF-8.")
+            })?)
+        }
+        None => None,
+    };
+    match &cli.database_url {
+        Some(url) => {
+            let url = clinicdesk_core::config::secure_database_url(url, ca.as_deref())?;
+            if let Some(w) = clinicdesk_core::config::url_tls_warning(&url) {
+                eprintln!("clinicctl: warning: {w}");
+            }
+            cli.database_url = Some(url);
+        }
+        None if ca.is_some() => {
+            return Err(Error::validation(
+                "ca_file",
+                "--ca-file goes with --database-url (the clinic server); the built-in database needs none.",
+            ))
+        }
+        None => {}
+    }
+    Ok(())
+}
+
+async fn run(mut cli: Cli) -> Result<()> {
+    secure_url(&mut cli)?;
     match &cli.command {
         Command::Db { action } => match action {
             DbAction::Init | DbAction::Migrate => {

@@ -349,7 +349,9 @@ export type DatabaseConfig =
 /**  The private cluster in the app's data dir. */
 { kind: "embedded" } | 
 /**  A clinic's PostgreSQL server shared by several PCs. */
-{ kind: "server"; host: string; port: number; database: string; tls_mode: TlsMode };
+{ kind: "server"; host: string; port: number; database: string; tls_mode: TlsMode; 
+/**  The clinic CA's certificate (PEM), absolute path; checked in `verify_full`. Absent in old files. */
+ca_file?: string | null };
 
 export type DatabaseInfo = {
 	server_version: string,
@@ -796,7 +798,22 @@ export type StatusCounts = {
 	no_show: number,
 };
 
-export type TlsMode = "disable" | "prefer" | "require";
+/**  How the connection to a clinic server is protected. Stored by name in config.json; see docs/decisions.md. */
+export type TlsMode = 
+/**
+ *  Encrypted, and the server must prove it is the clinic's: its certificate is signed by the clinic's CA
+ *  (the CA file) and made out to the host name typed in Settings. The default for a new server connection.
+ */
+"verify_full" | 
+/**
+ *  Encrypted but unverified: any machine on the network can pose as the server and ask for passwords.
+ *  Only ever an explicit, warned choice.
+ */
+"require" | 
+/**  Old settings only: encrypt if the server offers it (an attacker can simply not offer it). */
+"prefer" | 
+/**  Old settings only: no encryption at all. */
+"disable";
 
 export type TodayBoard = {
 	date: string,

@@ -3,7 +3,7 @@
  * Event payload types are generated from Rust (bindings.ts); the event names are the contract.
  */
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
-import { save } from "@tauri-apps/plugin-dialog";
+import { open, save } from "@tauri-apps/plugin-dialog";
 
 export type { UnlistenFn };
 
@@ -29,4 +29,13 @@ export function onExportFinished(cb: (p: ExportFinished) => void): Promise<Unlis
 /** Native "Save as" for a CSV file. Resolves to the chosen path, or null when the user cancels. */
 export function saveCsvDialog(defaultName: string): Promise<string | null> {
   return save({ defaultPath: defaultName, filters: [{ name: "CSV", extensions: ["csv"] }] });
+}
+
+/** Native "Open" for a PEM certificate (the clinic CA file). Resolves to the chosen path, or null when cancelled. */
+export function openCertificateDialog(): Promise<string | null> {
+  return open({
+    multiple: false,
+    directory: false,
+    filters: [{ name: "PEM certificate", extensions: ["crt", "pem", "cer"] }],
+  });
 }

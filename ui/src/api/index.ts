@@ -6,6 +6,7 @@ import { commands } from "./bindings";
 import {
   onExportFinished,
   onExportProgress,
+  openCertificateDialog,
   saveCsvDialog,
   type ExportFinished,
   type ExportProgress,
@@ -191,6 +192,14 @@ export const api = {
   saveDialog: async (defaultName: string): Promise<string | null> => {
     try {
       return await saveCsvDialog(defaultName);
+    } catch (e) {
+      throw ApiError.from(e);
+    }
+  },
+  /** Native open dialog for the clinic CA certificate (PEM); null when the user cancels. */
+  chooseCaFile: async (): Promise<string | null> => {
+    try {
+      return await openCertificateDialog();
     } catch (e) {
       throw ApiError.from(e);
     }

@@ -33,19 +33,45 @@ pub static MIGRATOR: Migrator = sqlx::migrate!("../../migrations");
 
 /// Opens a small pool for one signed-in person (or a job).
 pub async fn connect_pool(options: PgConnectOptions, max_connections: u32) -> Result<PgPool> {
+    let verified = verifies(&options);
     PgPoolOptions::new()
         .max_connections(max_connections)
         .min_connections(1)
         .acquire_timeout(Duration::from_secs(10))
         .connect_with(crate::diagnostics::with_slow_log(options))
         .await
-        .map_err(connect_error)
+        .map_err(|e| ca_file_error(e, verified).unwrap_or_else(connect_error))
 }
 
 pub async fn connect_one(options: &PgConnectOptions) -> Result<PgConnection> {
     PgConnection::connect_with(options)
         .await
-        .map_err(connect_error)
+        .map_err(|e| ca_file_error(e, verifies(options)).unwrap_or_else(connect_error))
+}
+
+fn verifies(options: &PgConnectOptions) -> bool {
+    matches!(
+        options.get_ssl_mode(),
+        sqlx::postgres::PgSslMode::VerifyFull | sqlx::postgres::PgSslMode::VerifyCa
+    )
+}
+
+/// A verified connection whose CA file vanished or was damaged since it was chosen: say so, not "unreachable".
+fn ca_file_error(e: sqlx::Error, verified: bool) -> std::result::Result<Error, sqlx::Error> {
+    let missing = matches!(&e, sqlx::Error::Io(io) if io.kind() == std::io::ErrorKind::NotFound);
+    let damaged =
+        matches!(&e, sqlx::Error::Tls(t) if t.to_string().starts_with("Invalid certificate"));
+    if verified && (missing || damaged) {
+        tracing::warn!(error = %e, "clinic CA file unusable");
+        Ok(Error::Unavailable(
+            "The clinic's CA certificate file (Settings → Database) is missing or damaged on this computer, \
+             so ClinicDesk cannot check the database server. Copy the clinic's CA file back to where it was \
+             (see the README, \"Clinic server\")."
+                .into(),
+        ))
+    } else {
+        Err(e)
+    }
 }
 
 /// Turns a connection failure into a sentence: wrong credentials, unreachable server, TLS.
@@ -58,11 +84,23 @@ pub fn connect_error(e: sqlx::Error) -> Error {
         sqlx::Error::Database(db) if db.code().as_deref() == Some("3D000") => {
             Error::Unavailable("The ClinicDesk database does not exist on that server.".into())
         }
+        sqlx::Error::Tls(inner) if inner.to_string().contains("does not support TLS") => {
+            tracing::warn!(error = %e, "server refused TLS");
+            Error::Unavailable(
+                "The database server does not offer TLS, so ClinicDesk did not connect. Turn on ssl in the \
+                 server's postgresql.conf (see the README)."
+                    .into(),
+            )
+        }
         sqlx::Error::Tls(_) => {
             tracing::warn!(error = %e, "TLS failure");
             Error::Unavailable(
                 "A secure (TLS) connection to the database server could not be made.".into(),
             )
+        }
+        sqlx::Error::Io(io) if tls_failure(io).is_some() => {
+            tracing::warn!(error = %e, "TLS handshake refused");
+            Error::Unavailable(tls_failure(io).unwrap_or_default().into())
         }
         sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut => {
             tracing::warn!(error = %e, "database unreachable");
@@ -72,6 +110,36 @@ pub fn connect_error(e: sqlx::Error) -> Error {
         }
         _ => e.into(),
     }
+}
+
+/// A TLS handshake failure (rustls reports it inside an I/O error) as a sentence; None for other I/O errors.
+/// Each of these stops the connection before the startup message: no user name or password was sent.
+fn tls_failure(io: &std::io::Error) -> Option<&'static str> {
+    use rustls::{CertificateError, Error as TlsError};
+    let tls = io.get_ref()?.downcast_ref::<TlsError>()?;
+    Some(match tls {
+        TlsError::InvalidCertificate(CertificateError::UnknownIssuer)
+        | TlsError::InvalidCertificate(CertificateError::BadSignature) => {
+            "The database server's certificate is not signed by the clinic's CA (the CA file in Settings), so \
+             ClinicDesk did not connect and sent no password. Check the CA file; if it is right, this may not be \
+             the clinic's server."
+        }
+        TlsError::InvalidCertificate(CertificateError::NotValidForName)
+        | TlsError::InvalidCertificate(CertificateError::NotValidForNameContext { .. }) => {
+            "The database server's certificate is not made out to the server name in Settings, so ClinicDesk \
+             did not connect and sent no password. Use the name written in the certificate, or remake the \
+             certificate with this name (see the README)."
+        }
+        TlsError::InvalidCertificate(CertificateError::Expired)
+        | TlsError::InvalidCertificate(CertificateError::ExpiredContext { .. }) => {
+            "The database server's certificate has expired (or this computer's clock is wrong), so ClinicDesk \
+             did not connect."
+        }
+        TlsError::InvalidCertificate(_) => {
+            "The database server's certificate was refused, so ClinicDesk did not connect and sent no password."
+        }
+        _ => "A secure (TLS) connection to the database server could not be made.",
+    })
 }
 
 /// How the schema in a database compares with this build.

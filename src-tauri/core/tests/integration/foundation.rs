@@ -697,6 +697,7 @@ async fn an_unreachable_clinic_server_is_a_clear_message_not_a_crash() {
         port,
         database: "clinicdesk".into(),
         tls_mode: TlsMode::Prefer,
+        ca_file: None,
     };
     let check = database::check(&cfg).await.unwrap();
     assert!(!check.ok);
@@ -709,6 +710,7 @@ async fn an_unreachable_clinic_server_is_a_clear_message_not_a_crash() {
         port: 5432,
         database: "x".into(),
         tls_mode: TlsMode::Require,
+        ca_file: None,
     };
     assert!(
         matches!(database::check(&bad).await, Err(Error::Validation { field, .. }) if field == "host")

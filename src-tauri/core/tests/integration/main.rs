@@ -11,3 +11,4 @@ mod insights;
 mod jobs;
 mod resilience;
 mod scheduling;
+mod tls;
