@@ -36,6 +36,7 @@ describe("dialog autofocus", () => {
     });
     expect(document.activeElement).toBe(field("patient-search"));
     typeKeys("pri"); // the person used the screen before opening the dialog
+    field("patient-new").focus();
     await w.find('[data-testid="patient-new"]').trigger("click");
     await flushPromises();
     return w;
@@ -46,6 +47,16 @@ describe("dialog autofocus", () => {
     expect(document.activeElement).toBe(field("patient-full-name"));
     await animationEnds();
     expect(document.activeElement).toBe(field("patient-full-name"));
+    w.unmount();
+  });
+
+  it("gives the cursor back to the button that opened it when it closes", async () => {
+    const w = await openNewPatient();
+    await animationEnds();
+    typeKeys("Pri");
+    [...document.querySelectorAll<HTMLButtonElement>('[role="dialog"] button')].find((b) => b.textContent?.trim() === "Cancel")!.click();
+    await animationEnds();
+    expect(document.activeElement).toBe(field("patient-new"));
     w.unmount();
   });
 
