@@ -79,8 +79,8 @@ function guardDialogFocus() {
 
 /**
  * Notes key presses on `target` (capture phase, before any handler can move focus), starts a new screen on every
- * route change (not on a query change: the same page stays) and guards PrimeVue dialogs. Returns the undo.
- * Calling it again (tests) is harmless.
+ * route change (not on a query change: the same page stays) and guards PrimeVue dialogs (before the first one is
+ * created). Returns a function that stops noting keys and forgets them (tests); calling it again is harmless.
  */
 export function installFocusGuard(router?: Router, target: EventTarget = window): () => void {
   guardDialogFocus();
