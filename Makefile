@@ -67,8 +67,12 @@ test-rust:
 test-ui: deps-npm
 	cd ui && npm test
 
+# Each e2e test runs a whole app (webview, WebKitWebDriver, PostgreSQL): one test per two cores, so they do not
+# starve each other into timeouts on a small machine (E2E_THREADS=n to choose).
+E2E_THREADS ?= $(shell n=$$(nproc); echo $$(( n / 2 > 1 ? n / 2 : 1 )))
+
 test-e2e: app-debug
-	xvfb-run -a -s "-screen 0 1280x820x24" cargo test --locked --test e2e -- --ignored
+	xvfb-run -a -s "-screen 0 1280x820x24" cargo test --locked --test e2e -- --ignored --test-threads=$(E2E_THREADS)
 
 # --- for developers -------------------------------------------------------------------------------------
 bindings:

@@ -8,10 +8,13 @@ import "primeicons/primeicons.css";
 import "./styles.css";
 import App from "./App.vue";
 import { createAppRouter } from "./router";
+import { installFocusGuard } from "./lib/focus";
 
 const app = createApp(App);
+const router = createAppRouter();
+installFocusGuard(router);
 app.use(createPinia());
-app.use(createAppRouter());
+app.use(router);
 app.use(PrimeVue, { theme: { preset: ClinicPreset, options: { darkModeSelector: false } } });
 app.use(ToastService);
 app.use(ConfirmationService);

@@ -4,10 +4,12 @@ import { createMemoryHistory, createRouter } from "vue-router";
 import PrimeVue from "primevue/config";
 import ToastService from "primevue/toastservice";
 import ConfirmationService from "primevue/confirmationservice";
+import { installFocusGuard } from "../lib/focus";
 
 /**
  * Mounts a page (attached to document.body) with a fresh Pinia, PrimeVue (unstyled), toasts, confirmations and a
- * memory router whose routes all render a stub; navigates to `path` first and flushes promises after mounting.
+ * memory router whose routes all render a stub, and the focus guard main.ts installs; navigates to `path` first
+ * (a new screen) and flushes promises after mounting.
  * `beforeMount` runs once Pinia is active (e.g. to put a session in the store).
  */
 export async function mountWithRouter(
@@ -19,6 +21,7 @@ export async function mountWithRouter(
   beforeMount?.();
   const stub = { template: "<div/>" };
   const router = createRouter({ history: createMemoryHistory(), routes: routes.map((r) => ({ ...r, component: stub })) });
+  installFocusGuard(router);
   await router.push(path);
   const w = mount(component, {
     attachTo: document.body,

@@ -10,6 +10,7 @@ vi.mock("../../api", async (importOriginal) =>
 import { api, ApiError, type Appointment, type Doctor } from "../../api";
 import { apiMocks } from "../../test/apiMock";
 import { mountWithRouter } from "../../test/mountWithRouter";
+import { typeKeys } from "../../test/keyboard";
 import TodayPage from "../TodayPage.vue";
 import BookPage from "../BookPage.vue";
 
@@ -65,6 +66,54 @@ describe("TodayPage", () => {
     await flushPromises();
     expect(m.checkIn).toHaveBeenCalledWith(12);
     expect(m.todayBoard).toHaveBeenCalledTimes(2);
+    w.unmount();
+  });
+});
+
+describe("TodayPage focus", () => {
+  beforeEach(() => vi.clearAllMocks());
+  const board = (status: Appointment["status"]) => ({
+    date: "2026-12-03", label: "Thu 3 Dec",
+    columns: [{ doctor: doctor(1, "Dr Rao"), appointments: [appt(11, 1, "09:00"), appt(12, 1, "09:15", { status })] }],
+  });
+
+  it("after an action the reloaded board does not take the cursor from where the person went meanwhile", async () => {
+    m.todayBoard.mockResolvedValue(board("booked"));
+    m.checkIn.mockResolvedValue(appt(12, 1, "09:15", { status: "checked_in" }));
+    const { w } = await mountPage(TodayPage);
+    let answer!: (b: ReturnType<typeof board>) => void;
+    m.todayBoard.mockReturnValueOnce(new Promise((r) => (answer = r)));
+    const card = w.find('[data-testid="appt-12"]');
+    (card.element as HTMLElement).focus();
+    await card.trigger("focus");
+    await card.trigger("keydown", { key: "c" });
+    await flushPromises();
+    // the board is still reloading: the person goes on to the Walk-in button
+    const walkIn = w.find('[data-testid="walk-in"]').element as HTMLElement;
+    walkIn.focus();
+    answer(board("checked_in"));
+    await flushPromises();
+    expect(document.activeElement).toBe(walkIn);
+    w.unmount();
+  });
+
+  it("walk-in: Change puts the cursor back in the patient search", async () => {
+    m.todayBoard.mockResolvedValue(board("booked"));
+    m.searchPatients.mockResolvedValue([{ id: 7, mrn: "M7", full_name: "Pat Doe", date_of_birth: "1990-02-03", phone: null, blacklisted: false }]);
+    const { w } = await mountPage(TodayPage);
+    await w.find('[data-testid="walk-in"]').trigger("click");
+    await flushPromises();
+    const search = () => document.getElementById("walkin-search") as HTMLInputElement;
+    expect(document.activeElement).toBe(search());
+    typeKeys("pat");
+    await new Promise((r) => setTimeout(r, 200)); // the search's debounce
+    await flushPromises();
+    (document.querySelector('[data-testid="patient-hit-7"]') as HTMLButtonElement).click();
+    await flushPromises();
+    expect(search()).toBeNull();
+    (document.querySelector('[data-testid="walkin-change"]') as HTMLButtonElement).click();
+    await flushPromises();
+    expect(document.activeElement).toBe(search());
     w.unmount();
   });
 });
