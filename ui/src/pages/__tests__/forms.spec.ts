@@ -92,6 +92,24 @@ describe("SetupPage", () => {
     w.unmount();
   });
 
+  it("keeps a time zone the person chose while the machine's was still loading", async () => {
+    let answer!: (s: unknown) => void;
+    m.appStatus.mockReturnValue(new Promise((r) => { answer = r; }));
+    m.listTimeZones.mockResolvedValue(["Asia/Kolkata", "Europe/London", "UTC"]);
+    const { w } = setup(SetupPage);
+    await flushPromises(); // the zone list is there, the machine's zone is not yet
+    const select = w.find('[data-testid="setup-time-zone"]');
+    await select.setValue("Europe/London");
+    expect((select.element as HTMLSelectElement).value).toBe("Europe/London");
+    answer({
+      setup_required: true, clinic_name: null, database: { kind: "embedded" }, database_label: "x",
+      machine_time_zone: "Asia/Kolkata", version: "0",
+    });
+    await flushPromises();
+    expect((select.element as HTMLSelectElement).value).toBe("Europe/London");
+    w.unmount();
+  });
+
   it("refuses mismatched passwords without calling the backend", async () => {
     m.appStatus.mockResolvedValue({
       setup_required: true, clinic_name: null, database: { kind: "embedded" }, database_label: "x",
