@@ -1,5 +1,9 @@
 //! Signing in is connecting to PostgreSQL as the staff member's own role; this module does that, gates old
 //! schemas, slows repeated failures, and describes the signed-in session.
+//!
+//! What was typed in the username box is never logged: it may be a password typed one box too early. The sign-in
+//! span records the username only once it is known to be a staff account; a failure names a known staff account
+//! and otherwise says [`UNKNOWN_ACCOUNT`].
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -16,6 +20,8 @@ use crate::target::DbTarget;
 /// Failures in a row that are free; after these each attempt waits longer (1 s, 2 s, 4 s … up to 30 s).
 pub const FREE_FAILURES: u32 = 5;
 const MAX_DELAY: Duration = Duration::from_secs(30);
+/// What the log says for a failed sign-in whose username is not (known to be) a staff account.
+pub const UNKNOWN_ACCOUNT: &str = "unknown account";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 pub struct Session {
@@ -70,7 +76,7 @@ impl LoginThrottle {
 }
 
 /// Signs a staff member in. Wrong username and wrong password give the same sentence.
-#[tracing::instrument(skip(target, migrator, password, throttle))]
+#[tracing::instrument(skip_all, fields(username = tracing::field::Empty))]
 pub async fn sign_in(
     target: &DbTarget,
     migrator: &Migrator,
@@ -101,16 +107,31 @@ pub async fn sign_in(
         Ok(p) => p,
         Err(Error::Unauthenticated(m)) => {
             throttle.record_failure(&username);
+            let known = known_staff(target, &username).await;
+            tracing::info!(
+                account = known.as_deref().unwrap_or(UNKNOWN_ACCOUNT),
+                "sign-in failed"
+            );
             return Err(Error::Unauthenticated(m));
         }
         Err(e) => return Err(e),
     };
     throttle.record_success(&username);
     let result = open_session(target, migrator, &pool).await;
-    if result.is_err() {
-        pool.close().await;
+    match &result {
+        Ok(session) => {
+            tracing::Span::current().record("username", session.username.as_str());
+        }
+        Err(_) => pool.close().await,
     }
     result.map(|session| SignedIn { session, pool })
+}
+
+/// The username, if it is a staff account (looked up with the owner connection, when this computer has one).
+async fn known_staff(target: &DbTarget, username: &str) -> Option<String> {
+    let mut conn = db::connect_one(&target.owner_options()?).await.ok()?;
+    let staff = db::staff::by_username(&mut conn, username).await.ok()??;
+    Some(staff.username)
 }
 
 async fn open_session(target: &DbTarget, migrator: &Migrator, pool: &PgPool) -> Result<Session> {
