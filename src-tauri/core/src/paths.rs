@@ -23,6 +23,27 @@ pub fn config_file() -> PathBuf {
     data_dir().join("config.json")
 }
 
+/// Makes `dir` (and missing parents) and makes it private to this OS account (0700), whatever the umask.
+pub fn ensure_private_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(dir)?;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+}
+
+/// Makes the files directly in `dir` whose names start with `prefix` private (0600): logs written by an older
+/// version, or under a looser umask.
+pub fn make_files_private(dir: &std::path::Path, prefix: &str) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    for entry in std::fs::read_dir(dir)?.flatten() {
+        let private = entry.file_name().to_string_lossy().starts_with(prefix)
+            && entry.file_type().map(|t| t.is_file()).unwrap_or(false);
+        if private {
+            std::fs::set_permissions(entry.path(), std::fs::Permissions::from_mode(0o600))?;
+        }
+    }
+    Ok(())
+}
+
 /// The app's log folder (rotated daily by the shell/CLI).
 pub fn log_dir() -> PathBuf {
     data_dir().join("logs")
