@@ -69,6 +69,7 @@ test-ui: deps-npm
 
 test-e2e: app-debug
 	xvfb-run -a -s "-screen 0 1280x820x24" cargo test --locked --test e2e -- --ignored
+	xvfb-run -a -s "-screen 0 1280x820x24" cargo test --locked --test lifecycle -- --ignored
 
 # --- for developers -------------------------------------------------------------------------------------
 bindings:
