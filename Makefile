@@ -87,7 +87,11 @@ bench: deps-apt
 	cargo build --release --locked -p clinicctl
 	for s in booking slots board search export timeline notify reports dashboard; do $(CARGO_TARGET_DIR)/release/clinicctl --data-dir $(BENCH_DIR) bench $$s; done
 
+# The .deb holds the app, `clinicctl` (built here first, staged where tauri.conf.json's deb files point) and the
+# agent's systemd unit (installed, not enabled).
 package: setup
+	cargo build --release --locked -p clinicctl
+	mkdir -p packaging/build && install -m 0755 $(CARGO_TARGET_DIR)/release/clinicctl packaging/build/clinicctl
 	$(TAURI) build --bundles deb
 
 # Installs the built .deb with apt, starts it from its menu entry under Xvfb to the first-run wizard, screenshot
