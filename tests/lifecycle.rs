@@ -87,9 +87,16 @@ impl App {
                 return;
             }
             if let Some(status) = self.child.try_wait().unwrap() {
-                panic!("the app exited ({status}) before its database started:\n{}", self.log());
+                panic!(
+                    "the app exited ({status}) before its database started:\n{}",
+                    self.log()
+                );
             }
-            assert!(Instant::now() < deadline, "the app's database did not start:\n{}", self.log());
+            assert!(
+                Instant::now() < deadline,
+                "the app's database did not start:\n{}",
+                self.log()
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -112,9 +119,17 @@ impl App {
     }
 
     fn assert_nothing_left(&self, status: std::process::ExitStatus) {
-        assert!(status.success(), "the app exits cleanly ({status}):\n{}", self.log());
+        assert!(
+            status.success(),
+            "the app exits cleanly ({status}):\n{}",
+            self.log()
+        );
         let left = postgres_processes_of(&self.data);
-        assert!(left.is_empty(), "PostgreSQL left running: {left:?}\n{}", self.log());
+        assert!(
+            left.is_empty(),
+            "PostgreSQL left running: {left:?}\n{}",
+            self.log()
+        );
         assert!(
             !self.pid_file().exists(),
             "the server did not shut down cleanly (postmaster.pid remains)"
@@ -139,7 +154,10 @@ impl Drop for App {
 fn sigterm_stops_the_embedded_database_like_closing_the_window() {
     let mut app = App::start();
     app.wait_for_server(true);
-    assert!(!postgres_processes_of(&app.data).is_empty(), "the server runs");
+    assert!(
+        !postgres_processes_of(&app.data).is_empty(),
+        "the server runs"
+    );
     let status = app.signal_and_wait(Signal::SIGTERM);
     app.assert_nothing_left(status);
 
@@ -156,8 +174,16 @@ fn sigterm_stops_the_embedded_database_like_closing_the_window() {
     for f in &files {
         assert_eq!(mode(f), 0o600, "{}", f.display());
     }
-    assert_eq!(mode(&app.data.join("pg/server.log")), 0o600, "PostgreSQL's log");
-    assert_eq!(mode(&app.data) & 0o007, 0, "the data dir is closed to others");
+    assert_eq!(
+        mode(&app.data.join("pg/server.log")),
+        0o600,
+        "PostgreSQL's log"
+    );
+    assert_eq!(
+        mode(&app.data) & 0o007,
+        0,
+        "the data dir is closed to others"
+    );
 }
 
 #[test]

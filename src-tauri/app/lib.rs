@@ -153,7 +153,10 @@ pub fn run() {
 fn quit_on_stop_signals(app: tauri::AppHandle) -> std::io::Result<()> {
     use tokio::signal::unix::{signal, SignalKind};
     let (mut term, mut int) = tauri::async_runtime::block_on(async {
-        Ok::<_, std::io::Error>((signal(SignalKind::terminate())?, signal(SignalKind::interrupt())?))
+        Ok::<_, std::io::Error>((
+            signal(SignalKind::terminate())?,
+            signal(SignalKind::interrupt())?,
+        ))
     })?;
     tauri::async_runtime::spawn(async move {
         let name = tokio::select! { _ = term.recv() => "SIGTERM", _ = int.recv() => "SIGINT" };

@@ -38,7 +38,10 @@ mod redaction_tests {
     const SECRET: &str = "Plum-Orbit-7-secret";
 
     fn assert_redacted(debug: String) {
-        assert!(!debug.contains(SECRET), "a secret leaked into Debug: {debug}");
+        assert!(
+            !debug.contains(SECRET),
+            "a secret leaked into Debug: {debug}"
+        );
         assert!(debug.contains(super::REDACTED), "{debug}");
     }
 
@@ -51,7 +54,10 @@ mod redaction_tests {
             password: SECRET.into(),
         };
         assert_redacted(format!("{staff:?}"));
-        assert!(format!("{staff:#?}").contains("anna"), "the rest still shows");
+        assert!(
+            format!("{staff:#?}").contains("anna"),
+            "the rest still shows"
+        );
         assert_redacted(format!(
             "{:?}",
             SetupInput {

@@ -65,9 +65,15 @@ async fn a_failed_sign_in_logs_no_typed_text_except_a_known_staff_username() {
     let throttle = auth::LoginThrottle::default();
     // a password typed into the username box (lower-cased by sign-in, so look for both spellings)
     let typed = "Hunter2-Correct-Horse";
-    let err = auth::sign_in(&db.target, &db::MIGRATOR, &throttle, typed, "anything-at-all")
-        .await
-        .unwrap_err();
+    let err = auth::sign_in(
+        &db.target,
+        &db::MIGRATOR,
+        &throttle,
+        typed,
+        "anything-at-all",
+    )
+    .await
+    .unwrap_err();
     assert_eq!(err.to_string(), "Username or password is incorrect.");
     // a known account with a wrong password: its username may be logged, the password never
     let wrong = "Wrong-Password-For-Admin-42";
@@ -83,7 +89,10 @@ async fn a_failed_sign_in_logs_no_typed_text_except_a_known_staff_username() {
         !log.to_lowercase().contains(&typed.to_lowercase()),
         "the typed unknown username was logged:\n{log}"
     );
-    assert!(!log.contains(wrong) && !log.contains(PW), "a password was logged:\n{log}");
+    assert!(
+        !log.contains(wrong) && !log.contains(PW),
+        "a password was logged:\n{log}"
+    );
     assert!(
         log.lines()
             .any(|l| l.contains("sign-in failed") && l.contains(auth::UNKNOWN_ACCOUNT)),
@@ -101,7 +110,10 @@ async fn a_failed_sign_in_logs_no_typed_text_except_a_known_staff_username() {
         .fetch_all(&owner)
         .await
         .unwrap();
-    assert!(rows.iter().any(|r| r.contains("sign_in")), "the good sign-in is audited");
+    assert!(
+        rows.iter().any(|r| r.contains("sign_in")),
+        "the good sign-in is audited"
+    );
     assert!(
         rows.iter()
             .all(|r| !r.to_lowercase().contains(&typed.to_lowercase())),
@@ -147,7 +159,11 @@ async fn the_embedded_clusters_files_are_private_whatever_the_umask_and_stop_lea
         assert_eq!(root_mode, 0o710, "data dir as root");
         let gid = std::os::unix::fs::MetadataExt::gid(&std::fs::metadata(&root).unwrap());
         let postgres = nix::unistd::Group::from_name("postgres").unwrap().unwrap();
-        assert_eq!(gid, postgres.gid.as_raw(), "the data dir's group is postgres");
+        assert_eq!(
+            gid,
+            postgres.gid.as_raw(),
+            "the data dir's group is postgres"
+        );
     } else {
         assert_eq!(root_mode, 0o700, "data dir");
     }

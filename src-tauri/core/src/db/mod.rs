@@ -53,7 +53,10 @@ pub fn connect_error(e: sqlx::Error) -> Error {
     match &e {
         sqlx::Error::Database(db) if matches!(db.code().as_deref(), Some("28P01" | "28000")) => {
             // the server's message names the user tried, which may be a password typed into the username box
-            tracing::info!(code = db.code().as_deref().unwrap_or(""), "sign-in refused by the database");
+            tracing::info!(
+                code = db.code().as_deref().unwrap_or(""),
+                "sign-in refused by the database"
+            );
             Error::Unauthenticated("Username or password is incorrect.".into())
         }
         sqlx::Error::Database(db) if db.code().as_deref() == Some("3D000") => {
