@@ -5,9 +5,10 @@ use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::sync::{Arc, Mutex};
 
+use clinicdesk_core::cache::{CacheTtls, Caches};
 use clinicdesk_core::db;
 use clinicdesk_core::embedded::{ClusterState, Durability, EmbeddedCluster};
-use clinicdesk_core::services::{auth, setup};
+use clinicdesk_core::services::{self, auth, setup};
 use clinicdesk_core::testing::{unique_username, TestDb};
 use tracing_subscriber::fmt::format::FmtSpan;
 
@@ -129,6 +130,18 @@ async fn a_failed_sign_in_logs_no_typed_text_except_a_known_staff_username() {
         rows.iter().any(|r| r.contains("\"sign_in\"")),
         "the good sign-in is audited"
     );
+
+    // nor does the admin's Diagnostics screen show it (it shows no server log at all)
+    let caches = Caches::new(CacheTtls::default());
+    let diagnostics = services::diagnostics::collect(&signed.pool, &caches, "test")
+        .await
+        .expect("diagnostics");
+    let shown = serde_json::to_string(&diagnostics).unwrap();
+    assert!(
+        !shown.to_lowercase().contains(&typed.to_lowercase()),
+        "{shown}"
+    );
+    assert!(!shown.contains("server.log"), "{shown}");
     signed.pool.close().await;
 }
 
