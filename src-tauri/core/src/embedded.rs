@@ -438,11 +438,19 @@ fn path_str(p: &Path) -> String {
     p.to_string_lossy().into_owned()
 }
 
-/// Keeps the server's own lines of its log (prefix `… [pid] @ `, no user): a session's lines name the user it
-/// tried, which for a failed sign-in may be whatever was typed (a password in the username box).
+/// Keeps the server's own lines of its log (prefix `… [pid] @ `: no user, no database) that name no user or role:
+/// a session's lines name the user it tried, which for a failed sign-in may be whatever was typed (a password in
+/// the username box).
 fn server_lines_only(log: &str) -> String {
     log.lines()
-        .filter(|l| l.contains("] @ "))
+        .filter(|l| {
+            l.split_once("] ")
+                .is_some_and(|(_, rest)| rest.starts_with("@ "))
+        })
+        .filter(|l| {
+            let lower = l.to_lowercase();
+            !lower.contains("user \"") && !lower.contains("role \"")
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -463,9 +471,11 @@ mod tests {
                    2026-11-28 10:00:01.000 UTC [11] S3cret!pw@clinicdesk FATAL:  password authentication failed for user \"S3cret!pw\"\n\
                    2026-11-28 10:00:01.000 UTC [11] S3cret!pw@clinicdesk DETAIL:  Role \"S3cret!pw\" does not exist.\n\
                    \tConnection matched pg_hba.conf line 5: \"local all all scram-sha-256\"\n\
+                   2026-11-28 10:00:01.500 UTC [12] @ LOG:@clinicdesk FATAL:  password authentication failed for user \"@ LOG:\"\n\
                    2026-11-28 10:00:02.000 UTC [10] @ FATAL:  could not create lock file";
         let kept = server_lines_only(log);
         assert!(!kept.contains("S3cret"), "{kept}");
+        assert!(!kept.contains("authentication"), "{kept}");
         assert!(kept.contains("starting PostgreSQL 15"), "{kept}");
         assert!(kept.contains("could not create lock file"), "{kept}");
     }
