@@ -56,3 +56,32 @@ pub fn reports_dir() -> PathBuf {
         None => data_dir().join("reports"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn mode(p: &std::path::Path) -> u32 {
+        std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn a_private_dir_and_its_log_files_are_closed_to_others_whatever_they_were() {
+        let tmp = tempfile::tempdir().unwrap();
+        let logs = tmp.path().join("data/logs");
+        std::fs::create_dir_all(&logs).unwrap();
+        std::fs::set_permissions(&logs, std::fs::Permissions::from_mode(0o775)).unwrap();
+        let old_log = logs.join("clinicdesk.2026-11-27.log");
+        let other = logs.join("notes.txt");
+        for f in [&old_log, &other] {
+            std::fs::write(f, "x").unwrap();
+            std::fs::set_permissions(f, std::fs::Permissions::from_mode(0o644)).unwrap();
+        }
+        ensure_private_dir(&logs).unwrap();
+        make_files_private(&logs, "clinicdesk").unwrap();
+        assert_eq!(mode(&logs), 0o700);
+        assert_eq!(mode(&old_log), 0o600);
+        assert_eq!(mode(&other), 0o644, "only our own files are touched");
+    }
+}
