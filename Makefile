@@ -73,6 +73,7 @@ E2E_THREADS ?= $(shell n=$$(nproc); echo $$(( n / 2 > 1 ? n / 2 : 1 )))
 
 test-e2e: app-debug
 	xvfb-run -a -s "-screen 0 1280x820x24" cargo test --locked --test e2e -- --ignored --test-threads=$(E2E_THREADS)
+	xvfb-run -a -s "-screen 0 1280x820x24" cargo test --locked --test lifecycle -- --ignored --test-threads=$(E2E_THREADS)
 
 # --- for developers -------------------------------------------------------------------------------------
 bindings:
@@ -90,7 +91,11 @@ bench: deps-apt
 	cargo build --release --locked -p clinicdesk-bench
 	for s in booking slots board search export timeline notify reports dashboard; do $(CARGO_TARGET_DIR)/release/clinicdesk-bench --data-dir $(BENCH_DIR) $$s; done
 
+# The .deb holds the app, `clinicctl` (built here first, staged where tauri.conf.json's deb files point) and the
+# agent's systemd unit (installed, not enabled).
 package: setup
+	cargo build --release --locked -p clinicctl
+	mkdir -p packaging/build && install -m 0755 $(CARGO_TARGET_DIR)/release/clinicctl packaging/build/clinicctl
 	$(TAURI) build --bundles deb
 
 # Installs the built .deb with apt, starts it from its menu entry under Xvfb to the first-run wizard, screenshot

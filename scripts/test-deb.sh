@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the built .deb the way a clinic would (`apt install ./clinicdesk_*.deb`), checks what it declares and
-# installs, then starts the installed app the way the desktop menu does (the Exec line of its .desktop entry),
+# installs (the app, `clinicctl` and the agent's systemd unit, not enabled; `clinicctl --help` must run), then starts the installed app the way the desktop menu does (the Exec line of its .desktop entry),
 # under Xvfb, through tauri-driver/WebDriver, with a fresh data dir: it must open the first-run wizard. Saves a
 # screenshot. Usage: scripts/test-deb.sh [path/to/package.deb] (default: the newest one `make package` built).
 # Leaves the package installed with KEEP_INSTALLED=1; otherwise removes it again.
@@ -49,7 +49,21 @@ APP=$(command -v "$EXEC" || echo "$EXEC")
 [ -x "$APP" ] || { echo "FAIL: $DESKTOP starts $EXEC, which is not installed" >&2; exit 1; }
 echo "   menu entry $DESKTOP starts $APP ($(grep -m1 '^Categories=' "$DESKTOP"))"
 
-# 4. start it under Xvfb via tauri-driver, with a fresh data dir: the first-run wizard must open
+# 4. the headless tool and the agent's unit the docs use (docs/jobs.md): installed, runnable, the unit not enabled
+for f in /usr/bin/clinicctl /lib/systemd/system/clinicdesk-agent.service /usr/share/doc/clinicdesk/agent.env.example; do
+  dpkg -L "$PKG" | grep -qx -- "$f" || { echo "FAIL: the package does not install $f" >&2; exit 1; }
+done
+HELP=$(/usr/bin/clinicctl --help) || { echo "FAIL: the installed clinicctl does not run" >&2; exit 1; }
+grep -qw agent <<<"$HELP" || { echo "FAIL: the installed clinicctl has no 'agent' command" >&2; exit 1; }
+UNIT=/lib/systemd/system/clinicdesk-agent.service
+grep -qx 'ExecStart=/usr/bin/clinicctl agent' "$UNIT" || { echo "FAIL: $UNIT does not start /usr/bin/clinicctl agent" >&2; exit 1; }
+grep -qx 'EnvironmentFile=/etc/clinicdesk/agent.env' "$UNIT" || { echo "FAIL: $UNIT has no EnvironmentFile" >&2; exit 1; }
+if ls /etc/systemd/system/*.wants/clinicdesk-agent.service >/dev/null 2>&1; then
+  echo "FAIL: installing the package enabled the agent" >&2; exit 1
+fi
+echo "   clinicctl runs from the package; $UNIT installed, not enabled"
+
+# 5. start it under Xvfb via tauri-driver, with a fresh data dir: the first-run wizard must open
 DATA=$(mktemp -d /tmp/clinicdesk-deb-XXXXXX)
 chmod 711 "$DATA"
 DISPLAY_NUM=:$((90 + RANDOM % 9))
@@ -88,4 +102,4 @@ finally:
         pass
 PY
 [ -f "$DATA/pg/PG_VERSION" ] || { echo "FAIL: the app did not create its built-in database in $DATA" >&2; exit 1; }
-echo "OK: $PKG installs with apt, declares its dependencies, and starts from its menu entry into the wizard"
+echo "OK: $PKG installs with apt, declares its dependencies, ships clinicctl and the agent unit, and starts from its menu entry into the wizard"

@@ -127,6 +127,7 @@ pub fn run() {
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);
+            quit_on_stop_signals(app.handle().clone())?;
             // Start the database while the window loads, so sign-in is ready sooner.
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {
@@ -145,6 +146,24 @@ pub fn run() {
             tauri::async_runtime::block_on(handle.state::<state::AppState>().shutdown());
         }
     });
+}
+
+/// SIGTERM and SIGINT (session logout, shutdown, `kill`, Ctrl+C) quit like closing the window: the exit event
+/// closes connections and stops the embedded cluster. Registered before the cluster starts, so none is left behind.
+fn quit_on_stop_signals(app: tauri::AppHandle) -> std::io::Result<()> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (mut term, mut int) = tauri::async_runtime::block_on(async {
+        Ok::<_, std::io::Error>((
+            signal(SignalKind::terminate())?,
+            signal(SignalKind::interrupt())?,
+        ))
+    })?;
+    tauri::async_runtime::spawn(async move {
+        let name = tokio::select! { _ = term.recv() => "SIGTERM", _ = int.recv() => "SIGINT" };
+        tracing::info!(signal = name, "stop signal: quitting");
+        app.exit(0);
+    });
+    Ok(())
 }
 
 /// A second launch of ClinicDesk in the same session lands here (in the first process): bring its window forward

@@ -1,4 +1,5 @@
 //! Tracing for the desktop app: a daily-rotated log file in the app's log dir (14 days kept) plus stderr.
+//! The dir is 0700 and the files 0600 (main sets the umask to 0o077, so files made at rotation are private too).
 
 use tracing_subscriber::{fmt, prelude::*, EnvFilter};
 
@@ -7,7 +8,9 @@ pub fn init() -> Option<tracing_appender::non_blocking::WorkerGuard> {
     let filter = EnvFilter::try_from_env("CLINICDESK_LOG")
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tao=warn,wry=warn"));
     let dir = clinicdesk_core::paths::log_dir();
-    let appender = std::fs::create_dir_all(&dir).ok().and_then(|_| {
+    let private = clinicdesk_core::paths::ensure_private_dir(&dir)
+        .and_then(|_| clinicdesk_core::paths::make_files_private(&dir, "clinicdesk"));
+    let appender = private.ok().and_then(|_| {
         tracing_appender::rolling::Builder::new()
             .rotation(tracing_appender::rolling::Rotation::DAILY)
             .filename_prefix("clinicdesk")

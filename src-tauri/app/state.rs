@@ -248,10 +248,12 @@ impl AppState {
         self.exports.lock().expect("exports lock").remove(&id);
     }
 
-    /// On exit: close connections and stop the embedded cluster cleanly.
+    /// On exit: close connections and stop the embedded cluster cleanly (after a start in progress finishes, so a
+    /// quit during startup does not leave the server running).
     pub async fn shutdown(&self) {
         self.stop_runner(None).await;
         self.sign_out().await;
+        let _starting = self.start_lock.lock().await;
         if let Some(DbTarget::Embedded { cluster, .. }) = self.target.read().await.as_ref() {
             if let Err(e) = cluster.stop().await {
                 tracing::warn!(error = %e, "embedded cluster did not stop cleanly");

@@ -651,7 +651,7 @@ pub async fn restore(target: &Source, file: &Path, replace: bool) -> Result<Rest
         sqlx::raw_sql(GROUP_ROLES_SQL).execute(&mut admin).await?;
     }
     remove_leftovers(&mut admin, &live).await;
-    let stamp = chrono::Utc::now().format("%Y%m%d%H%M%S").to_string();
+    let stamp = chrono::Utc::now().format("%Y%m%d%H%M%S%3f").to_string();
     let staging = derived_name(&live, &format!("_restore_{stamp}"));
     let previous = derived_name(&live, &format!("_before_restore_{stamp}"));
     // The dump's SQL (and the triggers its data fires) runs as a temporary role with no privileges that owns

@@ -40,12 +40,24 @@ impl DemoOptions {
     }
 }
 
-#[derive(Debug, Clone, Serialize, specta::Type)]
+#[derive(Clone, Serialize, specta::Type)]
 pub struct DemoLogin {
     pub username: String,
     pub password: String,
     pub role: StaffRole,
     pub full_name: String,
+}
+
+/// Debug output never shows the password (the demo's is public, but a log has no business holding any).
+impl std::fmt::Debug for DemoLogin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DemoLogin")
+            .field("username", &self.username)
+            .field("password", &crate::REDACTED)
+            .field("role", &self.role)
+            .field("full_name", &self.full_name)
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, Default)]

@@ -4,6 +4,9 @@
 //! Security: the server listens on a unix socket in the data dir only (`listen_addresses=''`, socket mode 0700).
 //! The cluster's superuser `clinicdesk_owner` is reachable only by peer authentication from the OS account that
 //! owns the data dir (it owns the files anyway); staff roles authenticate with SCRAM-SHA-256 passwords.
+//! Files are private whatever the umask: the data dir is 0700 (0710 with group `postgres` when run as root, so
+//! the server account can only walk through it), the server's dir 0700 and its log (which names the user of every
+//! failed sign-in) 0600.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -112,8 +115,7 @@ impl EmbeddedCluster {
         if self.pg_dir().join("PG_VERSION").exists() {
             return Ok(());
         }
-        std::fs::create_dir_all(&self.root)?;
-        make_traversable(&self.root)?;
+        make_private_root(&self.root)?;
         let pg_dir = self.pg_dir();
         if pg_dir.exists() {
             // a half-made cluster from an interrupted init: start over
@@ -191,7 +193,10 @@ impl EmbeddedCluster {
             ClusterState::NotInitialized => self.init().await?,
             ClusterState::Stopped => {}
         }
+        make_private_root(&self.root)?;
+        self.make_server_dir(&self.pg_dir())?;
         self.make_server_dir(&self.socket_dir())?;
+        self.make_private_server_log()?;
         self.remove_stale_pid_file();
         let opts = format!("-k '{}'", self.socket_dir().display());
         let (code, out) = self
@@ -209,7 +214,7 @@ impl EmbeddedCluster {
             ])
             .await?;
         if code != 0 {
-            let log_tail = tail(&self.server_log(), 20);
+            let log_tail = server_lines_only(&tail(&self.server_log(), 20));
             tracing::error!(output = %out, server_log = %log_tail, "pg_ctl start failed");
             return Err(Error::Unavailable(
                 "The built-in database did not start; the details are in the server log.".into(),
@@ -293,6 +298,23 @@ impl EmbeddedCluster {
         Ok(())
     }
 
+    /// PostgreSQL's own log, made before the server opens it: 0600 and owned by the server's account.
+    fn make_private_server_log(&self) -> Result<()> {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        let log = self.server_log();
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(&log)?;
+        std::fs::set_permissions(&log, std::fs::Permissions::from_mode(0o600))?;
+        if let Some((uid, gid)) = server_account()? {
+            nix::unistd::chown(&log, Some(uid), Some(gid))
+                .map_err(|e| Error::internal(format!("chown: {e}")))?;
+        }
+        Ok(())
+    }
+
     async fn pg_ctl(&self, args: &[&str]) -> Result<(i32, String)> {
         self.run_server_binary("pg_ctl", args).await
     }
@@ -340,15 +362,20 @@ fn server_account() -> Result<Option<(nix::unistd::Uid, nix::unistd::Gid)>> {
     Ok(Some((user.uid, user.gid)))
 }
 
-/// The `postgres` account must be able to walk into the data dir.
-fn make_traversable(dir: &Path) -> Result<()> {
+/// The data dir is private whatever the umask: 0700, or as root 0710 with group `postgres` (the server account
+/// must walk into it to reach its own dirs, and may not list or read anything else in it).
+fn make_private_root(dir: &Path) -> Result<()> {
     use std::os::unix::fs::PermissionsExt;
-    if server_account()?.is_some() {
-        let mode = std::fs::metadata(dir)?.permissions().mode();
-        if mode & 0o011 != 0o011 {
-            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(mode | 0o711))?;
+    std::fs::create_dir_all(dir)?;
+    let mode = match server_account()? {
+        Some((_, gid)) => {
+            nix::unistd::chown(dir, None, Some(gid))
+                .map_err(|e| Error::internal(format!("chown: {e}")))?;
+            0o710
         }
-    }
+        None => 0o700,
+    };
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(mode))?;
     Ok(())
 }
 
@@ -411,8 +438,45 @@ fn path_str(p: &Path) -> String {
     p.to_string_lossy().into_owned()
 }
 
+/// Keeps the server's own lines of its log (prefix `… [pid] @ `: no user, no database) that name no user or role:
+/// a session's lines name the user it tried, which for a failed sign-in may be whatever was typed (a password in
+/// the username box).
+fn server_lines_only(log: &str) -> String {
+    log.lines()
+        .filter(|l| {
+            l.split_once("] ")
+                .is_some_and(|(_, rest)| rest.starts_with("@ "))
+        })
+        .filter(|l| {
+            let lower = l.to_lowercase();
+            !lower.contains("user \"") && !lower.contains("role \"")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 fn tail(path: &Path, lines: usize) -> String {
     let text = std::fs::read_to_string(path).unwrap_or_default();
     let all: Vec<&str> = text.lines().collect();
     all[all.len().saturating_sub(lines)..].join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_start_failure_logs_the_servers_lines_but_not_what_a_sign_in_typed() {
+        let log = "2026-11-28 10:00:00.000 UTC [10] @ LOG:  starting PostgreSQL 15\n\
+                   2026-11-28 10:00:01.000 UTC [11] S3cret!pw@clinicdesk FATAL:  password authentication failed for user \"S3cret!pw\"\n\
+                   2026-11-28 10:00:01.000 UTC [11] S3cret!pw@clinicdesk DETAIL:  Role \"S3cret!pw\" does not exist.\n\
+                   \tConnection matched pg_hba.conf line 5: \"local all all scram-sha-256\"\n\
+                   2026-11-28 10:00:01.500 UTC [12] @ LOG:@clinicdesk FATAL:  password authentication failed for user \"@ LOG:\"\n\
+                   2026-11-28 10:00:02.000 UTC [10] @ FATAL:  could not create lock file";
+        let kept = server_lines_only(log);
+        assert!(!kept.contains("S3cret"), "{kept}");
+        assert!(!kept.contains("authentication"), "{kept}");
+        assert!(kept.contains("starting PostgreSQL 15"), "{kept}");
+        assert!(kept.contains("could not create lock file"), "{kept}");
+    }
 }

@@ -77,7 +77,7 @@ pub struct ChannelSettings {
 }
 
 /// What the settings screen sends: a `None` secret keeps the stored one, `Some("")` clears it.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, specta::Type)]
+#[derive(Clone, PartialEq, Eq, Deserialize, specta::Type)]
 pub struct ChannelSettingsInput {
     pub smtp_host: String,
     pub smtp_port: i32,
@@ -92,6 +92,31 @@ pub struct ChannelSettingsInput {
     pub sms_from: String,
     pub sms_json_template: String,
     pub chat_webhook_url: Option<String>,
+}
+
+/// Debug output never shows the secrets (the webhook URL carries its key): only whether each is set.
+impl std::fmt::Debug for ChannelSettingsInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let secret = |v: &Option<String>| match v {
+            None => "<unchanged>",
+            Some(s) if s.is_empty() => "<cleared>",
+            Some(_) => crate::REDACTED,
+        };
+        f.debug_struct("ChannelSettingsInput")
+            .field("smtp_host", &self.smtp_host)
+            .field("smtp_port", &self.smtp_port)
+            .field("smtp_security", &self.smtp_security)
+            .field("smtp_username", &self.smtp_username)
+            .field("smtp_password", &secret(&self.smtp_password))
+            .field("smtp_from", &self.smtp_from)
+            .field("sms_provider", &self.sms_provider)
+            .field("sms_url", &self.sms_url)
+            .field("sms_account_sid", &self.sms_account_sid)
+            .field("sms_token", &secret(&self.sms_token))
+            .field("sms_from", &self.sms_from)
+            .field("chat_webhook_url", &secret(&self.chat_webhook_url))
+            .finish_non_exhaustive()
+    }
 }
 
 impl ChannelConfig {

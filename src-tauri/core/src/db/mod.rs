@@ -78,7 +78,11 @@ fn ca_file_error(e: sqlx::Error, verified: bool) -> std::result::Result<Error, s
 pub fn connect_error(e: sqlx::Error) -> Error {
     match &e {
         sqlx::Error::Database(db) if matches!(db.code().as_deref(), Some("28P01" | "28000")) => {
-            tracing::info!(error = %db, "sign-in refused by the database");
+            // the server's message names the user tried, which may be a password typed into the username box
+            tracing::info!(
+                code = db.code().as_deref().unwrap_or(""),
+                "sign-in refused by the database"
+            );
             Error::Unauthenticated("Username or password is incorrect.".into())
         }
         sqlx::Error::Database(db) if db.code().as_deref() == Some("3D000") => {

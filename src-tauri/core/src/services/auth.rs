@@ -1,5 +1,10 @@
 //! Signing in is connecting to PostgreSQL as the staff member's own role; this module does that, gates old
 //! schemas, slows repeated failures, and describes the signed-in session.
+//!
+//! What was typed in the username box is never logged nor audited: it may be a password typed one box too early.
+//! The sign-in span records the username only once it is known to be a staff account; a failure (in the log, and
+//! in the audit log where this computer has the owner's connection) names a known staff account and otherwise
+//! says [`UNKNOWN_ACCOUNT`].
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -16,6 +21,8 @@ use crate::target::DbTarget;
 /// Failures in a row that are free; after these each attempt waits longer (1 s, 2 s, 4 s … up to 30 s).
 pub const FREE_FAILURES: u32 = 5;
 const MAX_DELAY: Duration = Duration::from_secs(30);
+/// What the log says for a failed sign-in whose username is not (known to be) a staff account.
+pub const UNKNOWN_ACCOUNT: &str = "unknown account";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 pub struct Session {
@@ -70,7 +77,7 @@ impl LoginThrottle {
 }
 
 /// Signs a staff member in. Wrong username and wrong password give the same sentence.
-#[tracing::instrument(skip(target, migrator, password, throttle))]
+#[tracing::instrument(skip_all, fields(username = tracing::field::Empty))]
 pub async fn sign_in(
     target: &DbTarget,
     migrator: &Migrator,
@@ -101,16 +108,56 @@ pub async fn sign_in(
         Ok(p) => p,
         Err(Error::Unauthenticated(m)) => {
             throttle.record_failure(&username);
+            record_failed_sign_in(target, &username).await;
             return Err(Error::Unauthenticated(m));
         }
         Err(e) => return Err(e),
     };
     throttle.record_success(&username);
     let result = open_session(target, migrator, &pool).await;
-    if result.is_err() {
-        pool.close().await;
+    match &result {
+        Ok(session) => {
+            tracing::Span::current().record("username", session.username.as_str());
+        }
+        Err(_) => pool.close().await,
     }
     result.map(|session| SignedIn { session, pool })
+}
+
+/// Logs a failed sign-in and, where this computer has the owner's connection (the embedded cluster), audits it
+/// as `sign_in_failed`. Both name the account only when it is a staff account; otherwise [`UNKNOWN_ACCOUNT`].
+async fn record_failed_sign_in(target: &DbTarget, username: &str) {
+    let known = match audit_failed_sign_in(target, username).await {
+        Ok(known) => known,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not audit a failed sign-in");
+            None
+        }
+    };
+    tracing::info!(
+        account = known.as_deref().unwrap_or(UNKNOWN_ACCOUNT),
+        "sign-in failed"
+    );
+}
+
+/// The staff username tried, if it is one, after writing the audit entry (nothing without an owner connection:
+/// a clinic server's own log has the attempt).
+async fn audit_failed_sign_in(target: &DbTarget, username: &str) -> Result<Option<String>> {
+    let Some(owner) = target.owner_options() else {
+        return Ok(None);
+    };
+    let mut conn = db::connect_one(&owner).await?;
+    let staff = db::staff::by_username(&mut conn, username).await?;
+    let account = staff.as_ref().map(|s| s.username.as_str());
+    sqlx::query!(
+        "SELECT audit_event('sign_in_failed', 'staff', $1, jsonb_build_object('account', $2::text))",
+        staff.as_ref().map(|s| s.id.to_string()),
+        account.unwrap_or(UNKNOWN_ACCOUNT)
+    )
+    .execute(&mut conn)
+    .await?;
+    let _ = sqlx::Connection::close(conn).await;
+    Ok(staff.map(|s| s.username))
 }
 
 async fn open_session(target: &DbTarget, migrator: &Migrator, pool: &PgPool) -> Result<Session> {

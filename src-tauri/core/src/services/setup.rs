@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::security::{password, scram};
 use crate::target::DbTarget;
 
-#[derive(Debug, Clone, Deserialize, specta::Type)]
+#[derive(Clone, Deserialize, specta::Type)]
 pub struct SetupInput {
     pub clinic_name: String,
     pub time_zone: String,
@@ -18,6 +18,20 @@ pub struct SetupInput {
     pub admin_full_name: String,
     pub admin_password: String,
     pub load_demo: bool,
+}
+
+/// Debug output (logs, panics) never shows the password.
+impl std::fmt::Debug for SetupInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SetupInput")
+            .field("clinic_name", &self.clinic_name)
+            .field("time_zone", &self.time_zone)
+            .field("admin_username", &self.admin_username)
+            .field("admin_full_name", &self.admin_full_name)
+            .field("admin_password", &crate::REDACTED)
+            .field("load_demo", &self.load_demo)
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, Serialize, specta::Type)]

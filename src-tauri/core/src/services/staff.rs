@@ -8,12 +8,24 @@ use crate::db::staff::{self, Staff, StaffRole};
 use crate::error::{Error, Result};
 use crate::security::{password, scram};
 
-#[derive(Debug, Clone, Deserialize, specta::Type)]
+#[derive(Clone, Deserialize, specta::Type)]
 pub struct NewStaff {
     pub username: String,
     pub full_name: String,
     pub role: StaffRole,
     pub password: String,
+}
+
+/// Debug output (logs, panics) never shows the password.
+impl std::fmt::Debug for NewStaff {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewStaff")
+            .field("username", &self.username)
+            .field("full_name", &self.full_name)
+            .field("role", &self.role)
+            .field("password", &crate::REDACTED)
+            .finish()
+    }
 }
 
 pub async fn list(pool: &PgPool) -> Result<Vec<Staff>> {

@@ -9,6 +9,7 @@ mod foundation;
 mod fuzz;
 mod insights;
 mod jobs;
+mod privacy;
 mod resilience;
 mod scheduling;
 mod tls;
