@@ -29,25 +29,6 @@ fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn app_binary() -> PathBuf {
-    let p = std::env::var_os("CLINICDESK_E2E_APP")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            let target = std::env::var_os("CARGO_TARGET_DIR")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| repo().join("target"));
-            // `cargo test` rebuilds target/debug/clinicdesk without the bundled UI, so `make app-debug` copies the
-            // `tauri build` binary here
-            target.join("e2e-app/clinicdesk")
-        });
-    assert!(
-        p.is_file(),
-        "build the app first: `make app-debug` ({} is missing)",
-        p.display()
-    );
-    p
-}
-
 /// tauri-driver for one test, with the app's data dir in the environment it passes on; stopped with SIGTERM so
 /// WebKitWebDriver does not linger.
 struct Driver {
@@ -78,8 +59,7 @@ impl Driver {
     }
 
     async fn connect(&self) -> Client {
-        let caps =
-            json!({ "browserName": "wry", "tauri:options": { "application": app_binary() } });
+        let caps = json!({ "browserName": "wry", "tauri:options": { "application": clinicdesk_core::testing::e2e_app_binary(&repo()) } });
         let caps = caps.as_object().unwrap().clone();
         let url = format!("http://127.0.0.1:{}", self.port);
         for _ in 0..100 {

@@ -9,37 +9,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use clinicdesk_core::testing::{e2e_app_binary, postgres_processes_of};
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
-
-fn app_binary() -> PathBuf {
-    let p = std::env::var_os("CLINICDESK_E2E_APP")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            let target = std::env::var_os("CARGO_TARGET_DIR")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"));
-            target.join("e2e-app/clinicdesk")
-        });
-    assert!(
-        p.is_file(),
-        "build the app first: `make app-debug` ({} is missing)",
-        p.display()
-    );
-    p
-}
-
-/// The command lines of the PostgreSQL processes started on `data_dir` (the postmaster names its `-D`).
-fn postgres_processes_of(data_dir: &Path) -> Vec<String> {
-    let needle = data_dir.to_string_lossy().into_owned();
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .flatten()
-        .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
-        .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
-        .filter(|c| c.contains("postgres") && c.contains(&needle))
-        .collect()
-}
 
 /// One run of the app on its own data dir; on drop (a failed test) kills what is left so nothing lingers.
 struct App {
@@ -55,7 +27,7 @@ impl App {
         std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o711)).unwrap();
         let data = dir.path().join("data");
         let log = std::fs::File::create(dir.path().join("app.log")).unwrap();
-        let child = Command::new(app_binary())
+        let child = Command::new(e2e_app_binary(Path::new(env!("CARGO_MANIFEST_DIR"))))
             .env("CLINICDESK_DATA_DIR", &data)
             .env_remove("CLINICDESK_DATABASE_URL")
             .stdin(Stdio::null())

@@ -476,3 +476,36 @@ pub fn system_python() -> &'static str {
         "python3"
     }
 }
+
+/// The command lines of the PostgreSQL processes started on `data_dir` (the postmaster names its `-D`): empty
+/// when a test's server was stopped as it should be.
+pub fn postgres_processes_of(data_dir: &std::path::Path) -> Vec<String> {
+    let needle = data_dir.to_string_lossy().into_owned();
+    std::fs::read_dir("/proc")
+        .expect("/proc")
+        .flatten()
+        .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+        .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
+        .filter(|c| c.contains("postgres") && c.contains(&needle))
+        .collect()
+}
+
+/// The desktop app the end-to-end tests drive: `CLINICDESK_E2E_APP`, else the `tauri build` binary that
+/// `make app-debug` copies to `<target>/e2e-app/clinicdesk` (`cargo test` alone would rebuild a binary without
+/// the bundled UI). `repo` is the workspace root.
+pub fn e2e_app_binary(repo: &std::path::Path) -> std::path::PathBuf {
+    let p = std::env::var_os("CLINICDESK_E2E_APP")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            let target = std::env::var_os("CARGO_TARGET_DIR")
+                .map(std::path::PathBuf::from)
+                .unwrap_or_else(|| repo.join("target"));
+            target.join("e2e-app/clinicdesk")
+        });
+    assert!(
+        p.is_file(),
+        "build the app first: `make app-debug` ({} is missing)",
+        p.display()
+    );
+    p
+}

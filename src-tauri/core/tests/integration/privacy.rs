@@ -9,7 +9,7 @@ use clinicdesk_core::cache::{CacheTtls, Caches};
 use clinicdesk_core::db;
 use clinicdesk_core::embedded::{ClusterState, Durability, EmbeddedCluster};
 use clinicdesk_core::services::{self, auth, setup};
-use clinicdesk_core::testing::{unique_username, TestDb};
+use clinicdesk_core::testing::{postgres_processes_of, unique_username, TestDb};
 use tracing_subscriber::fmt::format::FmtSpan;
 
 const PW: &str = "violet-anchor-mango-29-tundra";
@@ -151,17 +151,6 @@ fn mode(path: &std::path::Path) -> u32 {
         .permissions()
         .mode()
         & 0o777
-}
-
-fn postgres_processes_of(dir: &std::path::Path) -> Vec<String> {
-    let needle = dir.to_string_lossy().into_owned();
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .flatten()
-        .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
-        .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
-        .filter(|c| c.contains("postgres") && c.contains(&needle))
-        .collect()
 }
 
 #[tokio::test]
