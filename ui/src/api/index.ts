@@ -84,7 +84,7 @@ function isCommandError(e: unknown): e is CommandError {
   );
 }
 
-/** Human message for anything caught from the api layer. */
+/** The sentence to show a person for anything caught from the api layer: the one way the UI says what went wrong. */
 export function errorMessage(e: unknown): string {
   return ApiError.from(e).message;
 }

@@ -2,7 +2,7 @@
 import { ref } from "vue";
 import { useRouter } from "vue-router";
 import { useToast } from "primevue/usetoast";
-import { api, ApiError, type Appointment } from "../api";
+import { api, type Appointment, errorMessage } from "../api";
 import type { ApptAction } from "../lib/appointments";
 import { STATUS_LABELS } from "../lib/appointments";
 
@@ -19,7 +19,7 @@ export function useAppointmentActions(onChanged: (a: Appointment | null) => void
       toast.add({ severity: "success", summary: STATUS_LABELS[a.status], detail: `${a.patient_name} · ${a.time}`, life: 2500 });
       await onChanged(a);
     } catch (e) {
-      toast.add({ severity: "error", summary: "Could not update the appointment", detail: ApiError.from(e).message, life: 6000 });
+      toast.add({ severity: "error", summary: "Could not update the appointment", detail: errorMessage(e), life: 6000 });
       await onChanged(null);
     } finally {
       busy.value = false;

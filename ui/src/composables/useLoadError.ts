@@ -1,5 +1,5 @@
 import { ref } from "vue";
-import { ApiError } from "../api";
+import { errorMessage } from "../api";
 
 /** A page's load error: `capture(task)` runs the task, clears the error when it succeeds and shows its message when it fails. */
 export function useLoadError() {
@@ -9,7 +9,7 @@ export function useLoadError() {
       await task();
       error.value = "";
     } catch (e) {
-      error.value = ApiError.from(e).message;
+      error.value = errorMessage(e);
     }
   }
   return { error, capture };

@@ -3,7 +3,7 @@
  * sequence-numbered so a slow answer for an old filter never replaces a newer one.
  */
 import { nextTick, onBeforeUnmount, reactive, ref, watch, type Ref } from "vue";
-import { api, ApiError, type HistoryFilter, type Visit } from "../api";
+import { api, type HistoryFilter, type Visit, errorMessage } from "../api";
 
 export function usePatientHistory(patientId: Ref<number>, textDelay = 300) {
   const filter = reactive({ doctor_id: null as number | null, from: "", to: "", text: "" });
@@ -36,7 +36,7 @@ export function usePatientHistory(patientId: Ref<number>, textDelay = 300) {
       error.value = "";
       if (isUnfiltered(f)) treated.value = new Set(list.filter((v) => v.visit_type !== null).map((v) => v.appointment.id));
     } catch (e) {
-      if (mine === seq) error.value = ApiError.from(e).message;
+      if (mine === seq) error.value = errorMessage(e);
     } finally {
       if (mine === seq) loading.value = false;
     }

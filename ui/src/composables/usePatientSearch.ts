@@ -3,7 +3,7 @@
  * (each request gets a sequence number; only the latest may write results).
  */
 import { getCurrentScope, onScopeDispose, ref, watch } from "vue";
-import { api, ApiError, type PatientHit } from "../api";
+import { api, type PatientHit, errorMessage } from "../api";
 
 export function usePatientSearch(delayMs = 150) {
   const query = ref("");
@@ -38,7 +38,7 @@ export function usePatientSearch(delayMs = 150) {
       if (mine !== seq) return false;
       hits.value = [];
       answered.value = term;
-      error.value = ApiError.from(e).message;
+      error.value = errorMessage(e);
       return true;
     } finally {
       if (mine === seq) loading.value = false;
