@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -23,6 +23,7 @@ use tokio::process::Command;
 use crate::db::{self, backups::SnapshotRole};
 use crate::embedded::{Durability, EmbeddedCluster};
 use crate::error::{Error, Result};
+use crate::files::{write_atomic, AtomicFile};
 use crate::target::DbTarget;
 
 /// Names of backups ClinicDesk makes and prunes: `clinicdesk-YYYYMMDD-HHMMSS-mmm.dump`.
@@ -126,7 +127,7 @@ impl Source {
             if let Some(pw) = password {
                 let dir = PrivateDir::new("clinicdesk-pg")?;
                 let file = dir.path().join("pgpass");
-                write_private(&file, passfile_line(&pw).as_bytes())?;
+                crate::files::create_private(&file)?.write_all(passfile_line(&pw).as_bytes())?;
                 cmd.env
                     .push(("PGPASSFILE".into(), file.as_os_str().to_owned()));
                 cmd.secrets = Some(dir);
@@ -193,23 +194,6 @@ impl Drop for PrivateDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
     }
-}
-
-/// Creates `path` (which must not exist) readable and writable by this OS account only, whatever the umask.
-fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
-    let f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)?;
-    f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-    Ok(f)
-}
-
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut f = create_private(path)?;
-    f.write_all(bytes)?;
-    f.sync_all()
 }
 
 /// A libpq passfile line matching any host, port, database and user (the file serves one command).
@@ -443,26 +427,17 @@ pub async fn table_counts(conn: &mut PgConnection) -> Result<BTreeMap<String, i6
 #[tracing::instrument(skip(source), fields(out = %out.display()))]
 pub async fn create(source: &Source, out: &Path) -> Result<BackupFile> {
     let dir = writable_dir(out)?;
-    let name = out
-        .file_name()
-        .ok_or_else(|| Error::validation("path", "Choose a file name for the backup."))?
-        .to_string_lossy()
-        .into_owned();
-    let tmp = dir.join(format!(".{name}.partial-{}", std::process::id()));
-    // pg_dump truncates and fills this file, keeping its mode: the dump is never readable by others, not even
-    // for a moment, whatever the umask (it holds every record and the staff's password verifiers)
-    let _ = std::fs::remove_file(&tmp);
-    if let Err(e) = create_private(&tmp) {
-        return Err(io_error(&e, &dir));
+    if out.file_name().is_none() {
+        return Err(Error::validation(
+            "path",
+            "Choose a file name for the backup.",
+        ));
     }
-    let result = create_into(source, &tmp).await;
-    let (bytes, sha256, row_counts) = match result {
-        Ok(v) => v,
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(e);
-        }
-    };
+    // pg_dump truncates and fills this private temp file, keeping its mode: the dump is never readable by
+    // others, not even for a moment, whatever the umask (it holds every record and the staff's verifiers)
+    let (dump, file) = AtomicFile::create(out, "dump").map_err(|e| io_error(&e, &dir))?;
+    drop(file);
+    let (bytes, sha256, row_counts) = create_into(source, dump.tmp()).await?;
     let manifest = Manifest {
         format: MANIFEST_FORMAT.into(),
         created_at: chrono::Utc::now(),
@@ -471,21 +446,14 @@ pub async fn create(source: &Source, out: &Path) -> Result<BackupFile> {
         sha256,
         row_counts,
     };
-    let mtmp = dir.join(format!(".{name}.json.partial-{}", std::process::id()));
-    let written = (|| -> std::io::Result<()> {
-        let _ = std::fs::remove_file(&mtmp);
-        write_private(
-            &mtmp,
-            &serde_json::to_vec_pretty(&manifest).expect("manifest serialises"),
-        )?;
-        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600))?;
-        std::fs::rename(&mtmp, manifest_path(out))?;
-        std::fs::rename(&tmp, out)?;
-        std::fs::File::open(&dir)?.sync_all()
-    })();
+    // the manifest first: a dump under its name always has its manifest beside it
+    let written = write_atomic(
+        &manifest_path(out),
+        &serde_json::to_vec_pretty(&manifest).expect("manifest serialises"),
+    )
+    .and_then(|_| dump.commit());
     if let Err(e) = written {
-        let _ = std::fs::remove_file(&tmp);
-        let _ = std::fs::remove_file(&mtmp);
+        let _ = std::fs::remove_file(manifest_path(out));
         return Err(io_error(&e, &dir));
     }
     tracing::info!(bytes, "backup written");

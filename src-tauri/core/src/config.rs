@@ -350,12 +350,10 @@ impl LocalConfig {
             .map(PathBuf::from)
             .unwrap_or_else(|| PathBuf::from("."));
         std::fs::create_dir_all(&dir)?;
-        let tmp = dir.join(".config.json.tmp");
-        std::fs::write(
-            &tmp,
-            serde_json::to_vec_pretty(self).map_err(Error::internal)?,
+        crate::files::write_atomic(
+            path,
+            &serde_json::to_vec_pretty(self).map_err(Error::internal)?,
         )?;
-        std::fs::rename(&tmp, path)?;
         Ok(())
     }
 }

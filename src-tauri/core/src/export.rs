@@ -206,31 +206,18 @@ pub async fn run(
 ) -> Result<ExportOutcome> {
     let path = started.request.path.clone();
     let dir = check_target(&path)?;
-    let tmp = dir.join(format!(
-        ".{}.partial-{}-{}",
-        path.file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("export.csv"),
-        std::process::id(),
-        started.export_id
-    ));
-    let result = write(pool, started, control, &tmp).await;
+    let (atomic, file) = crate::files::AtomicFile::create(&path, &started.export_id.to_string())
+        .map_err(|e| io_sentence(&e, &dir))?;
+    let result = write(pool, started, control, file, &dir).await;
+    // committed, the file appears whole under its name; dropped, its temp file goes (nothing partial is left)
     let (status, rows, bytes, error) = match &result {
-        Ok((rows, bytes)) => match std::fs::rename(&tmp, &path) {
-            Ok(()) => {
-                if let Ok(d) = File::open(&dir) {
-                    let _ = d.sync_all();
-                }
-                (ExportStatus::Done, *rows, *bytes, None)
-            }
+        Ok((rows, bytes)) => match atomic.commit() {
+            Ok(()) => (ExportStatus::Done, *rows, *bytes, None),
             Err(e) => (ExportStatus::Failed, 0, 0, Some(io_sentence(&e, &dir))),
         },
         Err(Error::Conflict(m)) if m == CANCELLED => (ExportStatus::Cancelled, 0, 0, None),
         Err(e) => (ExportStatus::Failed, 0, 0, Some(clone_error(e))),
     };
-    if status != ExportStatus::Done {
-        let _ = std::fs::remove_file(&tmp);
-    }
     let status_text = match status {
         ExportStatus::Done => "done",
         ExportStatus::Failed => "failed",
@@ -290,15 +277,14 @@ fn clone_error(e: &Error) -> Error {
     }
 }
 
-/// Streams rows into `tmp`; returns (rows, bytes).
+/// Streams rows into `file` (the export's temp file in `dir`); returns (rows, bytes).
 async fn write(
     pool: &PgPool,
     started: &StartedExport,
     control: &ExportControl,
-    tmp: &Path,
+    file: File,
+    dir: &Path,
 ) -> Result<(i64, i64)> {
-    let dir = tmp.parent().unwrap_or(Path::new("."));
-    let file = crate::files::create_private(tmp).map_err(|e| io_sentence(&e, dir))?;
     let mut out = BufWriter::with_capacity(256 * 1024, file);
     if started.request.bom {
         out.write_all("\u{FEFF}".as_bytes())

@@ -5,7 +5,7 @@
 use std::fs::{DirBuilder, File, OpenOptions, Permissions};
 use std::io::{self, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Creates `dir` (and any missing parents) owner-only; an existing `dir` is made owner-only too.
 pub fn private_dir(dir: &Path) -> io::Result<()> {
@@ -26,25 +26,75 @@ pub fn create_private(path: &Path) -> io::Result<File> {
     Ok(f)
 }
 
-/// Writes `bytes` to `path` atomically: a private temp file beside it, fsync, rename, fsync the folder. Readers
-/// see the old file or the new one, never a part.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let written = create_private(&tmp).and_then(|mut f| {
-        f.write_all(bytes)?;
-        f.sync_all()
-    });
-    let renamed = written.and_then(|_| std::fs::rename(&tmp, path));
-    if renamed.is_err() {
+/// A file that appears under its name only when complete: written to a private temp file beside it
+/// (`.<name>.partial-<pid>-<tag>`, which the weekly cleanup removes if a crash leaves one), then fsynced,
+/// renamed into place and the folder fsynced. Dropped without `commit`, it removes its temp file: a failed or
+/// cancelled write leaves nothing under either name. The one way ClinicDesk writes exports, backups, reports,
+/// audit exports and its config.
+pub struct AtomicFile {
+    path: PathBuf,
+    tmp: PathBuf,
+    committed: bool,
+}
+
+impl AtomicFile {
+    /// Starts writing `path`; `tag` keeps two writers of one name in one process apart. The returned file is
+    /// the temp file, owner-only; a writer of its own (pg_dump) may fill `tmp()` instead.
+    pub fn create(path: &Path, tag: &str) -> io::Result<(AtomicFile, File)> {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+        let tmp = dir.join(format!(".{name}.partial-{}-{tag}", std::process::id()));
         let _ = std::fs::remove_file(&tmp);
+        let file = create_private(&tmp)?;
+        Ok((
+            AtomicFile {
+                path: path.to_path_buf(),
+                tmp,
+                committed: false,
+            },
+            file,
+        ))
     }
-    renamed?;
-    if let Ok(d) = File::open(dir) {
-        let _ = d.sync_all();
+
+    /// Where the content is being written until `commit`.
+    pub fn tmp(&self) -> &Path {
+        &self.tmp
     }
-    Ok(())
+
+    /// Makes the content durable and puts it under its name.
+    pub fn commit(mut self) -> io::Result<()> {
+        let f = File::open(&self.tmp)?;
+        f.set_permissions(Permissions::from_mode(0o600))?;
+        f.sync_all()?;
+        std::fs::rename(&self.tmp, &self.path)?;
+        self.committed = true;
+        if let Some(dir) = self.path.parent() {
+            if let Ok(d) = File::open(if dir.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                dir
+            }) {
+                let _ = d.sync_all();
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+/// Writes `bytes` to `path` through an `AtomicFile`: readers see the old file or the new one, never a part.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let (atomic, mut f) = AtomicFile::create(path, "w")?;
+    f.write_all(bytes)?;
+    drop(f);
+    atomic.commit()
 }
 
 #[cfg(test)]
@@ -78,5 +128,29 @@ mod tests {
         );
         let leftovers: Vec<_> = std::fs::read_dir(&dir).expect("ls").flatten().collect();
         assert_eq!(leftovers.len(), 1, "a temp file was left behind");
+    }
+
+    #[test]
+    fn an_uncommitted_file_leaves_nothing_and_a_committed_one_replaces_the_old() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let target = root.path().join("visits.csv");
+        std::fs::write(&target, "old").expect("old");
+        {
+            let (atomic, mut f) = AtomicFile::create(&target, "1").expect("create");
+            f.write_all(b"half").expect("write");
+            assert!(atomic.tmp().exists());
+        } // dropped: a failed export
+        assert_eq!(std::fs::read_to_string(&target).expect("read"), "old");
+        let (atomic, mut f) = AtomicFile::create(&target, "2").expect("create");
+        f.write_all(b"new").expect("write");
+        drop(f);
+        atomic.commit().expect("commit");
+        assert_eq!(std::fs::read_to_string(&target).expect("read"), "new");
+        assert_eq!(mode(&target), 0o600);
+        assert_eq!(
+            std::fs::read_dir(root.path()).expect("ls").count(),
+            1,
+            "temp files left"
+        );
     }
 }

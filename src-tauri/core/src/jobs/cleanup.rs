@@ -42,7 +42,8 @@ pub async fn run(ctx: &JobContext) -> Result<Counts> {
     Ok(counts)
 }
 
-/// Deletes `.<name>.partial-*` files (exports) and `*.tmp` report files older than a day directly in `dir`.
+/// Deletes `.<name>.partial-*` temp files (`files::AtomicFile`: exports, reports; `*.html.tmp` from older
+/// versions) older than a day directly in `dir`.
 pub fn remove_stale_temp_files(dir: &Path) -> usize {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return 0;

@@ -121,27 +121,10 @@ pub async fn export_csv(pool: &PgPool, filter: &AuditFilter, path: &Path) -> Res
     let clock = Clock::load(&mut conn).await?;
     let q = query(&clock, filter)?;
     let dir = check_target(path)?;
-    let tmp = dir.join(format!(
-        ".{}.partial-{}",
-        path.file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("audit.csv"),
-        std::process::id()
-    ));
-    let result = write(&mut conn, &clock, &q, &tmp, &dir).await;
-    let rows = match result {
-        Ok(rows) => {
-            if let Err(e) = std::fs::rename(&tmp, path) {
-                let _ = std::fs::remove_file(&tmp);
-                return Err(io_sentence(&e, &dir));
-            }
-            rows
-        }
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(e);
-        }
-    };
+    let (atomic, file) =
+        crate::files::AtomicFile::create(path, "audit").map_err(|e| io_sentence(&e, &dir))?;
+    let rows = write(&mut conn, &clock, &q, file, &dir).await?;
+    atomic.commit().map_err(|e| io_sentence(&e, &dir))?;
     sqlx::query!(
         "SELECT audit_event('export_audit_log', 'audit_log', NULL, jsonb_build_object('rows', $1::bigint))",
         rows
@@ -158,10 +141,9 @@ async fn write(
     conn: &mut sqlx::PgConnection,
     clock: &Clock,
     q: &AuditQuery,
-    tmp: &Path,
+    file: std::fs::File,
     dir: &Path,
 ) -> Result<i64> {
-    let file = crate::files::create_private(tmp).map_err(|e| io_sentence(&e, dir))?;
     let out = BufWriter::with_capacity(256 * 1024, file);
     let mut csv = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
