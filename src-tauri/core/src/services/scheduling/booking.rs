@@ -227,7 +227,7 @@ async fn book_once(
         &ctx.doctor_name,
         ctx.slot_minutes,
         starts_at,
-        &schedule::day_windows(date, &weekly, &exceptions),
+        &Schedules::of_day(doctor_id, weekly, exceptions).windows(doctor_id, date),
     )?;
     // the patient's confirmation is written by the database in the same statement (trigger)
     let id = match appointments::insert(&mut tx, doctor_id, patient_id, starts_at, ends_at, false)

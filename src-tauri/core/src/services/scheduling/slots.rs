@@ -16,6 +16,8 @@ use crate::error::{Error, Result};
 use crate::schedule::{self, DatedException, SlotTime, WeeklyWindow};
 
 /// Working windows and busy times of several doctors over some days, loaded with a constant number of queries.
+/// The one way ClinicDesk computes a doctor's working windows: the grid, availability checks and booking.
+#[derive(Default)]
 pub(crate) struct Schedules {
     weekly: HashMap<i64, Vec<WeeklyWindow>>,
     exceptions: Vec<(i64, Option<i64>, DatedException)>,
@@ -115,6 +117,18 @@ impl Schedules {
             .map(Vec::as_slice)
             .unwrap_or(&[]);
         schedule::day_windows(date, weekly, &exceptions)
+    }
+
+    /// One doctor's day as a booking's context read it (weekly sessions of that weekday, that day's exceptions).
+    pub(crate) fn of_day(
+        doctor_id: i64,
+        weekly: Vec<WeeklyWindow>,
+        exceptions: Vec<DatedException>,
+    ) -> Self {
+        exceptions.into_iter().fold(
+            Schedules::default().with_weekly(doctor_id, weekly),
+            |s, e| s.with_exception(Some(doctor_id), e),
+        )
     }
 
     /// The same schedules with a doctor's weekly template replaced (to test a change before making it).
