@@ -12,7 +12,7 @@ use clinicdesk_core::db::{
     self,
     departments::{Department, DepartmentInput},
     settings::ClinicSettings,
-    staff::{Staff, StaffRole},
+    staff::Staff,
 };
 use clinicdesk_core::security::password::{self, PasswordStrength};
 use clinicdesk_core::services::{
@@ -22,7 +22,6 @@ use clinicdesk_core::services::{
     setup::{SetupInput, SetupOutcome},
     staff::NewStaff,
 };
-use clinicdesk_core::Error;
 use serde::Serialize;
 use tauri::State;
 
@@ -217,24 +216,11 @@ pub async fn set_database_config(
     state: State<'_, AppState>,
     config: DatabaseConfig,
 ) -> CmdResult<DatabaseCheck> {
-    let signed = state
-        .session()
-        .await
-        .ok_or_else(|| Error::Unauthenticated("Sign in as an administrator first.".into()))?;
-    if signed.session.role != StaffRole::Admin {
-        return Err(Error::PermissionDenied(
-            "Only an administrator can change the database.".into(),
-        )
-        .into());
-    }
-    let check = services::database::check(&config).await?;
-    if check.ok {
-        let mut local = state.config()?;
-        if local.database != config {
-            local.database = config;
-            local.save(&state.config_path)?;
-            state.reset_target().await;
-        }
+    let session = state.session().await;
+    let (check, changed) =
+        services::database::choose(session.as_ref(), &state.config_path, config).await?;
+    if changed {
+        state.reset_target().await;
     }
     Ok(check)
 }

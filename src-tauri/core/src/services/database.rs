@@ -2,9 +2,12 @@
 
 use serde::Serialize;
 
-use crate::config::DatabaseConfig;
-use crate::db;
+use std::path::Path;
+
+use crate::config::{DatabaseConfig, LocalConfig};
+use crate::db::{self, staff::StaffRole};
 use crate::error::{Error, Result};
+use crate::services::auth::SignedIn;
 
 #[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct DatabaseCheck {
@@ -47,4 +50,29 @@ pub async fn check(config: &DatabaseConfig) -> Result<DatabaseCheck> {
             message: e.to_string(),
         },
     })
+}
+
+/// Changes this computer's database (administrators only): the choice is checked first and saved in
+/// `config_path` only when the server answered. Returns the check and whether the choice changed, in which case
+/// the caller forgets its current connection.
+pub async fn choose(
+    signed: Option<&SignedIn>,
+    config_path: &Path,
+    config: DatabaseConfig,
+) -> Result<(DatabaseCheck, bool)> {
+    let signed = signed
+        .ok_or_else(|| Error::Unauthenticated("Sign in as an administrator first.".into()))?;
+    if signed.session.role != StaffRole::Admin {
+        return Err(Error::PermissionDenied(
+            "Only an administrator can change the database.".into(),
+        ));
+    }
+    let check = check(&config).await?;
+    let mut local = LocalConfig::load(config_path)?;
+    let changed = check.ok && local.database != config;
+    if changed {
+        local.database = config;
+        local.save(config_path)?;
+    }
+    Ok((check, changed))
 }
