@@ -150,7 +150,17 @@ async fn click(c: &Client, id: &str) {
         }
     }
     shot(c, &format!("failed-click-{id}")).await;
-    panic!("clicking {id}: {last:?}");
+    // what stands where the click lands, to say what covered the element
+    let on_top = c
+        .execute(
+            "const el = document.querySelector(arguments[0]); if (!el) return null;
+             const r = el.getBoundingClientRect();
+             const top = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
+             return top ? top.outerHTML.slice(0, 300) : null;",
+            vec![json!(css(id))],
+        )
+        .await;
+    panic!("clicking {id}: {last:?}; on top of it: {on_top:?}");
 }
 
 /// Opens a screen from the navigation and waits until it is ready (its `ready` element is there and the route
