@@ -1,7 +1,7 @@
 /** Today's front-desk board: one column per doctor. */
 import { defineStore } from "pinia";
 import { ref } from "vue";
-import { api, type TodayBoard } from "../api";
+import { api, type Appointment, type TodayBoard } from "../api";
 import { latestOnly } from "../lib/latest";
 
 export const useBoardStore = defineStore("board", () => {
@@ -14,5 +14,14 @@ export const useBoardStore = defineStore("board", () => {
     return latest(() => api.todayBoard(null), (b) => { board.value = b; });
   }
 
-  return { board, loading, load };
+  /** Another day's board (print sheet, dashboard drill-down); the shown board stays as it is. */
+  function dayBoard(date: string): Promise<TodayBoard> {
+    return api.todayBoard(date);
+  }
+
+  function walkIn(patientId: number, doctorId: number, overbook: boolean): Promise<Appointment> {
+    return api.walkIn(patientId, doctorId, overbook);
+  }
+
+  return { board, loading, load, dayBoard, walkIn };
 });

@@ -54,6 +54,11 @@ export const useBookingStore = defineStore("booking", () => {
   const previousWeek = () => goTo(addDays(from.value, -GRID_DAYS));
   const canGoBack = computed(() => from.value > todayIso());
 
+  /** The department's first free slot in the coming weeks, or null. */
+  function firstAvailable(departmentId: number): Promise<Slot | null> {
+    return api.firstAvailable(departmentId);
+  }
+
   function pick(slot: Slot | null) {
     selected.value = slot;
     error.value = "";
@@ -120,6 +125,6 @@ export const useBookingStore = defineStore("booking", () => {
 
   return {
     doctorId, from, days, selected, loading, error, slotCount, canGoBack,
-    loadSlots, setDoctor, goTo, nextWeek, previousWeek, pick, confirm, reset,
+    loadSlots, setDoctor, goTo, nextWeek, previousWeek, firstAvailable, pick, confirm, reset,
   };
 });

@@ -20,6 +20,11 @@ export const useDoctorsStore = defineStore("doctors", () => {
     }
   }
 
+  /** The signed-in doctor's own record (null when the account is not linked to a doctor). */
+  function myDoctor(): Promise<Doctor | null> {
+    return api.myDoctor();
+  }
+
   function upsert(d: Doctor) {
     const i = items.value.findIndex((x) => x.id === d.id);
     if (i >= 0) items.value.splice(i, 1, d);
@@ -45,5 +50,5 @@ export const useDoctorsStore = defineStore("doctors", () => {
     return res;
   }
 
-  return { items, active, loading, includeInactive, load, create, update, setActive };
+  return { items, active, loading, includeInactive, load, myDoctor, create, update, setActive };
 });

@@ -158,6 +158,11 @@ export const useExportsStore = defineStore("exports", () => {
     return running.value.find((j) => j.kind === "patient" && j.patientId === patientId) ?? null;
   }
 
+  /** Shows a finished export's file in the system file manager. */
+  async function reveal(path: string) {
+    await api.revealInFolder(path);
+  }
+
   function reset() {
     stopListening();
     jobs.value = {};
@@ -167,6 +172,6 @@ export const useExportsStore = defineStore("exports", () => {
 
   return {
     jobs, list, running, listen, stopListening, onJobFinished, onProgress, onFinished, register,
-    exportPatient, exportVisits, cancel, dismiss, runningFor, reset,
+    exportPatient, exportVisits, cancel, dismiss, runningFor, reveal, reset,
   };
 });

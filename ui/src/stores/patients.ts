@@ -26,6 +26,11 @@ export const usePatientsStore = defineStore("patients", () => {
     }
   }
 
+  /** One patient, without opening their chart (booking). */
+  function get(id: number): Promise<Patient> {
+    return api.getPatient(id);
+  }
+
   async function reloadAppointments() {
     if (patient.value) appointments.value = await api.patientAppointments(patient.value.id);
   }
@@ -53,5 +58,5 @@ export const usePatientsStore = defineStore("patients", () => {
     return patient.value;
   }
 
-  return { search, patient, appointments, loading, open, reloadAppointments, register, update, blacklist, lift };
+  return { search, patient, appointments, loading, open, get, reloadAppointments, register, update, blacklist, lift };
 });

@@ -33,5 +33,10 @@ export const useSettingsStore = defineStore("settings", () => {
     return check;
   }
 
-  return { settings, database, timeZones, load, loadTimeZones, save, saveDatabase };
+  /** The file picker for the server's CA certificate; null when the person closes it. */
+  function chooseCaFile(): Promise<string | null> {
+    return api.chooseCaFile();
+  }
+
+  return { settings, database, timeZones, load, loadTimeZones, save, saveDatabase, chooseCaFile };
 });
