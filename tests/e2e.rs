@@ -94,6 +94,36 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// Reception's connection to a seeded clinic's built-in database (the app is not running yet).
+async fn desk_pool(data: &Path) -> sqlx::PgPool {
+    let target = DbTarget::Embedded {
+        cluster: EmbeddedCluster::new(data, Durability::Durable).unwrap(),
+        database: embedded::DATABASE.into(),
+    };
+    db::connect_pool(target.staff_options("rita", PW), 1)
+        .await
+        .unwrap()
+}
+
+/// A patient registered without phone, email or reminder consent.
+fn patient_without_contact(
+    name: &str,
+    (y, m, d): (i32, u32, u32),
+    sex: clinicdesk_core::db::patients::Sex,
+) -> clinicdesk_core::db::patients::PatientInput {
+    clinicdesk_core::db::patients::PatientInput {
+        full_name: name.into(),
+        date_of_birth: chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap(),
+        sex,
+        phone: None,
+        email: None,
+        address: String::new(),
+        emergency_contact: String::new(),
+        preferred_channel: clinicdesk_core::db::patients::ReminderChannel::None,
+        reminder_consent: false,
+    }
+}
+
 fn css(id: &str) -> String {
     format!("[data-testid=\"{id}\"]")
 }
@@ -608,22 +638,12 @@ async fn reception_registers_finds_books_reschedules_cancels_rebooks_and_checks_
 #[tokio::test]
 #[ignore = "needs the built app, Xvfb and tauri-driver: run by `make test-e2e`"]
 async fn doctor_records_a_treatment_sees_it_in_the_timeline_and_exports_the_history() {
-    use clinicdesk_core::db::patients::{PatientInput, ReminderChannel, Sex};
+    use clinicdesk_core::db::patients::Sex;
     let data = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(data.path().join("exports")).unwrap();
     let doctor_id = seed_clinic(data.path()).await;
     // reception has registered a patient and booked her for tomorrow at 10:00
-    let input = PatientInput {
-        full_name: "Priya Raman".into(),
-        date_of_birth: chrono::NaiveDate::from_ymd_opt(1985, 6, 1).unwrap(),
-        sex: Sex::Female,
-        phone: None,
-        email: None,
-        address: String::new(),
-        emergency_contact: String::new(),
-        preferred_channel: ReminderChannel::None,
-        reminder_consent: false,
-    };
+    let input = patient_without_contact("Priya Raman", (1985, 6, 1), Sex::Female);
     let (patient, appt) = book_tomorrow_at_ten(data.path(), doctor_id, &input).await;
 
     let driver = Driver::start(data.path());
@@ -703,14 +723,7 @@ async fn book_tomorrow_at_ten(
     clinicdesk_core::services::scheduling::Appointment,
 ) {
     use clinicdesk_core::services::{patients, scheduling as appts};
-    let cluster = EmbeddedCluster::new(data, Durability::Durable).unwrap();
-    let target = DbTarget::Embedded {
-        cluster,
-        database: embedded::DATABASE.into(),
-    };
-    let desk = db::connect_pool(target.staff_options("rita", PW), 1)
-        .await
-        .unwrap();
+    let desk = desk_pool(data).await;
     let patient = patients::register(&desk, input).await.unwrap();
     let tomorrow = Utc::now().date_naive() + Days::days(1);
     let slot = appts::free_slots(&desk, doctor_id, tomorrow, 1)
@@ -975,29 +988,12 @@ async fn click_chart(c: &Client, id: &str, fx: f64, fy: f64) {
 #[tokio::test]
 #[ignore = "needs the built app, Xvfb and tauri-driver: run by `make test-e2e`"]
 async fn admin_sees_dashboard_charts_opens_a_department_diagnostics_audit_and_quick_search() {
-    use clinicdesk_core::db::patients::{PatientInput, ReminderChannel, Sex};
+    use clinicdesk_core::db::patients::Sex;
     use clinicdesk_core::services::{patients, scheduling as appts};
     let data = tempfile::tempdir().unwrap();
     let doctor_id = seed_clinic(data.path()).await;
-    let cluster = EmbeddedCluster::new(data.path(), Durability::Durable).unwrap();
-    let target = DbTarget::Embedded {
-        cluster,
-        database: embedded::DATABASE.into(),
-    };
-    let desk = db::connect_pool(target.staff_options("rita", PW), 1)
-        .await
-        .unwrap();
-    let input = PatientInput {
-        full_name: "Quentin Blake".into(),
-        date_of_birth: chrono::NaiveDate::from_ymd_opt(1980, 2, 3).unwrap(),
-        sex: Sex::Male,
-        phone: None,
-        email: None,
-        address: String::new(),
-        emergency_contact: String::new(),
-        preferred_channel: ReminderChannel::None,
-        reminder_consent: false,
-    };
+    let desk = desk_pool(data.path()).await;
+    let input = patient_without_contact("Quentin Blake", (1980, 2, 3), Sex::Male);
     let patient = patients::register(&desk, &input).await.unwrap();
     let tomorrow = Utc::now().date_naive() + Days::days(1);
     for time in ["09:00", "10:00"] {
@@ -1020,9 +1016,10 @@ async fn admin_sees_dashboard_charts_opens_a_department_diagnostics_audit_and_qu
     }
     desk.close().await;
     // and one visit yesterday (history is written by the owner, as a data import would)
-    let owner = db::connect_pool(target.owner_options().unwrap(), 1)
-        .await
-        .unwrap();
+    let owner = EmbeddedCluster::new(data.path(), Durability::Durable)
+        .unwrap()
+        .owner_options(embedded::DATABASE);
+    let owner = db::connect_pool(owner, 1).await.unwrap();
     sqlx::query(
         "INSERT INTO appointments (doctor_id, patient_id, starts_at, ends_at, status)
          VALUES ($1, $2, date_trunc('day', now()) - interval '1 day' + interval '9 hours',
@@ -1164,28 +1161,12 @@ impl Drop for CpuBurner {
 #[tokio::test]
 #[ignore = "needs the built app, Xvfb and tauri-driver: run by `make test-e2e`"]
 async fn on_a_busy_machine_every_key_lands_in_the_field_it_was_typed_into() {
-    use clinicdesk_core::db::patients::{PatientInput, ReminderChannel, Sex};
+    use clinicdesk_core::db::patients::Sex;
     use clinicdesk_core::services::patients;
     let data = tempfile::tempdir().unwrap();
     seed_clinic(data.path()).await;
-    let target = DbTarget::Embedded {
-        cluster: EmbeddedCluster::new(data.path(), Durability::Durable).unwrap(),
-        database: embedded::DATABASE.into(),
-    };
-    let desk = db::connect_pool(target.staff_options("rita", PW), 1)
-        .await
-        .unwrap();
-    let priya = PatientInput {
-        full_name: "Priya Raman".into(),
-        date_of_birth: chrono::NaiveDate::from_ymd_opt(1985, 6, 1).unwrap(),
-        sex: Sex::Female,
-        phone: None,
-        email: None,
-        address: String::new(),
-        emergency_contact: String::new(),
-        preferred_channel: ReminderChannel::None,
-        reminder_consent: false,
-    };
+    let desk = desk_pool(data.path()).await;
+    let priya = patient_without_contact("Priya Raman", (1985, 6, 1), Sex::Female);
     let patient = patients::register(&desk, &priya).await.unwrap();
     desk.close().await;
 
