@@ -4,6 +4,7 @@
 //!
 //! Ignored by a plain `cargo test` (it needs the built app, a display and tauri-driver); `make test` runs it.
 
+use clinicdesk_core::context::Desk;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -95,14 +96,16 @@ fn free_port() -> u16 {
 }
 
 /// Reception's connection to a seeded clinic's built-in database (the app is not running yet).
-async fn desk_pool(data: &Path) -> sqlx::PgPool {
+async fn desk_pool(data: &Path) -> Desk {
     let target = DbTarget::Embedded {
         cluster: EmbeddedCluster::new(data, Durability::Durable).unwrap(),
         database: embedded::DATABASE.into(),
     };
-    db::connect_pool(target.staff_options("rita", PW), 1)
-        .await
-        .unwrap()
+    Desk::new(
+        db::connect_pool(target.staff_options("rita", PW), 1)
+            .await
+            .unwrap(),
+    )
 }
 
 /// A patient registered without phone, email or reminder consent.
@@ -431,9 +434,11 @@ async fn seed_clinic(data: &Path) -> i64 {
     setup::complete_setup(&target, &db::MIGRATOR, &input)
         .await
         .unwrap();
-    let owner = db::connect_pool(target.owner_options().unwrap(), 2)
-        .await
-        .unwrap();
+    let owner = Desk::new(
+        db::connect_pool(target.owner_options().unwrap(), 2)
+            .await
+            .unwrap(),
+    );
     let rita = staff::NewStaff {
         username: "rita".into(),
         full_name: "Rita Reception".into(),

@@ -1,11 +1,7 @@
 //! Commands for backups (Settings → Backups) and for the connection banner ("reconnecting…").
 
-use clinicdesk_core::db::{backups::BackupSettings, staff::StaffRole};
-use clinicdesk_core::services::{
-    backups::{self, BackupRun, BackupStatus, Trigger},
-    connection,
-};
-use clinicdesk_core::Error;
+use clinicdesk_core::db::backups::BackupSettings;
+use clinicdesk_core::services::backups::{self, BackupRun, BackupStatus};
 use tauri::State;
 
 use crate::error::CmdResult;
@@ -31,17 +27,7 @@ pub async fn update_backup_settings(
 #[tauri::command]
 #[specta::specta]
 pub async fn backup_now(state: State<'_, AppState>) -> CmdResult<BackupRun> {
-    let signed = state
-        .session()
-        .await
-        .ok_or_else(|| Error::Unauthenticated("Sign in as an administrator first.".into()))?;
-    if signed.session.role != StaffRole::Admin {
-        return Err(
-            Error::PermissionDenied("Only an administrator can start a backup.".into()).into(),
-        );
-    }
-    let target = state.target().await?;
-    Ok(backups::run(&target, None, Trigger::Manual, None).await?)
+    Ok(state.backup_now().await?)
 }
 
 /// Is the database answering? Brings the built-in server back first if it stopped; `true` when it had to (the UI
@@ -49,16 +35,5 @@ pub async fn backup_now(state: State<'_, AppState>) -> CmdResult<BackupRun> {
 #[tauri::command]
 #[specta::specta]
 pub async fn database_ping(state: State<'_, AppState>) -> CmdResult<bool> {
-    let target = state.target().await?;
-    let restarted = connection::recover_embedded(&target).await?;
-    match state.pool().await {
-        Ok(pool) => connection::ping(&pool).await?,
-        Err(_) => {
-            // not signed in: reaching the server is enough
-            if let Some(opts) = target.owner_options() {
-                clinicdesk_core::db::connect_one(&opts).await?;
-            }
-        }
-    }
-    Ok(restarted)
+    Ok(state.ping().await?)
 }

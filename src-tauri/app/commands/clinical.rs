@@ -1,14 +1,12 @@
 //! Clinical record and export commands. Exports run in the background: progress and the outcome reach the UI as
 //! events (`export-progress`, `export-finished`), and a desktop notification says when the file is ready.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
 use clinicdesk_core::db::treatments::{Amendment, Recall, Treatment};
-use clinicdesk_core::export::{self, ExportControl, ExportOutcome, ExportRequest, ExportScope};
+use clinicdesk_core::export::{self, ExportControl, ExportOutcome, ExportRequest};
 use clinicdesk_core::services::clinical::{self, HistoryFilter, TreatmentInput, Visit};
-use clinicdesk_core::services::patients;
 use clinicdesk_core::Error;
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager, State};
@@ -91,17 +89,7 @@ pub async fn export_default_path(
     state: State<'_, AppState>,
     patient_id: i64,
 ) -> CmdResult<Option<String>> {
-    let Some(dir) = std::env::var_os("CLINICDESK_EXPORT_DIR").filter(|d| !d.is_empty()) else {
-        return Ok(None);
-    };
-    let patient = patients::get(&state.pool().await?, patient_id).await?;
-    let today = chrono::Local::now().date_naive();
-    Ok(Some(
-        PathBuf::from(dir)
-            .join(export::default_file_name(&patient.mrn, today))
-            .display()
-            .to_string(),
-    ))
+    Ok(export::default_path(&state.pool().await?, patient_id).await?)
 }
 
 #[tauri::command]
@@ -113,16 +101,8 @@ pub async fn export_patient_history(
     path: String,
     bom: bool,
 ) -> CmdResult<ExportStarted> {
-    start_export(
-        app,
-        &state,
-        ExportRequest {
-            scope: ExportScope::PatientHistory { patient_id },
-            path: path.into(),
-            bom,
-        },
-    )
-    .await
+    let request = ExportRequest::patient_history(patient_id, path, bom);
+    start_export(app, &state, request).await
 }
 
 #[tauri::command]
@@ -135,16 +115,7 @@ pub async fn export_visits(
     path: String,
     bom: bool,
 ) -> CmdResult<ExportStarted> {
-    start_export(
-        app,
-        &state,
-        ExportRequest {
-            scope: ExportScope::Visits { from, to },
-            path: path.into(),
-            bom,
-        },
-    )
-    .await
+    start_export(app, &state, ExportRequest::visits(from, to, path, bom)).await
 }
 
 #[tauri::command]

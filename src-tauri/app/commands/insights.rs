@@ -1,5 +1,5 @@
 //! Dashboards, diagnostics, the audit log viewer and the global quick search: each parses, calls one core
-//! service (through the session's caches where the data is cached), maps the result.
+//! service (the services use the session's caches), maps the result.
 
 use std::path::PathBuf;
 
@@ -17,39 +17,19 @@ use crate::state::AppState;
 #[tauri::command]
 #[specta::specta]
 pub async fn admin_dashboard(state: State<'_, AppState>) -> CmdResult<AdminDashboard> {
-    let pool = state.pool().await?;
-    let today = dashboard::today(&pool).await?;
-    let d = state
-        .caches
-        .admin_dashboard(today, || dashboard::admin(&pool, Some(today)))
-        .await?;
-    Ok(d.as_ref().clone())
+    Ok(dashboard::admin_today(&state.desk().await?).await?)
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn doctor_dashboard(state: State<'_, AppState>) -> CmdResult<DoctorDashboard> {
-    let pool = state.pool().await?;
-    let doctor_id = dashboard::my_doctor_id(&pool).await?;
-    let today = dashboard::today(&pool).await?;
-    let d = state
-        .caches
-        .doctor_dashboard(doctor_id, today, || {
-            dashboard::doctor(&pool, doctor_id, Some(today))
-        })
-        .await?;
-    Ok(d.as_ref().clone())
+    Ok(dashboard::doctor_today(&state.desk().await?).await?)
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn get_diagnostics(state: State<'_, AppState>) -> CmdResult<Diagnostics> {
-    Ok(diagnostics::collect(
-        &state.pool().await?,
-        &state.caches,
-        env!("CARGO_PKG_VERSION"),
-    )
-    .await?)
+    Ok(diagnostics::collect(&state.desk().await?, env!("CARGO_PKG_VERSION")).await?)
 }
 
 #[tauri::command]
@@ -81,5 +61,5 @@ pub async fn export_audit_log(
 #[tauri::command]
 #[specta::specta]
 pub async fn quick_search(state: State<'_, AppState>, query: String) -> CmdResult<QuickResults> {
-    Ok(quick_search::search(&state.pool().await?, &state.caches, &query).await?)
+    Ok(quick_search::search(&state.desk().await?, &query).await?)
 }

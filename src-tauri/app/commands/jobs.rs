@@ -57,9 +57,7 @@ pub async fn send_test_message(
 #[tauri::command]
 #[specta::specta]
 pub async fn jobs_overview(state: State<'_, AppState>) -> CmdResult<JobsOverview> {
-    let pool = state.pool().await?;
-    let (runner, active) = state.runner_status().await;
-    Ok(jobs::overview(&pool, Some(runner), active).await?)
+    Ok(state.jobs_overview().await?)
 }
 
 #[tauri::command]
@@ -75,8 +73,7 @@ pub async fn job_runs(
 #[tauri::command]
 #[specta::specta]
 pub async fn run_job_now(state: State<'_, AppState>, job: JobKind) -> CmdResult<RunNowResult> {
-    let pool = state.pool().await?;
-    Ok(jobs::run_now(&pool, job, state.owner().await).await?)
+    Ok(jobs::run_now(&state.pool().await?, job, state.owner().await).await?)
 }
 
 #[tauri::command]

@@ -6,10 +6,8 @@ pub mod insights;
 pub mod jobs;
 pub mod scheduling;
 
-use clinicdesk_core::cache::Change;
 use clinicdesk_core::config::DatabaseConfig;
 use clinicdesk_core::db::{
-    self,
     departments::{Department, DepartmentInput},
     settings::ClinicSettings,
     staff::Staff,
@@ -19,40 +17,21 @@ use clinicdesk_core::services::{
     self,
     auth::Session,
     database::DatabaseCheck,
+    setup::AppStatus,
     setup::{SetupInput, SetupOutcome},
     staff::NewStaff,
 };
-use serde::Serialize;
 use tauri::State;
 
 use crate::error::CmdResult;
 use crate::state::AppState;
 
-#[derive(Debug, Clone, Serialize, specta::Type)]
-pub struct AppStatus {
-    pub setup_required: bool,
-    pub clinic_name: Option<String>,
-    pub database: DatabaseConfig,
-    pub database_label: String,
-    pub machine_time_zone: String,
-    pub version: String,
-}
-
 #[tauri::command]
 #[specta::specta]
 pub async fn app_status(state: State<'_, AppState>) -> CmdResult<AppStatus> {
-    let config = state.config()?;
-    let target = state.target().await?;
-    let setup_required = services::setup::setup_required(&target, &db::MIGRATOR).await?;
-    state.log_first_screen(setup_required);
-    Ok(AppStatus {
-        setup_required,
-        clinic_name: state.session().await.map(|s| s.session.clinic_name),
-        database: config.database,
-        database_label: target.label(),
-        machine_time_zone: services::settings::machine_time_zone(),
-        version: env!("CARGO_PKG_VERSION").into(),
-    })
+    let status = state.status(env!("CARGO_PKG_VERSION")).await?;
+    state.log_first_screen(status.setup_required);
+    Ok(status)
 }
 
 #[tauri::command]
@@ -73,10 +52,7 @@ pub async fn complete_setup(
     state: State<'_, AppState>,
     input: SetupInput,
 ) -> CmdResult<SetupOutcome> {
-    let target = state.target().await?;
-    let outcome = services::setup::complete_setup(&target, &db::MIGRATOR, &input).await?;
-    state.ensure_runner().await;
-    Ok(outcome)
+    Ok(state.complete_setup(&input).await?)
 }
 
 #[tauri::command]
@@ -86,18 +62,7 @@ pub async fn sign_in(
     username: String,
     password: String,
 ) -> CmdResult<Session> {
-    let target = state.target().await?;
-    let signed = services::auth::sign_in(
-        &target,
-        &db::MIGRATOR,
-        &state.throttle,
-        &username,
-        &password,
-    )
-    .await?;
-    let session = signed.session.clone();
-    state.set_session(signed).await;
-    Ok(session)
+    Ok(state.sign_in(&username, &password).await?)
 }
 
 #[tauri::command]
@@ -148,12 +113,7 @@ pub async fn set_staff_active(
 #[tauri::command]
 #[specta::specta]
 pub async fn list_departments(state: State<'_, AppState>) -> CmdResult<Vec<Department>> {
-    let pool = state.pool().await?;
-    let list = state
-        .caches
-        .departments(|| services::departments::list(&pool))
-        .await?;
-    Ok(list.as_ref().clone())
+    Ok(services::departments::list(&state.desk().await?).await?)
 }
 
 #[tauri::command]
@@ -162,9 +122,7 @@ pub async fn create_department(
     state: State<'_, AppState>,
     input: DepartmentInput,
 ) -> CmdResult<Department> {
-    let d = services::departments::create(&state.pool().await?, &input).await?;
-    state.caches.invalidate(Change::Departments).await;
-    Ok(d)
+    Ok(services::departments::create(&state.desk().await?, &input).await?)
 }
 
 #[tauri::command]
@@ -174,17 +132,13 @@ pub async fn update_department(
     id: i64,
     input: DepartmentInput,
 ) -> CmdResult<Department> {
-    let d = services::departments::update(&state.pool().await?, id, &input).await?;
-    state.caches.invalidate(Change::Departments).await;
-    Ok(d)
+    Ok(services::departments::update(&state.desk().await?, id, &input).await?)
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn delete_department(state: State<'_, AppState>, id: i64) -> CmdResult<()> {
-    services::departments::delete(&state.pool().await?, id).await?;
-    state.caches.invalidate(Change::Departments).await;
-    Ok(())
+    Ok(services::departments::delete(&state.desk().await?, id).await?)
 }
 
 #[tauri::command]
@@ -216,11 +170,5 @@ pub async fn set_database_config(
     state: State<'_, AppState>,
     config: DatabaseConfig,
 ) -> CmdResult<DatabaseCheck> {
-    let session = state.session().await;
-    let (check, changed) =
-        services::database::choose(session.as_ref(), &state.config_path, config).await?;
-    if changed {
-        state.reset_target().await;
-    }
-    Ok(check)
+    Ok(state.choose_database(config).await?)
 }

@@ -1,7 +1,6 @@
 //! Scheduling commands for the front desk and doctors: each parses, calls one core service, maps the result.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use clinicdesk_core::cache::{Change, SlotKey};
 use clinicdesk_core::db::{
     appointments::AppointmentStatus,
     availability::{AvailabilityException, ExceptionInput, WeeklySession},
@@ -14,7 +13,6 @@ use clinicdesk_core::services::{
     patients,
     scheduling::{self as appts, Appointment, Slot, SlotDay, TodayBoard},
 };
-use clinicdesk_core::Error;
 use tauri::State;
 
 use crate::error::CmdResult;
@@ -26,12 +24,7 @@ pub async fn list_doctors(
     state: State<'_, AppState>,
     include_inactive: bool,
 ) -> CmdResult<Vec<Doctor>> {
-    let pool = state.pool().await?;
-    let list = state
-        .caches
-        .doctors(include_inactive, || doctors::list(&pool, include_inactive))
-        .await?;
-    Ok(list.as_ref().clone())
+    Ok(doctors::list(&state.desk().await?, include_inactive).await?)
 }
 
 #[tauri::command]
@@ -43,9 +36,7 @@ pub async fn my_doctor(state: State<'_, AppState>) -> CmdResult<Option<Doctor>> 
 #[tauri::command]
 #[specta::specta]
 pub async fn create_doctor(state: State<'_, AppState>, input: DoctorInput) -> CmdResult<Doctor> {
-    let d = doctors::create(&state.pool().await?, &input).await?;
-    state.caches.invalidate(Change::Doctor(Some(d.id))).await;
-    Ok(d)
+    Ok(doctors::create(&state.desk().await?, &input).await?)
 }
 
 #[tauri::command]
@@ -55,9 +46,7 @@ pub async fn update_doctor(
     id: i64,
     input: DoctorInput,
 ) -> CmdResult<Doctor> {
-    let d = doctors::update(&state.pool().await?, id, &input).await?;
-    state.caches.invalidate(Change::Doctor(Some(id))).await;
-    Ok(d)
+    Ok(doctors::update(&state.desk().await?, id, &input).await?)
 }
 
 #[tauri::command]
@@ -67,9 +56,7 @@ pub async fn set_doctor_active(
     id: i64,
     active: bool,
 ) -> CmdResult<DoctorActivation> {
-    let d = doctors::set_active(&state.pool().await?, id, active).await?;
-    state.caches.invalidate(Change::Doctor(Some(id))).await;
-    Ok(d)
+    Ok(doctors::set_active(&state.desk().await?, id, active).await?)
 }
 
 #[tauri::command]
@@ -89,13 +76,8 @@ pub async fn set_weekly_availability(
     slot_minutes: i32,
     sessions: Vec<WeeklySession>,
 ) -> CmdResult<DoctorAvailability> {
-    let a =
-        availability::set_weekly(&state.pool().await?, doctor_id, slot_minutes, &sessions).await?;
-    state
-        .caches
-        .invalidate(Change::Doctor(Some(doctor_id)))
-        .await;
-    Ok(a)
+    let desk = state.desk().await?;
+    Ok(availability::set_weekly(&desk, doctor_id, slot_minutes, &sessions).await?)
 }
 
 #[tauri::command]
@@ -104,20 +86,13 @@ pub async fn add_availability_exception(
     state: State<'_, AppState>,
     input: ExceptionInput,
 ) -> CmdResult<AvailabilityException> {
-    let e = availability::add_exception(&state.pool().await?, &input).await?;
-    state
-        .caches
-        .invalidate(Change::Availability(e.doctor_id))
-        .await;
-    Ok(e)
+    Ok(availability::add_exception(&state.desk().await?, &input).await?)
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn remove_availability_exception(state: State<'_, AppState>, id: i64) -> CmdResult<()> {
-    availability::remove_exception(&state.pool().await?, id).await?;
-    state.caches.invalidate(Change::Availability(None)).await;
-    Ok(())
+    Ok(availability::remove_exception(&state.desk().await?, id).await?)
 }
 
 #[tauri::command]
@@ -134,17 +109,7 @@ pub async fn free_slots(
     from: NaiveDate,
     days: i64,
 ) -> CmdResult<Vec<SlotDay>> {
-    let pool = state.pool().await?;
-    let key = SlotKey {
-        doctor_id,
-        from,
-        days,
-    };
-    let slots = state
-        .caches
-        .slots(key, || appts::free_slots(&pool, doctor_id, from, days))
-        .await?;
-    Ok(slots.as_ref().clone())
+    Ok(appts::free_slots(&state.desk().await?, doctor_id, from, days).await?)
 }
 
 #[tauri::command]
@@ -215,20 +180,12 @@ pub async fn book_appointment(
     starts_at: DateTime<Utc>,
     request_key: Option<String>,
 ) -> CmdResult<Appointment> {
-    let pool = state.pool().await?;
-    let r = match request_key {
+    let desk = state.desk().await?;
+    Ok(match request_key {
         // a retry with the same key returns the first booking instead of booking twice
-        Some(key) => appts::book_idempotent(&pool, &key, doctor_id, patient_id, starts_at).await,
-        None => appts::book(&pool, doctor_id, patient_id, starts_at).await,
-    };
-    // also on a Conflict: the grid the desk reloads next must not come from a stale cache
-    if matches!(r, Ok(_) | Err(Error::Conflict(_))) {
-        state
-            .caches
-            .invalidate(Change::Appointment(Some(doctor_id)))
-            .await;
-    }
-    Ok(r?)
+        Some(key) => appts::book_idempotent(&desk, &key, doctor_id, patient_id, starts_at).await?,
+        None => appts::book(&desk, doctor_id, patient_id, starts_at).await?,
+    })
 }
 
 #[tauri::command]
@@ -238,18 +195,7 @@ pub async fn reschedule_appointment(
     id: i64,
     starts_at: DateTime<Utc>,
 ) -> CmdResult<Appointment> {
-    let r = appts::reschedule(&state.pool().await?, id, starts_at).await;
-    match &r {
-        Ok(a) => {
-            state
-                .caches
-                .invalidate(Change::Appointment(Some(a.doctor_id)))
-                .await
-        }
-        Err(Error::Conflict(_)) => state.caches.invalidate(Change::Appointment(None)).await,
-        Err(_) => {}
-    }
-    Ok(r?)
+    Ok(appts::reschedule(&state.desk().await?, id, starts_at).await?)
 }
 
 #[tauri::command]
@@ -259,45 +205,25 @@ pub async fn cancel_appointment(
     id: i64,
     reason: String,
 ) -> CmdResult<Appointment> {
-    let a = appts::cancel(&state.pool().await?, id, &reason).await?;
-    state
-        .caches
-        .invalidate(Change::Appointment(Some(a.doctor_id)))
-        .await;
-    Ok(a)
+    Ok(appts::cancel(&state.desk().await?, id, &reason).await?)
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn check_in(state: State<'_, AppState>, id: i64) -> CmdResult<Appointment> {
-    let a = appts::set_status(&state.pool().await?, id, AppointmentStatus::CheckedIn).await?;
-    state
-        .caches
-        .invalidate(Change::Appointment(Some(a.doctor_id)))
-        .await;
-    Ok(a)
+    Ok(appts::set_status(&state.desk().await?, id, AppointmentStatus::CheckedIn).await?)
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn mark_no_show(state: State<'_, AppState>, id: i64) -> CmdResult<Appointment> {
-    let a = appts::set_status(&state.pool().await?, id, AppointmentStatus::NoShow).await?;
-    state
-        .caches
-        .invalidate(Change::Appointment(Some(a.doctor_id)))
-        .await;
-    Ok(a)
+    Ok(appts::set_status(&state.desk().await?, id, AppointmentStatus::NoShow).await?)
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn complete_appointment(state: State<'_, AppState>, id: i64) -> CmdResult<Appointment> {
-    let a = appts::set_status(&state.pool().await?, id, AppointmentStatus::Completed).await?;
-    state
-        .caches
-        .invalidate(Change::Appointment(Some(a.doctor_id)))
-        .await;
-    Ok(a)
+    Ok(appts::set_status(&state.desk().await?, id, AppointmentStatus::Completed).await?)
 }
 
 #[tauri::command]
@@ -308,12 +234,7 @@ pub async fn walk_in(
     doctor_id: i64,
     overbook: bool,
 ) -> CmdResult<Appointment> {
-    let a = appts::walk_in(&state.pool().await?, patient_id, doctor_id, overbook).await?;
-    state
-        .caches
-        .invalidate(Change::Appointment(Some(a.doctor_id)))
-        .await;
-    Ok(a)
+    Ok(appts::walk_in(&state.desk().await?, patient_id, doctor_id, overbook).await?)
 }
 
 #[tauri::command]

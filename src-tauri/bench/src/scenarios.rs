@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{Duration as Days, NaiveDate, Utc};
+use clinicdesk_core::context::Desk;
 use clinicdesk_core::db::{self, staff::StaffRole};
 use clinicdesk_core::demo::{self, DemoOptions};
 use clinicdesk_core::embedded::EmbeddedCluster;
@@ -162,7 +163,7 @@ async fn slot_tasks(
         .fetch_all(&b.owner)
         .await?;
     for d in doctors {
-        for day in appts::free_slots(&b.desk, d, from, days).await? {
+        for day in appts::compute_free_slots(&b.desk, d, from, days).await? {
             out.extend(day.slots.iter().map(|s| (d, s.starts_at)));
         }
     }
@@ -252,7 +253,7 @@ async fn booking(b: &Bench, clients: usize) -> Result<()> {
         .map(|(i, (d, s))| (*d, *s, patients[n + i]))
         .collect();
 
-    let pool = b.desk.clone();
+    let pool = Desk::new(b.desk.clone());
     let (core_t, core_ok, _) = run_clients(clients, core_tasks, move |(d, s, p)| {
         let pool = pool.clone();
         async move { appts::book(&pool, d, p, s).await.map(|_| ()) }
@@ -298,7 +299,7 @@ async fn booking(b: &Bench, clients: usize) -> Result<()> {
         race.extend(mine);
     }
     let attempts = race.len();
-    let pool = b.desk.clone();
+    let pool = Desk::new(b.desk.clone());
     let (race_t, race_ok, race_conflicts) = run_clients(clients, race, move |(d, s, p)| {
         let pool = pool.clone();
         async move { appts::book(&pool, d, p, s).await.map(|_| ()) }
@@ -326,7 +327,7 @@ async fn slots(b: &Bench) -> Result<()> {
         let t_all = Instant::now();
         for d in &doctors {
             let t = Instant::now();
-            appts::free_slots(&b.desk, *d, b.today, 7).await?;
+            appts::compute_free_slots(&b.desk, *d, b.today, 7).await?;
             per_doctor.push(t.elapsed());
         }
         all.push(t_all.elapsed());

@@ -210,7 +210,7 @@ fn main() -> ExitCode {
             ExitCode::from(match e {
                 Error::Validation { .. } => 2,
                 Error::Unavailable(_) => 3,
-                Error::Conflict(_) => 4,
+                Error::Conflict(_) | Error::Overlap => 4,
                 Error::PermissionDenied(_) | Error::Unauthenticated(_) => 5,
                 _ => 1,
             })
@@ -233,18 +233,18 @@ fn cluster(cli: &Cli) -> Result<EmbeddedCluster> {
     EmbeddedCluster::new(&dir, Durability::Durable)
 }
 
-/// The target: the URL when given, else the embedded cluster (started if needed).
+/// The target: the URL when given, else the embedded cluster (started if needed), the same start-up as the app's.
 async fn target(cli: &Cli) -> Result<DbTarget> {
-    if let Some(url) = &cli.database_url {
-        return DbTarget::from_url(url);
-    }
-    let c = cluster(cli)?;
-    c.start().await?;
-    c.ensure_database(embedded::DATABASE).await?;
-    Ok(DbTarget::Embedded {
-        cluster: c,
-        database: embedded::DATABASE.into(),
-    })
+    let dir = cli
+        .data_dir
+        .clone()
+        .unwrap_or_else(clinicdesk_core::paths::data_dir);
+    clinicdesk_core::context::open_target(
+        cli.database_url.as_deref(),
+        &clinicdesk_core::config::DatabaseConfig::Embedded,
+        &dir,
+    )
+    .await
 }
 
 async fn owner_conn(target: &DbTarget) -> Result<sqlx::PgConnection> {

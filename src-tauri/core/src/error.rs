@@ -12,6 +12,10 @@ pub enum Error {
     Validation { field: String, message: String },
     #[error("{0}")]
     Conflict(String),
+    /// The database refused an appointment that overlaps another of the doctor or the patient. Scheduling turns
+    /// it into the one sentence that names who holds the time; this text is only the fallback.
+    #[error("That time was just taken — choose another slot.")]
+    Overlap,
     /// Two transactions collided (deadlock or serialization failure); retrying the use case is safe.
     #[error("{0}")]
     Contended(String),
@@ -62,7 +66,7 @@ impl Error {
         match self {
             Error::NotFound(_) => ErrorKind::NotFound,
             Error::Validation { .. } => ErrorKind::Validation,
-            Error::Conflict(_) | Error::Contended(_) => ErrorKind::Conflict,
+            Error::Conflict(_) | Error::Overlap | Error::Contended(_) => ErrorKind::Conflict,
             Error::PermissionDenied(_) => ErrorKind::PermissionDenied,
             Error::Unavailable(_) => ErrorKind::Unavailable,
             Error::Unauthenticated(_) => ErrorKind::Unauthenticated,
@@ -82,6 +86,12 @@ impl Error {
 /// Unique constraints whose violation is a wrong choice in a form field rather than a clash between records.
 const FIELD_UNIQUES: &[&str] = &["doctors_staff_id_key"];
 
+/// The exclusion constraints that refuse overlapping appointments (see `Error::Overlap`).
+const OVERLAPS: &[&str] = &[
+    "appointments_no_doctor_overlap",
+    "appointments_no_patient_overlap",
+];
+
 /// Maps a constraint name to (field, sentence) for the constraints a person can violate by typing.
 fn constraint_message(constraint: &str) -> Option<(&'static str, &'static str)> {
     Some(match constraint {
@@ -100,8 +110,6 @@ fn constraint_message(constraint: &str) -> Option<(&'static str, &'static str)> 
         "settings_clinic_name_check" => ("clinic_name", "Enter a clinic name of 1–120 characters."),
         "settings_idle_lock_minutes_check" => ("idle_lock_minutes", "Idle lock must be between 1 and 240 minutes."),
         "appointments_status_transition" => ("status", "That status change is not allowed."),
-        "appointments_no_doctor_overlap" => ("starts_at", "The doctor already has an appointment at that time."),
-        "appointments_no_patient_overlap" => ("starts_at", "The patient already has an appointment at that time."),
         "appointments_doctor_active" => ("doctor_id", "This doctor is inactive and cannot be booked."),
         "appointments_patient_not_blacklisted" => ("patient_id", "This patient is blacklisted and cannot be booked."),
         "appointments_not_in_past" => ("starts_at", "Appointments cannot start in the past."),
@@ -144,6 +152,9 @@ impl From<sqlx::Error> for Error {
             sqlx::Error::Database(db) => {
                 let code = db.code().map(|c| c.to_string()).unwrap_or_default();
                 if let Some(constraint) = db.constraint() {
+                    if OVERLAPS.contains(&constraint) {
+                        return Error::Overlap;
+                    }
                     if let Some((field, msg)) = constraint_message(constraint) {
                         // a clash with another record is a conflict, unless it is about a field the person chose
                         let about_a_choice = FIELD_UNIQUES.contains(&constraint);

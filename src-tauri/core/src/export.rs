@@ -53,6 +53,26 @@ pub struct ExportRequest {
     pub bom: bool,
 }
 
+impl ExportRequest {
+    /// One patient's history.
+    pub fn patient_history(patient_id: i64, path: impl Into<PathBuf>, bom: bool) -> Self {
+        ExportRequest {
+            scope: ExportScope::PatientHistory { patient_id },
+            path: path.into(),
+            bom,
+        }
+    }
+
+    /// Every visit from `from` to `to` (inclusive).
+    pub fn visits(from: NaiveDate, to: NaiveDate, path: impl Into<PathBuf>, bom: bool) -> Self {
+        ExportRequest {
+            scope: ExportScope::Visits { from, to },
+            path: path.into(),
+            bom,
+        }
+    }
+}
+
 /// How a running export reports progress and is stopped.
 #[derive(Clone, Default)]
 pub struct ExportControl {
@@ -99,6 +119,21 @@ pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
 /// The suggested file name: `history-<MRN>-<date>.csv`.
 pub fn default_file_name(mrn: &str, today: NaiveDate) -> String {
     format!("history-{mrn}-{today}.csv")
+}
+
+/// A save path without a dialog, when `CLINICDESK_EXPORT_DIR` is configured (unattended desks and tests).
+pub async fn default_path(pool: &PgPool, patient_id: i64) -> Result<Option<String>> {
+    let Some(dir) = std::env::var_os("CLINICDESK_EXPORT_DIR").filter(|d| !d.is_empty()) else {
+        return Ok(None);
+    };
+    let patient = crate::services::patients::get(pool, patient_id).await?;
+    let today = chrono::Local::now().date_naive();
+    Ok(Some(
+        PathBuf::from(dir)
+            .join(default_file_name(&patient.mrn, today))
+            .display()
+            .to_string(),
+    ))
 }
 
 pub(crate) fn check_target(path: &Path) -> Result<PathBuf> {

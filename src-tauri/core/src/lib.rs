@@ -6,6 +6,7 @@ pub mod cache;
 pub mod channels;
 pub mod clock;
 pub mod config;
+pub mod context;
 pub mod crash;
 pub mod db;
 pub mod demo;

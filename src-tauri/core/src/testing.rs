@@ -243,8 +243,9 @@ pub const TEST_PASSWORD: &str = "violet-anchor-mango-29-tundra";
 /// A set-up clinic in a fresh database: an administrator, a reception desk and one department.
 pub struct Clinic {
     pub db: TestDb,
-    pub admin: PgPool,
-    pub desk: PgPool,
+    /// The administrator's and the reception desk's sessions (each with caches of its own).
+    pub admin: crate::context::Desk,
+    pub desk: crate::context::Desk,
     pub department: i64,
 }
 
@@ -270,10 +271,11 @@ impl Clinic {
         setup::complete_setup(&db.target, &db::MIGRATOR, &input)
             .await
             .expect("setup");
-        let admin = db
-            .pool_as(&admin_user, TEST_PASSWORD)
-            .await
-            .expect("admin signs in");
+        let admin = crate::context::Desk::new(
+            db.pool_as(&admin_user, TEST_PASSWORD)
+                .await
+                .expect("admin signs in"),
+        );
         let desk_user = unique_username("desk");
         let desk_input = staff::NewStaff {
             username: desk_user.clone(),
@@ -284,10 +286,11 @@ impl Clinic {
         staff::create(&admin, &desk_input)
             .await
             .expect("desk account");
-        let desk = db
-            .pool_as(&desk_user, TEST_PASSWORD)
-            .await
-            .expect("desk signs in");
+        let desk = crate::context::Desk::new(
+            db.pool_as(&desk_user, TEST_PASSWORD)
+                .await
+                .expect("desk signs in"),
+        );
         let department = departments::create(
             &admin,
             &DepartmentInput {
@@ -307,8 +310,8 @@ impl Clinic {
     }
 
     /// A doctor seeing patients every day 09:00–17:00 in 15-minute slots; with `login`, also a doctor staff
-    /// account linked to it, whose pool is returned.
-    pub async fn doctor(&self, name: &str, login: bool) -> (i64, Option<PgPool>) {
+    /// account linked to it, whose session is returned.
+    pub async fn doctor(&self, name: &str, login: bool) -> (i64, Option<crate::context::Desk>) {
         use crate::db::{availability::WeeklySession, doctors::DoctorInput, staff::StaffRole};
         use crate::services::{availability, doctors, staff};
         let username = login.then(|| unique_username("doc"));
@@ -350,12 +353,12 @@ impl Clinic {
             .await
             .expect("hours");
         let pool = match username {
-            Some(u) => Some(
+            Some(u) => Some(crate::context::Desk::new(
                 self.db
                     .pool_as(&u, TEST_PASSWORD)
                     .await
                     .expect("doctor signs in"),
-            ),
+            )),
             None => None,
         };
         (id, pool)

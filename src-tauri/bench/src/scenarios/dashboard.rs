@@ -154,7 +154,7 @@ pub async fn run(b: &Bench) -> Result<()> {
     for _ in 0..4 {
         for d in &doctors {
             let t = Instant::now();
-            appts::free_slots(&b.desk, *d, from, 7).await?;
+            appts::compute_free_slots(&b.desk, *d, from, 7).await?;
             samples.push(t.elapsed());
         }
     }
@@ -166,7 +166,7 @@ pub async fn run(b: &Bench) -> Result<()> {
             days: 7,
         };
         caches
-            .slots(key, || appts::free_slots(&b.desk, *d, from, 7))
+            .slots(key, || appts::compute_free_slots(&b.desk, *d, from, 7))
             .await?;
     }
     let mut samples = vec![];
@@ -179,7 +179,7 @@ pub async fn run(b: &Bench) -> Result<()> {
             };
             let t = Instant::now();
             caches
-                .slots(key, || appts::free_slots(&b.desk, *d, from, 7))
+                .slots(key, || appts::compute_free_slots(&b.desk, *d, from, 7))
                 .await?;
             samples.push(t.elapsed());
         }

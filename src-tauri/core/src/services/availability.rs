@@ -6,7 +6,9 @@ use chrono::Duration;
 use serde::Serialize;
 use sqlx::{PgConnection, PgPool};
 
+use crate::cache::Change;
 use crate::clock::Clock;
+use crate::context::Desk;
 use crate::db::{
     appointments::{self, AppointmentRow},
     availability::{self, AvailabilityException, ExceptionInput, WeeklySession},
@@ -159,9 +161,9 @@ async fn upcoming(
     Ok(all)
 }
 
-#[tracing::instrument(skip(pool, sessions))]
+#[tracing::instrument(skip(desk, sessions))]
 pub async fn set_weekly(
-    pool: &PgPool,
+    desk: &Desk,
     doctor_id: i64,
     slot_minutes: i32,
     sessions: &[WeeklySession],
@@ -173,7 +175,7 @@ pub async fn set_weekly(
             "Slot length must be between 5 and 240 minutes.",
         ));
     }
-    let mut tx = pool.begin().await?;
+    let mut tx = desk.begin().await?;
     doctors::lock_schedule(&mut tx, doctor_id, true).await?;
     let doctor = doctors::get(&mut tx, doctor_id)
         .await?
@@ -195,11 +197,15 @@ pub async fn set_weekly(
     }
     let out = load(&mut tx, doctor_id).await?;
     tx.commit().await?;
+    // the slot length lives on the doctor's row: drop the doctor lists too
+    desk.caches()
+        .invalidate(Change::Doctor(Some(doctor_id)))
+        .await;
     Ok(out)
 }
 
-#[tracing::instrument(skip(pool))]
-pub async fn add_exception(pool: &PgPool, input: &ExceptionInput) -> Result<AvailabilityException> {
+#[tracing::instrument(skip(desk))]
+pub async fn add_exception(desk: &Desk, input: &ExceptionInput) -> Result<AvailabilityException> {
     let reason = super::optional_text("reason", "Reason", &input.reason, 200)?;
     if (input.kind == ExceptionKind::Holiday) != input.doctor_id.is_none() {
         return Err(Error::validation(
@@ -228,7 +234,7 @@ pub async fn add_exception(pool: &PgPool, input: &ExceptionInput) -> Result<Avai
         }
         _ => {}
     }
-    let mut tx = pool.begin().await?;
+    let mut tx = desk.begin().await?;
     let clock = Clock::load(&mut tx).await?;
     if input.on_date < clock.today() {
         return Err(Error::validation("on_date", "That date has passed."));
@@ -273,12 +279,15 @@ pub async fn add_exception(pool: &PgPool, input: &ExceptionInput) -> Result<Avai
     )
     .await?;
     tx.commit().await?;
+    desk.caches()
+        .invalidate(Change::Availability(created.doctor_id))
+        .await;
     Ok(created)
 }
 
-#[tracing::instrument(skip(pool))]
-pub async fn remove_exception(pool: &PgPool, id: i64) -> Result<()> {
-    let mut tx = pool.begin().await?;
+#[tracing::instrument(skip(desk))]
+pub async fn remove_exception(desk: &Desk, id: i64) -> Result<()> {
+    let mut tx = desk.begin().await?;
     let clock = Clock::load(&mut tx).await?;
     let e = availability::get_exception(&mut tx, id)
         .await?
@@ -298,6 +307,9 @@ pub async fn remove_exception(pool: &PgPool, id: i64) -> Result<()> {
     }
     availability::delete_exception(&mut tx, id).await?;
     tx.commit().await?;
+    desk.caches()
+        .invalidate(Change::Availability(e.doctor_id))
+        .await;
     Ok(())
 }
 

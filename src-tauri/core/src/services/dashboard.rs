@@ -8,6 +8,7 @@ use serde::Serialize;
 use sqlx::PgPool;
 
 use crate::clock::Clock;
+use crate::context::Desk;
 use crate::db::{self, appointments::AppointmentStatus, treatments::Recall};
 use crate::error::{Error, Result};
 use crate::schedule::{self, DatedException, WeeklyWindow};
@@ -143,6 +144,27 @@ fn next_month_start(d: NaiveDate) -> NaiveDate {
 /// The clinic's date today (what the caches key on).
 pub async fn today(pool: &PgPool) -> Result<NaiveDate> {
     Ok(Clock::load(&mut *pool.acquire().await?).await?.today())
+}
+
+/// Today's admin dashboard, from the session's cache when it has it.
+pub async fn admin_today(desk: &Desk) -> Result<AdminDashboard> {
+    let today = today(desk).await?;
+    let d = desk
+        .caches()
+        .admin_dashboard(today, || admin(desk, Some(today)))
+        .await?;
+    Ok(d.as_ref().clone())
+}
+
+/// The signed-in doctor's dashboard for today, from the session's cache when it has it.
+pub async fn doctor_today(desk: &Desk) -> Result<DoctorDashboard> {
+    let doctor_id = my_doctor_id(desk).await?;
+    let today = today(desk).await?;
+    let d = desk
+        .caches()
+        .doctor_dashboard(doctor_id, today, || doctor(desk, doctor_id, Some(today)))
+        .await?;
+    Ok(d.as_ref().clone())
 }
 
 /// The admin dashboard as of `today` (the clinic-local date; `None` = now).

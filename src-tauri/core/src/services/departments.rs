@@ -1,7 +1,7 @@
 //! Departments: list, create, rename/describe, delete (refused while doctors belong to it).
 
-use sqlx::PgPool;
-
+use crate::cache::Change;
+use crate::context::Desk;
 use crate::db::departments::{self, Department, DepartmentInput};
 use crate::error::{Error, Result};
 
@@ -17,26 +17,32 @@ fn clean(input: &DepartmentInput) -> Result<DepartmentInput> {
     Ok(DepartmentInput { name, description })
 }
 
-pub async fn list(pool: &PgPool) -> Result<Vec<Department>> {
-    departments::list(&mut *pool.acquire().await?).await
+/// The departments, from the session's cache when it has them.
+pub async fn list(desk: &Desk) -> Result<Vec<Department>> {
+    let list = desk
+        .caches()
+        .departments(|| async { departments::list(&mut *desk.acquire().await?).await })
+        .await?;
+    Ok(list.as_ref().clone())
 }
 
-#[tracing::instrument(skip(pool, input))]
-pub async fn create(pool: &PgPool, input: &DepartmentInput) -> Result<Department> {
+#[tracing::instrument(skip(desk, input))]
+pub async fn create(desk: &Desk, input: &DepartmentInput) -> Result<Department> {
     let input = clean(input)?;
-    let mut tx = pool.begin().await?;
+    let mut tx = desk.begin().await?;
     let id = departments::insert(&mut *tx, &input).await?;
     let d = departments::get(&mut *tx, id)
         .await?
         .ok_or_else(|| Error::internal("department vanished"))?;
     tx.commit().await?;
+    desk.caches().invalidate(Change::Departments).await;
     Ok(d)
 }
 
-#[tracing::instrument(skip(pool, input))]
-pub async fn update(pool: &PgPool, id: i64, input: &DepartmentInput) -> Result<Department> {
+#[tracing::instrument(skip(desk, input))]
+pub async fn update(desk: &Desk, id: i64, input: &DepartmentInput) -> Result<Department> {
     let input = clean(input)?;
-    let mut tx = pool.begin().await?;
+    let mut tx = desk.begin().await?;
     if !departments::update(&mut *tx, id, &input).await? {
         return Err(Error::NotFound("That department no longer exists.".into()));
     }
@@ -44,12 +50,13 @@ pub async fn update(pool: &PgPool, id: i64, input: &DepartmentInput) -> Result<D
         .await?
         .ok_or_else(|| Error::internal("department vanished"))?;
     tx.commit().await?;
+    desk.caches().invalidate(Change::Departments).await;
     Ok(d)
 }
 
-#[tracing::instrument(skip(pool))]
-pub async fn delete(pool: &PgPool, id: i64) -> Result<()> {
-    let mut tx = pool.begin().await?;
+#[tracing::instrument(skip(desk))]
+pub async fn delete(desk: &Desk, id: i64) -> Result<()> {
+    let mut tx = desk.begin().await?;
     let (name, doctors) = departments::lock_and_count_doctors(&mut tx, id)
         .await?
         .ok_or_else(|| Error::NotFound("That department no longer exists.".into()))?;
@@ -61,5 +68,6 @@ pub async fn delete(pool: &PgPool, id: i64) -> Result<()> {
     }
     departments::delete(&mut *tx, id).await?;
     tx.commit().await?;
+    desk.caches().invalidate(Change::Departments).await;
     Ok(())
 }

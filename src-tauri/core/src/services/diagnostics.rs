@@ -2,9 +2,9 @@
 //! size, connections), where files live, the app's version, the scheduler's latest runs and the last backup.
 
 use serde::Serialize;
-use sqlx::PgPool;
 
-use crate::cache::{CacheStats, Caches, ListenerStats};
+use crate::cache::{CacheStats, ListenerStats};
+use crate::context::Desk;
 use crate::db::{self, backups::BackupRecord, job_runs::JobRun};
 use crate::diagnostics::{self as diag, SlowQuery};
 use crate::error::{Error, Result};
@@ -57,9 +57,9 @@ pub async fn database_info(conn: &mut sqlx::PgConnection) -> Result<DatabaseInfo
     })
 }
 
-#[tracing::instrument(skip(pool, caches))]
-pub async fn collect(pool: &PgPool, caches: &Caches, app_version: &str) -> Result<Diagnostics> {
-    let mut conn = pool.acquire().await?;
+#[tracing::instrument(skip(desk))]
+pub async fn collect(desk: &Desk, app_version: &str) -> Result<Diagnostics> {
+    let mut conn = desk.acquire().await?;
     if !db::staff::session_is_member_of(&mut *conn, "clinicdesk_admin").await? {
         return Err(Error::PermissionDenied(
             "Diagnostics are for administrators.".into(),
@@ -68,7 +68,7 @@ pub async fn collect(pool: &PgPool, caches: &Caches, app_version: &str) -> Resul
     let database = database_info(&mut conn).await?;
     let jobs = db::job_runs::latest_per_job(&mut conn).await?;
     let last_backup = db::backups::last_ok(&mut conn).await?;
-    let (caches, listener) = caches.stats().await;
+    let (caches, listener) = desk.caches().stats().await;
     Ok(Diagnostics {
         app_version: app_version.to_string(),
         data_dir: crate::paths::data_dir().display().to_string(),

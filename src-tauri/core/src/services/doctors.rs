@@ -5,6 +5,9 @@ use chrono::Utc;
 use serde::Serialize;
 use sqlx::PgPool;
 
+use crate::cache::Change;
+use crate::context::Desk;
+
 use crate::clock::Clock;
 use crate::db::{
     appointments,
@@ -60,8 +63,15 @@ fn clean(input: &DoctorInput) -> Result<DoctorInput> {
     })
 }
 
-pub async fn list(pool: &PgPool, include_inactive: bool) -> Result<Vec<Doctor>> {
-    doctors::list(&mut *pool.acquire().await?, include_inactive).await
+/// The doctors (active only, or all), from the session's cache when it has them.
+pub async fn list(desk: &Desk, include_inactive: bool) -> Result<Vec<Doctor>> {
+    let list = desk
+        .caches()
+        .doctors(include_inactive, || async {
+            doctors::list(&mut *desk.acquire().await?, include_inactive).await
+        })
+        .await?;
+    Ok(list.as_ref().clone())
 }
 
 /// The signed-in doctor's own row, if the signed-in person is a doctor.
@@ -95,22 +105,23 @@ async fn check_staff_link(conn: &mut sqlx::PgConnection, username: &Option<Strin
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn create(pool: &PgPool, input: &DoctorInput) -> Result<Doctor> {
+pub async fn create(desk: &Desk, input: &DoctorInput) -> Result<Doctor> {
     let input = clean(input)?;
-    let mut tx = pool.begin().await?;
+    let mut tx = desk.begin().await?;
     check_staff_link(&mut tx, &input.staff_username).await?;
     let id = doctors::insert(&mut tx, &input).await?;
     let d = doctors::get(&mut tx, id)
         .await?
         .ok_or_else(|| Error::internal("doctor vanished"))?;
     tx.commit().await?;
+    desk.caches().invalidate(Change::Doctor(Some(d.id))).await;
     Ok(d)
 }
 
-#[tracing::instrument(skip(pool, input))]
-pub async fn update(pool: &PgPool, id: i64, input: &DoctorInput) -> Result<Doctor> {
+#[tracing::instrument(skip(desk, input))]
+pub async fn update(desk: &Desk, id: i64, input: &DoctorInput) -> Result<Doctor> {
     let input = clean(input)?;
-    let mut tx = pool.begin().await?;
+    let mut tx = desk.begin().await?;
     check_staff_link(&mut tx, &input.staff_username).await?;
     if !doctors::update(&mut tx, id, &input).await? {
         return Err(Error::NotFound("That doctor does not exist.".into()));
@@ -119,12 +130,13 @@ pub async fn update(pool: &PgPool, id: i64, input: &DoctorInput) -> Result<Docto
         .await?
         .ok_or_else(|| Error::internal("doctor vanished"))?;
     tx.commit().await?;
+    desk.caches().invalidate(Change::Doctor(Some(d.id))).await;
     Ok(d)
 }
 
-#[tracing::instrument(skip(pool))]
-pub async fn set_active(pool: &PgPool, id: i64, active: bool) -> Result<DoctorActivation> {
-    let mut tx = pool.begin().await?;
+#[tracing::instrument(skip(desk))]
+pub async fn set_active(desk: &Desk, id: i64, active: bool) -> Result<DoctorActivation> {
+    let mut tx = desk.begin().await?;
     if !doctors::set_active(&mut tx, id, active).await? {
         return Err(Error::NotFound("That doctor does not exist.".into()));
     }
@@ -134,6 +146,7 @@ pub async fn set_active(pool: &PgPool, id: i64, active: bool) -> Result<DoctorAc
     let clock = Clock::load(&mut tx).await?;
     let rows = appointments::upcoming_for_doctor(&mut tx, id, Utc::now()).await?;
     tx.commit().await?;
+    desk.caches().invalidate(Change::Doctor(Some(id))).await;
     Ok(DoctorActivation {
         doctor,
         future_appointments: rows

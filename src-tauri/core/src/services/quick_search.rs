@@ -2,10 +2,9 @@
 //! patient, MRN or doctor — one box that finds whatever the desk is looking for.
 
 use serde::Serialize;
-use sqlx::PgPool;
 
-use crate::cache::Caches;
 use crate::clock::Clock;
+use crate::context::Desk;
 use crate::db::{self, doctors::Doctor, patients::PatientHit};
 use crate::error::Result;
 use crate::schedule;
@@ -25,20 +24,16 @@ fn fold(s: &str) -> String {
     s.to_lowercase()
 }
 
-#[tracing::instrument(skip(pool, caches, query))]
-pub async fn search(pool: &PgPool, caches: &Caches, query: &str) -> Result<QuickResults> {
+#[tracing::instrument(skip(desk, query))]
+pub async fn search(desk: &Desk, query: &str) -> Result<QuickResults> {
     let q = query.trim();
     if q.chars().count() < 2 || q.chars().count() > 120 {
         return Ok(QuickResults::default());
     }
     let needle = fold(q);
-    let mut patients = super::patients::search(pool, q).await?;
+    let mut patients = super::patients::search(desk, q).await?;
     patients.truncate(LIMIT);
-    let all = caches
-        .doctors(false, || async {
-            db::doctors::list(&mut *pool.acquire().await?, false).await
-        })
-        .await?;
+    let all = super::doctors::list(desk, false).await?;
     let doctors: Vec<Doctor> = all
         .iter()
         .filter(|d| {
@@ -47,7 +42,7 @@ pub async fn search(pool: &PgPool, caches: &Caches, query: &str) -> Result<Quick
         .take(LIMIT)
         .cloned()
         .collect();
-    let mut conn = pool.acquire().await?;
+    let mut conn = desk.acquire().await?;
     let clock = Clock::load(&mut conn).await?;
     let (from, to) = schedule::utc_range(clock.tz, clock.today(), 1);
     let appointments = db::appointments::in_range(&mut conn, from, to)

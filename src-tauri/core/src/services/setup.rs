@@ -10,6 +10,17 @@ use crate::error::{Error, Result};
 use crate::security::{password, scram};
 use crate::target::DbTarget;
 
+/// What the first screen needs to know (the wizard or the sign-in screen).
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct AppStatus {
+    pub setup_required: bool,
+    pub clinic_name: Option<String>,
+    pub database: crate::config::DatabaseConfig,
+    pub database_label: String,
+    pub machine_time_zone: String,
+    pub version: String,
+}
+
 #[derive(Clone, Deserialize, specta::Type)]
 pub struct SetupInput {
     pub clinic_name: String,

@@ -59,8 +59,8 @@ async fn scene() -> Scene {
     let owner = clinic.db.owner_pool().await;
     Scene {
         owner,
-        rao: (rao_id, rao.expect("rao signs in")),
-        lee: (lee_id, lee.expect("lee signs in")),
+        rao: (rao_id, rao.expect("rao signs in").pool().clone()),
+        lee: (lee_id, lee.expect("lee signs in").pool().clone()),
         patient,
         clinic,
     }
@@ -408,7 +408,7 @@ async fn a_booking_by_plain_sql_queues_the_databases_own_message() {
     .bind(s.patient)
     .bind(start)
     .bind(start + Duration::minutes(15))
-    .execute(&s.clinic.desk)
+    .execute(s.clinic.desk.pool())
     .await
     .expect("desk books");
     let rows = sqlx::query(
@@ -444,12 +444,12 @@ async fn a_booking_by_plain_sql_queues_the_databases_own_message() {
         .bind(id)
         .bind(later)
         .bind(later + Duration::minutes(15))
-        .execute(&s.clinic.desk)
+        .execute(s.clinic.desk.pool())
         .await
         .expect("move");
     sqlx::query("UPDATE appointments SET status = 'cancelled', cancel_reason = 'patient called' WHERE id = $1")
         .bind(id)
-        .execute(&s.clinic.desk)
+        .execute(s.clinic.desk.pool())
         .await
         .expect("cancel");
     let subjects: Vec<String> = sqlx::query_scalar("SELECT subject FROM notifications ORDER BY id")
@@ -538,7 +538,7 @@ async fn staff_functions_refuse_another_persons_identity() {
     .bind(s.patient)
     .bind(start)
     .bind(start + Duration::minutes(15))
-    .fetch_one(&s.clinic.desk)
+    .fetch_one(s.clinic.desk.pool())
     .await
     .expect("desk books Lee");
     let moved = sqlx::query("UPDATE appointments SET status = 'checked_in' WHERE id = $1")
@@ -628,7 +628,7 @@ async fn deactivating_a_member_ends_their_open_sessions() {
     ok(&mut open, "SELECT 1").await;
     sqlx::query("SELECT clinicdesk_set_staff_active($1, false)")
         .bind(&desk_user)
-        .execute(&s.clinic.admin)
+        .execute(s.clinic.admin.pool())
         .await
         .expect("deactivate");
     let after = sqlx::raw_sql("SELECT 1").execute(&mut *open).await;
@@ -658,7 +658,7 @@ async fn audit_details_are_capped() {
         "SELECT audit_event('probe', 'patients', '1', jsonb_build_object('blob', $1::text))",
     )
     .bind(&big)
-    .execute(&s.clinic.desk)
+    .execute(s.clinic.desk.pool())
     .await
     .expect("audit event");
     let details: serde_json::Value =

@@ -321,7 +321,7 @@ async fn backup_settings_are_validated_and_admin_only() {
     assert_eq!(saved, ok);
     // the backups record is written by the schema owner only
     let denied = sqlx::query("INSERT INTO backups (path, trigger) VALUES ('/tmp/x', 'manual')")
-        .execute(&clinic.admin)
+        .execute(clinic.admin.pool())
         .await;
     assert!(denied.is_err());
 }
@@ -785,7 +785,7 @@ async fn a_good_backup_replaces_live_data_keeps_the_old_copy_closed_and_staff_si
     owner.close().await;
     clinic.patient("Registered After The Backup").await;
     let admin_user: String = sqlx::query_scalar("SELECT session_user::text")
-        .fetch_one(&clinic.admin)
+        .fetch_one(clinic.admin.pool())
         .await
         .unwrap();
 

@@ -111,7 +111,7 @@ async fn one_record_per_appointment_only_by_its_doctor_and_it_completes_the_visi
     ));
     let raw = sqlx::query("INSERT INTO treatments (appointment_id, visit_type, diagnosis) VALUES ($1, 'consultation', 'x')")
         .bind(ids[1])
-        .execute(&rao_pool)
+        .execute(rao_pool.pool())
         .await
         .unwrap_err();
     assert_eq!(
@@ -250,7 +250,7 @@ async fn history_shows_clinical_content_to_doctors_only_and_audits_the_read() {
         "SELECT count(*) FROM audit_log WHERE action = 'read_history' AND row_id = $1",
     )
     .bind(pat.to_string())
-    .fetch_one(&c.admin)
+    .fetch_one(c.admin.pool())
     .await
     .unwrap();
     assert_eq!(
@@ -346,7 +346,7 @@ async fn export_bytes_quote_unicode_and_neutralise_formulas() {
     let (status, rows, recorded_bytes): (String, i64, i64) =
         sqlx::query_as("SELECT status, rows_written, bytes FROM exports WHERE id = $1")
             .bind(out.export_id)
-            .fetch_one(&c.admin)
+            .fetch_one(c.admin.pool())
             .await
             .unwrap();
     assert_eq!(
@@ -357,7 +357,7 @@ async fn export_bytes_quote_unicode_and_neutralise_formulas() {
         "SELECT count(*) FROM audit_log WHERE action = 'export_done' AND row_id = $1",
     )
     .bind(pat.to_string())
-    .fetch_one(&c.admin)
+    .fetch_one(c.admin.pool())
     .await
     .unwrap();
     assert_eq!(audited, 2);
@@ -418,7 +418,7 @@ async fn failed_or_cancelled_exports_leave_no_file_and_bad_targets_are_refused()
     assert!(!dir.path().join("c.csv").exists());
 
     let statuses: Vec<String> = sqlx::query_scalar("SELECT status FROM exports ORDER BY id")
-        .fetch_all(&c.admin)
+        .fetch_all(c.admin.pool())
         .await
         .unwrap();
     assert_eq!(statuses, vec!["failed", "failed", "cancelled"]);
@@ -476,7 +476,7 @@ async fn failed_or_cancelled_exports_leave_no_file_and_bad_targets_are_refused()
         "bulk export is for administrators"
     );
     let raw = sqlx::query("INSERT INTO exports (kind, path) VALUES ('visits', '/tmp/all.csv')")
-        .execute(&rao_pool)
+        .execute(rao_pool.pool())
         .await
         .unwrap_err();
     assert_eq!(

@@ -4,6 +4,7 @@
 //! retry with the same idempotency key finds the first), and no partial export file exists at the target.
 //! The same for the outbox: a dispatcher killed after the gateway accepted a message, before marking it sent.
 
+use clinicdesk_core::context::Desk;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -57,7 +58,7 @@ async fn child() {
                     std::env::set_var("CLINICDESK_CRASH_AT", &point);
                 }
                 let a = appointments::book_idempotent(
-                    &pool,
+                    &Desk::new(pool.clone()),
                     &key(&prefix, i),
                     doctor,
                     patients[i],
@@ -260,7 +261,7 @@ async fn kill_9_during_booking_export_or_dispatch_loses_nothing_and_doubles_no_b
         assert_eq!(in_db, if round == 0 { 0 } else { 1 }, "{point}");
 
         // the desk retries the unanswered booking with its key: exactly one appointment either way
-        let desk = clinic.db.pool_as(&desk_user, TEST_PASSWORD).await.unwrap();
+        let desk = Desk::new(clinic.db.pool_as(&desk_user, TEST_PASSWORD).await.unwrap());
         let p = patients[round * KEYS + KEYS - 1];
         let a = appointments::book_idempotent(
             &desk,

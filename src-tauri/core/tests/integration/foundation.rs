@@ -1,6 +1,7 @@
 //! Foundation behaviour against a real PostgreSQL: first-run setup, sign-in, the permission matrix (connecting as
 //! each role and trying), audit rows, the embedded cluster's lifecycle and migration gating.
 
+use clinicdesk_core::context::Desk;
 use clinicdesk_core::db::{self, departments::DepartmentInput, staff::StaffRole};
 use clinicdesk_core::embedded::{ClusterState, Durability, EmbeddedCluster};
 use clinicdesk_core::services::{auth, departments, setup, staff};
@@ -311,6 +312,7 @@ async fn staff_management_rules() {
 #[tokio::test]
 async fn departments_cannot_be_deleted_while_they_have_doctors() {
     let (_db, _admin, pool) = clinic().await;
+    let pool = Desk::new(pool);
     let d = departments::create(
         &pool,
         &DepartmentInput {
@@ -334,7 +336,7 @@ async fn departments_cannot_be_deleted_while_they_have_doctors() {
         "INSERT INTO doctors (department_id, full_name) VALUES ($1, 'Dr. Rao'), ($1, 'Dr. Okafor')",
     )
     .bind(d.id)
-    .execute(&pool)
+    .execute(pool.pool())
     .await
     .unwrap();
     let refused = departments::delete(&pool, d.id).await.unwrap_err();
@@ -477,6 +479,7 @@ async fn permission_matrix_is_enforced_by_the_database() {
 #[tokio::test]
 async fn writes_are_audited_with_the_session_user() {
     let (db, admin, pool) = clinic().await;
+    let pool = Desk::new(pool);
     let d = departments::create(
         &pool,
         &DepartmentInput {
@@ -499,7 +502,7 @@ async fn writes_are_audited_with_the_session_user() {
     let rows: Vec<(String, String, String, Option<String>, serde_json::Value)> = sqlx::query_as(
         "SELECT actor, action, table_name, row_id, details FROM audit_log WHERE table_name = 'departments' ORDER BY id",
     )
-    .fetch_all(&pool)
+    .fetch_all(pool.pool())
     .await
     .unwrap();
     assert_eq!(rows.len(), 2, "{rows:?}");
@@ -528,7 +531,7 @@ async fn writes_are_audited_with_the_session_user() {
         "SELECT count(*) FROM audit_log WHERE action = 'sign_in' AND actor = $1",
     )
     .bind(&admin)
-    .fetch_one(&pool)
+    .fetch_one(pool.pool())
     .await
     .unwrap();
     assert_eq!(n, 1);

@@ -2,6 +2,7 @@
 //! invalidation (same process, another connection through LISTEN/NOTIFY, a dropped listener, TTL), dashboard
 //! numbers against hand-computed values on a fixed dataset, and the admin-only screens' permissions.
 
+use clinicdesk_core::context::Desk;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -28,7 +29,7 @@ async fn slots(c: &Caches, pool: &PgPool, doctor: i64, from: NaiveDate) -> Vec<S
         from,
         days: 1,
     };
-    c.slots(key, || appts::free_slots(pool, doctor, from, 1))
+    c.slots(key, || appts::compute_free_slots(pool, doctor, from, 1))
         .await
         .unwrap()[0]
         .slots
@@ -58,47 +59,86 @@ where
     panic!("timed out waiting for: {what}");
 }
 
+/// The free-slot grid through a desk's own caches, as the app reads it.
+async fn grid(desk: &Desk, doctor: i64, from: NaiveDate) -> Vec<String> {
+    appts::free_slots(desk, doctor, from, 1).await.unwrap()[0]
+        .slots
+        .iter()
+        .map(|s| s.time.clone())
+        .collect()
+}
+
 #[tokio::test]
-async fn hit_after_first_read_and_in_process_write_invalidates() {
+async fn hit_after_first_read_and_the_services_own_writes_invalidate() {
     let c = Clinic::new("Europe/London").await;
     let (doc, _) = c.doctor("Dr. Cache", false).await;
     let pat = c.patient("Pat Cache").await;
-    let caches = Caches::new(CacheTtls::default());
     let day = day_after_tomorrow();
+    let caches = c.desk.caches();
 
-    let first = slots(&caches, &c.desk, doc, day).await;
+    let first = grid(&c.desk, doc, day).await;
     assert_eq!(first.len(), 32);
-    assert_eq!(stats(&caches, "free slots").await, (0, 1));
-    let again = slots(&caches, &c.desk, doc, day).await;
-    assert_eq!(again, first);
+    assert_eq!(stats(caches, "free slots").await, (0, 1));
+    assert_eq!(grid(&c.desk, doc, day).await, first);
     assert_eq!(
-        stats(&caches, "free slots").await,
+        stats(caches, "free slots").await,
         (1, 1),
         "second read is a hit"
     );
 
+    // booking through the desk drops its grid: nobody calls invalidate but the service
     let starts = appts::free_slots(&c.desk, doc, day, 1).await.unwrap()[0].slots[0].starts_at;
-    let a = appts::book(&c.desk, doc, pat, starts).await.unwrap();
-    caches
-        .invalidate(Change::Appointment(Some(a.doctor_id)))
-        .await;
-    let after = slots(&caches, &c.desk, doc, day).await;
+    appts::book(&c.desk, doc, pat, starts).await.unwrap();
+    let after = grid(&c.desk, doc, day).await;
     assert_eq!(after.len(), 31, "the booked slot is gone at once");
     assert!(!after.contains(&"09:00".to_string()));
-    assert_eq!(stats(&caches, "free slots").await, (1, 2));
 
     // another doctor's entries survive a write for this one
     let (other, _) = c.doctor("Dr. Other", false).await;
-    slots(&caches, &c.desk, other, day).await;
-    caches.invalidate(Change::Appointment(Some(doc))).await;
-    slots(&caches, &c.desk, other, day).await;
-    assert_eq!(stats(&caches, "free slots").await, (2, 3), "still a hit");
+    grid(&c.desk, other, day).await;
+    let (hits, _) = stats(caches, "free slots").await;
+    let pat2 = c.patient("Pat Two").await;
+    let next = appts::free_slots(&c.desk, doc, day, 1).await.unwrap()[0].slots[0].starts_at;
+    appts::book(&c.desk, doc, pat2, next).await.unwrap();
+    grid(&c.desk, other, day).await;
+    assert_eq!(stats(caches, "free slots").await.0, hits + 2, "still a hit");
 
-    // departments: hit, then a create invalidates
-    let load = || departments::list(&c.admin);
-    assert_eq!(caches.departments(load).await.unwrap().len(), 1);
-    assert_eq!(caches.departments(load).await.unwrap().len(), 1);
-    assert_eq!(stats(&caches, "departments").await, (1, 1));
+    // a stale grid (another PC booked; no listener in this test) ends at the first Conflict: the refusal names who
+    // holds the time, and the grid the desk reloads shows it taken
+    let stale = appts::free_slots(&c.desk, doc, day, 1).await.unwrap()[0].slots[0].clone();
+    let pc_b = Desk::new(c.db.pool_as_fresh_desk().await);
+    let pat3 = c.patient("Pat Three").await;
+    appts::book(&pc_b, doc, pat3, stale.starts_at)
+        .await
+        .unwrap();
+    assert!(
+        grid(&c.desk, doc, day).await.contains(&stale.time),
+        "still cached"
+    );
+    let pat4 = c.patient("Pat Four").await;
+    let refused = appts::book(&c.desk, doc, pat4, stale.starts_at)
+        .await
+        .unwrap_err();
+    assert!(matches!(refused, Error::Conflict(_)), "{refused:?}");
+    assert!(
+        refused
+            .to_string()
+            .starts_with("Dr. Cache already has an appointment"),
+        "{refused}"
+    );
+    assert!(!grid(&c.desk, doc, day).await.contains(&stale.time));
+
+    // cancelling gives the slot back at once
+    let booked = appts::doctor_calendar(&c.desk, doc, day, 1).await.unwrap();
+    appts::cancel(&c.desk, booked[0].id, "Patient called")
+        .await
+        .unwrap();
+    assert!(grid(&c.desk, doc, day).await.contains(&booked[0].time));
+
+    // departments and doctors: cached lists, dropped by the admin's own writes
+    assert_eq!(departments::list(&c.admin).await.unwrap().len(), 1);
+    assert_eq!(departments::list(&c.admin).await.unwrap().len(), 1);
+    assert_eq!(stats(c.admin.caches(), "departments").await, (1, 1));
     departments::create(
         &c.admin,
         &DepartmentInput {
@@ -108,8 +148,10 @@ async fn hit_after_first_read_and_in_process_write_invalidates() {
     )
     .await
     .unwrap();
-    caches.invalidate(Change::Departments).await;
-    assert_eq!(caches.departments(load).await.unwrap().len(), 2);
+    assert_eq!(departments::list(&c.admin).await.unwrap().len(), 2);
+    assert_eq!(doctors::list(&c.admin, false).await.unwrap().len(), 2);
+    doctors::set_active(&c.admin, other, false).await.unwrap();
+    assert_eq!(doctors::list(&c.admin, false).await.unwrap().len(), 1);
 }
 
 #[tokio::test]
@@ -119,7 +161,7 @@ async fn a_write_from_another_connection_invalidates_through_listen_notify() {
     let pat = c.patient("Pat Notify").await;
     // "PC B": caches with a listener on the desk's role
     let caches = Caches::new(CacheTtls::default());
-    caches.attach(c.desk.clone());
+    caches.attach(c.desk.pool().clone());
     eventually("listener up", || async { caches.listening() }).await;
     let day = day_after_tomorrow();
     assert_eq!(slots(&caches, &c.desk, doc, day).await.len(), 32);
@@ -127,7 +169,7 @@ async fn a_write_from_another_connection_invalidates_through_listen_notify() {
     assert_eq!(stats(&caches, "free slots").await, (1, 1));
 
     // "PC A": another role, another connection, nothing told to these caches
-    let pc_a = c.db.pool_as_fresh_desk().await;
+    let pc_a = Desk::new(c.db.pool_as_fresh_desk().await);
     let starts = appts::free_slots(&pc_a, doc, day, 1).await.unwrap()[0].slots[3].starts_at;
     appts::book(&pc_a, doc, pat, starts).await.unwrap();
     eventually("PC B sees the booking", || async {
@@ -164,7 +206,7 @@ async fn a_dropped_listener_reconnects_clears_and_keeps_invalidating() {
     let (doc, _) = c.doctor("Dr. Reconnect", false).await;
     let pat = c.patient("Pat Reconnect").await;
     let caches = Caches::new(CacheTtls::default());
-    caches.attach(c.desk.clone());
+    caches.attach(c.desk.pool().clone());
     eventually("listener up", || async { caches.listening() }).await;
     let day = day_after_tomorrow();
     slots(&caches, &c.desk, doc, day).await;
@@ -190,7 +232,7 @@ async fn a_dropped_listener_reconnects_clears_and_keeps_invalidating() {
     );
 
     slots(&caches, &c.desk, doc, day).await;
-    let other = c.db.pool_as_fresh_desk().await;
+    let other = Desk::new(c.db.pool_as_fresh_desk().await);
     let starts = appts::free_slots(&other, doc, day, 1).await.unwrap()[0].slots[0].starts_at;
     appts::book(&other, doc, pat, starts).await.unwrap();
     eventually("still invalidated after the reconnect", || async {
@@ -479,9 +521,12 @@ async fn diagnostics_show_database_caches_and_jobs_to_admins_only() {
     .await
     .unwrap();
     let caches = Caches::new(CacheTtls::default());
-    let diag = diagnostics::collect(&c.admin, &caches, "9.9.9")
-        .await
-        .unwrap();
+    let diag = diagnostics::collect(
+        &Desk::with_caches(c.admin.pool().clone(), caches.clone()),
+        "9.9.9",
+    )
+    .await
+    .unwrap();
     assert_eq!(diag.app_version, "9.9.9");
     assert!(diag
         .database
@@ -508,7 +553,11 @@ async fn diagnostics_show_database_caches_and_jobs_to_admins_only() {
         [("backup", Some("failed")), ("reminders_daily", None)]
     );
     assert!(matches!(
-        diagnostics::collect(&c.desk, &caches, "x").await,
+        diagnostics::collect(
+            &Desk::with_caches(c.desk.pool().clone(), caches.clone()),
+            "x"
+        )
+        .await,
         Err(Error::PermissionDenied(_))
     ));
 }
@@ -535,7 +584,7 @@ async fn audit_log_filters_and_exports_safe_csv() {
     assert_eq!(patients_only.entries.len(), 1);
     assert!(!patients_only.more);
     let desk_user: String = sqlx::query_scalar("SELECT current_user::text")
-        .fetch_one(&c.desk)
+        .fetch_one(c.desk.pool())
         .await
         .unwrap();
     assert_eq!(patients_only.entries[0].actor, desk_user);
@@ -605,20 +654,31 @@ async fn quick_search_finds_patients_doctors_and_todays_appointments() {
     let today = now.date_naive();
     raw_appt(&owner, doc, pat, today, 12, 0, "completed").await;
     let caches = Caches::new(CacheTtls::default());
-    let r = quick_search::search(&c.desk, &caches, "qu").await.unwrap();
+    let r = quick_search::search(
+        &Desk::with_caches(c.desk.pool().clone(), caches.clone()),
+        "qu",
+    )
+    .await
+    .unwrap();
     assert_eq!(r.patients.len(), 1);
     assert_eq!(r.patients[0].id, pat);
     assert_eq!(r.doctors.iter().map(|d| d.id).collect::<Vec<_>>(), [doc]);
     assert_eq!(r.appointments.len(), 1);
-    let none = quick_search::search(&c.desk, &caches, "zzzz")
-        .await
-        .unwrap();
+    let none = quick_search::search(
+        &Desk::with_caches(c.desk.pool().clone(), caches.clone()),
+        "zzzz",
+    )
+    .await
+    .unwrap();
     assert!(none.patients.is_empty() && none.doctors.is_empty() && none.appointments.is_empty());
-    assert!(quick_search::search(&c.desk, &caches, "q")
-        .await
-        .unwrap()
-        .doctors
-        .is_empty());
+    assert!(quick_search::search(
+        &Desk::with_caches(c.desk.pool().clone(), caches.clone()),
+        "q"
+    )
+    .await
+    .unwrap()
+    .doctors
+    .is_empty());
 }
 
 #[tokio::test]
@@ -654,8 +714,11 @@ async fn slow_statements_are_kept_without_their_values() {
         .any(|q| q.statement.contains("marker-7f3a")));
 }
 
-async fn diagnostics_service(c: &Clinic, caches: &Caches) -> diagnostics::Diagnostics {
-    diagnostics::collect(&c.admin, caches, "test")
-        .await
-        .unwrap()
+async fn diagnostics_service(c: &Clinic, caches: &Arc<Caches>) -> diagnostics::Diagnostics {
+    diagnostics::collect(
+        &Desk::with_caches(c.admin.pool().clone(), caches.clone()),
+        "test",
+    )
+    .await
+    .unwrap()
 }

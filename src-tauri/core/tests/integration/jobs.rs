@@ -247,9 +247,9 @@ async fn several_pcs_claiming_one_period_run_it_once_and_two_dispatchers_send_ea
     // Four PCs (separate pools and hosts) race for the same period.
     let owner = c.db.owner_pool().await;
     let pools = [
-        c.admin.clone(),
+        c.admin.pool().clone(),
         owner.clone(),
-        c.admin.clone(),
+        c.admin.pool().clone(),
         owner.clone(),
     ];
     let due = reminders_for(day, "race");
@@ -626,7 +626,7 @@ async fn only_administrators_see_secrets_run_jobs_or_read_the_outbox() {
             Err(Error::PermissionDenied(_))
         ));
         let raw = sqlx::query("SELECT smtp_password FROM channel_settings")
-            .fetch_one(pool)
+            .fetch_one(pool.pool())
             .await;
         assert!(raw.is_err());
     }

@@ -1,6 +1,7 @@
 //! What ClinicDesk leaves on disk and in its logs: a typed username is never logged or audited unless it is a staff
 //! account, and the embedded cluster's files are private to their OS account whatever the umask.
 
+use clinicdesk_core::context::Desk;
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::sync::{Arc, Mutex};
@@ -133,9 +134,10 @@ async fn a_failed_sign_in_logs_no_typed_text_except_a_known_staff_username() {
 
     // nor does the admin's Diagnostics screen show it (it shows no server log at all)
     let caches = Caches::new(CacheTtls::default());
-    let diagnostics = services::diagnostics::collect(&signed.pool, &caches, "test")
-        .await
-        .expect("diagnostics");
+    let diagnostics =
+        services::diagnostics::collect(&Desk::with_caches(signed.pool.clone(), caches), "test")
+            .await
+            .expect("diagnostics");
     let shown = serde_json::to_string(&diagnostics).unwrap();
     assert!(
         !shown.to_lowercase().contains(&typed.to_lowercase()),

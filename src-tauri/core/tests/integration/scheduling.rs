@@ -2,6 +2,7 @@
 //! withdrawal, bad input and patient search, through the services and — for the rules — as plain SQL.
 
 use chrono::{Duration, NaiveDate, NaiveTime, Utc};
+use clinicdesk_core::context::Desk;
 use clinicdesk_core::db::{
     self,
     appointments::AppointmentStatus,
@@ -69,7 +70,7 @@ async fn book_reschedule_cancel_and_rebook_the_freed_slot() {
         "SELECT channel, recipient, body FROM notifications WHERE appointment_id = $1",
     )
     .bind(a.id)
-    .fetch_one(&c.admin)
+    .fetch_one(c.admin.pool())
     .await
     .unwrap();
     assert_eq!(
@@ -111,7 +112,7 @@ async fn book_reschedule_cancel_and_rebook_the_freed_slot() {
     assert_eq!(rebooked.time, "11:00", "a cancelled slot is bookable again");
     let n: i64 = sqlx::query_scalar("SELECT count(*) FROM notifications WHERE appointment_id = $1")
         .bind(a.id)
-        .fetch_one(&c.admin)
+        .fetch_one(c.admin.pool())
         .await
         .unwrap();
     assert_eq!(n, 3, "booked, rescheduled and cancelled messages");
@@ -138,7 +139,7 @@ async fn racing_desks_book_one_slot_exactly_once() {
     for i in 0..16 {
         patients_.push(patient(&c, &format!("Racer {i}")).await);
     }
-    let desk = c.db.pool_as_fresh_desk().await;
+    let desk = Desk::new(c.db.pool_as_fresh_desk().await);
     let tasks: Vec<_> = patients_
         .into_iter()
         .map(|p| {
@@ -164,7 +165,7 @@ async fn racing_desks_book_one_slot_exactly_once() {
         "SELECT count(*) FROM appointments WHERE doctor_id = $1 AND status <> 'cancelled'",
     )
     .bind(doc)
-    .fetch_one(&c.admin)
+    .fetch_one(c.admin.pool())
     .await
     .unwrap();
     assert_eq!(n, 1, "no double booking");
@@ -181,7 +182,7 @@ async fn one_patient_cannot_be_in_two_places_at_once() {
         .unwrap()[0]
         .slots[2]
         .starts_at;
-    let desk = c.db.pool_as_fresh_desk().await;
+    let desk = Desk::new(c.db.pool_as_fresh_desk().await);
     let tasks: Vec<_> = (0..8)
         .map(|i| {
             let pool = desk.clone();
@@ -396,7 +397,7 @@ async fn bad_booking_input_gets_field_errors_and_writes_nothing() {
         .bind(pat)
         .bind(slot.starts_at)
         .bind(slot.ends_at)
-        .execute(&c.desk)
+        .execute(c.desk.pool())
         .await;
     assert_eq!(
         raw.unwrap_err().as_database_error().unwrap().constraint(),
@@ -410,7 +411,7 @@ async fn bad_booking_input_gets_field_errors_and_writes_nothing() {
         "doctor_id"
     );
     let n: i64 = sqlx::query_scalar("SELECT count(*) FROM appointments")
-        .fetch_one(&c.admin)
+        .fetch_one(c.admin.pool())
         .await
         .unwrap();
     assert_eq!(n, 0, "nothing half-written");
@@ -462,7 +463,7 @@ async fn status_machine_holds_in_services_and_in_plain_sql() {
             sqlx::query("UPDATE appointments SET status = $2, cancel_reason = 'x' WHERE id = $1")
                 .bind(a.id)
                 .bind(back)
-                .execute(&c.desk)
+                .execute(c.desk.pool())
                 .await
                 .unwrap_err();
         assert_eq!(
@@ -487,7 +488,7 @@ async fn status_machine_holds_in_services_and_in_plain_sql() {
         "SELECT count(*) FROM audit_log WHERE action = 'status_correction' AND row_id = $1",
     )
     .bind(a.id.to_string())
-    .fetch_one(&c.admin)
+    .fetch_one(c.admin.pool())
     .await
     .unwrap();
     assert_eq!(audited, 1);
@@ -653,7 +654,7 @@ async fn walk_ins_take_the_next_slot_and_only_admins_overbook() {
     // a day with no hours left: leave for the rest of today, then walk-ins need an administrator's overbook
     let today = Utc::now().date_naive();
     sqlx::query("INSERT INTO doctor_availability_exceptions (doctor_id, on_date, kind) VALUES ($1, $2, 'leave')")
-        .bind(doc).bind(today).execute(&c.admin).await.unwrap();
+        .bind(doc).bind(today).execute(c.admin.pool()).await.unwrap();
     let other = patient(&c, "Second Walk In").await;
     assert!(matches!(
         appts::walk_in(&c.desk, other, doc, false).await,

@@ -4,10 +4,24 @@ const invoke = vi.fn();
 vi.mock("@tauri-apps/api/core", () => ({ invoke: (...a: unknown[]) => invoke(...a) }));
 
 import { api, ApiError } from "..";
+import { commands } from "../bindings";
 
 describe("api unwrapping", () => {
   beforeEach(() => {
     invoke.mockReset();
+  });
+
+  it("offers every generated command, unwrapped, with nothing listed by hand", async () => {
+    const missing = Object.keys(commands).filter((name) => typeof (api as Record<string, unknown>)[name] !== "function");
+    expect(missing).toEqual([]);
+    invoke.mockResolvedValue(3);
+    await expect(api.dispatchNow()).resolves.toBe(3);
+  });
+
+  it("books without a request key by default (null crosses IPC, not undefined)", async () => {
+    invoke.mockResolvedValue({ id: 9 });
+    await api.bookAppointment(1, 2, "2026-12-01T09:00:00Z");
+    expect(invoke).toHaveBeenCalledWith("book_appointment", { doctorId: 1, patientId: 2, startsAt: "2026-12-01T09:00:00Z", requestKey: null });
   });
 
   it("returns data and passes snake_case command names with camelCase args", async () => {

@@ -6,7 +6,9 @@ use sqlx::{PgConnection, PgPool};
 
 use super::slots::active_doctor;
 use super::*;
+use crate::cache::Change;
 use crate::clock::Clock;
+use crate::context::Desk;
 use crate::db::{
     appointments::{self, AppointmentRow, AppointmentStatus},
     doctors::{self, Doctor},
@@ -14,7 +16,7 @@ use crate::db::{
 use crate::error::{Error, Result};
 use crate::schedule::{self, DatedException, WeeklyWindow};
 
-/// The sentence for an overlap the database refused.
+/// The one sentence for an overlap the database refused (`Error::Overlap`): who already holds the time.
 async fn overlap_sentence(
     pool: &PgPool,
     clock: &Clock,
@@ -25,7 +27,7 @@ async fn overlap_sentence(
     exclude: i64,
 ) -> Error {
     let Ok(mut conn) = pool.acquire().await else {
-        return Error::Conflict("That time was just taken — choose another slot.".into());
+        return Error::Conflict(Error::Overlap.to_string());
     };
     match appointments::blocking(&mut conn, Some(doctor_id), Some(patient_id), start, end).await {
         Ok(Some(b)) if b.id != exclude && b.doctor_id == doctor_id => Error::Conflict(format!(
@@ -39,7 +41,25 @@ async fn overlap_sentence(
             clock.when(b.starts_at, b.ends_at),
             b.doctor_name
         )),
-        _ => Error::Conflict("That time was just taken — choose another slot.".into()),
+        _ => Error::Conflict(Error::Overlap.to_string()),
+    }
+}
+
+/// Drops the cached grids an attempt made stale: after a booking, and after a Conflict too (the grid the desk
+/// reloads next must show the time as taken, not come from a stale cache).
+async fn invalidate(desk: &Desk, doctor_id: Option<i64>, r: &Result<Appointment>) {
+    match r {
+        Ok(a) => {
+            desk.caches()
+                .invalidate(Change::Appointment(Some(a.doctor_id)))
+                .await
+        }
+        Err(Error::Conflict(_)) => {
+            desk.caches()
+                .invalidate(Change::Appointment(doctor_id))
+                .await
+        }
+        Err(_) => {}
     }
 }
 
@@ -92,21 +112,35 @@ async fn check_slot(
     )
 }
 
-#[tracing::instrument(skip(pool))]
+#[tracing::instrument(skip(desk))]
 pub async fn book(
-    pool: &PgPool,
+    desk: &Desk,
     doctor_id: i64,
     patient_id: i64,
     starts_at: DateTime<Utc>,
 ) -> Result<Appointment> {
-    retrying(|| book_once(pool, doctor_id, patient_id, starts_at, None)).await
+    let r = retrying(|| book_once(desk, doctor_id, patient_id, starts_at, None)).await;
+    invalidate(desk, Some(doctor_id), &r).await;
+    r
 }
 
 /// `book` with an idempotency key from the client: a retry with the same key (after a dropped connection or a
 /// crash mid-request) returns the appointment the first attempt made instead of booking again. The key commits
 /// in the booking's own transaction, so either both exist or neither does.
-#[tracing::instrument(skip(pool, key))]
+#[tracing::instrument(skip(desk, key))]
 pub async fn book_idempotent(
+    desk: &Desk,
+    key: &str,
+    doctor_id: i64,
+    patient_id: i64,
+    starts_at: DateTime<Utc>,
+) -> Result<Appointment> {
+    let r = book_with_key(desk, key, doctor_id, patient_id, starts_at).await;
+    invalidate(desk, Some(doctor_id), &r).await;
+    r
+}
+
+async fn book_with_key(
     pool: &PgPool,
     key: &str,
     doctor_id: i64,
@@ -234,7 +268,7 @@ async fn book_once(
         .await
     {
         Ok(id) => id,
-        Err(Error::Conflict(_)) => {
+        Err(Error::Overlap) => {
             drop(tx);
             return Err(overlap_sentence(
                 pool, &clock, doctor_id, patient_id, starts_at, ends_at, 0,
@@ -270,9 +304,11 @@ async fn book_once(
 }
 
 /// Moves a booked appointment; the old time is freed only if the new one is taken (one UPDATE).
-#[tracing::instrument(skip(pool))]
-pub async fn reschedule(pool: &PgPool, id: i64, starts_at: DateTime<Utc>) -> Result<Appointment> {
-    retrying(|| reschedule_once(pool, id, starts_at)).await
+#[tracing::instrument(skip(desk))]
+pub async fn reschedule(desk: &Desk, id: i64, starts_at: DateTime<Utc>) -> Result<Appointment> {
+    let r = retrying(|| reschedule_once(desk, id, starts_at)).await;
+    invalidate(desk, None, &r).await;
+    r
 }
 
 async fn reschedule_once(pool: &PgPool, id: i64, starts_at: DateTime<Utc>) -> Result<Appointment> {
@@ -296,7 +332,7 @@ async fn reschedule_once(pool: &PgPool, id: i64, starts_at: DateTime<Utc>) -> Re
     let ends_at = check_slot(&mut tx, &clock, &doctor, starts_at).await?;
     match appointments::move_to(&mut tx, id, starts_at, ends_at).await {
         Ok(()) => {}
-        Err(Error::Conflict(_)) => {
+        Err(Error::Overlap) => {
             drop(tx);
             return Err(overlap_sentence(
                 pool, &clock, doctor_id, patient_id, starts_at, ends_at, id,
@@ -312,14 +348,25 @@ async fn reschedule_once(pool: &PgPool, id: i64, starts_at: DateTime<Utc>) -> Re
 
 /// A walk-in: the doctor's next free slot today, or (administrators only, enforced by the database) an
 /// overbooked appointment starting now.
-#[tracing::instrument(skip(pool))]
+#[tracing::instrument(skip(desk))]
 pub async fn walk_in(
-    pool: &PgPool,
+    desk: &Desk,
     patient_id: i64,
     doctor_id: i64,
     overbook: bool,
 ) -> Result<Appointment> {
-    let mut conn = pool.acquire().await?;
+    let r = walk_in_once(desk, patient_id, doctor_id, overbook).await;
+    invalidate(desk, Some(doctor_id), &r).await;
+    r
+}
+
+async fn walk_in_once(
+    desk: &Desk,
+    patient_id: i64,
+    doctor_id: i64,
+    overbook: bool,
+) -> Result<Appointment> {
+    let mut conn = desk.acquire().await?;
     let clock = Clock::load(&mut conn).await?;
     let doctor = active_doctor(&mut conn, doctor_id).await?;
     let today = clock.today();
@@ -329,7 +376,7 @@ pub async fn walk_in(
         .free(&clock, doctor_id, doctor.slot_minutes, today)
         .first()
     {
-        return book(pool, doctor_id, patient_id, slot.starts_at).await;
+        return retrying(|| book_once(desk, doctor_id, patient_id, slot.starts_at, None)).await;
     }
     if !overbook {
         return Err(Error::Conflict(format!(
@@ -337,17 +384,19 @@ pub async fn walk_in(
             doctor.full_name
         )));
     }
-    let mut tx = pool.begin().await?;
-    let start = clock.now;
-    let id = appointments::insert(
-        &mut tx,
-        doctor_id,
-        patient_id,
-        start,
-        start + Duration::minutes(doctor.slot_minutes as i64),
-        true,
-    )
-    .await?;
+    let mut tx = desk.begin().await?;
+    let (start, end) = (
+        clock.now,
+        clock.now + Duration::minutes(doctor.slot_minutes as i64),
+    );
+    let id = match appointments::insert(&mut tx, doctor_id, patient_id, start, end, true).await {
+        Ok(id) => id,
+        Err(Error::Overlap) => {
+            drop(tx);
+            return Err(overlap_sentence(desk, &clock, doctor_id, patient_id, start, end, 0).await);
+        }
+        Err(e) => return Err(e),
+    };
     let view = fetch_view(&mut tx, &clock, id).await?;
     tx.commit().await?;
     Ok(view)

@@ -26,7 +26,7 @@ mod status;
 pub use board::{doctor_calendar, for_patient, today_board};
 pub use booking::{book, book_idempotent, request_key, reschedule, walk_in};
 pub(crate) use slots::Schedules;
-pub use slots::{first_available, free_slots};
+pub use slots::{compute_free_slots, first_available, free_slots};
 pub use status::{cancel, set_status};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]

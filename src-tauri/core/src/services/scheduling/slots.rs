@@ -6,7 +6,9 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sqlx::{PgConnection, PgPool};
 
 use super::*;
+use crate::cache::SlotKey;
 use crate::clock::Clock;
+use crate::context::Desk;
 use crate::db::{
     appointments::{self},
     availability,
@@ -174,9 +176,29 @@ pub(super) async fn active_doctor(conn: &mut PgConnection, doctor_id: i64) -> Re
     Ok(d)
 }
 
-/// Free slots of one doctor for `days` days from `from` (the 7-day booking grid).
-#[tracing::instrument(skip(pool))]
+/// Free slots of one doctor for `days` days from `from` (the 7-day booking grid), from the session's cache when
+/// it has them (writes drop them: see `cache`).
 pub async fn free_slots(
+    desk: &Desk,
+    doctor_id: i64,
+    from: NaiveDate,
+    days: i64,
+) -> Result<Vec<SlotDay>> {
+    let key = SlotKey {
+        doctor_id,
+        from,
+        days,
+    };
+    let slots = desk
+        .caches()
+        .slots(key, || compute_free_slots(desk, doctor_id, from, days))
+        .await?;
+    Ok(slots.as_ref().clone())
+}
+
+/// `free_slots` computed from the database (what the cache holds; the benchmarks measure it).
+#[tracing::instrument(skip(pool))]
+pub async fn compute_free_slots(
     pool: &PgPool,
     doctor_id: i64,
     from: NaiveDate,

@@ -1,17 +1,17 @@
 //! Status changes: cancel (with a reason), check-in, no-show and completion. The allowed moves are checked here
 //! for a clear sentence and again by the database's trigger, which is the rule.
 
-use sqlx::PgPool;
-
 use super::*;
+use crate::cache::Change;
 use crate::clock::Clock;
+use crate::context::Desk;
 use crate::db::appointments::{self, AppointmentStatus};
 use crate::error::{Error, Result};
 
-#[tracing::instrument(skip(pool, reason))]
-pub async fn cancel(pool: &PgPool, id: i64, reason: &str) -> Result<Appointment> {
+#[tracing::instrument(skip(desk, reason))]
+pub async fn cancel(desk: &Desk, id: i64, reason: &str) -> Result<Appointment> {
     let reason = crate::services::required_text("reason", "A reason for cancelling", reason, 500)?;
-    let mut tx = pool.begin().await?;
+    let mut tx = desk.begin().await?;
     let clock = Clock::load(&mut tx).await?;
     let (status, ..) = appointments::lock(&mut tx, id)
         .await?
@@ -31,13 +31,16 @@ pub async fn cancel(pool: &PgPool, id: i64, reason: &str) -> Result<Appointment>
     appointments::cancel(&mut tx, id, &reason).await?;
     let view = fetch_view(&mut tx, &clock, id).await?;
     tx.commit().await?;
+    desk.caches()
+        .invalidate(Change::Appointment(Some(view.doctor_id)))
+        .await;
     Ok(view)
 }
 
 /// check-in, no-show, complete: the allowed moves are checked here for a clear sentence and again by the
 /// database's trigger, which is the rule.
-#[tracing::instrument(skip(pool))]
-pub async fn set_status(pool: &PgPool, id: i64, to: AppointmentStatus) -> Result<Appointment> {
+#[tracing::instrument(skip(desk))]
+pub async fn set_status(desk: &Desk, id: i64, to: AppointmentStatus) -> Result<Appointment> {
     let allowed_from: &[AppointmentStatus] = match to {
         AppointmentStatus::CheckedIn => &[AppointmentStatus::Booked],
         AppointmentStatus::NoShow => &[AppointmentStatus::Booked, AppointmentStatus::CheckedIn],
@@ -49,7 +52,7 @@ pub async fn set_status(pool: &PgPool, id: i64, to: AppointmentStatus) -> Result
             ))
         }
     };
-    let mut tx = pool.begin().await?;
+    let mut tx = desk.begin().await?;
     let clock = Clock::load(&mut tx).await?;
     let (status, ..) = appointments::lock(&mut tx, id)
         .await?
@@ -67,5 +70,8 @@ pub async fn set_status(pool: &PgPool, id: i64, to: AppointmentStatus) -> Result
     appointments::set_status(&mut tx, id, to).await?;
     let view = fetch_view(&mut tx, &clock, id).await?;
     tx.commit().await?;
+    desk.caches()
+        .invalidate(Change::Appointment(Some(view.doctor_id)))
+        .await;
     Ok(view)
 }
