@@ -135,6 +135,7 @@ export type Amendment = {
 	previous: ClinicalContent,
 };
 
+/**  What the first screen needs to know (the wizard or the sign-in screen). */
 export type AppStatus = {
 	setup_required: boolean,
 	clinic_name: string | null,
