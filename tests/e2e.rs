@@ -121,6 +121,8 @@ fn patient_without_contact(
         emergency_contact: String::new(),
         preferred_channel: clinicdesk_core::db::patients::ReminderChannel::None,
         reminder_consent: false,
+        opted_out: false,
+        consent_method: None,
     }
 }
 
@@ -782,6 +784,8 @@ async fn admin_sets_up_email_sends_a_test_runs_reminders_and_sees_them_sent() {
         emergency_contact: String::new(),
         preferred_channel: ReminderChannel::Email,
         reminder_consent: true,
+        opted_out: false,
+        consent_method: Some(clinicdesk_core::db::patients::ConsentMethod::Desk),
     };
     book_tomorrow_at_ten(data.path(), doctor_id, &input).await;
     let sink = SmtpSink::start(None);
