@@ -167,7 +167,8 @@ pub async fn update(pool: &PgPool, id: i64, input: &PatientInput) -> Result<Pati
         .ok_or_else(|| Error::NotFound("That patient does not exist.".into()))?;
     if before.merged_into_id.is_some() {
         return Err(Error::Conflict(
-            "This record was merged into another and cannot be changed: edit the surviving record.".into(),
+            "This record was merged into another and cannot be changed: edit the surviving record."
+                .into(),
         ));
     }
     require_consent_method(&input, Some(&before))?;

@@ -682,7 +682,11 @@ async fn no_staff_role_can_merge_patients_or_write_tombstones_by_hand() {
     let mut admin = s.clinic.admin.acquire().await.expect("conn");
     for (who, conn) in [("doctor", &mut rao), ("reception", &mut desk)] {
         assert_eq!(
-            refused(conn, &format!("SELECT clinicdesk_merge_patients({twin}, {p})")).await,
+            refused(
+                conn,
+                &format!("SELECT clinicdesk_merge_patients({twin}, {p})")
+            )
+            .await,
             "42501",
             "{who} merged"
         );
@@ -700,7 +704,11 @@ async fn no_staff_role_can_merge_patients_or_write_tombstones_by_hand() {
         }
     }
     assert_eq!(
-        refused(&mut rao, &format!("UPDATE patients SET full_name = 'X' WHERE id = {p}")).await,
+        refused(
+            &mut rao,
+            &format!("UPDATE patients SET full_name = 'X' WHERE id = {p}")
+        )
+        .await,
         "42501"
     );
     // the booking guard's merge switch is the owner's: a session that sets it moves nothing
@@ -712,9 +720,17 @@ async fn no_staff_role_can_merge_patients_or_write_tombstones_by_hand() {
         .execute(&mut *desk)
         .await
         .expect("book the twin");
-    ok(&mut desk, "SELECT set_config('clinicdesk.merging', 'on', false)").await;
+    ok(
+        &mut desk,
+        "SELECT set_config('clinicdesk.merging', 'on', false)",
+    )
+    .await;
     assert_eq!(
-        refused(&mut desk, &format!("UPDATE appointments SET patient_id = {p} WHERE patient_id = {twin}")).await,
+        refused(
+            &mut desk,
+            &format!("UPDATE appointments SET patient_id = {p} WHERE patient_id = {twin}")
+        )
+        .await,
         "42501"
     );
     // a change of consent by hand must say how (here: a patient never asked, so no method on record yet), and
@@ -726,7 +742,11 @@ async fn no_staff_role_can_merge_patients_or_write_tombstones_by_hand() {
     .await
     .expect("register");
     assert_eq!(
-        refused(&mut desk, &format!("UPDATE patients SET opted_out = true WHERE id = {never_asked}")).await,
+        refused(
+            &mut desk,
+            &format!("UPDATE patients SET opted_out = true WHERE id = {never_asked}")
+        )
+        .await,
         "23514"
     );
     assert_eq!(
@@ -747,10 +767,18 @@ async fn no_staff_role_can_merge_patients_or_write_tombstones_by_hand() {
     assert_eq!(by, 1, "the consent stamp is not the session's");
 
     // after a real merge, the tombstone is read-only to every staff role
-    ok(&mut admin, &format!("SELECT clinicdesk_merge_patients({twin}, {p})")).await;
+    ok(
+        &mut admin,
+        &format!("SELECT clinicdesk_merge_patients({twin}, {p})"),
+    )
+    .await;
     for conn in [&mut desk, &mut admin] {
         assert_eq!(
-            refused(conn, &format!("UPDATE patients SET full_name = 'Back to life' WHERE id = {twin}")).await,
+            refused(
+                conn,
+                &format!("UPDATE patients SET full_name = 'Back to life' WHERE id = {twin}")
+            )
+            .await,
             "23514"
         );
         assert_eq!(
@@ -759,7 +787,11 @@ async fn no_staff_role_can_merge_patients_or_write_tombstones_by_hand() {
         );
     }
     assert_eq!(
-        count(&s.owner, &format!("SELECT count(*) FROM appointments WHERE patient_id = {p}")).await,
+        count(
+            &s.owner,
+            &format!("SELECT count(*) FROM appointments WHERE patient_id = {p}")
+        )
+        .await,
         1,
         "the merge moved the twin's appointment"
     );

@@ -63,7 +63,13 @@ async fn count(pool: &PgPool, sql: &str) -> i64 {
 #[tokio::test]
 async fn duplicate_check_finds_near_names_and_leaves_strangers_alone() {
     let c = Clinic::new("Europe/London").await;
-    let jaya = register(&c, "Jaya Novak", Some("+44 7700 900001"), Some("jaya.novak@example.com")).await;
+    let jaya = register(
+        &c,
+        "Jaya Novak",
+        Some("+44 7700 900001"),
+        Some("jaya.novak@example.com"),
+    )
+    .await;
     let kate = register(&c, "Catherine Smith", Some("+44 7700 900002"), None).await;
     let john = register(&c, "Jonathan Smith", Some("+44 7700 900003"), None).await;
     // another person born the same day, who must not be offered for any Novak
@@ -94,7 +100,13 @@ async fn duplicate_check_finds_near_names_and_leaves_strangers_alone() {
     }
 
     // same date of birth but another person (a sibling, a common first name, a different surname)
-    for typed in ["Anna Novak", "Jaya Patel", "Jan Nowicki", "Ivan Novakovic", "Maria Garcia"] {
+    for typed in [
+        "Anna Novak",
+        "Jaya Patel",
+        "Jan Nowicki",
+        "Ivan Novakovic",
+        "Maria Garcia",
+    ] {
         let hits = patients::find_duplicates(&c.desk, &query(typed, dob(), None, None))
             .await
             .unwrap();
@@ -123,7 +135,12 @@ async fn duplicate_check_finds_near_names_and_leaves_strangers_alone() {
     assert!(hits[0].id == jaya && hits[0].same_phone && !hits[0].same_birth_and_similar_name);
     let hits = patients::find_duplicates(
         &c.desk,
-        &query("Someone Else", other_day, None, Some("JAYA.Novak@Example.com")),
+        &query(
+            "Someone Else",
+            other_day,
+            None,
+            Some("JAYA.Novak@Example.com"),
+        ),
     )
     .await
     .unwrap();
@@ -132,7 +149,12 @@ async fn duplicate_check_finds_near_names_and_leaves_strangers_alone() {
     // all three at once: one candidate with three reasons
     let hits = patients::find_duplicates(
         &c.desk,
-        &query("Jaya Novak", dob(), Some("+447700900001"), Some("jaya.novak@example.com")),
+        &query(
+            "Jaya Novak",
+            dob(),
+            Some("+447700900001"),
+            Some("jaya.novak@example.com"),
+        ),
     )
     .await
     .unwrap();
@@ -142,16 +164,27 @@ async fn duplicate_check_finds_near_names_and_leaves_strangers_alone() {
     // editing a record never warns about itself; a half-typed phone is not compared (and is no error)
     let mut own = query("Jaya Novak", dob(), Some("+447700900001"), None);
     own.exclude_id = Some(jaya);
-    assert!(patients::find_duplicates(&c.desk, &own).await.unwrap().is_empty());
-    let hits = patients::find_duplicates(&c.desk, &query("Zed Quinn", other_day, Some("+44 77"), None))
+    assert!(patients::find_duplicates(&c.desk, &own)
         .await
-        .unwrap();
+        .unwrap()
+        .is_empty());
+    let hits = patients::find_duplicates(
+        &c.desk,
+        &query("Zed Quinn", other_day, Some("+44 77"), None),
+    )
+    .await
+    .unwrap();
     assert!(hits.is_empty());
 }
 
 /// An appointment in the past for `patient` with `doctor`, written by the owner as history (as the demo loader
 /// and restores do), with a treatment and one amendment of it. Returns the appointment id.
-async fn past_visit_with_amended_treatment(owner: &PgPool, doctor: i64, patient: i64, days_ago: i64) -> i64 {
+async fn past_visit_with_amended_treatment(
+    owner: &PgPool,
+    doctor: i64,
+    patient: i64,
+    days_ago: i64,
+) -> i64 {
     let start = Utc::now() - Duration::days(days_ago);
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO appointments (doctor_id, patient_id, starts_at, ends_at, status)
@@ -225,7 +258,9 @@ async fn merge_moves_every_kind_of_row_keeps_counts_and_leaves_a_tombstone() {
         .await
         .unwrap();
     past_visit_with_amended_treatment(&owner, rao, older, 60).await;
-    let first = patients::merge(&c.admin, older, merged).await.expect("first merge");
+    let first = patients::merge(&c.admin, older, merged)
+        .await
+        .expect("first merge");
     assert_eq!(first.appointments, 1);
     // the survivor has a visit of its own
     past_visit_with_amended_treatment(&owner, rao, survivor, 5).await;
@@ -236,17 +271,34 @@ async fn merge_moves_every_kind_of_row_keeps_counts_and_leaves_a_tombstone() {
     assert_eq!(before_merged, [4, 3, 3, 1, 1], "the scene");
     let totals = count(&owner, TOTALS).await;
 
-    let outcome = patients::merge(&c.admin, merged, survivor).await.expect("merge");
+    let outcome = patients::merge(&c.admin, merged, survivor)
+        .await
+        .expect("merge");
     assert_eq!(
-        (outcome.appointments, outcome.treatments, outcome.amendments, outcome.messages, outcome.exports, outcome.tombstones),
+        (
+            outcome.appointments,
+            outcome.treatments,
+            outcome.amendments,
+            outcome.messages,
+            outcome.exports,
+            outcome.tombstones
+        ),
         (4, 3, 3, 1, 1, 1)
     );
     assert_eq!(linked(&owner, merged).await, [0; 5], "rows left behind");
     let after_survivor = linked(&owner, survivor).await;
     for k in 0..5 {
-        assert_eq!(after_survivor[k], before_survivor[k] + before_merged[k], "kind {k}");
+        assert_eq!(
+            after_survivor[k],
+            before_survivor[k] + before_merged[k],
+            "kind {k}"
+        );
     }
-    assert_eq!(count(&owner, TOTALS).await, totals, "rows were created or lost");
+    assert_eq!(
+        count(&owner, TOTALS).await,
+        totals,
+        "rows were created or lost"
+    );
 
     // the tombstones point at the survivor (the older one re-pointed); search finds them and says where to go
     for t in [merged, older] {
@@ -254,13 +306,19 @@ async fn merge_moves_every_kind_of_row_keeps_counts_and_leaves_a_tombstone() {
         assert_eq!(p.merged_into_id, Some(survivor), "tombstone {t}");
     }
     let hits = patients::search(&c.desk, "Novack").await.unwrap();
-    let hit = hits.iter().find(|h| h.id == merged).expect("search finds the tombstone");
+    let hit = hits
+        .iter()
+        .find(|h| h.id == merged)
+        .expect("search finds the tombstone");
     assert_eq!(hit.merged_into_id, Some(survivor));
     // the duplicate check offers only the survivor
     let dupes = patients::find_duplicates(&c.desk, &query("Jaya Novak", dob(), None, None))
         .await
         .unwrap();
-    assert_eq!(dupes.iter().map(|d| d.id).collect::<Vec<_>>(), vec![survivor]);
+    assert_eq!(
+        dupes.iter().map(|d| d.id).collect::<Vec<_>>(),
+        vec![survivor]
+    );
 
     // audited, with the counts
     let (actor, details): (String, serde_json::Value) = sqlx::query_as(
@@ -276,11 +334,17 @@ async fn merge_moves_every_kind_of_row_keeps_counts_and_leaves_a_tombstone() {
 
     // a tombstone can be neither booked nor edited
     let e = book_day_after_tomorrow_err(&c, rao, merged).await;
-    assert!(matches!(&e, Error::Validation { field, .. } if field == "patient_id"), "{e:?}");
+    assert!(
+        matches!(&e, Error::Validation { field, .. } if field == "patient_id"),
+        "{e:?}"
+    );
     let e = patients::update(&c.desk, merged, &input("Jaya Novack", dob(), None, None))
         .await
         .unwrap_err();
-    assert!(matches!(&e, Error::Conflict(m) if m.contains("merged")), "{e:?}");
+    assert!(
+        matches!(&e, Error::Conflict(m) if m.contains("merged")),
+        "{e:?}"
+    );
 }
 
 async fn book_day_after_tomorrow_err(c: &Clinic, doctor: i64, patient: i64) -> Error {
@@ -303,7 +367,9 @@ async fn merge_refusals_name_the_reason_and_write_nothing() {
     let b = register(&c, "Jaya Novak", Some("+44 7700 900022"), None).await;
     let other = register(&c, "Omar Haddad", Some("+44 7700 900023"), None).await;
     let third = register(&c, "Omar Hadad", Some("+44 7700 900024"), None).await;
-    patients::merge(&c.admin, third, other).await.expect("a tombstone for the test");
+    patients::merge(&c.admin, third, other)
+        .await
+        .expect("a tombstone for the test");
 
     // both records booked at the same time with two doctors
     let day = Utc::now().date_naive() + Duration::days(2);
@@ -314,21 +380,35 @@ async fn merge_refusals_name_the_reason_and_write_nothing() {
     let audit = count(&owner, "SELECT count(*) FROM audit_log").await;
 
     let e = patients::merge(&c.admin, a, b).await.unwrap_err();
-    let Error::Conflict(sentence) = &e else { panic!("{e:?}") };
-    assert!(sentence.contains("Dr. Rao") && sentence.contains("Dr. Lee"), "{sentence}");
+    let Error::Conflict(sentence) = &e else {
+        panic!("{e:?}")
+    };
+    assert!(
+        sentence.contains("Dr. Rao") && sentence.contains("Dr. Lee"),
+        "{sentence}"
+    );
     let clock_hm = start
         .with_timezone(&chrono_tz::Europe::London)
         .format("%H:%M")
         .to_string();
-    assert!(sentence.contains(&clock_hm), "{sentence} should name {clock_hm}");
+    assert!(
+        sentence.contains(&clock_hm),
+        "{sentence} should name {clock_hm}"
+    );
 
     let e = patients::merge(&c.admin, a, a).await.unwrap_err();
-    assert!(matches!(&e, Error::Validation { field, .. } if field == "survivor_id"), "{e:?}");
+    assert!(
+        matches!(&e, Error::Validation { field, .. } if field == "survivor_id"),
+        "{e:?}"
+    );
     // the database refuses it too, whoever asks it directly
     let e = clinicdesk_core::db::patients::merge(&mut *c.admin.acquire().await.unwrap(), a, a)
         .await
         .unwrap_err();
-    assert!(matches!(&e, Error::Validation { field, .. } if field == "survivor_id"), "{e:?}");
+    assert!(
+        matches!(&e, Error::Validation { field, .. } if field == "survivor_id"),
+        "{e:?}"
+    );
     for (m, s) in [(a, third), (third, a)] {
         let e = patients::merge(&c.admin, m, s).await.unwrap_err();
         assert!(
@@ -340,12 +420,23 @@ async fn merge_refusals_name_the_reason_and_write_nothing() {
     assert!(matches!(e, Error::NotFound(_)), "{e:?}");
     for pool in [&c.desk, rao_pool.as_ref().unwrap()] {
         let e = patients::merge(pool, other, a).await.unwrap_err();
-        assert!(matches!(&e, Error::PermissionDenied(m) if m.contains("administrator")), "{e:?}");
+        assert!(
+            matches!(&e, Error::PermissionDenied(m) if m.contains("administrator")),
+            "{e:?}"
+        );
     }
 
     assert_eq!(count(&owner, TOTALS).await, totals);
-    assert_eq!(count(&owner, "SELECT count(*) FROM audit_log").await, audit, "a refusal wrote to the audit log");
-    let tombstones = count(&owner, "SELECT count(*) FROM patients WHERE merged_into_id IS NOT NULL").await;
+    assert_eq!(
+        count(&owner, "SELECT count(*) FROM audit_log").await,
+        audit,
+        "a refusal wrote to the audit log"
+    );
+    let tombstones = count(
+        &owner,
+        "SELECT count(*) FROM patients WHERE merged_into_id IS NOT NULL",
+    )
+    .await;
     assert_eq!(tombstones, 1);
     assert_eq!(linked(&owner, a).await[0], 1);
     assert_eq!(linked(&owner, b).await[0], 1);
@@ -356,8 +447,12 @@ async fn merge_refusals_name_the_reason_and_write_nothing() {
         .fetch_one(&owner)
         .await
         .unwrap();
-    appts::cancel(&c.desk, a_appt, "booked twice").await.unwrap();
-    let outcome = patients::merge(&c.admin, a, b).await.expect("merge after cancelling");
+    appts::cancel(&c.desk, a_appt, "booked twice")
+        .await
+        .unwrap();
+    let outcome = patients::merge(&c.admin, a, b)
+        .await
+        .expect("merge after cancelling");
     assert_eq!(outcome.appointments, 1);
 }
 
@@ -378,7 +473,11 @@ async fn the_merge_knows_every_table_that_points_at_a_patient() {
     .unwrap();
     assert_eq!(
         refs,
-        ["appointments.patient_id", "exports.patient_id", "patients.merged_into_id"],
+        [
+            "appointments.patient_id",
+            "exports.patient_id",
+            "patients.merged_into_id"
+        ],
         "teach clinicdesk_merge_patients to move the new table, then list it here"
     );
 }
@@ -401,10 +500,18 @@ async fn every_kind_of_message(c: &Clinic, doctor: i64, patient: i64, nth: usize
     let slots = appts::free_slots(&c.desk, doctor, day, 1).await.unwrap()[0]
         .slots
         .clone();
-    let first = appts::book(&c.desk, doctor, patient, slots[nth].starts_at).await.unwrap();
-    appts::reschedule(&c.desk, first.id, slots[nth + 1].starts_at).await.unwrap();
-    appts::cancel(&c.desk, first.id, "patient asked").await.unwrap();
-    appts::book(&c.desk, doctor, patient, slots[nth + 3].starts_at).await.unwrap();
+    let first = appts::book(&c.desk, doctor, patient, slots[nth].starts_at)
+        .await
+        .unwrap();
+    appts::reschedule(&c.desk, first.id, slots[nth + 1].starts_at)
+        .await
+        .unwrap();
+    appts::cancel(&c.desk, first.id, "patient asked")
+        .await
+        .unwrap();
+    appts::book(&c.desk, doctor, patient, slots[nth + 3].starts_at)
+        .await
+        .unwrap();
     let local_day = slots[nth + 3]
         .starts_at
         .with_timezone(&chrono_tz::Europe::London)
@@ -421,18 +528,29 @@ async fn an_opted_out_patient_gets_no_message_of_any_kind() {
     let c = Clinic::new("Europe/London").await;
     let owner = c.db.owner_pool().await;
     let (rao, _) = c.doctor("Dr. Rao", false).await;
-    let desk_user: String = sqlx::query_scalar("SELECT session_user::text").fetch_one(&c.desk).await.unwrap();
+    let desk_user: String = sqlx::query_scalar("SELECT session_user::text")
+        .fetch_one(&c.desk)
+        .await
+        .unwrap();
 
     // the control: a consenting patient gets all four kinds, so the opted-out silence below means something
     let consenting = register(&c, "Ana Costa", Some("+44 7700 900031"), None).await;
     every_kind_of_message(&c, rao, consenting, 0).await;
     let got = messages_for(&owner, consenting).await;
     for kind in ["confirmed", "moved", "cancelled", "reminder"] {
-        assert!(got.iter().any(|s| s.contains(kind)), "{kind} missing from {got:?}");
+        assert!(
+            got.iter().any(|s| s.contains(kind)),
+            "{kind} missing from {got:?}"
+        );
     }
 
     // opted out at registration, by message
-    let mut opted = input("Bea Lund", dob(), Some("+44 7700 900032"), Some("bea@example.com"));
+    let mut opted = input(
+        "Bea Lund",
+        dob(),
+        Some("+44 7700 900032"),
+        Some("bea@example.com"),
+    );
     opted.reminder_consent = false;
     opted.opted_out = true;
     opted.consent_method = Some(ConsentMethod::Message);
@@ -452,7 +570,10 @@ async fn an_opted_out_patient_gets_no_message_of_any_kind() {
     change.opted_out = true;
     change.consent_method = None;
     let e = patients::update(&c.desk, cai, &change).await.unwrap_err();
-    assert!(matches!(&e, Error::Validation { field, .. } if field == "consent_method"), "{e:?}");
+    assert!(
+        matches!(&e, Error::Validation { field, .. } if field == "consent_method"),
+        "{e:?}"
+    );
     change.consent_method = Some(ConsentMethod::Paper);
     let p = patients::update(&c.desk, cai, &change).await.unwrap();
     assert!(p.opted_out && p.consent_method == Some(ConsentMethod::Paper));
@@ -462,13 +583,21 @@ async fn an_opted_out_patient_gets_no_message_of_any_kind() {
     // consenting while opted out is a field error, and the database refuses it too
     change.reminder_consent = true;
     let e = patients::update(&c.desk, cai, &change).await.unwrap_err();
-    assert!(matches!(&e, Error::Validation { field, .. } if field == "reminder_consent"), "{e:?}");
-    let e = sqlx::query("UPDATE patients SET reminder_consent = true, consent_method = 'desk' WHERE id = $1")
-        .bind(cai)
-        .execute(&c.desk)
-        .await
-        .unwrap_err();
-    assert_eq!(e.as_database_error().unwrap().constraint(), Some("patients_opted_out_no_consent"));
+    assert!(
+        matches!(&e, Error::Validation { field, .. } if field == "reminder_consent"),
+        "{e:?}"
+    );
+    let e = sqlx::query(
+        "UPDATE patients SET reminder_consent = true, consent_method = 'desk' WHERE id = $1",
+    )
+    .bind(cai)
+    .execute(&c.desk)
+    .await
+    .unwrap_err();
+    assert_eq!(
+        e.as_database_error().unwrap().constraint(),
+        Some("patients_opted_out_no_consent")
+    );
 
     // an edit that leaves the consent alone keeps who recorded it and how, whatever method the form sends
     let before = patients::get(&c.desk, cai).await.unwrap();
@@ -478,8 +607,16 @@ async fn an_opted_out_patient_gets_no_message_of_any_kind() {
     edit.consent_method = Some(ConsentMethod::Desk);
     let after = patients::update(&c.admin, cai, &edit).await.unwrap();
     assert_eq!(
-        (after.consent_method, after.consent_recorded_at, after.consent_recorded_by),
-        (before.consent_method, before.consent_recorded_at, before.consent_recorded_by)
+        (
+            after.consent_method,
+            after.consent_recorded_at,
+            after.consent_recorded_by
+        ),
+        (
+            before.consent_method,
+            before.consent_recorded_at,
+            before.consent_recorded_by
+        )
     );
 
     // merging a record that opted out carries the opt-out to the survivor
