@@ -242,6 +242,9 @@ export const api = {
   auditLogKinds: () => unwrap(() => commands.auditLogKinds()),
   exportAuditLog: (filter: AuditFilter, path: string) => unwrap(() => commands.exportAuditLog(filter, path)),
   quickSearch: (query: string) => unwrap(() => commands.quickSearch(query)),
+  findDuplicatePatients: (query: Parameters<typeof commands.findDuplicatePatients>[0]) =>
+    unwrap(() => commands.findDuplicatePatients(query)),
+  mergePatients: (mergedId: number, survivorId: number) => unwrap(() => commands.mergePatients(mergedId, survivorId)),
 };
 
 export type Api = typeof api;
