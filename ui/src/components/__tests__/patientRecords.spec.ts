@@ -177,6 +177,7 @@ describe("the merge dialog", () => {
     });
     const { w, onMerged } = await openDialog();
     expect(q("merge-survivor")!.textContent).toContain("MRN0000003");
+    expect(document.activeElement).toBe(q("merge-confirm")); // not lost with the list it was picked from
     expect(await seriousAxeFindings(document.body)).toEqual([]);
     q<HTMLButtonElement>("merge-confirm")!.click();
     await flushPromises();
