@@ -287,13 +287,16 @@ async fn merge_moves_every_kind_of_row_keeps_counts_and_leaves_a_tombstone() {
     );
     assert_eq!(linked(&owner, merged).await, [0; 5], "rows left behind");
     let after_survivor = linked(&owner, survivor).await;
-    for k in 0..5 {
-        assert_eq!(
-            after_survivor[k],
-            before_survivor[k] + before_merged[k],
-            "kind {k}"
-        );
-    }
+    let expected: Vec<i64> = before_survivor
+        .iter()
+        .zip(before_merged)
+        .map(|(s, m)| s + m)
+        .collect();
+    assert_eq!(
+        after_survivor.to_vec(),
+        expected,
+        "appointments, treatments, amendments, messages, exports"
+    );
     assert_eq!(
         count(&owner, TOTALS).await,
         totals,
@@ -402,7 +405,7 @@ async fn merge_refusals_name_the_reason_and_write_nothing() {
         "{e:?}"
     );
     // the database refuses it too, whoever asks it directly
-    let e = clinicdesk_core::db::patients::merge(&mut *c.admin.acquire().await.unwrap(), a, a)
+    let e = clinicdesk_core::db::patients::merge(&mut c.admin.acquire().await.unwrap(), a, a)
         .await
         .unwrap_err();
     assert!(
