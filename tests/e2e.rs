@@ -124,6 +124,8 @@ fn patient_without_contact(
         emergency_contact: String::new(),
         preferred_channel: clinicdesk_core::db::patients::ReminderChannel::None,
         reminder_consent: false,
+        opted_out: false,
+        consent_method: None,
     }
 }
 
@@ -787,6 +789,8 @@ async fn admin_sets_up_email_sends_a_test_runs_reminders_and_sees_them_sent() {
         emergency_contact: String::new(),
         preferred_channel: ReminderChannel::Email,
         reminder_consent: true,
+        opted_out: false,
+        consent_method: Some(clinicdesk_core::db::patients::ConsentMethod::Desk),
     };
     book_tomorrow_at_ten(data.path(), doctor_id, &input).await;
     let sink = SmtpSink::start(None);
@@ -1208,4 +1212,52 @@ async fn on_a_busy_machine_every_key_lands_in_the_field_it_was_typed_into() {
 
     drop(burner);
     finish(c, driver, data.path(), &[]).await;
+}
+
+/// Issue 15: registering someone the clinic already has warns before saving, lists the existing record, and
+/// opens it instead; nothing new is written.
+#[tokio::test]
+#[ignore = "needs the built app, Xvfb and tauri-driver: run by `make test-e2e`"]
+async fn reception_registering_a_duplicate_is_warned_and_opens_the_existing_record() {
+    use clinicdesk_core::db::patients::Sex;
+    use clinicdesk_core::services::patients;
+    let data = tempfile::tempdir().unwrap();
+    seed_clinic(data.path()).await;
+    let desk = desk_pool(data.path()).await;
+    let existing = patients::register(
+        &desk,
+        &patient_without_contact("Priya Raman", (1985, 6, 1), Sex::Female),
+    )
+    .await
+    .unwrap();
+    desk.close().await;
+
+    let driver = Driver::start(data.path());
+    let c = driver.connect().await;
+    let mut a11y: Vec<String> = vec![];
+    sign_in(&c, "rita", PW).await;
+    wait_for(&c, "nav-today").await;
+    goto(&c, "nav-patients", "patient-new").await;
+    open_dialog(&c, "patient-new", "patient-full-name").await;
+    type_into(&c, "patient-full-name", "Priya Ramen").await;
+    set_value(&c, "patient-dob", "1985-06-01").await;
+    click(&c, "patient-save").await;
+    wait_text(
+        &c,
+        &format!("duplicate-{}", existing.id),
+        &existing.mrn.to_lowercase(),
+    )
+    .await;
+    wait_text(&c, "patient-duplicates", "similar name").await;
+    shot(&c, "70-duplicate-warning").await;
+    a11y.extend(axe(&c, "70-duplicate-warning").await);
+    click(&c, &format!("duplicate-open-{}", existing.id)).await;
+    wait_text(&c, "patient-mrn", &existing.mrn.to_lowercase()).await;
+    shot(&c, "71-existing-record-opened").await;
+
+    let desk = desk_pool(data.path()).await;
+    let found = patients::search(&desk, "Priya").await.unwrap();
+    assert_eq!(found.len(), 1, "a second record was written: {found:?}");
+    desk.close().await;
+    finish(c, driver, data.path(), &a11y).await;
 }

@@ -99,6 +99,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::insights::audit_log_kinds,
             commands::insights::export_audit_log,
             commands::insights::quick_search,
+            commands::patients::find_duplicate_patients,
+            commands::patients::merge_patients,
         ])
         .typ::<commands::clinical::ExportProgress>()
         .typ::<clinicdesk_core::export::ExportOutcome>()

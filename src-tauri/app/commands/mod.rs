@@ -4,6 +4,7 @@ pub mod backups;
 pub mod clinical;
 pub mod insights;
 pub mod jobs;
+pub mod patients;
 pub mod scheduling;
 
 use clinicdesk_core::config::DatabaseConfig;

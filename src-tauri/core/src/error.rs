@@ -130,6 +130,14 @@ fn constraint_message(constraint: &str) -> Option<(&'static str, &'static str)> 
         "patients_full_name_check" => ("full_name", "Enter a name of 1–120 characters."),
         "patients_date_of_birth_check" => ("date_of_birth", "Check the date of birth."),
         "patients_blacklist_reason" => ("reason", "Give a reason for the blacklist."),
+        "patients_consent_method" => ("consent_method", "Say how the patient told us: at the desk, by message or on paper."),
+        "patients_consent_method_check" => ("consent_method", "Choose at the desk, by message or on paper."),
+        "patients_opted_out_no_consent" => ("reminder_consent", "An opted-out patient gets no messages: clear the opt-out before recording consent."),
+        "patients_merged_read_only" => ("full_name", "This record was merged into another and cannot be changed: edit the surviving record."),
+        "patients_merge_self" => ("survivor_id", "A record cannot be merged into itself: choose the other record."),
+        "patients_merge_tombstone" => ("survivor_id", "One of these records was already merged into another: open the surviving record and merge that."),
+        "patients_merge_overlap" => ("survivor_id", "These records cannot be merged: both have an appointment at the same time. Cancel one of them first."),
+        "appointments_patient_merged" => ("patient_id", "This record was merged into another: book the surviving record."),
         _ => return None,
     })
 }

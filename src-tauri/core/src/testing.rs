@@ -377,6 +377,8 @@ impl Clinic {
             emergency_contact: String::new(),
             preferred_channel: ReminderChannel::Sms,
             reminder_consent: true,
+            opted_out: false,
+            consent_method: Some(crate::db::patients::ConsentMethod::Desk),
         };
         crate::services::patients::register(&self.desk, &input)
             .await

@@ -102,6 +102,8 @@ export const commands = {
 	auditLogKinds: () => typedError<AuditKinds, CommandError>(__TAURI_INVOKE("audit_log_kinds")),
 	exportAuditLog: (filter: AuditFilter, path: string) => typedError<AuditExport, CommandError>(__TAURI_INVOKE("export_audit_log", { filter, path })),
 	quickSearch: (query: string) => typedError<QuickResults, CommandError>(__TAURI_INVOKE("quick_search", { query })),
+	findDuplicatePatients: (query: DuplicateQuery) => typedError<DuplicateCandidate[], CommandError>(__TAURI_INVOKE("find_duplicate_patients", { query })),
+	mergePatients: (mergedId: number, survivorId: number) => typedError<MergeOutcome, CommandError>(__TAURI_INVOKE("merge_patients", { mergedId, survivorId })),
 };
 
 /* Types */
@@ -340,6 +342,15 @@ export type CommandError = {
 	field: string | null,
 };
 
+/**  How a patient gave or withdrew consent to messages. */
+export type ConsentMethod = 
+/**  At the desk, in person or on the phone. */
+"desk" | 
+/**  By a reply to one of our messages. */
+"message" | 
+/**  On a signed form. */
+"paper";
+
 export type DatabaseCheck = {
 	ok: boolean,
 	message: string,
@@ -469,6 +480,29 @@ export type DoctorInput = {
 	staff_username: string | null,
 };
 
+/**  A likely duplicate of the record being registered or edited, and why. */
+export type DuplicateCandidate = {
+	id: number,
+	mrn: string,
+	full_name: string,
+	date_of_birth: string,
+	phone: string | null,
+	email: string | null,
+	same_birth_and_similar_name: boolean,
+	same_phone: boolean,
+	same_email: boolean,
+};
+
+/**  What the duplicate check looks at: the form as typed (before it is saved). */
+export type DuplicateQuery = {
+	full_name: string,
+	date_of_birth: string,
+	phone: string | null,
+	email: string | null,
+	/**  The record being edited (never its own duplicate). */
+	exclude_id: number | null,
+};
+
 /**  Machine-readable error kind, mirrored in the TypeScript bindings. */
 export type ErrorKind = "NotFound" | "Validation" | "Conflict" | "PermissionDenied" | "Unavailable" | "Unauthenticated" | "NeedsUpgrade" | "Internal";
 
@@ -577,6 +611,19 @@ export type ListenerStats = {
 	reconnects: number,
 };
 
+/**  What a merge moved to the surviving record. */
+export type MergeOutcome = {
+	merged: number,
+	survivor: number,
+	appointments: number,
+	treatments: number,
+	amendments: number,
+	messages: number,
+	exports: number,
+	tombstones: number,
+	opt_out_carried: boolean,
+};
+
 export type MessageChannel = "email" | "sms" | "chat";
 
 export type NewStaff = {
@@ -640,8 +687,16 @@ export type Patient = {
 	emergency_contact: string,
 	preferred_channel: ReminderChannel,
 	reminder_consent: boolean,
+	/**  No message of any kind (the database refuses to compose one). */
+	opted_out: boolean,
+	/**  How the current consent (or opt-out) was recorded, when and by whom (stamped by the database). */
+	consent_method: ConsentMethod | null,
+	consent_recorded_at: string | null,
+	consent_recorded_by: string | null,
 	blacklisted: boolean,
 	blacklist_reason: string | null,
+	/**  Set on a merged record (a tombstone): the surviving record to open instead. */
+	merged_into_id: number | null,
 };
 
 export type PatientHit = {
@@ -651,6 +706,8 @@ export type PatientHit = {
 	date_of_birth: string,
 	phone: string | null,
 	blacklisted: boolean,
+	/**  A merged record: opening it opens this surviving record. */
+	merged_into_id: number | null,
 };
 
 export type PatientInput = {
@@ -663,6 +720,9 @@ export type PatientInput = {
 	emergency_contact: string,
 	preferred_channel: ReminderChannel,
 	reminder_consent: boolean,
+	opted_out: boolean,
+	/**  Required whenever the consent or opt-out changes. */
+	consent_method: ConsentMethod | null,
 };
 
 export type PrescriptionLine = {

@@ -16,7 +16,7 @@ export function flatten(r: QuickResults | null): QuickItem[] {
   return [
     ...r.patients.map((p) => ({
       key: `p${p.id}`, group: "Patients" as const, label: p.full_name,
-      detail: `${p.mrn}${p.phone ? ` · ${p.phone}` : ""}`, to: { name: "patient", params: { id: String(p.id) } },
+      detail: `${p.mrn}${p.merged_into_id ? " · merged into another record" : ""}${p.phone ? ` · ${p.phone}` : ""}`, to: { name: "patient", params: { id: String(p.merged_into_id ?? p.id) } },
     })),
     ...r.doctors.map((d) => ({
       key: `d${d.id}`, group: "Doctors" as const, label: d.full_name, detail: d.department_name,

@@ -1,7 +1,7 @@
 /** Patient search (kept while you open a chart and come back) and the open chart. */
 import { defineStore } from "pinia";
 import { markRaw, ref } from "vue";
-import { api, type Appointment, type Patient, type PatientInput } from "../api";
+import { api, type Appointment, type DuplicateCandidate, type DuplicateQuery, type MergeOutcome, type Patient, type PatientInput } from "../api";
 import { usePatientSearch } from "../composables/usePatientSearch";
 
 export const usePatientsStore = defineStore("patients", () => {
@@ -58,5 +58,17 @@ export const usePatientsStore = defineStore("patients", () => {
     return patient.value;
   }
 
-  return { search, patient, appointments, loading, open, get, reloadAppointments, register, update, blacklist, lift };
+  /** Likely duplicates of the form as typed (before saving). */
+  function findDuplicates(query: DuplicateQuery): Promise<DuplicateCandidate[]> {
+    return api.findDuplicatePatients(query);
+  }
+
+  /** Administrators: `mergedId` becomes a tombstone pointing at `survivorId`, which gets everything linked to it. */
+  async function merge(mergedId: number, survivorId: number): Promise<MergeOutcome> {
+    const outcome = await api.mergePatients(mergedId, survivorId);
+    if (patient.value?.id === mergedId) patient.value = null;
+    return outcome;
+  }
+
+  return { search, patient, appointments, loading, open, get, reloadAppointments, register, update, blacklist, lift, findDuplicates, merge };
 });

@@ -1,10 +1,19 @@
-//! Patients at the front desk: register, edit, find as you type, blacklist and lift it.
+//! Patients at the front desk: register, edit, find as you type, blacklist and lift it, warn of likely duplicates,
+//! and (administrators) merge a duplicate into the surviving record.
 
 use chrono::{NaiveDate, Utc};
+use serde::Serialize;
 use sqlx::PgPool;
 
-use crate::db::patients::{self, Patient, PatientHit, PatientInput, ReminderChannel};
+use crate::clock::Clock;
+use crate::db::patients::{
+    self, DuplicateCandidate, Patient, PatientHit, PatientInput, ReminderChannel,
+};
 use crate::error::{Error, Result};
+use crate::schedule;
+
+/// At most this many likely duplicates are listed.
+const DUPLICATE_LIMIT: i64 = 10;
 
 const SEARCH_LIMIT: i64 = 20;
 
@@ -82,6 +91,12 @@ fn clean(input: &PatientInput) -> Result<PatientInput> {
         &input.emergency_contact,
         200,
     )?;
+    if input.opted_out && input.reminder_consent {
+        return Err(Error::validation(
+            "reminder_consent",
+            "An opted-out patient gets no messages: clear the opt-out before recording consent.",
+        ));
+    }
     if input.reminder_consent {
         match input.preferred_channel {
             ReminderChannel::Sms if phone.is_none() => {
@@ -115,9 +130,25 @@ pub async fn get(pool: &PgPool, id: i64) -> Result<Patient> {
         .ok_or_else(|| Error::NotFound("That patient does not exist.".into()))
 }
 
+/// A change of consent must say how the patient told us (the database stamps when and who).
+fn require_consent_method(input: &PatientInput, before: Option<&Patient>) -> Result<()> {
+    let changed = match before {
+        None => input.reminder_consent || input.opted_out,
+        Some(p) => p.reminder_consent != input.reminder_consent || p.opted_out != input.opted_out,
+    };
+    if changed && input.consent_method.is_none() {
+        return Err(Error::validation(
+            "consent_method",
+            "Say how the patient told us: at the desk, by message or on paper.",
+        ));
+    }
+    Ok(())
+}
+
 #[tracing::instrument(skip_all)]
 pub async fn register(pool: &PgPool, input: &PatientInput) -> Result<Patient> {
     let input = clean(input)?;
+    require_consent_method(&input, None)?;
     let mut tx = pool.begin().await?;
     let id = patients::insert(&mut tx, &input).await?;
     let p = patients::get(&mut tx, id)
@@ -131,6 +162,16 @@ pub async fn register(pool: &PgPool, input: &PatientInput) -> Result<Patient> {
 pub async fn update(pool: &PgPool, id: i64, input: &PatientInput) -> Result<Patient> {
     let input = clean(input)?;
     let mut tx = pool.begin().await?;
+    let before = patients::get(&mut tx, id)
+        .await?
+        .ok_or_else(|| Error::NotFound("That patient does not exist.".into()))?;
+    if before.merged_into_id.is_some() {
+        return Err(Error::Conflict(
+            "This record was merged into another and cannot be changed: edit the surviving record."
+                .into(),
+        ));
+    }
+    require_consent_method(&input, Some(&before))?;
     if !patients::update(&mut tx, id, &input).await? {
         return Err(Error::NotFound("That patient does not exist.".into()));
     }
@@ -216,6 +257,116 @@ pub async fn lift_blacklist(pool: &PgPool, id: i64) -> Result<Patient> {
         .ok_or_else(|| Error::internal("patient vanished"))?;
     tx.commit().await?;
     Ok(p)
+}
+
+/// What the duplicate check looks at: the form as typed (before it is saved).
+#[derive(Debug, Clone, serde::Deserialize, specta::Type)]
+pub struct DuplicateQuery {
+    pub full_name: String,
+    pub date_of_birth: NaiveDate,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    /// The record being edited (never its own duplicate).
+    pub exclude_id: Option<i64>,
+}
+
+/// Likely duplicates of the record being registered or edited: the same date of birth with a similar name, the
+/// same phone, or the same email. Input that is not valid yet (a half-typed phone) is simply not compared.
+#[tracing::instrument(skip_all)]
+pub async fn find_duplicates(pool: &PgPool, q: &DuplicateQuery) -> Result<Vec<DuplicateCandidate>> {
+    let name = q.full_name.trim();
+    if name.chars().count() > 120 {
+        return Err(Error::validation(
+            "full_name",
+            "Full name must be at most 120 characters.",
+        ));
+    }
+    let phone = normalise_phone("phone", q.phone.as_deref().unwrap_or("")).unwrap_or(None);
+    let email = email("email", q.email.as_deref().unwrap_or("")).unwrap_or(None);
+    if name.is_empty() && phone.is_none() && email.is_none() {
+        return Ok(vec![]);
+    }
+    patients::find_duplicates(
+        &mut *pool.acquire().await?,
+        name,
+        q.date_of_birth,
+        phone.as_deref(),
+        email.as_deref(),
+        q.exclude_id,
+        DUPLICATE_LIMIT,
+    )
+    .await
+}
+
+/// What a merge moved to the surviving record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type, serde::Deserialize)]
+pub struct MergeOutcome {
+    pub merged: i64,
+    pub survivor: i64,
+    pub appointments: i64,
+    pub treatments: i64,
+    pub amendments: i64,
+    pub messages: i64,
+    pub exports: i64,
+    pub tombstones: i64,
+    pub opt_out_carried: bool,
+}
+
+/// Merges the record `merged` into `survivor` (administrators; the database function enforces it and does the
+/// work in this one transaction). Refused with a sentence when the two have appointments at the same time.
+#[tracing::instrument(skip(pool))]
+pub async fn merge(pool: &PgPool, merged: i64, survivor: i64) -> Result<MergeOutcome> {
+    if merged == survivor {
+        return Err(Error::validation(
+            "survivor_id",
+            "A record cannot be merged into itself: choose the other record.",
+        ));
+    }
+    let mut tx = pool.begin().await?;
+    let overlaps = patients::overlapping_appointments(&mut tx, merged, survivor).await?;
+    if !overlaps.is_empty() {
+        let clock = Clock::load(&mut tx).await?;
+        let at = |t| {
+            format!(
+                "{} at {}",
+                Clock::day_label(schedule::local_date(clock.tz, t)),
+                clock.hm(t)
+            )
+        };
+        let pairs: Vec<String> = overlaps
+            .iter()
+            .map(|o| {
+                format!(
+                    "{} with {} and {} with {}",
+                    at(o.merged_starts_at),
+                    o.merged_doctor,
+                    at(o.survivor_starts_at),
+                    o.survivor_doctor
+                )
+            })
+            .collect();
+        return Err(Error::Conflict(format!(
+            "These records cannot be merged: both have an appointment at the same time ({}). Cancel one of them first.",
+            pairs.join("; ")
+        )));
+    }
+    let counts = match patients::merge(&mut tx, merged, survivor).await {
+        Err(Error::PermissionDenied(_)) => {
+            return Err(Error::PermissionDenied(
+                "Only an administrator can merge patient records.".into(),
+            ))
+        }
+        other => other?,
+    };
+    let outcome: MergeOutcome = serde_json::from_value(counts).map_err(Error::internal)?;
+    tx.commit().await?;
+    tracing::info!(
+        merged,
+        survivor,
+        appointments = outcome.appointments,
+        "patient records merged"
+    );
+    Ok(outcome)
 }
 
 #[cfg(test)]

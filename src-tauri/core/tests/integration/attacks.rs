@@ -669,3 +669,134 @@ async fn audit_details_are_capped() {
     assert_eq!(details["truncated"], true, "{details}");
     assert!(details.get("blob").is_none());
 }
+
+/// Issue 15: only an administrator merges, and only through the merge function; nobody writes a tombstone, the
+/// consent stamp or the merge switch of the booking guard by hand, and a tombstone cannot be edited back to life.
+#[tokio::test]
+async fn no_staff_role_can_merge_patients_or_write_tombstones_by_hand() {
+    let s = scene().await;
+    let twin = s.clinic.patient("Jaya Novack").await;
+    let p = s.patient;
+    let mut rao = s.rao.1.acquire().await.expect("conn");
+    let mut desk = s.clinic.desk.acquire().await.expect("conn");
+    let mut admin = s.clinic.admin.acquire().await.expect("conn");
+    for (who, conn) in [("doctor", &mut rao), ("reception", &mut desk)] {
+        assert_eq!(
+            refused(
+                conn,
+                &format!("SELECT clinicdesk_merge_patients({twin}, {p})")
+            )
+            .await,
+            "42501",
+            "{who} merged"
+        );
+    }
+    // by hand: the tombstone columns, the consent stamp, an insert born a tombstone; the admin no more than the desk
+    for conn in [&mut desk, &mut admin] {
+        for sql in [
+            format!("UPDATE patients SET merged_into_id = {p}, merged_at = now() WHERE id = {twin}"),
+            format!("UPDATE patients SET merged_by = 'someone' WHERE id = {twin}"),
+            format!("UPDATE patients SET consent_recorded_by = 'someone', consent_recorded_at = now() - interval '1 year' WHERE id = {p}"),
+            format!("INSERT INTO patients (full_name, date_of_birth, sex, merged_into_id, merged_at) VALUES ('X', '1990-01-01', 'male', {p}, now())"),
+            format!("UPDATE appointments SET patient_id = {p} WHERE patient_id = {twin}"),
+        ] {
+            assert_eq!(refused(conn, &sql).await, "42501", "{sql}");
+        }
+    }
+    assert_eq!(
+        refused(
+            &mut rao,
+            &format!("UPDATE patients SET full_name = 'X' WHERE id = {p}")
+        )
+        .await,
+        "42501"
+    );
+    // the booking guard's merge switch is the owner's: a session that sets it moves nothing
+    let start = tomorrow_at(10);
+    sqlx::query("INSERT INTO appointments (doctor_id, patient_id, starts_at, ends_at) VALUES ($1, $2, $3, $3 + interval '15 minutes')")
+        .bind(s.rao.0)
+        .bind(twin)
+        .bind(start)
+        .execute(&mut *desk)
+        .await
+        .expect("book the twin");
+    ok(
+        &mut desk,
+        "SELECT set_config('clinicdesk.merging', 'on', false)",
+    )
+    .await;
+    assert_eq!(
+        refused(
+            &mut desk,
+            &format!("UPDATE appointments SET patient_id = {p} WHERE patient_id = {twin}")
+        )
+        .await,
+        "42501"
+    );
+    // a change of consent by hand must say how (here: a patient never asked, so no method on record yet), and
+    // is stamped with the session's own name
+    let never_asked: i64 = sqlx::query_scalar(
+        "INSERT INTO patients (full_name, date_of_birth, sex) VALUES ('Nell Ash', '1990-01-01', 'female') RETURNING id",
+    )
+    .fetch_one(&mut *desk)
+    .await
+    .expect("register");
+    assert_eq!(
+        refused(
+            &mut desk,
+            &format!("UPDATE patients SET opted_out = true WHERE id = {never_asked}")
+        )
+        .await,
+        "23514"
+    );
+    assert_eq!(
+        refused(&mut desk, &format!("UPDATE patients SET opted_out = true, consent_method = 'fax' WHERE id = {never_asked}")).await,
+        "23514"
+    );
+    ok(
+        &mut desk,
+        &format!("UPDATE patients SET reminder_consent = false, opted_out = true, consent_method = 'paper' WHERE id = {p}"),
+    )
+    .await;
+    let desk_user = username(&s.clinic.desk).await;
+    let by = count(
+        &s.owner,
+        &format!("SELECT count(*) FROM patients WHERE id = {p} AND consent_recorded_by = '{desk_user}' AND consent_recorded_at > now() - interval '1 minute'"),
+    )
+    .await;
+    assert_eq!(by, 1, "the consent stamp is not the session's");
+
+    // after a real merge, the tombstone is read-only to every staff role
+    ok(
+        &mut admin,
+        &format!("SELECT clinicdesk_merge_patients({twin}, {p})"),
+    )
+    .await;
+    for conn in [&mut desk, &mut admin] {
+        assert_eq!(
+            refused(
+                conn,
+                &format!("UPDATE patients SET full_name = 'Back to life' WHERE id = {twin}")
+            )
+            .await,
+            "23514"
+        );
+        assert_eq!(
+            refused(conn, &format!("UPDATE patients SET blacklisted_at = now(), blacklist_reason = 'x' WHERE id = {twin}")).await,
+            "23514"
+        );
+    }
+    assert_eq!(
+        count(
+            &s.owner,
+            &format!("SELECT count(*) FROM appointments WHERE patient_id = {p}")
+        )
+        .await,
+        1,
+        "the merge moved the twin's appointment"
+    );
+    assert_eq!(
+        count(&s.owner, &format!("SELECT count(*) FROM patients WHERE id = {twin} AND merged_into_id = {p} AND full_name = 'Jaya Novack'")).await,
+        1
+    );
+}

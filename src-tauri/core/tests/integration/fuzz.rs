@@ -211,6 +211,8 @@ fn patient_input(name: &str, address: &str) -> PatientInput {
         emergency_contact: String::new(),
         preferred_channel: ReminderChannel::None,
         reminder_consent: false,
+        opted_out: false,
+        consent_method: None,
     }
 }
 

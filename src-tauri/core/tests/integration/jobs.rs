@@ -99,6 +99,8 @@ async fn patient_by_email(c: &Clinic, name: &str, email: &str) -> i64 {
         emergency_contact: String::new(),
         preferred_channel: ReminderChannel::Email,
         reminder_consent: true,
+        opted_out: false,
+        consent_method: Some(clinicdesk_core::db::patients::ConsentMethod::Paper),
     };
     patients::register(&c.desk, &input).await.unwrap().id
 }

@@ -9,6 +9,7 @@ mod foundation;
 mod fuzz;
 mod insights;
 mod jobs;
+mod patient_records;
 mod privacy;
 mod resilience;
 mod scheduling;

@@ -549,6 +549,8 @@ async fn patients_are_found_by_name_fragment_typo_phone_mrn_and_id() {
             emergency_contact: String::new(),
             preferred_channel: ReminderChannel::None,
             reminder_consent: false,
+            opted_out: false,
+            consent_method: None,
         },
     )
     .await;

@@ -10,7 +10,7 @@ import { api, type PatientHit } from "../../api";
 import { usePatientSearch } from "../usePatientSearch";
 
 const m = api as unknown as Record<string, ReturnType<typeof vi.fn>>;
-const hit = (id: number, full_name: string): PatientHit => ({ id, mrn: `MRN-${id}`, full_name, date_of_birth: "1990-01-01", phone: null, blacklisted: false });
+const hit = (id: number, full_name: string): PatientHit => ({ id, mrn: `MRN-${id}`, full_name, date_of_birth: "1990-01-01", phone: null, blacklisted: false, merged_into_id: null });
 
 function deferred<T>() {
   let resolve!: (v: T) => void;

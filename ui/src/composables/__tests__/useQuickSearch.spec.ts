@@ -9,7 +9,7 @@ import { flatten, useQuickSearch } from "../useQuickSearch";
 
 const m = apiMocks(api);
 const results = (name: string): QuickResults => ({
-  patients: [{ id: 1, mrn: "MRN0000001", full_name: name, date_of_birth: "1985-06-01", phone: "+447700900123", blacklisted: false }],
+  patients: [{ id: 1, mrn: "MRN0000001", full_name: name, date_of_birth: "1985-06-01", phone: "+447700900123", blacklisted: false, merged_into_id: null }],
   doctors: [{
     id: 2, staff_username: null, department_id: 1, department_name: "General", full_name: "Dr. Quincy", qualification: "",
     experience_years: 1, phone: null, email: null, consultation_fee_cents: 0, slot_minutes: 15, active: true,

@@ -23,7 +23,8 @@ const appt = (id: number, doctor_id: number, status: Appointment["status"]): App
   cancel_reason: null, overbooked: false, late: false,
 });
 const patient = { id: 9, mrn: "M9", full_name: "Pat Doe", date_of_birth: "1990-01-01", sex: "female", phone: null, email: null, address: "",
-  emergency_contact: "", preferred_channel: "none", reminder_consent: false, blacklisted: false, blacklist_reason: null };
+  emergency_contact: "", preferred_channel: "none", reminder_consent: false, opted_out: false, consent_method: null, consent_recorded_at: null,
+  consent_recorded_by: null, blacklisted: false, blacklist_reason: null, merged_into_id: null };
 
 const mountAs = (role: StaffRole, component: object = PatientChartPage, path = "/patients/9") =>
   mountWithRouter(component, {

@@ -15,7 +15,8 @@ const m = apiMocks(api);
 const pat: Patient = {
   id: 7, mrn: "MRN-000007", full_name: "Pat Doe", date_of_birth: "1990-02-03", sex: "female", phone: "555-1234", email: null,
   address: "1 Main St", emergency_contact: "Sam Doe 555-9", preferred_channel: "sms", reminder_consent: true,
-  blacklisted: true, blacklist_reason: "Abusive to staff",
+  opted_out: false, consent_method: "desk", consent_recorded_at: "2026-11-20T10:00:00Z", consent_recorded_by: "rita",
+  blacklisted: true, blacklist_reason: "Abusive to staff", merged_into_id: null,
 };
 
 const mountAs = (role: StaffRole, component: object, path: string) =>
@@ -31,7 +32,7 @@ describe("PatientsPage", () => {
   beforeEach(() => vi.clearAllMocks());
 
   it("autofocuses the search, shows hits with a live count and opens a chart", async () => {
-    m.searchPatients.mockResolvedValue([{ id: 7, mrn: "MRN-000007", full_name: "Pat Doe", date_of_birth: "1990-02-03", phone: null, blacklisted: true }]);
+    m.searchPatients.mockResolvedValue([{ id: 7, mrn: "MRN-000007", full_name: "Pat Doe", date_of_birth: "1990-02-03", phone: null, blacklisted: true, merged_into_id: null }]);
     const { w, router } = await mountAs("reception", PatientsPage, "/patients");
     const input = w.find('[data-testid="patient-search"]');
     expect(document.activeElement).toBe(input.element);

@@ -99,7 +99,7 @@ describe("TodayPage focus", () => {
 
   it("walk-in: Change puts the cursor back in the patient search", async () => {
     m.todayBoard.mockResolvedValue(board("booked"));
-    m.searchPatients.mockResolvedValue([{ id: 7, mrn: "M7", full_name: "Pat Doe", date_of_birth: "1990-02-03", phone: null, blacklisted: false }]);
+    m.searchPatients.mockResolvedValue([{ id: 7, mrn: "M7", full_name: "Pat Doe", date_of_birth: "1990-02-03", phone: null, blacklisted: false, merged_into_id: null }]);
     const { w } = await mountPage(TodayPage);
     await w.find('[data-testid="walk-in"]').trigger("click");
     await flushPromises();
