@@ -13,4 +13,5 @@ mod patient_records;
 mod privacy;
 mod resilience;
 mod scheduling;
+mod slot_agreement;
 mod tls;
