@@ -179,6 +179,23 @@ describe("TodayPage by keyboard", () => {
     w.unmount();
   });
 
+  it("keeps Complete (no key covers it) a Tab stop on a checked-in card", async () => {
+    m.todayBoard.mockResolvedValue(board([appt(13, 2, "09:30", { status: "checked_in" })]));
+    const { w } = await mountPage(TodayPage, "/today");
+    expect(byTestId("appt-complete-13")!.tabIndex).toBe(0);
+    expect(byTestId("appt-noshow-13")!.tabIndex).toBe(-1);
+    w.unmount();
+  });
+
+  it("a chart's Walk in now (?walkin=<patient>) opens the walk-in for that patient, the cursor on the doctor", async () => {
+    m.getPatient.mockResolvedValue({ ...hit, blacklist_reason: null });
+    const { w } = await mountPage(TodayPage, "/today?walkin=9");
+    await flushPromises();
+    expect(document.body.textContent).toContain("Hazel Brennan");
+    expect(document.activeElement).toBe(byTestId("walkin-doctor"));
+    w.unmount();
+  });
+
   it("quick search's ?appt=<id> opens the board on that card", async () => {
     const { w } = await mountPage(TodayPage, "/today?appt=12");
     expect(document.activeElement).toBe(byTestId("appt-12"));
