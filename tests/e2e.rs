@@ -1259,8 +1259,11 @@ impl<'a> Keyboard<'a> {
     }
 
     async fn stroke(&self, k: char) {
-        self.send(vec![KeyAction::Down { value: k }, KeyAction::Up { value: k }])
-            .await;
+        self.send(vec![
+            KeyAction::Down { value: k },
+            KeyAction::Up { value: k },
+        ])
+        .await;
     }
 
     /// One key (a character or a special key), counted.
@@ -1418,9 +1421,12 @@ async fn seed_desk(data: &Path, names: &[&str]) -> (i64, Vec<i64>) {
     let desk = desk_pool(data).await;
     let mut ids = vec![];
     for n in names {
-        let p = patients::register(&desk, &patient_without_contact(n, (1980, 3, 14), Sex::Female))
-            .await
-            .unwrap();
+        let p = patients::register(
+            &desk,
+            &patient_without_contact(n, (1980, 3, 14), Sex::Female),
+        )
+        .await
+        .unwrap();
         ids.push(p.id);
     }
     desk.close().await;
@@ -1436,7 +1442,9 @@ async fn book_today(data: &Path, doctor_id: i64, patient_id: i64, nth: usize) ->
     let slot = day[0]
         .slots
         .get(nth)
-        .unwrap_or_else(|| panic!("no free slot #{nth} left today (the test needs the day's last hours free)"))
+        .unwrap_or_else(|| {
+            panic!("no free slot #{nth} left today (the test needs the day's last hours free)")
+        })
         .clone();
     let a = appts::book(&desk, doctor_id, patient_id, slot.starts_at)
         .await
@@ -1468,9 +1476,15 @@ async fn desk_session(data: &Path) -> (Driver, Client) {
 }
 
 /// Booking a returning patient, by the keyboard only: Alt+3 (Book; the cursor is in the patient search), the
-/// patient's name and Enter (the first match is picked, the cursor goes to Department), then `pick`, then Enter on
-/// the found slot (Book takes the cursor) and Enter on Book (the chart opens on the new appointment).
-async fn book_returning_patient(c: &Client, kb: &mut Keyboard<'_>, patient_id: i64, via_department: bool) -> String {
+/// patient's name and Enter (the first match is picked, the cursor goes to Department), then the department's
+/// initial and Enter (its first free slot) or Tab, the doctor's initial and Enter (into the grid), then Enter on the
+/// slot (Book takes the cursor) and Enter on Book (the chart opens on the new appointment). Returns the slot's test id.
+async fn book_returning_patient(
+    c: &Client,
+    kb: &mut Keyboard<'_>,
+    patient_id: i64,
+    via_department: bool,
+) -> String {
     kb.chord(Key::Alt, '3', "Alt+3").await;
     wait_focus(c, "patient-search").await;
     kb.word("hazel").await;
@@ -1497,7 +1511,11 @@ async fn book_returning_patient(c: &Client, kb: &mut Keyboard<'_>, patient_id: i
         )
         .await
         .unwrap();
-    assert_eq!(first.as_str(), Some(slot.as_str()), "the cursor is on the first free slot");
+    assert_eq!(
+        first.as_str(),
+        Some(slot.as_str()),
+        "the cursor is on the first free slot"
+    );
     kb.press(Key::Enter, "Enter").await;
     wait_focus(c, "book-confirm").await;
     kb.press(Key::Enter, "Enter").await;
@@ -1526,7 +1544,10 @@ async fn budget_book_a_returning_patient_with_a_named_doctor_at_the_first_free_s
     let mut a11y = axe(&c, "60-today-board").await;
     let mut kb = Keyboard::new(&c);
     book_returning_patient(&c, &mut kb, ids[0], false).await;
-    kb.within("book a returning patient, named doctor, first free slot", 15);
+    kb.within(
+        "book a returning patient, named doctor, first free slot",
+        15,
+    );
     shot(&c, "61-booked-chart").await;
     a11y.extend(axe(&c, "61-booked-chart").await);
     finish(c, driver, data.path(), &a11y).await;
@@ -1540,7 +1561,10 @@ async fn budget_book_a_returning_patient_at_the_first_free_slot_of_a_department(
     let (driver, c) = desk_session(data.path()).await;
     let mut kb = Keyboard::new(&c);
     book_returning_patient(&c, &mut kb, ids[0], true).await;
-    kb.within("book a returning patient, first available of a department", 15);
+    kb.within(
+        "book a returning patient, first available of a department",
+        15,
+    );
     finish(c, driver, data.path(), &[]).await;
 }
 
@@ -1548,7 +1572,11 @@ async fn budget_book_a_returning_patient_at_the_first_free_slot_of_a_department(
 #[ignore = "needs the built app, Xvfb and tauri-driver: run by `make test-e2e`"]
 async fn budget_check_in_an_arriving_patient_from_the_board_and_from_quick_search() {
     let data = tempfile::tempdir().unwrap();
-    let (shah, ids) = seed_desk(data.path(), &["Olga Petrova", "Jaya Novak", "Quentin Blake"]).await;
+    let (shah, ids) = seed_desk(
+        data.path(),
+        &["Olga Petrova", "Jaya Novak", "Quentin Blake"],
+    )
+    .await;
     book_today(data.path(), shah, ids[0], 0).await;
     let jaya = book_today(data.path(), shah, ids[1], 1).await;
     let quentin = book_today(data.path(), shah, ids[2], 2).await;
@@ -1575,8 +1603,15 @@ async fn budget_check_in_an_arriving_patient_from_the_board_and_from_quick_searc
         )
         .await
         .unwrap();
-    assert!(keyed[0].as_i64().unwrap() > 0, "cards with keyed buttons: {keyed}");
-    assert_eq!(keyed[1].as_i64(), Some(0), "keyed card buttons in the Tab order: {keyed}");
+    assert!(
+        keyed[0].as_i64().unwrap() > 0,
+        "cards with keyed buttons: {keyed}"
+    );
+    assert_eq!(
+        keyed[1].as_i64(),
+        Some(0),
+        "keyed card buttons in the Tab order: {keyed}"
+    );
     shot(&c, "62-board-checked-in").await;
     a11y.extend(axe(&c, "62-board-checked-in").await);
 
@@ -1644,7 +1679,10 @@ async fn budget_register_a_walk_in_and_put_them_on_the_board_now() {
         if let Some(id) = id.as_str() {
             break id.to_string();
         }
-        assert!(std::time::Instant::now() < deadline, "the walk-in's card never appeared");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the walk-in's card never appeared"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
     assert_ne!(card, format!("appt-{olga}"));
@@ -1676,12 +1714,20 @@ async fn budget_reschedule_todays_appointment_to_the_next_free_slot() {
         )
         .await
         .unwrap();
-    assert_eq!(first.as_str(), Some(slot.as_str()), "the cursor is on the next free slot");
+    assert_eq!(
+        first.as_str(),
+        Some(slot.as_str()),
+        "the cursor is on the next free slot"
+    );
     kb.press(Key::Enter, "Enter").await;
     wait_focus(&c, "book-confirm").await;
     kb.press(Key::Enter, "Enter").await;
     wait_focus(&c, &format!("appt-{appt}")).await;
-    let text = wait_for(&c, &format!("appt-{appt}")).await.text().await.unwrap();
+    let text = wait_for(&c, &format!("appt-{appt}"))
+        .await
+        .text()
+        .await
+        .unwrap();
     let (date, time) = slot["slot-".len()..].split_at(10);
     assert!(
         text.contains(date) && text.contains(&time[1..]),
@@ -1710,7 +1756,10 @@ async fn sign_in_keeps_the_keys_typed_as_the_window_opens_and_a_lock_names_the_c
         .and_then(|v| v.as_bool())
         != Some(true)
     {
-        assert!(std::time::Instant::now() < deadline, "the app's page never loaded");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the app's page never loaded"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let form_there = c.find(Locator::Css(&css("signin-username"))).await.is_ok();
