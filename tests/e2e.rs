@@ -842,6 +842,8 @@ async fn admin_sets_up_email_sends_a_test_runs_reminders_and_sees_them_sent() {
 
     // Outbox → the reminder is sent; the confirmation that failed before email was set up is retried and sent
     goto(&c, "nav-outbox", "outbox-counts").await;
+    // the list is in (the reminder's row at least) before the test looks for a Retry button in it
+    first_id(&c, "outbox-row-").await;
     if c.find(Locator::Css("[data-testid^=\"outbox-retry-\"]"))
         .await
         .is_ok()
