@@ -1486,6 +1486,7 @@ async fn book_returning_patient(
     kb: &mut Keyboard<'_>,
     patient_id: i64,
     via_department: bool,
+    a11y: &mut Vec<String>,
 ) -> String {
     kb.chord(Key::Alt, '3', "Alt+3").await;
     wait_focus(c, "patient-search").await;
@@ -1518,6 +1519,13 @@ async fn book_returning_patient(
         Some(slot.as_str()),
         "the cursor is on the first free slot"
     );
+    let screen = if via_department {
+        "66-grid-first-available"
+    } else {
+        "67-grid-named-doctor"
+    };
+    shot(c, screen).await;
+    a11y.extend(axe(c, screen).await);
     kb.press(Key::Enter, "Enter").await;
     wait_focus(c, "book-confirm").await;
     kb.press(Key::Enter, "Enter").await;
@@ -1545,7 +1553,7 @@ async fn budget_book_a_returning_patient_with_a_named_doctor_at_the_first_free_s
     let (driver, c) = desk_session(data.path()).await;
     let mut a11y = axe(&c, "60-today-board").await;
     let mut kb = Keyboard::new(&c);
-    book_returning_patient(&c, &mut kb, ids[0], false).await;
+    book_returning_patient(&c, &mut kb, ids[0], false, &mut a11y).await;
     kb.within(
         "book a returning patient, named doctor, first free slot",
         15,
@@ -1562,12 +1570,13 @@ async fn budget_book_a_returning_patient_at_the_first_free_slot_of_a_department(
     let (_, ids) = seed_desk(data.path(), &["Hazel Brennan"]).await;
     let (driver, c) = desk_session(data.path()).await;
     let mut kb = Keyboard::new(&c);
-    book_returning_patient(&c, &mut kb, ids[0], true).await;
+    let mut a11y = vec![];
+    book_returning_patient(&c, &mut kb, ids[0], true, &mut a11y).await;
     kb.within(
         "book a returning patient, first available of a department",
         15,
     );
-    finish(c, driver, data.path(), &[]).await;
+    finish(c, driver, data.path(), &a11y).await;
 }
 
 #[tokio::test]
@@ -1721,6 +1730,8 @@ async fn budget_reschedule_todays_appointment_to_the_next_free_slot() {
         Some(slot.as_str()),
         "the cursor is on the next free slot"
     );
+    shot(&c, "68-reschedule-grid").await;
+    let a11y = axe(&c, "68-reschedule-grid").await;
     kb.press(Key::Enter, "Enter").await;
     wait_focus(&c, "book-confirm").await;
     kb.press(Key::Enter, "Enter").await;
@@ -1736,7 +1747,7 @@ async fn budget_reschedule_todays_appointment_to_the_next_free_slot() {
         "moved to {slot}: {text}"
     );
     kb.within("reschedule today's appointment to the next free slot", 8);
-    finish(c, driver, data.path(), &[]).await;
+    finish(c, driver, data.path(), &a11y).await;
 }
 
 #[tokio::test]
