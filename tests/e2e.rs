@@ -551,7 +551,7 @@ async fn choose_doctor(c: &Client, doctor_id: i64) {
 
 #[tokio::test]
 #[ignore = "needs the built app, Xvfb and tauri-driver: run by `make test-e2e`"]
-async fn reception_registers_finds_books_reschedules_cancels_rebooks_and_checks_in() {
+async fn reception_registers_finds_books_reschedules_cancels_and_rebooks() {
     let data = tempfile::tempdir().unwrap();
     let doctor_id = seed_clinic(data.path()).await;
     let tomorrow = (Utc::now().date_naive() + Days::days(1))
@@ -620,12 +620,28 @@ async fn reception_registers_finds_books_reschedules_cancels_rebooks_and_checks_
     choose_doctor(&c, doctor_id).await;
     click(&c, &format!("slot-{tomorrow}-11:00")).await;
     click(&c, "book-confirm").await;
-    let second = first_id(&c, "appt-checkin-").await;
+    let second = first_id(&c, "appt-cancel-").await;
     assert_ne!(second, first, "a new appointment for the freed slot");
 
-    // check in
-    click(&c, &format!("appt-checkin-{second}")).await;
-    wait_text(&c, &format!("appt-status-{second}"), "checked in").await;
+    // tomorrow's appointment cannot be checked in (or marked a no-show) from the chart: only today's can
+    for action in ["checkin", "noshow"] {
+        assert!(
+            c.find(Locator::Css(&css(&format!("appt-{action}-{second}"))))
+                .await
+                .is_err(),
+            "the chart offers {action} on tomorrow's appointment"
+        );
+    }
+    let label = wait_for(&c, &format!("appt-cancel-{second}"))
+        .await
+        .attr("aria-label")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert!(
+        label.contains(&tomorrow),
+        "the button names the day when it is not today: {label}"
+    );
     shot(&c, "13-patient-chart").await;
     a11y.extend(axe(&c, "13-patient-chart").await);
 
@@ -835,6 +851,8 @@ async fn admin_sets_up_email_sends_a_test_runs_reminders_and_sees_them_sent() {
 
     // Outbox → the reminder is sent; the confirmation that failed before email was set up is retried and sent
     goto(&c, "nav-outbox", "outbox-counts").await;
+    // the list is in (the reminder's row at least) before the test looks for a Retry button in it
+    first_id(&c, "outbox-row-").await;
     if c.find(Locator::Css("[data-testid^=\"outbox-retry-\"]"))
         .await
         .is_ok()
@@ -1259,5 +1277,580 @@ async fn reception_registering_a_duplicate_is_warned_and_opens_the_existing_reco
     let found = patients::search(&desk, "Priya").await.unwrap();
     assert_eq!(found.len(), 1, "a second record was written: {found:?}");
     desk.close().await;
+    finish(c, driver, data.path(), &a11y).await;
+}
+
+// ---- Keystroke budgets (issue 18): the desk's daily tasks, keyboard only, every key counted ----
+
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+use fantoccini::key::Key;
+
+/// The keyboard of a keyboard-only test: every key is a W3C key action, delivered to whatever has focus (the test
+/// never clicks or picks an element to type into). `keys` counts the presses that are not typed field content (a
+/// shortcut with its modifiers is one press; search words count a key per character, as a person types them);
+/// `typed` counts the characters of the fields' content (names, dates).
+struct Keyboard<'a> {
+    c: &'a Client,
+    keys: usize,
+    typed: usize,
+    log: Vec<String>,
+}
+
+impl<'a> Keyboard<'a> {
+    fn new(c: &'a Client) -> Self {
+        Keyboard {
+            c,
+            keys: 0,
+            typed: 0,
+            log: vec![],
+        }
+    }
+
+    async fn send(&self, actions: Vec<KeyAction>) {
+        let mut seq = KeyActions::new("keyboard".into());
+        for a in actions {
+            seq = seq.then(a);
+        }
+        self.c
+            .perform_actions(seq)
+            .await
+            .unwrap_or_else(|e| panic!("key actions: {e}"));
+    }
+
+    async fn stroke(&self, k: char) {
+        self.send(vec![
+            KeyAction::Down { value: k },
+            KeyAction::Up { value: k },
+        ])
+        .await;
+    }
+
+    /// One key (a character or a special key), counted.
+    async fn press(&mut self, k: impl Into<char>, name: &str) {
+        self.keys += 1;
+        self.log.push(name.to_string());
+        self.stroke(k.into()).await;
+    }
+
+    /// A shortcut such as Alt+3 or Ctrl+K: one press in the count.
+    async fn chord(&mut self, modifier: Key, k: char, name: &str) {
+        self.keys += 1;
+        self.log.push(name.to_string());
+        let m: char = modifier.into();
+        self.send(vec![
+            KeyAction::Down { value: m },
+            KeyAction::Down { value: k },
+            KeyAction::Up { value: k },
+            KeyAction::Up { value: m },
+        ])
+        .await;
+    }
+
+    /// Letters typed to find or jump to something (a search word, a doctor's initial): a key per character.
+    async fn word(&mut self, text: &str) {
+        self.keys += text.chars().count();
+        self.log.push(format!("\"{text}\""));
+        for ch in text.chars() {
+            self.stroke(ch).await;
+        }
+    }
+
+    /// A field's content (a new patient's name, a date of birth): counted apart, as the budget does.
+    async fn type_field(&mut self, text: &str) {
+        self.typed += text.chars().count();
+        self.log.push(format!("typed \"{text}\""));
+        for ch in text.chars() {
+            self.stroke(ch).await;
+        }
+    }
+
+    /// Fails unless the task took at most `budget` keys (besides typed fields); prints what was pressed.
+    fn within(&self, task: &str, budget: usize) {
+        println!(
+            "{task}: {} keys (budget {budget}) + {} typed characters: {}",
+            self.keys,
+            self.typed,
+            self.log.join(" ")
+        );
+        assert!(
+            self.keys <= budget,
+            "{task} took {} keys, over the budget of {budget}: {}",
+            self.keys,
+            self.log.join(" ")
+        );
+    }
+}
+
+/// The `data-testid` of the element that has the cursor (or its tag name), None if nothing does.
+async fn focused_testid(c: &Client) -> Option<String> {
+    c.execute(
+        "const a = document.activeElement;
+         if (!a || a === document.body) return null;
+         return a.getAttribute('data-testid') || a.tagName.toLowerCase() + (a.id ? '#' + a.id : '');",
+        vec![],
+    )
+    .await
+    .ok()
+    .and_then(|v| v.as_str().map(String::from))
+}
+
+/// Waits until the cursor is on `id` (or, with a trailing `*`, on an element whose test id starts with it) and
+/// returns that test id; fails with a screenshot saying where the cursor is instead. The cursor getting there by
+/// itself is what is tested: focus follows the work.
+async fn wait_focus(c: &Client, id: &str) -> String {
+    let deadline = std::time::Instant::now() + WAIT;
+    let mut now = None;
+    while std::time::Instant::now() < deadline {
+        now = focused_testid(c).await;
+        if let Some(t) = &now {
+            let hit = match id.strip_suffix('*') {
+                Some(prefix) => t.starts_with(prefix),
+                None => t == id,
+            };
+            if hit {
+                return t.clone();
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    shot(c, &format!("failed-focus-{}", id.trim_end_matches('*'))).await;
+    let log = c
+        .execute("return JSON.stringify(window.__focusLog || null)", vec![])
+        .await
+        .ok();
+    panic!("the cursor never reached {id}; it is on {now:?}; focus moves: {log:?}");
+}
+
+/// A doctor added to a seeded clinic (the app not running yet), in a department of their own, working every day
+/// 00:00–23:45 in 15-minute slots: "today" has free slots whatever the hour the test runs (up to 23:30).
+async fn add_all_day_doctor(data: &Path, name: &str, department: &str) -> i64 {
+    let target = DbTarget::Embedded {
+        cluster: EmbeddedCluster::new(data, Durability::Durable).unwrap(),
+        database: embedded::DATABASE.into(),
+    };
+    let owner = Desk::new(
+        db::connect_pool(target.owner_options().unwrap(), 2)
+            .await
+            .unwrap(),
+    );
+    let dep = departments::create(
+        &owner,
+        &DepartmentInput {
+            name: department.into(),
+            description: String::new(),
+        },
+    )
+    .await
+    .unwrap();
+    let doc = doctors::create(
+        &owner,
+        &DoctorInput {
+            full_name: name.into(),
+            department_id: dep.id,
+            qualification: "MD".into(),
+            experience_years: 9,
+            phone: None,
+            email: None,
+            consultation_fee_cents: 6000,
+            slot_minutes: 15,
+            staff_username: None,
+        },
+    )
+    .await
+    .unwrap();
+    let week: Vec<WeeklySession> = (1..=7)
+        .map(|d| WeeklySession {
+            weekday: d,
+            starts_at: NaiveTime::from_hms_opt(0, 0, 0).unwrap(),
+            ends_at: NaiveTime::from_hms_opt(23, 45, 0).unwrap(),
+        })
+        .collect();
+    availability::set_weekly(&owner, doc.id, 15, &week)
+        .await
+        .unwrap();
+    owner.close().await;
+    doc.id
+}
+
+/// The desk's clinic: Dr. Rao (General Medicine, 08:00–18:00) and Dr. Meera Shah (Cardiology, all day), and the
+/// registered patients `names`. Returns (Dr. Shah's id, the patients' ids in order).
+async fn seed_desk(data: &Path, names: &[&str]) -> (i64, Vec<i64>) {
+    use clinicdesk_core::db::patients::Sex;
+    use clinicdesk_core::services::patients;
+    seed_clinic(data).await;
+    let shah = add_all_day_doctor(data, "Dr. Meera Shah", "Cardiology").await;
+    let desk = desk_pool(data).await;
+    let mut ids = vec![];
+    for n in names {
+        let p = patients::register(
+            &desk,
+            &patient_without_contact(n, (1980, 3, 14), Sex::Female),
+        )
+        .await
+        .unwrap();
+        ids.push(p.id);
+    }
+    desk.close().await;
+    (shah, ids)
+}
+
+/// Books `patient_id` with the doctor today at the `nth` (0-based) free slot from now; returns the appointment id.
+async fn book_today(data: &Path, doctor_id: i64, patient_id: i64, nth: usize) -> i64 {
+    use clinicdesk_core::services::scheduling as appts;
+    let desk = desk_pool(data).await;
+    let today = Utc::now().date_naive();
+    let day = appts::free_slots(&desk, doctor_id, today, 1).await.unwrap();
+    let slot = day[0]
+        .slots
+        .get(nth)
+        .unwrap_or_else(|| {
+            panic!("no free slot #{nth} left today (the test needs the day's last hours free)")
+        })
+        .clone();
+    let a = appts::book(&desk, doctor_id, patient_id, slot.starts_at)
+        .await
+        .unwrap();
+    desk.close().await;
+    a.id
+}
+
+/// Starts the app on a seeded clinic and signs reception in (not counted: the budgets start on the Today board).
+async fn desk_session(data: &Path) -> (Driver, Client) {
+    let driver = Driver::start(data);
+    let c = driver.connect().await;
+    sign_in(&c, "rita", PW).await;
+    wait_text(&c, "current-user", "rita reception").await;
+    // where the cursor went, for a failure's message (wait_focus): focus moves and elements removed while focused
+    c.execute(
+        "const tid = (el) => el ? (el.getAttribute && el.getAttribute('data-testid')) || el.tagName : null;
+         window.__focusLog = [];
+         const note = (...x) => { window.__focusLog.push(x.concat([Math.round(performance.now())])); if (window.__focusLog.length > 60) window.__focusLog.shift(); };
+         document.addEventListener('focusin', (e) => note('in', tid(e.target)), true);
+         document.addEventListener('focusout', (e) => note('out', tid(e.target), tid(e.relatedTarget)), true);
+         new MutationObserver(() => { const a = document.activeElement; if (a === document.body && window.__lastActive !== a) note('body'); window.__lastActive = a; })
+           .observe(document.body, { childList: true, subtree: true });",
+        vec![],
+    )
+    .await
+    .unwrap();
+    (driver, c)
+}
+
+/// Booking a returning patient, by the keyboard only: Alt+3 (Book; the cursor is in the patient search), the
+/// patient's name and Enter (the first match is picked, the cursor goes to Department), then the department's
+/// initial and Enter (its first free slot) or Tab, the doctor's initial and Enter (into the grid), then Enter on the
+/// slot (Book takes the cursor) and Enter on Book (the chart opens on the new appointment). Returns the slot's test id.
+async fn book_returning_patient(
+    c: &Client,
+    kb: &mut Keyboard<'_>,
+    patient_id: i64,
+    via_department: bool,
+    a11y: &mut Vec<String>,
+) -> String {
+    kb.chord(Key::Alt, '3', "Alt+3").await;
+    wait_focus(c, "patient-search").await;
+    kb.word("hazel").await;
+    kb.press(Key::Enter, "Enter").await;
+    wait_focus(c, "book-department").await;
+    if via_department {
+        // Cardiology by its initial, Enter: the department's first free slot, any doctor
+        kb.word("c").await;
+        kb.press(Key::Enter, "Enter").await;
+    } else {
+        // Tab to the doctor list, Dr. Meera Shah by her surname's initial (not "Dr."), Enter: into the grid
+        kb.press(Key::Tab, "Tab").await;
+        wait_focus(c, "book-doctor").await;
+        kb.word("s").await;
+        kb.press(Key::Enter, "Enter").await;
+    }
+    let slot = wait_focus(c, "slot-*").await;
+    // the slot the cursor lands on is the first free one shown
+    let first = c
+        .execute(
+            "const b = document.querySelector('[data-testid=\"slot-grid\"] button');
+             return b && b.getAttribute('data-testid');",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        first.as_str(),
+        Some(slot.as_str()),
+        "the cursor is on the first free slot"
+    );
+    let screen = if via_department {
+        "66-grid-first-available"
+    } else {
+        "67-grid-named-doctor"
+    };
+    shot(c, screen).await;
+    a11y.extend(axe(c, screen).await);
+    kb.press(Key::Enter, "Enter").await;
+    wait_focus(c, "book-confirm").await;
+    kb.press(Key::Enter, "Enter").await;
+    let row = wait_focus(c, "appt-*").await;
+    let url = c.current_url().await.unwrap().to_string();
+    assert!(
+        url.contains(&format!("/patients/{patient_id}")),
+        "the chart of the patient opened: {url}"
+    );
+    let text = wait_for(c, &row).await.text().await.unwrap();
+    // slot-YYYY-MM-DD-HH:MM
+    let (date, time) = slot["slot-".len()..].split_at(10);
+    assert!(
+        text.contains(date) && text.contains(&time[1..]) && text.contains("Dr. Meera Shah"),
+        "the chart's focused row is the booked slot {slot}: {text}"
+    );
+    slot
+}
+
+#[tokio::test]
+#[ignore = "needs the built app, Xvfb and tauri-driver: run by `make test-e2e`"]
+async fn budget_book_a_returning_patient_with_a_named_doctor_at_the_first_free_slot() {
+    let data = tempfile::tempdir().unwrap();
+    let (_, ids) = seed_desk(data.path(), &["Hazel Brennan"]).await;
+    let (driver, c) = desk_session(data.path()).await;
+    let mut a11y = axe(&c, "60-today-board").await;
+    let mut kb = Keyboard::new(&c);
+    book_returning_patient(&c, &mut kb, ids[0], false, &mut a11y).await;
+    kb.within(
+        "book a returning patient, named doctor, first free slot",
+        15,
+    );
+    shot(&c, "61-booked-chart").await;
+    a11y.extend(axe(&c, "61-booked-chart").await);
+    finish(c, driver, data.path(), &a11y).await;
+}
+
+#[tokio::test]
+#[ignore = "needs the built app, Xvfb and tauri-driver: run by `make test-e2e`"]
+async fn budget_book_a_returning_patient_at_the_first_free_slot_of_a_department() {
+    let data = tempfile::tempdir().unwrap();
+    let (_, ids) = seed_desk(data.path(), &["Hazel Brennan"]).await;
+    let (driver, c) = desk_session(data.path()).await;
+    let mut kb = Keyboard::new(&c);
+    let mut a11y = vec![];
+    book_returning_patient(&c, &mut kb, ids[0], true, &mut a11y).await;
+    kb.within(
+        "book a returning patient, first available of a department",
+        15,
+    );
+    finish(c, driver, data.path(), &a11y).await;
+}
+
+#[tokio::test]
+#[ignore = "needs the built app, Xvfb and tauri-driver: run by `make test-e2e`"]
+async fn budget_check_in_an_arriving_patient_from_the_board_and_from_quick_search() {
+    let data = tempfile::tempdir().unwrap();
+    let (shah, ids) = seed_desk(
+        data.path(),
+        &["Olga Petrova", "Jaya Novak", "Quentin Blake"],
+    )
+    .await;
+    book_today(data.path(), shah, ids[0], 0).await;
+    let jaya = book_today(data.path(), shah, ids[1], 1).await;
+    let quentin = book_today(data.path(), shah, ids[2], 2).await;
+    let (driver, c) = desk_session(data.path()).await;
+    let mut a11y = vec![];
+
+    // from the board: b (the board's card), Down to Jaya (the second card), c
+    let mut kb = Keyboard::new(&c);
+    kb.press('b', "b").await;
+    wait_focus(&c, "appt-*").await;
+    kb.press(Key::Down, "Down").await;
+    wait_focus(&c, &format!("appt-{jaya}")).await;
+    kb.press('c', "c").await;
+    wait_text(&c, &format!("appt-status-{jaya}"), "checked in").await;
+    // the cursor stays on her card after the board reloads
+    wait_focus(&c, &format!("appt-{jaya}")).await;
+    kb.within("check in from the board", 6);
+    // the card buttons that c/n/x/r cover are not Tab stops (there are such buttons: the check is not empty)
+    let keyed = c
+        .execute(
+            "const b = [...document.querySelectorAll('.card-appt button[aria-keyshortcuts]')];
+             return [b.length, b.filter((x) => x.tabIndex >= 0).length];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        keyed[0].as_i64().unwrap() > 0,
+        "cards with keyed buttons: {keyed}"
+    );
+    assert_eq!(
+        keyed[1].as_i64(),
+        Some(0),
+        "keyed card buttons in the Tab order: {keyed}"
+    );
+    shot(&c, "62-board-checked-in").await;
+    a11y.extend(axe(&c, "62-board-checked-in").await);
+
+    // from quick search: Ctrl+K, part of the name, Enter (today's appointment comes first: the board opens on its
+    // card), c
+    let mut kb = Keyboard::new(&c);
+    kb.chord(Key::Control, 'k', "Ctrl+K").await;
+    wait_focus(&c, "quick-search-input").await;
+    kb.word("quen").await;
+    kb.press(Key::Enter, "Enter").await;
+    wait_focus(&c, &format!("appt-{quentin}")).await;
+    kb.press('c', "c").await;
+    wait_text(&c, &format!("appt-status-{quentin}"), "checked in").await;
+    kb.within("check in from quick search", 8);
+
+    finish(c, driver, data.path(), &a11y).await;
+}
+
+#[tokio::test]
+#[ignore = "needs the built app, Xvfb and tauri-driver: run by `make test-e2e`"]
+async fn budget_register_a_walk_in_and_put_them_on_the_board_now() {
+    let data = tempfile::tempdir().unwrap();
+    let (shah, ids) = seed_desk(data.path(), &["Olga Petrova"]).await;
+    let olga = book_today(data.path(), shah, ids[0], 3).await;
+    let (driver, c) = desk_session(data.path()).await;
+    let mut a11y = vec![];
+
+    // Esc on the dialog gives the cursor back to what opened it (the card), not to the page
+    let mut warmup = Keyboard::new(&c);
+    warmup.press('b', "b").await;
+    wait_focus(&c, &format!("appt-{olga}")).await;
+    warmup.press('w', "w").await;
+    wait_focus(&c, "patient-search").await;
+    warmup.press(Key::Escape, "Esc").await;
+    wait_focus(&c, &format!("appt-{olga}")).await;
+
+    let mut kb = Keyboard::new(&c);
+    kb.press('w', "w").await;
+    wait_focus(&c, "patient-search").await;
+    kb.type_field("Tomas Lindqvist").await;
+    kb.press(Key::Enter, "Enter").await;
+    // nobody matches: the dialog registers them, the name filled in, the cursor in Date of birth
+    wait_focus(&c, "patient-dob").await;
+    expect_value(&c, "patient-full-name", "Tomas Lindqvist").await;
+    // WebKit's date field: month, day and year (the test display's locale), a separator moving to the next part
+    kb.type_field("12-04-1990").await;
+    expect_value(&c, "patient-dob", "1990-12-04").await;
+    shot(&c, "63-walk-in-register").await;
+    a11y.extend(axe(&c, "63-walk-in-register").await);
+    kb.press(Key::Enter, "Enter").await;
+    wait_focus(&c, "walkin-doctor").await;
+    kb.word("s").await;
+    kb.press(Key::Enter, "Enter").await;
+    // the dialog closes, the board shows the walk-in's card and the cursor goes to it
+    let deadline = std::time::Instant::now() + WAIT;
+    let card = loop {
+        let id = c
+            .execute(
+                "const el = [...document.querySelectorAll('[data-card]')].find((e) => e.textContent.includes('Tomas Lindqvist'));
+                 return el ? el.getAttribute('data-testid') : null;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        if let Some(id) = id.as_str() {
+            break id.to_string();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the walk-in's card never appeared"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_ne!(card, format!("appt-{olga}"));
+    wait_focus(&c, &card).await;
+    kb.within("register a walk-in and put them on the board", 10);
+    shot(&c, "64-walk-in-on-board").await;
+    a11y.extend(axe(&c, "64-walk-in-on-board").await);
+    finish(c, driver, data.path(), &a11y).await;
+}
+
+#[tokio::test]
+#[ignore = "needs the built app, Xvfb and tauri-driver: run by `make test-e2e`"]
+async fn budget_reschedule_todays_appointment_to_the_next_free_slot() {
+    let data = tempfile::tempdir().unwrap();
+    let (shah, ids) = seed_desk(data.path(), &["Jaya Novak"]).await;
+    let appt = book_today(data.path(), shah, ids[0], 4).await;
+    let (driver, c) = desk_session(data.path()).await;
+    let mut kb = Keyboard::new(&c);
+    kb.press('b', "b").await;
+    wait_focus(&c, &format!("appt-{appt}")).await;
+    kb.press('r', "r").await;
+    // the reschedule page puts the cursor on the first free slot
+    let slot = wait_focus(&c, "slot-*").await;
+    let first = c
+        .execute(
+            "const b = document.querySelector('[data-testid=\"slot-grid\"] button');
+             return b && b.getAttribute('data-testid');",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        first.as_str(),
+        Some(slot.as_str()),
+        "the cursor is on the next free slot"
+    );
+    shot(&c, "68-reschedule-grid").await;
+    let a11y = axe(&c, "68-reschedule-grid").await;
+    kb.press(Key::Enter, "Enter").await;
+    wait_focus(&c, "book-confirm").await;
+    kb.press(Key::Enter, "Enter").await;
+    wait_focus(&c, &format!("appt-{appt}")).await;
+    let text = wait_for(&c, &format!("appt-{appt}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let (date, time) = slot["slot-".len()..].split_at(10);
+    assert!(
+        text.contains(date) && text.contains(&time[1..]),
+        "moved to {slot}: {text}"
+    );
+    kb.within("reschedule today's appointment to the next free slot", 8);
+    finish(c, driver, data.path(), &a11y).await;
+}
+
+#[tokio::test]
+#[ignore = "needs the built app, Xvfb and tauri-driver: run by `make test-e2e`"]
+async fn sign_in_keeps_the_keys_typed_as_the_window_opens_and_a_lock_names_the_clinic() {
+    let data = tempfile::tempdir().unwrap();
+    seed_clinic(data.path()).await;
+    // every core busy while the app starts: the sign-in page paints late and the keys arrive before it
+    let burner = CpuBurner::start();
+    let driver = Driver::start(data.path());
+    let c = driver.connect().await;
+    // the keys go as soon as the app's page exists (before that there is no page to take them), to whatever has the
+    // cursor: nothing is clicked, and the sign-in form is not waited for (the app's script is still loading)
+    let deadline = std::time::Instant::now() + WAIT;
+    while c
+        .execute("return document.getElementById('app') !== null", vec![])
+        .await
+        .ok()
+        .and_then(|v| v.as_bool())
+        != Some(true)
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the app's page never loaded"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let form_there = c.find(Locator::Css(&css("signin-username"))).await.is_ok();
+    println!("sign-in form already there when the typing started: {form_there}");
+    let mut kb = Keyboard::new(&c);
+    kb.type_field("rita").await;
+    kb.press(Key::Tab, "Tab").await;
+    kb.type_field(PW).await;
+    expect_value(&c, "signin-username", "rita").await;
+    expect_value(&c, "signin-password", PW).await;
+    wait_focus(&c, "signin-password").await;
+    drop(burner);
+    kb.press(Key::Enter, "Enter").await;
+    wait_text(&c, "current-user", "rita reception").await;
+
+    // Ctrl+L locks: the form names the clinic and the cursor is in Username
+    kb.chord(Key::Control, 'l', "Ctrl+L").await;
+    wait_focus(&c, "signin-username").await;
+    wait_text(&c, "signin-clinic", "riverside clinic").await;
+    let a11y = axe(&c, "65-locked").await;
     finish(c, driver, data.path(), &a11y).await;
 }

@@ -34,9 +34,18 @@ export const ClinicPreset = definePreset(Aura, {
               background: "{red.700}", hoverBackground: "{red.800}", activeBackground: "{red.900}",
               borderColor: "{red.700}", hoverBorderColor: "{red.800}", activeBorderColor: "{red.900}",
             },
+            success: {
+              background: "{green.700}", hoverBackground: "{green.800}", activeBackground: "{green.900}",
+              borderColor: "{green.700}", hoverBorderColor: "{green.800}", activeBorderColor: "{green.900}",
+            },
           },
-          outlined: { danger: { color: "{red.700}", borderColor: "{red.300}" }, secondary: { color: "{surface.700}", borderColor: "{surface.400}" } },
-          text: { danger: { color: "{red.700}" }, secondary: { color: "{surface.700}" } },
+          outlined: {
+            danger: { color: "{red.700}", borderColor: "{red.300}" },
+            secondary: { color: "{surface.700}", borderColor: "{surface.400}" },
+            // green-500 text on white is ~2.3:1 (the board's "Complete"); green-700 is ~5:1
+            success: { color: "{green.700}", borderColor: "{green.400}" },
+          },
+          text: { danger: { color: "{red.700}" }, secondary: { color: "{surface.700}" }, success: { color: "{green.700}" } },
         },
       },
     },

@@ -1,4 +1,4 @@
-import { ref } from "vue";
+import { nextTick, ref } from "vue";
 import { ApiError } from "../api";
 
 /**
@@ -6,6 +6,7 @@ import { ApiError } from "../api";
  * Field errors are shown in `<p id="{idPrefix}{field}-error">` (see FormField) and referenced from the control's
  * aria-describedby; `fail` routes an ApiError to its field (when `mapField` accepts it) or to `formError`;
  * `trySave` runs a save with `saving` set meanwhile and a failure routed by `fail`.
+ * A field error puts the cursor in the first wrong field (in page order): its control has the id `{idPrefix}{field}`.
  */
 export function useFieldErrors(idPrefix: string) {
   const errors = ref<Record<string, string>>({});
@@ -19,6 +20,16 @@ export function useFieldErrors(idPrefix: string) {
     return [errors.value[field] ? errorId(field) : null, extra].filter(Boolean).join(" ") || undefined;
   }
 
+  /** The cursor to the first field (in page order) that has an error, after the errors are rendered. */
+  async function focusFirstError() {
+    await nextTick();
+    const controls = Object.keys(errors.value)
+      .map((f) => document.getElementById(`${idPrefix}${f}`))
+      .filter((el): el is HTMLElement => !!el && el.isConnected);
+    controls.sort((a, b) => (a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : 1));
+    controls[0]?.focus();
+  }
+
   function clear() {
     errors.value = {};
     formError.value = "";
@@ -28,6 +39,7 @@ export function useFieldErrors(idPrefix: string) {
   function setLocal(local: Record<string, string>): boolean {
     if (!Object.keys(local).length) return false;
     errors.value = local;
+    void focusFirstError();
     return true;
   }
 
@@ -35,8 +47,10 @@ export function useFieldErrors(idPrefix: string) {
   function fail(e: unknown, mapField: (field: string) => string = (f) => f) {
     const ae = ApiError.from(e);
     const field = ae.field ? mapField(ae.field) : "";
-    if (field) errors.value = { [field]: ae.message };
-    else formError.value = ae.message;
+    if (field) {
+      errors.value = { [field]: ae.message };
+      void focusFirstError();
+    } else formError.value = ae.message;
   }
 
   /** Runs `task` with `saving` true meanwhile; a failure goes to its field or the form (see `fail`). True when it succeeded. */

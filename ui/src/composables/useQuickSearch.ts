@@ -1,4 +1,8 @@
-/** Ctrl+K quick search: debounced, drops answers to older queries, flattens the groups for arrow keys. */
+/**
+ * Ctrl+K quick search: debounced, drops answers to older queries, flattens the groups for arrow keys.
+ * Today's appointments come first (the desk searches most for the patient who just arrived) and open the Today
+ * board on that card, where `c` checks them in; patients open their chart, doctors their calendar.
+ */
 import { computed, ref, watch } from "vue";
 import { api, type QuickResults } from "../api";
 import type { RouteLocationRaw } from "vue-router";
@@ -14,6 +18,10 @@ export interface QuickItem {
 export function flatten(r: QuickResults | null): QuickItem[] {
   if (!r) return [];
   return [
+    ...r.appointments.map((a) => ({
+      key: `a${a.id}`, group: "Today" as const, label: `${a.time} ${a.patient_name}`,
+      detail: `${a.doctor_name} · ${a.status.replace("_", " ")}`, to: { name: "today", query: { appt: String(a.id) } },
+    })),
     ...r.patients.map((p) => ({
       key: `p${p.id}`, group: "Patients" as const, label: p.full_name,
       detail: `${p.mrn}${p.merged_into_id ? " · merged into another record" : ""}${p.phone ? ` · ${p.phone}` : ""}`, to: { name: "patient", params: { id: String(p.merged_into_id ?? p.id) } },
@@ -21,10 +29,6 @@ export function flatten(r: QuickResults | null): QuickItem[] {
     ...r.doctors.map((d) => ({
       key: `d${d.id}`, group: "Doctors" as const, label: d.full_name, detail: d.department_name,
       to: { name: "calendar", query: { doctor: String(d.id) } },
-    })),
-    ...r.appointments.map((a) => ({
-      key: `a${a.id}`, group: "Today" as const, label: `${a.time} ${a.patient_name}`,
-      detail: `${a.doctor_name} · ${a.status.replace("_", " ")}`, to: { name: "patient", params: { id: String(a.patient_id) } },
     })),
   ];
 }
@@ -34,6 +38,8 @@ export function useQuickSearch(delayMs = 200) {
   const results = ref<QuickResults | null>(null);
   const error = ref("");
   const active = ref(0);
+  /** The query the current results answer. */
+  let answered = "";
   let seq = 0;
   let timer: ReturnType<typeof setTimeout> | null = null;
 
@@ -42,6 +48,7 @@ export function useQuickSearch(delayMs = 200) {
     try {
       const r = q.trim().length >= 2 ? await api.quickSearch(q) : null;
       if (mine === seq) {
+        answered = q;
         results.value = r;
         error.value = "";
         active.value = 0;
@@ -63,11 +70,20 @@ export function useQuickSearch(delayMs = 200) {
     if (n) active.value = (active.value + delta + n) % n;
   }
 
+  /** The results for what is typed now: runs the search at once if the shown results answer an older query. */
+  async function settle(): Promise<void> {
+    if (answered === query.value) return;
+    if (timer) clearTimeout(timer);
+    timer = null;
+    await run(query.value);
+  }
+
   function reset() {
+    answered = "";
     query.value = "";
     results.value = null;
     active.value = 0;
   }
 
-  return { query, results, error, items, active, move, reset, run };
+  return { query, results, error, items, active, move, reset, run, settle };
 }

@@ -22,7 +22,11 @@ let typedOnScreen = false;
 /** Dialogs (their container element, new on every opening) a key was pressed in. */
 let typedInDialog = new WeakSet<Element>();
 
+const MODIFIERS = new Set(["Control", "Shift", "Alt", "Meta", "AltGraph", "CapsLock"]);
+
 function noteKey(e: Event) {
+  // a shortcut (Ctrl+L, Alt+3) or a modifier held down is not typing: the screen it opens may still take the cursor
+  if (e instanceof KeyboardEvent && (MODIFIERS.has(e.key) || e.ctrlKey || e.altKey || e.metaKey)) return;
   typedOnScreen = true;
   const dialog = e.target instanceof Element ? e.target.closest(DIALOG) : null;
   if (dialog) typedInDialog.add(dialog);

@@ -46,6 +46,9 @@ export const useSessionStore = defineStore("session", () => {
     } catch {
       // Signing out locally must always succeed, even if the backend is gone.
     } finally {
+      // the locked desk's sign-in form still names the clinic
+      const name = session.value?.clinic_name;
+      if (name && status.value) status.value = { ...status.value, clinic_name: name };
       session.value = null;
     }
   }

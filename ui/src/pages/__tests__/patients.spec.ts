@@ -2,9 +2,10 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 import { flushPromises } from "@vue/test-utils";
 
 vi.mock("../../api", async (importOriginal) =>
-  (await import("../../test/apiMock")).mockApiModule(importOriginal, ["searchPatients", "getPatient", "patientAppointments", "registerPatient"]));
+  (await import("../../test/apiMock")).mockApiModule(importOriginal, ["searchPatients", "getPatient", "patientAppointments", "registerPatient", "checkIn"]));
 
-import { api, type Patient, type StaffRole } from "../../api";
+import { api, type Appointment, type Patient, type StaffRole } from "../../api";
+import { addDays, todayIso } from "../../lib/dates";
 import { apiMocks } from "../../test/apiMock";
 import { mountWithRouter } from "../../test/mountWithRouter";
 import { useSessionStore } from "../../stores/session";
@@ -22,7 +23,7 @@ const pat: Patient = {
 const mountAs = (role: StaffRole, component: object, path: string) =>
   mountWithRouter(component, {
     path,
-    routes: [{ path: "/patients", name: "patients" }, { path: "/patients/:id", name: "patient" }, { path: "/book", name: "book" }],
+    routes: [{ path: "/patients", name: "patients" }, { path: "/patients/:id", name: "patient" }, { path: "/book", name: "book" }, { path: "/today", name: "today" }],
     beforeMount: () => {
       useSessionStore().session = { username: role, full_name: role, role, clinic_name: "C", idle_lock_minutes: 10 };
     },
@@ -69,6 +70,38 @@ describe("PatientChartPage", () => {
     await w.find('[data-testid="patient-book"]').trigger("click");
     await flushPromises();
     expect(router.currentRoute.value.fullPath).toBe("/book?patient=7");
+    w.unmount();
+  });
+
+  it("arrives on the appointment just booked; Check in only on today's; after it the cursor is on the row; Walk in now", async () => {
+    const today = todayIso();
+    const visit = (id: number, date: string, status: Appointment["status"] = "booked"): Appointment => ({
+      id, doctor_id: 2, doctor_name: "Dr. Meera Shah", department_name: "Cardiology", patient_id: 7, patient_name: "Pat Doe",
+      patient_mrn: "MRN-000007", patient_blacklisted: true, starts_at: `${date}T09:30:00Z`, ends_at: `${date}T09:45:00Z`, date,
+      time: "09:30", end_time: "09:45", status, cancel_reason: null, overbooked: false, late: false,
+    });
+    const later = addDays(today, 4);
+    m.getPatient.mockResolvedValue(pat);
+    m.patientAppointments.mockResolvedValue([visit(6, later), visit(5, today)]);
+    const { w, router } = await mountAs("reception", PatientChartPage, "/patients/7?appt=6");
+    await flushPromises();
+    expect(document.activeElement).toBe(w.find('[data-testid="appt-6"]').element);
+    expect(w.find('[data-testid="appt-checkin-6"]').exists()).toBe(false);
+    expect(w.find('[data-testid="appt-cancel-6"]').attributes("aria-label")).toBe(`Cancel: Pat Doe, ${later} at 09:30`);
+
+    m.checkIn.mockResolvedValue(visit(5, today, "checked_in"));
+    m.patientAppointments.mockResolvedValue([visit(6, later), visit(5, today, "checked_in")]);
+    const checkin = w.find('[data-testid="appt-checkin-5"]').element as HTMLButtonElement;
+    checkin.focus();
+    checkin.click();
+    await flushPromises();
+    expect(m.checkIn).toHaveBeenCalledWith(5);
+    expect(w.find('[data-testid="appt-checkin-5"]').exists()).toBe(false);
+    expect(document.activeElement).toBe(w.find('[data-testid="appt-5"]').element);
+
+    await w.find('[data-testid="patient-walk-in"]').trigger("click");
+    await flushPromises();
+    expect(router.currentRoute.value.fullPath).toBe("/today?walkin=7");
     w.unmount();
   });
 
