@@ -306,6 +306,18 @@ pub async fn retry(db: &mut PgConnection, id: i64) -> Result<bool> {
         == 1)
 }
 
+/// Messages waiting out a backoff after a failed attempt become due now ("Send now": the administrator has just
+/// fixed what failed). Messages that never failed keep their time. Returns how many.
+pub async fn retry_waiting_now(db: &mut PgConnection) -> Result<u64> {
+    Ok(sqlx::query!(
+        "UPDATE notifications SET next_attempt_at = now()
+          WHERE status = 'pending' AND attempts > 0 AND next_attempt_at > now()"
+    )
+    .execute(db)
+    .await?
+    .rows_affected())
+}
+
 /// A message not yet sent is withdrawn. False when it is sending, sent or already cancelled.
 pub async fn cancel(db: &mut PgConnection, id: i64) -> Result<bool> {
     Ok(sqlx::query!(

@@ -383,8 +383,10 @@ pub async fn cancel(pool: &PgPool, id: i64) -> Result<OutboxItem> {
     .await
 }
 
-/// "Send now": drains what is due, as this administrator. Returns how many were sent.
+/// "Send now": messages waiting out a backoff after a failure become due at once (the administrator has just fixed
+/// what failed), then what is due is sent, as this administrator. Returns how many were sent.
 pub async fn dispatch_now(pool: &PgPool) -> Result<i64> {
+    notifications::retry_waiting_now(&mut *pool.acquire().await?).await?;
     let counts = dispatcher::dispatch(pool, &jobs::host_name(), 50).await?;
     Ok(counts.get("sent").copied().unwrap_or(0))
 }

@@ -610,6 +610,38 @@ async fn smtp_down_auth_failure_and_bad_settings_are_said_clearly() {
     );
 }
 
+/// "Send now" after the administrator fixed the email settings: a message waiting out its backoff after a failed
+/// attempt goes at once (the background dispatcher may have tried it before the fix, or not: the same outcome).
+#[tokio::test]
+async fn send_now_sends_a_message_waiting_out_its_backoff() {
+    let c = Clinic::new("UTC").await;
+    jobsvc::update_channel_settings(&c.admin, &channels(clinicdesk_core::testing::free_port()))
+        .await
+        .unwrap();
+    let (doctor, _) = c.doctor("Dr. Wait", false).await;
+    let p = patient_by_email(&c, "Ravi Wait", "ravi@patients.example").await;
+    book(&c, doctor, p, 0).await;
+    let r = dispatcher::dispatch(&c.admin, "pc", 5).await.unwrap();
+    assert_eq!(r.get("retry"), Some(&1), "{r:?}");
+
+    let sink = SmtpSink::start(None);
+    jobsvc::update_channel_settings(&c.admin, &channels(sink.port))
+        .await
+        .unwrap();
+    let r = dispatcher::dispatch(&c.admin, "pc", 5).await.unwrap();
+    assert_eq!(r.get("sent"), None, "a plain pass leaves it waiting: {r:?}");
+    assert_eq!(jobsvc::dispatch_now(&c.admin).await.unwrap(), 1);
+    let s = &status_of(&c.admin, "ravi@").await[0];
+    assert_eq!(s.0, NotificationStatus::Sent);
+    assert_eq!(
+        sink.messages()
+            .iter()
+            .filter(|m| m.rcpt_tos == ["ravi@patients.example"])
+            .count(),
+        1
+    );
+}
+
 #[tokio::test]
 async fn only_administrators_see_secrets_run_jobs_or_read_the_outbox() {
     let c = Clinic::new("UTC").await;
