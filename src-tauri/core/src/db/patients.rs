@@ -157,22 +157,65 @@ pub async fn search_prefix(
     .await?)
 }
 
-/// Typo-tolerant name search (pg_trgm word similarity): the names whose best-matching part is closest to the
-/// fragment, read in distance order from the GiST index (so a common fragment costs no more than a rare one).
+/// Typo-tolerant name search, closest first, read in distance order from the GiST trigram index (so a common
+/// fragment costs no more than a rare one): names similar to the whole query (`%`, a misspelt full name), then —
+/// when those are fewer than `limit` — names with a part similar to it (`<%` word similarity, a misspelt word).
 pub async fn search_name(
     db: &mut PgConnection,
     fragment: &str,
     limit: i64,
 ) -> Result<Vec<PatientHit>> {
-    Ok(sqlx::query_as!(
+    let mut hits = sqlx::query_as!(
         PatientHit,
         r#"SELECT id, mrn, full_name, date_of_birth, phone, blacklisted_at IS NOT NULL AS "blacklisted!"
              FROM patients
-            WHERE $1 <% full_name
-            ORDER BY $1 <<-> full_name
+            WHERE full_name % $1
+            ORDER BY full_name <-> $1
             LIMIT $2"#,
         fragment,
         limit
+    )
+    .fetch_all(&mut *db)
+    .await?;
+    if hits.len() < limit as usize {
+        let words = sqlx::query_as!(
+            PatientHit,
+            r#"SELECT id, mrn, full_name, date_of_birth, phone, blacklisted_at IS NOT NULL AS "blacklisted!"
+                 FROM patients
+                WHERE $1 <% full_name
+                ORDER BY $1 <<-> full_name
+                LIMIT $2"#,
+            fragment,
+            limit
+        )
+        .fetch_all(&mut *db)
+        .await?;
+        for h in words {
+            if hits.len() < limit as usize && !hits.iter().any(|x| x.id == h.id) {
+                hits.push(h);
+            }
+        }
+    }
+    Ok(hits)
+}
+
+/// Names containing `piece` anywhere (letters and digits as typed; spaces and punctuation match any run of them),
+/// at most `limit`, leaving out `skip`: a bounded candidate set from the name-key trigram index, pieces that start
+/// a word first (`clinicdesk_patients_with_name_piece`). `piece` needs three characters for a trigram.
+pub async fn search_name_piece(
+    db: &mut PgConnection,
+    piece: &str,
+    skip: &[i64],
+    limit: i64,
+) -> Result<Vec<PatientHit>> {
+    Ok(sqlx::query_as!(
+        PatientHit,
+        r#"SELECT id AS "id!", mrn AS "mrn!", full_name AS "full_name!", date_of_birth AS "date_of_birth!", phone,
+                  blacklisted AS "blacklisted!"
+             FROM clinicdesk_patients_with_name_piece($1, $2, $3)"#,
+        piece,
+        skip,
+        limit as i32
     )
     .fetch_all(db)
     .await?)
