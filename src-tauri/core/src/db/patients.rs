@@ -157,46 +157,24 @@ pub async fn search_prefix(
     .await?)
 }
 
-/// Typo-tolerant name search, closest first, read in distance order from the GiST trigram index (so a common
-/// fragment costs no more than a rare one): names similar to the whole query (`%`, a misspelt full name), then —
-/// when those are fewer than `limit` — names with a part similar to it (`<%` word similarity, a misspelt word).
+/// Typo-tolerant name search, closest first: names similar to the whole query (a misspelt full name) or with a
+/// part similar to it (a misspelt word), from bounded candidate sets of a GIN trigram index
+/// (`clinicdesk_patients_like_name`).
 pub async fn search_name(
     db: &mut PgConnection,
     fragment: &str,
     limit: i64,
 ) -> Result<Vec<PatientHit>> {
-    let mut hits = sqlx::query_as!(
+    Ok(sqlx::query_as!(
         PatientHit,
-        r#"SELECT id, mrn, full_name, date_of_birth, phone, blacklisted_at IS NOT NULL AS "blacklisted!"
-             FROM patients
-            WHERE full_name % $1
-            ORDER BY full_name <-> $1
-            LIMIT $2"#,
+        r#"SELECT id AS "id!", mrn AS "mrn!", full_name AS "full_name!", date_of_birth AS "date_of_birth!", phone,
+                  blacklisted AS "blacklisted!"
+             FROM clinicdesk_patients_like_name($1, $2)"#,
         fragment,
-        limit
+        limit as i32
     )
-    .fetch_all(&mut *db)
-    .await?;
-    if hits.len() < limit as usize {
-        let words = sqlx::query_as!(
-            PatientHit,
-            r#"SELECT id, mrn, full_name, date_of_birth, phone, blacklisted_at IS NOT NULL AS "blacklisted!"
-                 FROM patients
-                WHERE $1 <% full_name
-                ORDER BY $1 <<-> full_name
-                LIMIT $2"#,
-            fragment,
-            limit
-        )
-        .fetch_all(&mut *db)
-        .await?;
-        for h in words {
-            if hits.len() < limit as usize && !hits.iter().any(|x| x.id == h.id) {
-                hits.push(h);
-            }
-        }
-    }
-    Ok(hits)
+    .fetch_all(db)
+    .await?)
 }
 
 /// Names containing `piece` anywhere (letters and digits as typed; spaces and punctuation match any run of them),

@@ -674,7 +674,7 @@ async fn audit_details_are_capped() {
 async fn search_and_free_slot_functions_run_with_the_callers_rights_and_cannot_be_replaced() {
     let s = scene().await;
     let functions = "('clinicdesk_free_slots', 'clinicdesk_first_free_slot', \
-                     'clinicdesk_patients_with_name_piece', 'clinicdesk_name_key')";
+                     'clinicdesk_patients_with_name_piece', 'clinicdesk_patients_like_name', 'clinicdesk_name_key')";
     // SECURITY INVOKER: they read only what the caller may read; and only staff may call the granted three
     assert_eq!(
         count(
@@ -685,13 +685,14 @@ async fn search_and_free_slot_functions_run_with_the_callers_rights_and_cannot_b
             ),
         )
         .await,
-        4
+        5
     );
     assert_eq!(
         count(
             &s.owner,
             "SELECT count(*) FROM pg_proc WHERE proname IN ('clinicdesk_free_slots', 'clinicdesk_first_free_slot',
-                    'clinicdesk_patients_with_name_piece') AND has_function_privilege('public', oid, 'EXECUTE')",
+                    'clinicdesk_patients_with_name_piece', 'clinicdesk_patients_like_name')
+                AND has_function_privilege('public', oid, 'EXECUTE')",
         )
         .await,
         0,
