@@ -1,6 +1,7 @@
 //! `clinicdesk-bench`: measures one scenario in a throwaway database of an embedded cluster under `--data-dir`
 //! and prints the numbers BENCHMARKS.md quotes (never asserts them). Developers' tooling: not in the package.
-//! The log (sqlx's slow-statement warnings among it) goes to stderr, so stdout holds only the numbers.
+//! The log (sqlx's slow-statement warnings among it) goes to `<data dir>/clinicdesk-bench.log`, so the printout
+//! holds only the numbers.
 
 mod jobs;
 mod scenarios;
@@ -24,25 +25,52 @@ struct Cli {
     /// Patients to load (default: 1,000,000 for search, 20,000 otherwise).
     #[arg(long)]
     patients: Option<usize>,
+    /// Appointments per doctor for `dashboard` (default 20,000: 1,000,000 for 50 doctors).
+    #[arg(long, default_value_t = 20_000)]
+    appointments_per_doctor: i64,
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("CLINICDESK_LOG")
-                .unwrap_or_else(|_| "warn,sqlx=error".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
     let cli = Cli::parse();
     let dir = cli
         .data_dir
         .unwrap_or_else(clinicdesk_core::paths::data_dir);
+    let log_path = dir.join("clinicdesk-bench.log");
+    // the data dir itself keeps its usual mode: the cluster's server (its own user when run as root) lives in it
+    let log = match std::fs::create_dir_all(&dir)
+        .and_then(|()| clinicdesk_core::files::create_private(&log_path))
+    {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!(
+                "clinicdesk-bench: cannot write the log {}: {e}",
+                log_path.display()
+            );
+            return ExitCode::FAILURE;
+        }
+    };
+    // slow statements are expected here (bulk loads, index builds): they are worth keeping, not worth reading
+    // between the numbers
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("CLINICDESK_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
+        .with_ansi(false)
+        .with_writer(std::sync::Mutex::new(log))
+        .init();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("tokio runtime");
-    match rt.block_on(scenarios::run(&dir, cli.scenario, cli.patients)) {
+    let result = rt.block_on(scenarios::run(
+        &dir,
+        cli.scenario,
+        cli.patients,
+        cli.appointments_per_doctor,
+    ));
+    eprintln!("clinicdesk-bench: log in {}", log_path.display());
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("clinicdesk-bench: {e}");

@@ -344,6 +344,84 @@ async fn slots(b: &Bench) -> Result<()> {
         &mut all,
     );
     println!("free slots, cached: see `bench dashboard` (it measures the slot cache's lookups)");
+    first_available(b, &doctors).await
+}
+
+/// First available across all doctors × 7 days, set-based in SQL (no cache in the way), beside the whole grid
+/// of the same doctors and days in one statement and the department service (14 days).
+async fn first_available(b: &Bench, doctors: &[i64]) -> Result<()> {
+    use clinicdesk_core::clock::Clock;
+    use clinicdesk_core::db::availability;
+    let mut conn = b.desk.acquire().await?;
+    let clock = Clock::load(&mut conn).await?;
+    let (mut first, mut grid) = (vec![], vec![]);
+    let (mut grid_slots, mut found) = (0, None);
+    for _ in 0..200 {
+        let t = Instant::now();
+        found = availability::first_free(
+            &mut conn,
+            doctors,
+            clock.today(),
+            7,
+            clock.now,
+            clock.tz.name(),
+        )
+        .await?;
+        first.push(t.elapsed());
+        let t = Instant::now();
+        grid_slots = availability::free_slots(
+            &mut conn,
+            doctors,
+            clock.today(),
+            7,
+            clock.now,
+            clock.tz.name(),
+        )
+        .await?
+        .len();
+        grid.push(t.elapsed());
+    }
+    report(
+        &format!(
+            "first available, all {} doctors × 7 days (SQL)",
+            doctors.len()
+        ),
+        &mut first,
+    );
+    match found {
+        Some((_, s)) => println!(
+            "  … found on {} (day {} of 7)",
+            s.date,
+            (s.date - clock.today()).num_days() + 1
+        ),
+        None => println!("  … none in 7 days: every day computed (the worst case)"),
+    }
+    report(
+        &format!(
+            "all free slots, {} doctors × 7 days, one statement ({grid_slots})",
+            doctors.len()
+        ),
+        &mut grid,
+    );
+    drop(conn);
+    let departments: Vec<i64> = sqlx::query_scalar!("SELECT id FROM departments ORDER BY id")
+        .fetch_all(&b.owner)
+        .await?;
+    let mut per_department = vec![];
+    for _ in 0..20 {
+        for d in &departments {
+            let t = Instant::now();
+            appts::first_available(&b.desk, *d).await?;
+            per_department.push(t.elapsed());
+        }
+    }
+    report(
+        &format!(
+            "first available in a department (service, 14 days, {} departments)",
+            departments.len()
+        ),
+        &mut per_department,
+    );
     Ok(())
 }
 
@@ -356,12 +434,8 @@ async fn search(b: &Bench) -> Result<()> {
             .map(|r| (r.full_name, r.phone, r.mrn))
             .collect();
     let mut rng = StdRng::seed_from_u64(5);
-    let (mut prefixes, mut fragments, mut phones, mut mrns) = (vec![], vec![], vec![], vec![]);
-    let timed = |q: String| async move {
-        let t = Instant::now();
-        patients::search(&b.desk, &q).await?;
-        Ok::<Duration, Error>(t.elapsed())
-    };
+    let (mut prefixes, mut fragments, mut typos, mut phones, mut mrns) =
+        (vec![], vec![], vec![], vec![], vec![]);
     for (name, phone, mrn) in &sample {
         let chars: Vec<char> = name.chars().collect();
         // what a receptionist types: the start of the first name or of the surname, 2–6 characters
@@ -370,11 +444,12 @@ async fn search(b: &Bench) -> Result<()> {
         } else {
             name.rsplit(' ').next().unwrap_or(name).chars().collect()
         };
-        let prefix: String = word[..rng.gen_range(2..=6).min(word.len())]
-            .iter()
-            .collect();
-        prefixes.push(timed(prefix).await?);
-        // the hard case: a piece from anywhere inside the name (goes to the similarity search)
+        prefixes.push(
+            word[..rng.gen_range(2..=6).min(word.len())]
+                .iter()
+                .collect::<String>(),
+        );
+        // the hard case: a piece from anywhere inside the name
         let len = rng.gen_range(3..=6).min(chars.len());
         let at = rng.gen_range(0..=chars.len() - len);
         let fragment: String = chars[at..at + len]
@@ -383,20 +458,190 @@ async fn search(b: &Bench) -> Result<()> {
             .trim()
             .to_string();
         if fragment.chars().count() >= 2 {
-            fragments.push(timed(fragment).await?);
+            fragments.push(fragment);
+        }
+        // a typo: the whole name with two neighbouring letters swapped
+        if chars.len() >= 5 {
+            let k = rng.gen_range(1..chars.len() - 2);
+            let mut t = chars.clone();
+            t.swap(k, k + 1);
+            typos.push((t.into_iter().collect::<String>(), name.clone()));
         }
         if let Some(p) = phone {
-            phones.push(timed(p[..8.min(p.len())].to_string()).await?);
+            phones.push(p[..8.min(p.len())].to_string());
         }
-        mrns.push(timed(mrn.clone()).await?);
+        mrns.push(mrn.clone());
     }
-    report(
-        "patient search, name/surname prefix (2–6 chars)",
-        &mut prefixes,
+
+    // the service, as the app calls it
+    let service = |qs: Vec<String>| async move {
+        let mut samples = vec![];
+        let mut hits = vec![];
+        for q in qs {
+            let t = Instant::now();
+            let h = patients::search(&b.desk, &q).await?;
+            samples.push(t.elapsed());
+            hits.push((q, h));
+        }
+        Ok::<_, Error>((samples, hits))
+    };
+    let (mut s, _) = service(prefixes.clone()).await?;
+    report("patient search, name/surname prefix (2–6 chars)", &mut s);
+    let (mut s, hits) = service(fragments.clone()).await?;
+    let key = |x: &str| {
+        let mut k = String::new();
+        for c in x.to_lowercase().chars() {
+            if c.is_alphanumeric() {
+                k.push(c);
+            } else if !k.ends_with('0') || k.is_empty() {
+                k.push('0');
+            }
+        }
+        k
+    };
+    let containing = hits
+        .iter()
+        .filter(|(q, h)| h.iter().any(|p| key(&p.full_name).contains(&key(q))))
+        .count();
+    report("patient search, inner fragment (2–6 chars)", &mut s);
+    println!(
+        "  … results containing the fragment: {containing}/{}",
+        hits.len()
     );
-    report("patient search, inner fragment (3–6 chars)", &mut fragments);
-    report("patient search, phone prefix (8 chars)", &mut phones);
-    report("patient search, MRN", &mut mrns);
+    let (mut s, hits) = service(typos.iter().map(|(t, _)| t.clone()).collect()).await?;
+    let found = hits
+        .iter()
+        .zip(&typos)
+        .filter(|((_, h), (_, name))| h.iter().any(|p| &p.full_name == name))
+        .count();
+    report("patient search, whole name with a typo", &mut s);
+    println!(
+        "  … the intended name among the results: {found}/{}",
+        typos.len()
+    );
+    let (mut s, _) = service(phones).await?;
+    report("patient search, phone prefix (8 chars)", &mut s);
+    let (mut s, _) = service(mrns).await?;
+    report("patient search, MRN", &mut s);
+
+    // the candidates for a piece from inside a name, side by side on the same pieces (BENCHMARKS.md)
+    println!("candidates, the same inner fragments of 3+ characters (raw SQL as the desk, without the prefix search):");
+    let started = Instant::now();
+    // the index the search used before (migration 3, dropped in 20261129001002), for candidates A
+    sqlx::query(
+        "CREATE INDEX bench_full_name_gist ON patients USING gist (full_name gist_trgm_ops)",
+    )
+    .execute(&b.owner)
+    .await?;
+    sqlx::query!("ANALYZE patients").execute(&b.owner).await?;
+    println!(
+        "  (built the former GiST trigram index on full_name again for the A candidates in {:.1}s)",
+        started.elapsed().as_secs_f64()
+    );
+    let like = |q: &str| {
+        format!(
+            "%{}%",
+            q.to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        )
+    };
+    let candidates: [(&str, &str, &str); 5] = [
+        (
+            "A. before: GiST word similarity (<%, KNN <<->)",
+            "RESET ALL",
+            "SELECT id FROM patients WHERE $1 <% full_name ORDER BY $1 <<-> full_name LIMIT 20",
+        ),
+        (
+            "B. GIN lower(name) LIKE, LIMIT 20",
+            "RESET ALL",
+            "SELECT id FROM patients WHERE lower(full_name) LIKE $2 LIMIT 20",
+        ),
+        (
+            "C. B, 200 candidates, ranked, LIMIT 20",
+            "RESET ALL",
+            "SELECT id FROM (SELECT id, full_name FROM patients WHERE lower(full_name) LIKE $2 LIMIT 200) c
+              ORDER BY full_name LIMIT 20",
+        ),
+        (
+            "D. name-key GIN, no seq scan, 200 cand., ranked",
+            "SET enable_seqscan = off",
+            "SELECT id FROM (SELECT id, full_name FROM patients
+                              WHERE clinicdesk_name_key(full_name) LIKE '%' || clinicdesk_name_key($1) || '%'
+                              LIMIT 200) c
+              ORDER BY full_name LIMIT 20",
+        ),
+        (
+            "E. D, candidates sampled first (chosen, in SQL)",
+            "RESET ALL",
+            "SELECT id FROM clinicdesk_patients_with_name_piece($1, '{}', 20)",
+        ),
+    ];
+    for (label, setup, sql) in candidates {
+        let mut samples = vec![];
+        let mut empty = 0;
+        let mut conn = b.desk.acquire().await?;
+        sqlx::query(setup).execute(&mut *conn).await?;
+        for q in fragments.iter().filter(|q| q.chars().count() >= 3) {
+            let t = Instant::now();
+            let query = sqlx::query_scalar(sql).bind(q);
+            let query = if sql.contains("$2") {
+                query.bind(like(q))
+            } else {
+                query
+            };
+            let ids: Vec<i64> = query.fetch_all(&mut *conn).await?;
+            samples.push(t.elapsed());
+            empty += usize::from(ids.is_empty());
+        }
+        sqlx::query("RESET ALL").execute(&mut *conn).await?;
+        let n = samples.len();
+        report(&format!("  {label}"), &mut samples);
+        println!("    … nothing found for {empty}/{n}");
+    }
+    println!("candidates for a typo, same names:");
+    let typo_candidates: [(&str, &str); 4] = [
+        (
+            "A. before: GiST word similarity, KNN",
+            "SELECT full_name FROM patients WHERE $1 <% full_name ORDER BY $1 <<-> full_name LIMIT 20",
+        ),
+        (
+            "B. GiST similarity (%), KNN <->",
+            "SELECT full_name FROM patients WHERE full_name % $1 ORDER BY full_name <-> $1 LIMIT 20",
+        ),
+        (
+            "C. GIN similarity (%), 200 candidates, ranked",
+            "SELECT full_name FROM (SELECT full_name FROM patients WHERE lower(full_name) % lower($1) LIMIT 200) c
+              ORDER BY lower(full_name) <-> lower($1) LIMIT 20",
+        ),
+        (
+            "D. C or GIN word similarity (<%), ranked (chosen)",
+            "SELECT full_name FROM clinicdesk_patients_like_name($1, 20)",
+        ),
+    ];
+    for (label, sql) in typo_candidates {
+        let mut samples = vec![];
+        let mut found = 0;
+        let mut conn = b.desk.acquire().await?;
+        for (q, name) in &typos {
+            let t = Instant::now();
+            let names: Vec<String> = sqlx::query_scalar(sql)
+                .bind(q)
+                .fetch_all(&mut *conn)
+                .await?;
+            samples.push(t.elapsed());
+            found += usize::from(names.contains(name));
+        }
+        report(&format!("  {label}"), &mut samples);
+        println!(
+            "    … the intended name among the results: {found}/{}",
+            typos.len()
+        );
+    }
+    sqlx::query("DROP INDEX bench_full_name_gist")
+        .execute(&b.owner)
+        .await?;
     Ok(())
 }
 
@@ -588,6 +833,7 @@ pub async fn run(
     data_dir: &std::path::Path,
     scenario: Scenario,
     patients_n: Option<usize>,
+    per_doctor: i64,
 ) -> Result<()> {
     let dir = data_dir.join("bench-cluster");
     let cluster = EmbeddedCluster::new(&dir, clinicdesk_core::embedded::Durability::Durable)?;
@@ -595,7 +841,7 @@ pub async fn run(
     if dir.exists() {
         std::fs::remove_dir_all(&dir)?;
     }
-    let result = run_in(&cluster, scenario, patients_n).await;
+    let result = run_in(&cluster, scenario, patients_n, per_doctor).await;
     cluster.stop().await?;
     std::fs::remove_dir_all(&dir)?;
     result
@@ -605,6 +851,7 @@ async fn run_in(
     cluster: &EmbeddedCluster,
     scenario: Scenario,
     patients_n: Option<usize>,
+    per_doctor: i64,
 ) -> Result<()> {
     let (doctors, default_patients) = match scenario {
         Scenario::Search => (50, 1_000_000),
@@ -620,7 +867,7 @@ async fn run_in(
         Scenario::Timeline => timeline(&b).await,
         Scenario::Notify => crate::jobs::notify(&b.owner, b.today, 10_000).await,
         Scenario::Reports => crate::jobs::reports(&b.owner, b.today).await,
-        Scenario::Dashboard => dashboard::run(&b).await,
+        Scenario::Dashboard => dashboard::run(&b, per_doctor).await,
     };
     b.finish().await;
     result

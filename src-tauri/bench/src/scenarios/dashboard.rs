@@ -11,11 +11,11 @@ use clinicdesk_core::{db, Result};
 
 use super::{report, Bench, PW};
 
-/// Appointments per doctor: 28 a day (08:00–15:00, 15 min) over ~714 days ending two weeks ahead.
-const PER_DOCTOR: i64 = 20_000;
+/// Appointments per doctor by default: 28 a day (08:00–15:00, 15 min) over ~714 days ending two weeks ahead
+/// (`--appointments-per-doctor` for the growth runs).
 const PER_DAY: i64 = 28;
 
-async fn generate(b: &Bench) -> Result<i64> {
+async fn generate(b: &Bench, per_doctor: i64) -> Result<i64> {
     let started = Instant::now();
     let mut conn = b.owner.acquire().await?;
     // A history load by the owner: row triggers (audit, booking guard, cache notify) are for staff writes.
@@ -32,7 +32,7 @@ async fn generate(b: &Bench) -> Result<i64> {
     let patients: i64 = sqlx::query_scalar("SELECT count(*) FROM patients")
         .fetch_one(&mut *conn)
         .await?;
-    let first_day = b.today + Days::days(14) - Days::days(PER_DOCTOR / PER_DAY);
+    let first_day = b.today + Days::days(14) - Days::days(per_doctor / PER_DAY);
     let mut total = 0u64;
     for (i, d) in doctors.iter().enumerate() {
         let n = sqlx::query(
@@ -51,7 +51,7 @@ async fn generate(b: &Bench) -> Result<i64> {
         )
         .bind(d)
         .bind(i as i64)
-        .bind(PER_DOCTOR)
+        .bind(per_doctor)
         .bind(first_day)
         .bind(PER_DAY)
         .bind(patients)
@@ -88,8 +88,8 @@ async fn explain(b: &Bench, title: &str, sql: &str) -> Result<()> {
     Ok(())
 }
 
-pub async fn run(b: &Bench) -> Result<()> {
-    generate(b).await?;
+pub async fn run(b: &Bench, per_doctor: i64) -> Result<()> {
+    let total = generate(b, per_doctor).await?;
     let admin_user = format!("bench_admin_{}", std::process::id());
     let admin = db::connect_pool(b.target.staff_options(&admin_user, PW), 4).await?; // as the app's pool
 
@@ -107,7 +107,10 @@ pub async fn run(b: &Bench) -> Result<()> {
         dashboard::admin(&admin, None).await?;
         samples.push(t.elapsed());
     }
-    report("admin dashboard, uncached (1M appts)", &mut samples);
+    report(
+        &format!("admin dashboard, uncached ({total} appts)"),
+        &mut samples,
+    );
 
     let caches = Caches::new(CacheTtls::default());
     let today = dashboard::today(&admin).await?;
@@ -159,6 +162,17 @@ pub async fn run(b: &Bench) -> Result<()> {
         }
     }
     report("free slots 7 days, uncached", &mut samples);
+    super::first_available(b, &doctors).await?;
+    let mut samples = vec![];
+    for _ in 0..50 {
+        let t = Instant::now();
+        appts::today_board(&b.desk, Some(b.today)).await?;
+        samples.push(t.elapsed());
+    }
+    report(
+        &format!("Today board, today ({} appointments)", 50 * PER_DAY),
+        &mut samples,
+    );
     for d in &doctors {
         let key = SlotKey {
             doctor_id: *d,

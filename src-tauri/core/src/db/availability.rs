@@ -1,12 +1,12 @@
 //! Doctors' availability: the weekly template (`doctor_availability`) and dated exceptions and clinic holidays
 //! (`doctor_availability_exceptions`).
 
-use chrono::{NaiveDate, NaiveTime};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::PgConnection;
 
 use crate::error::Result;
-use crate::schedule::{DatedException, ExceptionKind, WeeklyWindow};
+use crate::schedule::{DatedException, ExceptionKind, SlotTime, WeeklyWindow};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 pub struct WeeklySession {
@@ -198,4 +198,79 @@ pub async fn delete_exception(db: &mut PgConnection, id: i64) -> Result<bool> {
     .await?
     .rows_affected()
         == 1)
+}
+
+/// The free slots of several doctors over the clinic-local days `[from, from + days)` in zone `tz`, computed by
+/// the database in one statement (`clinicdesk_free_slots`: the arithmetic of [`crate::schedule`] in SQL), earliest
+/// first: `(doctor id, slot)`.
+pub async fn free_slots(
+    db: &mut PgConnection,
+    doctor_ids: &[i64],
+    from: NaiveDate,
+    days: i32,
+    now: DateTime<Utc>,
+    tz: &str,
+) -> Result<Vec<(i64, SlotTime)>> {
+    Ok(sqlx::query!(
+        r#"SELECT doctor_id AS "doctor_id!", starts_at AS "starts_at!", ends_at AS "ends_at!",
+                  local_date AS "local_date!", local_time AS "local_time!", local_end AS "local_end!"
+             FROM clinicdesk_free_slots($1, $2, $3, $4, $5)"#,
+        doctor_ids,
+        from,
+        days,
+        now,
+        tz
+    )
+    .fetch_all(db)
+    .await?
+    .into_iter()
+    .map(|r| {
+        (
+            r.doctor_id,
+            SlotTime {
+                starts_at: r.starts_at,
+                ends_at: r.ends_at,
+                date: r.local_date,
+                time: r.local_time,
+                end_time: r.local_end,
+            },
+        )
+    })
+    .collect())
+}
+
+/// The earliest free slot among `doctor_ids` over the clinic-local days `[from, from + days)` (ties: the doctor
+/// first by name), computed by the database like [`free_slots`], a day at a time (`clinicdesk_first_free_slot`).
+pub async fn first_free(
+    db: &mut PgConnection,
+    doctor_ids: &[i64],
+    from: NaiveDate,
+    days: i32,
+    now: DateTime<Utc>,
+    tz: &str,
+) -> Result<Option<(i64, SlotTime)>> {
+    Ok(sqlx::query!(
+        r#"SELECT f.doctor_id AS "doctor_id!", f.starts_at AS "starts_at!", f.ends_at AS "ends_at!",
+                  f.local_date AS "local_date!", f.local_time AS "local_time!", f.local_end AS "local_end!"
+             FROM clinicdesk_first_free_slot($1, $2, $3, $4, $5) f"#,
+        doctor_ids,
+        from,
+        days,
+        now,
+        tz
+    )
+    .fetch_optional(db)
+    .await?
+    .map(|r| {
+        (
+            r.doctor_id,
+            SlotTime {
+                starts_at: r.starts_at,
+                ends_at: r.ends_at,
+                date: r.local_date,
+                time: r.local_time,
+                end_time: r.local_end,
+            },
+        )
+    }))
 }

@@ -214,8 +214,9 @@ pub async fn search_prefix(
     .await?)
 }
 
-/// Typo-tolerant name search (pg_trgm word similarity): the names whose best-matching part is closest to the
-/// fragment, read in distance order from the GiST index (so a common fragment costs no more than a rare one).
+/// Typo-tolerant name search, closest first: names similar to the whole query (a misspelt full name) or with a
+/// part similar to it (a misspelt word), from bounded candidate sets of a GIN trigram index
+/// (`clinicdesk_patients_like_name`).
 pub async fn search_name(
     db: &mut PgConnection,
     fragment: &str,
@@ -223,14 +224,39 @@ pub async fn search_name(
 ) -> Result<Vec<PatientHit>> {
     Ok(sqlx::query_as!(
         PatientHit,
-        r#"SELECT id, mrn, full_name, date_of_birth, phone, blacklisted_at IS NOT NULL AS "blacklisted!",
-                  merged_into_id
-             FROM patients
-            WHERE $1 <% full_name
-            ORDER BY $1 <<-> full_name
-            LIMIT $2"#,
+        r#"SELECT h.id AS "id!", h.mrn AS "mrn!", h.full_name AS "full_name!", h.date_of_birth AS "date_of_birth!",
+                  h.phone, h.blacklisted AS "blacklisted!", p.merged_into_id
+             FROM clinicdesk_patients_like_name($1, $2) WITH ORDINALITY
+                  AS h(id, mrn, full_name, date_of_birth, phone, blacklisted, n)
+             JOIN patients p ON p.id = h.id
+            ORDER BY h.n"#,
         fragment,
-        limit
+        limit as i32
+    )
+    .fetch_all(db)
+    .await?)
+}
+
+/// Names containing `piece` anywhere (letters and digits as typed; spaces and punctuation match any run of them),
+/// at most `limit`, leaving out `skip`: a bounded candidate set from the name-key trigram index, pieces that start
+/// a word first (`clinicdesk_patients_with_name_piece`). `piece` needs three characters for a trigram.
+pub async fn search_name_piece(
+    db: &mut PgConnection,
+    piece: &str,
+    skip: &[i64],
+    limit: i64,
+) -> Result<Vec<PatientHit>> {
+    Ok(sqlx::query_as!(
+        PatientHit,
+        r#"SELECT h.id AS "id!", h.mrn AS "mrn!", h.full_name AS "full_name!", h.date_of_birth AS "date_of_birth!",
+                  h.phone, h.blacklisted AS "blacklisted!", p.merged_into_id
+             FROM clinicdesk_patients_with_name_piece($1, $2, $3) WITH ORDINALITY
+                  AS h(id, mrn, full_name, date_of_birth, phone, blacklisted, n)
+             JOIN patients p ON p.id = h.id
+            ORDER BY h.n"#,
+        piece,
+        skip,
+        limit as i32
     )
     .fetch_all(db)
     .await?)

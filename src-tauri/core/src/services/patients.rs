@@ -204,6 +204,10 @@ pub async fn search(pool: &PgPool, query: &str) -> Result<Vec<PatientHit>> {
     }
     if q.chars().all(|c| c.is_ascii_digit() || " -()+".contains(c)) {
         let digits: String = q.chars().filter(|c| c.is_ascii_digit()).collect();
+        if digits.is_empty() {
+            // only "+", "-", "(", ")" or spaces: not the start of any number
+            return Ok(vec![]);
+        }
         let phone = if q.starts_with('+') {
             format!("+{digits}")
         } else {
@@ -216,8 +220,8 @@ pub async fn search(pool: &PgPool, query: &str) -> Result<Vec<PatientHit>> {
         };
         return patients::search_key(&mut conn, Some(&phone), None, id, SEARCH_LIMIT).await;
     }
-    // the start of a first name or surname (fast, index order); only when nothing starts so, the typo-tolerant
-    // similarity search
+    // the start of a first name or surname (fast, index order), then a piece from inside a name; only when nothing
+    // contains it, the typo-tolerant similarity search
     let prefix = format!(
         "{}%",
         q.to_lowercase()
@@ -225,11 +229,37 @@ pub async fn search(pool: &PgPool, query: &str) -> Result<Vec<PatientHit>> {
             .replace('%', "\\%")
             .replace('_', "\\_")
     );
-    let hits = patients::search_prefix(&mut conn, &prefix, SEARCH_LIMIT).await?;
+    let mut hits = patients::search_prefix(&mut conn, &prefix, SEARCH_LIMIT).await?;
+    // then, after them, names with the piece anywhere inside (a trigram needs three characters; two are only
+    // looked for at the start of a name, and are too short to be a typo of anything)
+    if name_key_chars(q) < 3 {
+        return Ok(hits);
+    }
+    if hits.len() < SEARCH_LIMIT as usize {
+        let skip: Vec<i64> = hits.iter().map(|h| h.id).collect();
+        let more = SEARCH_LIMIT - hits.len() as i64;
+        hits.extend(patients::search_name_piece(&mut conn, q, &skip, more).await?);
+    }
     if !hits.is_empty() {
         return Ok(hits);
     }
     patients::search_name(&mut conn, q, SEARCH_LIMIT).await
+}
+
+/// The length of a query's name key (`clinicdesk_name_key`: each run of non-alphanumerics counts as one).
+fn name_key_chars(q: &str) -> usize {
+    let mut n = 0;
+    let mut in_gap = false;
+    for c in q.chars() {
+        if c.is_alphanumeric() {
+            n += 1;
+            in_gap = false;
+        } else if !in_gap {
+            n += 1;
+            in_gap = true;
+        }
+    }
+    n
 }
 
 #[tracing::instrument(skip(pool, reason))]
@@ -372,6 +402,15 @@ pub async fn merge(pool: &PgPool, merged: i64, survivor: i64) -> Result<MergeOut
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_name_key_counts_each_gap_once() {
+        assert_eq!(name_key_chars("ann"), 3);
+        assert_eq!(name_key_chars("n K"), 3);
+        assert_eq!(name_key_chars("o' b"), 3);
+        assert_eq!(name_key_chars("Zoë"), 3);
+        assert_eq!(name_key_chars("%_"), 1);
+    }
 
     #[test]
     fn phones_are_normalised_and_checked() {

@@ -800,3 +800,58 @@ async fn no_staff_role_can_merge_patients_or_write_tombstones_by_hand() {
         1
     );
 }
+
+#[tokio::test]
+async fn search_and_free_slot_functions_run_with_the_callers_rights_and_cannot_be_replaced() {
+    let s = scene().await;
+    let functions = "('clinicdesk_free_slots', 'clinicdesk_first_free_slot', \
+                     'clinicdesk_patients_with_name_piece', 'clinicdesk_patients_like_name', 'clinicdesk_name_key')";
+    // SECURITY INVOKER: they read only what the caller may read; and only staff may call the granted three
+    assert_eq!(
+        count(
+            &s.owner,
+            &format!(
+                "SELECT count(*) FROM pg_proc WHERE proname IN {functions} AND NOT prosecdef
+                   AND pronamespace = 'public'::regnamespace"
+            ),
+        )
+        .await,
+        5
+    );
+    assert_eq!(
+        count(
+            &s.owner,
+            "SELECT count(*) FROM pg_proc WHERE proname IN ('clinicdesk_free_slots', 'clinicdesk_first_free_slot',
+                    'clinicdesk_patients_with_name_piece', 'clinicdesk_patients_like_name')
+                AND has_function_privilege('public', oid, 'EXECUTE')",
+        )
+        .await,
+        0,
+        "PUBLIC cannot execute them"
+    );
+    let mut desk = s.clinic.desk.acquire().await.unwrap();
+    // the desk may call them …
+    ok(
+        &mut desk,
+        "SELECT * FROM clinicdesk_patients_with_name_piece('ova', '{}', 5)",
+    )
+    .await;
+    ok(
+        &mut desk,
+        "SELECT * FROM clinicdesk_free_slots(ARRAY(SELECT id FROM doctors), current_date, 7, now(), 'Europe/London')",
+    )
+    .await;
+    // … but not put its own code behind them (every desk and every booking grid would run it), nor drop them
+    for sql in [
+        "CREATE OR REPLACE FUNCTION clinicdesk_name_key(name text) RETURNS text LANGUAGE sql IMMUTABLE RETURN name",
+        "CREATE OR REPLACE FUNCTION public.clinicdesk_free_slots(p_doctor_ids bigint[], p_from date, p_days integer,
+           p_now timestamptz, p_tz text) RETURNS TABLE (doctor_id bigint, starts_at timestamptz, ends_at timestamptz,
+           local_date date, local_time time, local_end time) LANGUAGE sql AS 'SELECT NULL::bigint, now(), now(),
+           current_date, localtime, localtime'",
+        "DROP FUNCTION clinicdesk_patients_with_name_piece(text, bigint[], integer)",
+        "ALTER FUNCTION clinicdesk_first_free_slot(bigint[], date, integer, timestamptz, text) SECURITY DEFINER",
+        "DROP INDEX patients_name_key_trgm_idx",
+    ] {
+        assert_eq!(refused(&mut desk, sql).await, "42501", "{sql}");
+    }
+}

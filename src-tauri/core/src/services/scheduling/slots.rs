@@ -221,22 +221,15 @@ pub async fn first_available(pool: &PgPool, department_id: i64) -> Result<Option
     let mut conn = pool.acquire().await?;
     let clock = Clock::load(&mut conn).await?;
     let ids = doctors::active_in_department(&mut conn, department_id).await?;
-    let docs = doctors::list(&mut conn, false).await?;
-    let today = clock.today();
-    let s = Schedules::load(&mut conn, &clock, &ids, today, 14).await?;
-    let mut best: Option<Slot> = None;
-    for d in docs.iter().filter(|d| ids.contains(&d.id)) {
-        for i in 0..14 {
-            if let Some(t) = s
-                .free(&clock, d.id, d.slot_minutes, today + Duration::days(i))
-                .first()
-            {
-                if best.as_ref().is_none_or(|b| t.starts_at < b.starts_at) {
-                    best = Some(slot_view(d.id, t));
-                }
-                break;
-            }
-        }
-    }
-    Ok(best)
+    // one statement, set-based (the same arithmetic as `Schedules`, tested against it)
+    let first = availability::first_free(
+        &mut conn,
+        &ids,
+        clock.today(),
+        14,
+        clock.now,
+        clock.tz.name(),
+    )
+    .await?;
+    Ok(first.map(|(doctor_id, t)| slot_view(doctor_id, &t)))
 }
