@@ -2,15 +2,18 @@
 -- database function, so a booking is a single statement. The slot arithmetic here mirrors `schedule.rs`
 -- (`day_windows`, `slots_in_windows`); an integration test compares the two over random schedules, DST days
 -- included, so they cannot drift. Every function runs with the caller's rights (SECURITY INVOKER): grants and
--- row-level security apply as they did to the statements it replaces.
+-- row-level security apply as they did to the statements it replaces. They are PL/pgSQL rather than SQL: a SQL
+-- function with a SET clause is planned again on every call, a PL/pgSQL one keeps its plans for the session.
 
 -- The doctor's working windows on a clinic-local date, as local timestamp ranges: weekly sessions and extra
 -- sessions merged (touching ones too), minus leave and clinic holidays; a whole-day leave or holiday leaves none.
 CREATE FUNCTION public.clinicdesk_day_windows(p_doctor bigint, p_date date)
 RETURNS SETOF tsrange
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, public, pg_temp
 AS $$
+BEGIN
+  RETURN QUERY
   WITH open AS (
     SELECT range_agg(tsrange(p_date + w.starts_at, p_date + w.ends_at)) AS windows
       FROM (SELECT a.starts_at, a.ends_at
@@ -31,7 +34,8 @@ AS $$
   )
   SELECT w
     FROM open, closed, unnest(open.windows - closed.cuts) AS w
-   WHERE open.windows IS NOT NULL AND NOT closed.whole_day
+   WHERE open.windows IS NOT NULL AND NOT closed.whole_day;
+END
 $$;
 
 -- The end of the slot that starts at p_start, when p_start is one of the doctor's slots; NULL otherwise. Slots are
@@ -40,9 +44,11 @@ $$;
 CREATE FUNCTION public.clinicdesk_slot_end(p_doctor bigint, p_slot_minutes integer, p_start timestamptz,
                                            p_zone text)
 RETURNS timestamptz
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, public, pg_temp
 AS $$
+BEGIN
+  RETURN (
   WITH l AS (SELECT p_start AT TIME ZONE p_zone AS t, make_interval(mins => p_slot_minutes) AS len)
   SELECT p_start + l.len
     FROM l, public.clinicdesk_day_windows(p_doctor, l.t::date) AS w
@@ -52,7 +58,8 @@ AS $$
      AND NOT EXISTS (SELECT 1
                        FROM unnest('{30 minutes, 1 hour, 2 hours}'::interval[]) AS back(by)
                       WHERE (p_start - back.by) AT TIME ZONE p_zone = l.t)
-   LIMIT 1
+   LIMIT 1);
+END
 $$;
 
 -- What `clinicdesk_book` answers: the appointment (new, or the one an earlier attempt with the same request key

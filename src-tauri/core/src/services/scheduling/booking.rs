@@ -206,15 +206,12 @@ async fn book_once(
     key: Option<&str>,
 ) -> Result<Appointment> {
     crate::crash::point("booking_commit");
-    let booked = match appointments::book(
-        &mut *pool.acquire().await?,
-        doctor_id,
-        patient_id,
-        starts_at,
-        key,
-    )
-    .await
-    {
+    let mut conn = pool.acquire().await?;
+    let answer = appointments::book(&mut conn, doctor_id, patient_id, starts_at, key).await;
+    // the connection goes back before the overlap sentence takes one (8 desks on 8 connections must not wait on
+    // each other)
+    drop(conn);
+    let booked = match answer {
         Ok(b) => b,
         Err(Error::Overlap) => {
             // another desk won the time: say who holds the slot the person chose
