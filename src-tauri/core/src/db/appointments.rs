@@ -245,62 +245,74 @@ pub async fn cancel(db: &mut PgConnection, id: i64, reason: &str) -> Result<()> 
     Ok(())
 }
 
-/// What `clinicdesk_book` answered (see its migration): the appointment made (or the one an earlier attempt with the
-/// same request key made, `existing`), or a refusal code with the names its sentence needs.
+/// Everything a booking needs, read in one round trip while taking the doctor's schedule lock (shared) and the
+/// patient's booking lock (exclusive: two desks booking one patient at once queue instead of deadlocking in
+/// the exclusion checks): the clinic, the doctor, the patient, and the doctor's windows on the local day.
 #[derive(Debug, Clone)]
-pub struct Booking {
-    pub appointment_id: Option<i64>,
-    pub existing: Option<bool>,
-    pub refusal: Option<String>,
-    pub time_zone: Option<String>,
-    pub doctor_name: Option<String>,
-    pub department_name: Option<String>,
+pub struct BookingContext {
+    pub clinic_name: String,
+    pub time_zone: String,
+    pub doctor_name: String,
+    pub doctor_active: bool,
+    pub slot_minutes: i32,
+    pub department_name: String,
     pub patient_name: Option<String>,
     pub patient_mrn: Option<String>,
+    pub patient_blacklisted: Option<bool>,
     pub blacklist_reason: Option<String>,
-    pub ends_at: Option<DateTime<Utc>>,
+    pub reminder_consent: Option<bool>,
+    pub preferred_channel: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub weekly: WeeklyJson,
+    pub exceptions: ExceptionsJson,
 }
 
-/// Books in one statement (its own transaction): locks, rules, the slot check in the clinic's zone, the INSERT with
-/// its outbox message and the request key, all in the database.
-pub async fn book(
+/// The day's weekly sessions as (start, end), decoded from JSON.
+pub type WeeklyJson = sqlx::types::Json<Vec<(chrono::NaiveTime, chrono::NaiveTime)>>;
+/// The day's exceptions, decoded from JSON.
+pub type ExceptionsJson = sqlx::types::Json<Vec<ContextException>>;
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ContextException {
+    pub kind: crate::schedule::ExceptionKind,
+    pub starts_at: Option<chrono::NaiveTime>,
+    pub ends_at: Option<chrono::NaiveTime>,
+}
+
+pub async fn booking_context(
     db: &mut PgConnection,
     doctor_id: i64,
     patient_id: i64,
     starts_at: DateTime<Utc>,
-    key: Option<&str>,
-) -> Result<Booking> {
+) -> Result<Option<BookingContext>> {
     Ok(sqlx::query_as!(
-        Booking,
-        r#"SELECT appointment_id, existing, refusal, time_zone, doctor_name, department_name, patient_name,
-                  patient_mrn, blacklist_reason, ends_at
-             FROM clinicdesk_book($1, $2, $3, $4)"#,
+        BookingContext,
+        r#"WITH lock AS (SELECT pg_advisory_xact_lock_shared(7001, ($1::bigint % 2147483647)::int),
+                             pg_advisory_xact_lock(7002, ($2::bigint % 2147483647)::int)),
+                s AS (SELECT clinic_name, time_zone FROM settings)
+           SELECT s.clinic_name, s.time_zone, d.full_name AS doctor_name, d.active AS doctor_active, d.slot_minutes,
+                  dep.name AS department_name,
+                  p.full_name AS "patient_name?", p.mrn AS "patient_mrn?", p.blacklisted_at IS NOT NULL AS "patient_blacklisted?",
+                  p.blacklist_reason, p.reminder_consent AS "reminder_consent?", p.preferred_channel AS "preferred_channel?",
+                  p.phone, p.email,
+                  (SELECT coalesce(json_agg(json_build_array(a.starts_at, a.ends_at)), '[]')
+                     FROM doctor_availability a
+                    WHERE a.doctor_id = d.id AND a.weekday = extract(isodow FROM $3 AT TIME ZONE s.time_zone))
+                    AS "weekly!: WeeklyJson",
+                  (SELECT coalesce(json_agg(json_build_object('kind', e.kind, 'starts_at', e.starts_at, 'ends_at', e.ends_at)), '[]')
+                     FROM doctor_availability_exceptions e
+                    WHERE (e.doctor_id = d.id OR e.doctor_id IS NULL) AND e.on_date = ($3 AT TIME ZONE s.time_zone)::date)
+                    AS "exceptions!: ExceptionsJson"
+             FROM s CROSS JOIN lock
+             JOIN doctors d ON d.id = $1
+             JOIN departments dep ON dep.id = d.department_id
+             LEFT JOIN patients p ON p.id = $2"#,
         doctor_id,
         patient_id,
-        starts_at,
-        key
+        starts_at
     )
-    .fetch_one(db)
-    .await?)
-}
-
-/// The end of the doctor's slot starting at `starts_at` in `zone`, computed by the database (`clinicdesk_slot_end`,
-/// which the booking uses); `None` when it is not one of the doctor's slots.
-pub async fn slot_end(
-    db: &mut PgConnection,
-    doctor_id: i64,
-    slot_minutes: i32,
-    starts_at: DateTime<Utc>,
-    zone: &str,
-) -> Result<Option<DateTime<Utc>>> {
-    Ok(sqlx::query_scalar!(
-        "SELECT clinicdesk_slot_end($1, $2, $3, $4)",
-        doctor_id,
-        slot_minutes,
-        starts_at,
-        zone
-    )
-    .fetch_one(db)
+    .fetch_optional(db)
     .await?)
 }
 

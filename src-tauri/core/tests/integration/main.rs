@@ -15,5 +15,4 @@ mod privacy;
 mod resilience;
 mod scheduling;
 mod search;
-mod slot_agreement;
 mod tls;

@@ -14,7 +14,7 @@ use crate::db::{
     doctors::{self, Doctor},
 };
 use crate::error::{Error, Result};
-use crate::schedule;
+use crate::schedule::{self, DatedException, WeeklyWindow};
 
 /// The one sentence for an overlap the database refused (`Error::Overlap`): who already holds the time.
 async fn overlap_sentence(
@@ -195,9 +195,8 @@ pub fn request_key(key: &str) -> Result<String> {
     }
 }
 
-/// One booking in one round trip: `clinicdesk_book` takes the locks, checks the rules and the slot in the clinic's
-/// zone, inserts the appointment (its trigger queues the confirmation) and the request key, in one statement. This
-/// turns its answer into the appointment or the sentence.
+/// One booking in four round trips: BEGIN, the context (with the doctor's schedule lock), the insert with its
+/// outbox message, COMMIT. The slot arithmetic runs here, between them.
 async fn book_once(
     pool: &PgPool,
     doctor_id: i64,
@@ -205,23 +204,72 @@ async fn book_once(
     starts_at: DateTime<Utc>,
     key: Option<&str>,
 ) -> Result<Appointment> {
-    crate::crash::point("booking_commit");
-    let mut conn = pool.acquire().await?;
-    let answer = appointments::book(&mut conn, doctor_id, patient_id, starts_at, key).await;
-    // the connection goes back before the overlap sentence takes one (8 desks on 8 connections must not wait on
-    // each other)
-    drop(conn);
-    let booked = match answer {
-        Ok(b) => b,
+    let mut tx = pool.begin().await?;
+    let ctx = appointments::booking_context(&mut tx, doctor_id, patient_id, starts_at)
+        .await?
+        .ok_or_else(|| Error::validation("doctor_id", "That doctor does not exist."))?;
+    let clock = Clock {
+        tz: crate::clock::zone(&ctx.time_zone)?,
+        now: Utc::now(),
+    };
+    if !ctx.doctor_active {
+        return Err(Error::validation(
+            "doctor_id",
+            format!("{} is inactive and cannot be booked.", ctx.doctor_name),
+        ));
+    }
+    let (Some(patient_name), Some(patient_mrn)) =
+        (ctx.patient_name.clone(), ctx.patient_mrn.clone())
+    else {
+        return Err(Error::validation(
+            "patient_id",
+            "That patient does not exist.",
+        ));
+    };
+    if ctx.patient_blacklisted == Some(true) {
+        return Err(Error::validation(
+            "patient_id",
+            format!(
+                "{patient_name} is blacklisted ({}). Lift the blacklist before booking.",
+                ctx.blacklist_reason.clone().unwrap_or_default()
+            ),
+        ));
+    }
+    let date = schedule::local_date(clock.tz, starts_at);
+    let weekday = chrono::Datelike::weekday(&date).number_from_monday();
+    let weekly: Vec<WeeklyWindow> = ctx
+        .weekly
+        .iter()
+        .map(|&(start, end)| WeeklyWindow {
+            weekday,
+            start,
+            end,
+        })
+        .collect();
+    let exceptions: Vec<DatedException> = ctx
+        .exceptions
+        .iter()
+        .map(|e| DatedException {
+            on_date: date,
+            kind: e.kind,
+            start: e.starts_at,
+            end: e.ends_at,
+        })
+        .collect();
+    let ends_at = slot_end(
+        &clock,
+        &ctx.doctor_name,
+        ctx.slot_minutes,
+        starts_at,
+        &Schedules::of_day(doctor_id, weekly, exceptions).windows(doctor_id, date),
+    )?;
+    // the patient's confirmation is written by the database in the same statement (trigger)
+    let id = match appointments::insert(&mut tx, doctor_id, patient_id, starts_at, ends_at, false)
+        .await
+    {
+        Ok(id) => id,
         Err(Error::Overlap) => {
-            // another desk won the time: say who holds the slot the person chose
-            let mut conn = pool.acquire().await?;
-            let clock = Clock::load(&mut conn).await?;
-            let minutes = doctors::get(&mut conn, doctor_id)
-                .await?
-                .map_or(1, |d| d.slot_minutes);
-            drop(conn);
-            let ends_at = starts_at + Duration::minutes(minutes as i64);
+            drop(tx);
             return Err(overlap_sentence(
                 pool, &clock, doctor_id, patient_id, starts_at, ends_at, 0,
             )
@@ -229,64 +277,22 @@ async fn book_once(
         }
         Err(e) => return Err(e),
     };
+    if let Some(k) = key {
+        crate::db::request_keys::record_booking(&mut tx, k, id).await?;
+    }
+    crate::crash::point("booking_commit");
+    tx.commit().await?;
     crate::crash::point("booking_committed");
-    if let (Some(id), Some(true)) = (booked.appointment_id, booked.existing) {
-        return existing(pool, id).await;
-    }
-    let clock = Clock {
-        tz: crate::clock::zone(booked.time_zone.as_deref().unwrap_or_default())?,
-        now: Utc::now(),
-    };
-    let doctor_name = booked.doctor_name.clone().unwrap_or_default();
-    let patient_name = booked.patient_name.clone().unwrap_or_default();
-    if let Some(refusal) = booked.refusal.as_deref() {
-        return Err(match refusal {
-            "no_doctor" => Error::validation("doctor_id", "That doctor does not exist."),
-            "doctor_inactive" => Error::validation(
-                "doctor_id",
-                format!("{doctor_name} is inactive and cannot be booked."),
-            ),
-            "no_patient" => Error::validation("patient_id", "That patient does not exist."),
-            "blacklisted" => Error::validation(
-                "patient_id",
-                format!(
-                    "{patient_name} is blacklisted ({}). Lift the blacklist before booking.",
-                    booked.blacklist_reason.clone().unwrap_or_default()
-                ),
-            ),
-            "past" => Error::validation(
-                "starts_at",
-                "That time has already passed. Choose a later slot.",
-            ),
-            "not_a_slot" => {
-                let date = schedule::local_date(clock.tz, starts_at);
-                Error::validation(
-                    "starts_at",
-                    format!(
-                        "{doctor_name} does not see patients at {} on {}. Choose a slot from the grid.",
-                        clock.hm(starts_at),
-                        Clock::day_label(date)
-                    ),
-                )
-            }
-            other => Error::internal(format!("unknown booking refusal {other}")),
-        });
-    }
-    let (Some(id), Some(ends_at)) = (booked.appointment_id, booked.ends_at) else {
-        return Err(Error::internal(
-            "the booking answered neither an appointment nor a refusal",
-        ));
-    };
     Ok(Appointment::new(
         &clock,
         AppointmentRow {
             id,
             doctor_id,
-            doctor_name,
-            department_name: booked.department_name.unwrap_or_default(),
+            doctor_name: ctx.doctor_name,
+            department_name: ctx.department_name,
             patient_id,
             patient_name,
-            patient_mrn: booked.patient_mrn.unwrap_or_default(),
+            patient_mrn,
             patient_blacklisted: false,
             starts_at,
             ends_at,

@@ -121,6 +121,18 @@ impl Schedules {
         schedule::day_windows(date, weekly, &exceptions)
     }
 
+    /// One doctor's day as a booking's context read it (weekly sessions of that weekday, that day's exceptions).
+    pub(crate) fn of_day(
+        doctor_id: i64,
+        weekly: Vec<WeeklyWindow>,
+        exceptions: Vec<DatedException>,
+    ) -> Self {
+        exceptions.into_iter().fold(
+            Schedules::default().with_weekly(doctor_id, weekly),
+            |s, e| s.with_exception(Some(doctor_id), e),
+        )
+    }
+
     /// The same schedules with a doctor's weekly template replaced (to test a change before making it).
     pub(crate) fn with_weekly(mut self, doctor_id: i64, weekly: Vec<WeeklyWindow>) -> Self {
         self.weekly.insert(doctor_id, weekly);
