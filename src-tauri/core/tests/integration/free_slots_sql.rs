@@ -122,7 +122,9 @@ async fn compare(tz: &str, from: NaiveDate, seed: u64) {
     for d in &doctors {
         grid.extend(rows(
             *d,
-            appts::compute_free_slots(&c.desk, *d, from, 7).await.unwrap(),
+            appts::compute_free_slots(&c.desk, *d, from, 7)
+                .await
+                .unwrap(),
         ));
     }
     grid.shuffle(&mut rng);
@@ -170,7 +172,9 @@ async fn compare(tz: &str, from: NaiveDate, seed: u64) {
     for d in &doctors {
         rust.extend(rows(
             *d,
-            appts::compute_free_slots(&c.desk, *d, from, 7).await.unwrap(),
+            appts::compute_free_slots(&c.desk, *d, from, 7)
+                .await
+                .unwrap(),
         ));
     }
     rust.sort();
@@ -281,7 +285,12 @@ async fn first_available_is_the_earliest_free_slot_of_the_department() {
     let today = Utc::now().date_naive();
     let mut expected: Vec<(DateTime<Utc>, i64)> = vec![];
     for d in [early, late] {
-        for r in rows(d, appts::compute_free_slots(&c.desk, d, today, 14).await.unwrap()) {
+        for r in rows(
+            d,
+            appts::compute_free_slots(&c.desk, d, today, 14)
+                .await
+                .unwrap(),
+        ) {
             expected.push((r.1, d));
         }
     }
@@ -313,7 +322,12 @@ async fn first_available_is_the_earliest_free_slot_of_the_department() {
         .unwrap();
     let mut expected: Vec<(DateTime<Utc>, i64)> = vec![];
     for d in [early, late] {
-        for r in rows(d, appts::compute_free_slots(&c.desk, d, today, 14).await.unwrap()) {
+        for r in rows(
+            d,
+            appts::compute_free_slots(&c.desk, d, today, 14)
+                .await
+                .unwrap(),
+        ) {
             expected.push((r.1, d));
         }
     }
