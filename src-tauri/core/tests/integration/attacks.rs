@@ -232,18 +232,20 @@ async fn definer_functions_and_triggers_ignore_temp_tables_even_with_temporary_g
     );
 }
 
-/// Every SECURITY DEFINER function and every trigger function of ClinicDesk pins the search path with pg_temp
-/// last, and names the relations it reads with their schema. A new function cannot slip.
+/// Every function of ClinicDesk pins the search path with pg_temp last (a staff temp table cannot shadow what it
+/// reads), and every SECURITY DEFINER and trigger function also names the relations it reads with their schema.
+/// A new function cannot slip.
 #[tokio::test]
-async fn every_definer_and_trigger_function_pins_its_search_path_and_qualifies_relations() {
+async fn every_function_pins_its_search_path_and_definers_and_triggers_qualify_relations() {
     let s = scene().await;
     let rows = sqlx::query(
-        "SELECT p.proname::text AS name, p.prosecdef, coalesce(p.proconfig, '{}') AS config, p.prosrc
+        "SELECT p.proname::text AS name, p.prosecdef, p.prorettype = 'trigger'::regtype AS trigger,
+                coalesce(p.proconfig, '{}') AS config, p.prosrc
            FROM pg_proc p
           WHERE p.pronamespace = 'public'::regnamespace
-            AND (p.prosecdef OR p.prorettype = 'trigger'::regtype)
+            AND p.prokind IN ('f', 'p')
             AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid
-                               AND d.deptype = 'e')
+                               AND d.deptype IN ('e', 'i'))
           ORDER BY 1",
     )
     .fetch_all(&s.owner)
@@ -257,17 +259,30 @@ async fn every_definer_and_trigger_function_pins_its_search_path_and_qualifies_r
     .fetch_all(&s.owner)
     .await
     .expect("relations");
-    assert!(rows.len() >= 20, "only {} functions found", rows.len());
+    assert!(rows.len() >= 30, "only {} functions found", rows.len());
+    assert!(
+        rows.iter()
+            .any(|r| r.get::<String, _>("name") == "clinicdesk_name_key"),
+        "the search key is among them"
+    );
     let mut definers = 0;
     for r in &rows {
         let name: String = r.get("name");
         let config: Vec<String> = r.get("config");
         definers += r.get::<bool, _>("prosecdef") as usize;
+        // other settings (jit=off) may sit beside it; the search path is exactly this one
+        let paths: Vec<&String> = config
+            .iter()
+            .filter(|c| c.starts_with("search_path="))
+            .collect();
         assert_eq!(
-            config,
-            vec!["search_path=pg_catalog, public, pg_temp".to_string()],
-            "{name} does not pin its search path"
+            paths,
+            ["search_path=pg_catalog, public, pg_temp"],
+            "{name} does not pin its search path: {config:?}"
         );
+        if !(r.get::<bool, _>("prosecdef") || r.get::<bool, _>("trigger")) {
+            continue;
+        }
         let body: String = r.get("prosrc");
         for bare in unqualified_relations(&body, &relations) {
             panic!("{name} reads {bare} without its schema");
