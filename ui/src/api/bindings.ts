@@ -622,6 +622,7 @@ export type MergeOutcome = {
 	exports: number,
 	tombstones: number,
 	opt_out_carried: boolean,
+	blacklist_carried: boolean,
 };
 
 export type MessageChannel = "email" | "sms" | "chat";
