@@ -554,6 +554,8 @@ export type HistoryFilter = {
 };
 
 export type JobKind = "reminders_daily" | "reminders_day_before" | "monthly_report" | "weekly_cleanup" | 
+/**  Booked appointments past the no-show grace marked as no-shows, daily at the cleanup time (a setting: on/off). */
+"no_shows" | 
 /**  The daily backup of the database this computer holds (see `crate::services::backups`). */
 "backup";
 
