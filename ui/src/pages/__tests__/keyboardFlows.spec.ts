@@ -16,7 +16,7 @@ import { api, type Appointment, type Doctor, type Slot } from "../../api";
 import { apiMocks } from "../../test/apiMock";
 import { mountWithRouter } from "../../test/mountWithRouter";
 import { seriousAxeFindings } from "../../test/axe";
-import { todayIso, addDays } from "../../lib/dates";
+import { todayIn, addDays } from "../../lib/dates";
 import TodayPage from "../TodayPage.vue";
 import BookPage from "../BookPage.vue";
 import SlotGrid from "../../components/SlotGrid.vue";
@@ -27,7 +27,7 @@ const doctor = (id: number, name: string, department_id = 1, department_name = "
   id, staff_username: null, department_id, department_name, full_name: name, qualification: "MBBS",
   experience_years: 5, phone: null, email: null, consultation_fee_cents: 2500, slot_minutes: 15, active: true,
 });
-const TODAY = todayIso();
+const TODAY = todayIn(null); // no clinic zone loaded in these specs: the PC's date
 const appt = (id: number, doctor_id: number, time: string, extra: Partial<Appointment> = {}): Appointment => ({
   id, doctor_id, doctor_name: "Dr. Meera Shah", department_name: "Cardiology", patient_id: id * 10, patient_name: `Patient ${id}`,
   patient_mrn: `M${id}`, patient_blacklisted: false, starts_at: `${TODAY}T09:00:00Z`, ends_at: `${TODAY}T09:15:00Z`,

@@ -11,7 +11,7 @@ vi.mock("../../api", async (importOriginal) =>
 
 import { api, ApiError, type Amendment, type Recall } from "../../api";
 import { apiMocks } from "../../test/apiMock";
-import { todayIso } from "../../lib/dates";
+import { clinicToday } from "../../lib/clinicToday";
 import { PREVIEW_DAYS, useAvailabilityStore } from "../availability";
 import { useAppointmentsStore } from "../appointments";
 import { useTreatmentsStore } from "../treatments";
@@ -30,7 +30,7 @@ describe("availability store", () => {
     const days = [{ date: "2026-12-03", label: "Thu 3 Dec", slots: [] }];
     m.freeSlots.mockResolvedValue(days);
     expect(await useAvailabilityStore().preview(4)).toEqual(days);
-    expect(m.freeSlots).toHaveBeenCalledWith(4, todayIso(), PREVIEW_DAYS);
+    expect(m.freeSlots).toHaveBeenCalledWith(4, clinicToday(), PREVIEW_DAYS);
   });
 
   it("an unavailable preview is empty, not an error", async () => {
