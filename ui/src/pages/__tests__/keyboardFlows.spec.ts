@@ -256,6 +256,30 @@ describe("TodayPage by keyboard", () => {
     expect(m.walkIn).not.toHaveBeenCalled();
     w.unmount();
   });
+
+  it("walk-in of a merged record: walks in the surviving record (its name shown, its id sent), like every other way of opening a merged record", async () => {
+    m.searchPatients.mockResolvedValue([{ ...hit, id: 5, mrn: "M5", full_name: "Hazel Brenan", merged_into_id: 9 }]);
+    m.getPatient.mockResolvedValue({ ...hit, merged_into_id: null, blacklist_reason: null });
+    const added = appt(31, 2, "09:45", { patient_id: 9, patient_name: "Hazel Brennan" });
+    m.walkIn.mockResolvedValue(added);
+    const { w } = await mountPage(TodayPage, "/today");
+    key(document.activeElement, "w");
+    await flushPromises();
+    typeInto("hazel");
+    key(document.activeElement, "Enter");
+    await flushPromises();
+    expect(m.getPatient).toHaveBeenCalledWith(9);
+    const doctorList = byTestId<HTMLSelectElement>("walkin-doctor")!;
+    expect(document.activeElement).toBe(doctorList);
+    expect(document.body.textContent).toContain("Hazel Brennan");
+    doctorList.value = "2";
+    doctorList.dispatchEvent(new Event("change", { bubbles: true }));
+    m.todayBoard.mockResolvedValue(board([added]));
+    key(doctorList, "Enter");
+    await flushPromises();
+    expect(m.walkIn).toHaveBeenCalledWith(9, 2, false);
+    w.unmount();
+  });
 });
 
 describe("ApptActions", () => {

@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 import { flushPromises } from "@vue/test-utils";
 
 vi.mock("../../api", async (importOriginal) =>
-  (await import("../../test/apiMock")).mockApiModule(importOriginal, ["searchPatients", "getPatient", "patientAppointments", "registerPatient", "checkIn"]));
+  (await import("../../test/apiMock")).mockApiModule(importOriginal, ["searchPatients", "getPatient", "patientAppointments", "registerPatient", "checkIn"], { patientHistory: vi.fn().mockResolvedValue([]) }));
 
 import { api, type Appointment, type Patient, type StaffRole } from "../../api";
 import { addDays, todayIn } from "../../lib/dates";
@@ -47,7 +47,8 @@ describe("PatientsPage", () => {
     const pushed = vi.spyOn(router, "push");
     await w.find('[data-testid="patient-hit-7"]').trigger("click");
     await flushPromises();
-    expect(pushed).toHaveBeenCalledWith({ name: "patient", params: { id: 7 } });
+    expect(pushed).toHaveBeenCalledWith({ name: "patient", params: { id: "7" } });
+    expect(router.currentRoute.value.fullPath).toBe("/patients/7");
     w.unmount();
   });
 
