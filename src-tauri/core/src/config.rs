@@ -236,6 +236,7 @@ impl DatabaseConfig {
 }
 
 /// The sentence shown beside (and logged for) a clinic server reached without verifying its certificate.
+/// UI twin: `ui/src/lib/tls.ts` (its vitest fails when the two differ).
 pub const TLS_WARNING: &str = "Not verified: any computer on the network can pretend to be the server and \
      collect staff passwords and patient data. Use \"Verify the server\" with the clinic's CA file.";
 

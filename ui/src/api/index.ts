@@ -29,6 +29,9 @@ export type Channel = MessageChannel;
 /** The clinical part of a visit (null for reception). */
 export type VisitClinical = NonNullable<Visit["clinical"]>;
 
+/** What a person reads when something failed that no sentence was written for (the raw text goes to the log). */
+export const GENERIC_ERROR = "Something went wrong; try again. Details are in the log.";
+
 export class ApiError extends Error {
   readonly kind: ErrorKind;
   readonly field: string | null;
@@ -40,16 +43,15 @@ export class ApiError extends Error {
     this.field = field;
   }
 
+  /**
+   * A backend CommandError keeps its sentence (written for people). Anything else (a bare string from the IPC layer,
+   * a JS Error such as a TypeError, a rejected plugin call) is raw text: it goes to the log, the person reads GENERIC_ERROR.
+   */
   static from(e: unknown): ApiError {
     if (e instanceof ApiError) return e;
     if (isCommandError(e)) return new ApiError(e.kind, e.message, e.field ?? null);
-    // A bare string comes from the IPC layer itself (e.g. a malformed call), never a sentence meant for people.
-    if (typeof e === "string") {
-      console.error("ClinicDesk command failed:", e);
-      return new ApiError("Internal", "Something went wrong; the details are in the log.");
-    }
-    if (e instanceof Error) return new ApiError("Internal", e.message || "Something went wrong.");
-    return new ApiError("Internal", "Something went wrong.");
+    console.error("ClinicDesk: unexpected failure:", e);
+    return new ApiError("Internal", GENERIC_ERROR);
   }
 }
 

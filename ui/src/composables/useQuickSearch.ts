@@ -4,8 +4,10 @@
  * board on that card, where `c` checks them in; patients open their chart, doctors their calendar.
  */
 import { computed, ref, watch } from "vue";
-import { api, type QuickResults } from "../api";
+import { api, errorMessage, type QuickResults } from "../api";
 import type { RouteLocationRaw } from "vue-router";
+import { STATUS_LABELS } from "../lib/appointments";
+import { chartOf } from "../lib/patients";
 
 export interface QuickItem {
   key: string;
@@ -20,11 +22,11 @@ export function flatten(r: QuickResults | null): QuickItem[] {
   return [
     ...r.appointments.map((a) => ({
       key: `a${a.id}`, group: "Today" as const, label: `${a.time} ${a.patient_name}`,
-      detail: `${a.doctor_name} · ${a.status.replace("_", " ")}`, to: { name: "today", query: { appt: String(a.id) } },
+      detail: `${a.doctor_name} · ${STATUS_LABELS[a.status]}`, to: { name: "today", query: { appt: String(a.id) } },
     })),
     ...r.patients.map((p) => ({
       key: `p${p.id}`, group: "Patients" as const, label: p.full_name,
-      detail: `${p.mrn}${p.merged_into_id ? " · merged into another record" : ""}${p.phone ? ` · ${p.phone}` : ""}`, to: { name: "patient", params: { id: String(p.merged_into_id ?? p.id) } },
+      detail: `${p.mrn}${p.merged_into_id ? " · merged into another record" : ""}${p.phone ? ` · ${p.phone}` : ""}`, to: chartOf(p),
     })),
     ...r.doctors.map((d) => ({
       key: `d${d.id}`, group: "Doctors" as const, label: d.full_name, detail: d.department_name,
@@ -54,7 +56,7 @@ export function useQuickSearch(delayMs = 200) {
         active.value = 0;
       }
     } catch (e) {
-      if (mine === seq) error.value = e instanceof Error ? e.message : "Search failed.";
+      if (mine === seq) error.value = errorMessage(e);
     }
   }
 

@@ -1,13 +1,22 @@
 /**
- * Plain "YYYY-MM-DD" date arithmetic (no time zones: the backend precomputes every clinic-local label;
- * the UI only steps dates and asks for "today" from the desk PC, which runs in the clinic's zone).
+ * Plain "YYYY-MM-DD" date arithmetic. The backend precomputes every clinic-local label; the UI only steps dates and
+ * asks what "today" is in a zone (`todayIn`). The desk's "today" is the clinic's: `clinicToday` (lib/clinicToday.ts).
  */
 export function isoDate(d: Date): string {
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
 }
 
-export function todayIso(now: Date = new Date()): string {
-  return isoDate(now);
+/** The date at `now` in the IANA `zone` ("Europe/London"); the PC's own date when the zone is unknown or invalid. */
+export function todayIn(zone: string | null | undefined, now: Date = new Date()): string {
+  if (!zone) return isoDate(now);
+  let parts: Intl.DateTimeFormatPart[];
+  try {
+    parts = new Intl.DateTimeFormat("en-US", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit" }).formatToParts(now);
+  } catch {
+    return isoDate(now); // RangeError: a zone this webview does not know
+  }
+  const part = (t: string) => parts.find((p) => p.type === t)?.value ?? "";
+  return `${part("year")}-${part("month")}-${part("day")}`;
 }
 
 export function addDays(date: string, days: number): string {

@@ -90,10 +90,16 @@ export function localInstant(iso: string | null | undefined, now: Date = new Dat
   });
 }
 
-/** "YYYY-MM-01" of the month before `now` (reports cover whole months). */
-export function previousMonth(now: Date = new Date()): string {
-  const d = new Date(now.getFullYear(), now.getMonth() - 1, 1);
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-01`;
+/** "YYYY-MM-01" of the month `back` months before `today`'s ("YYYY-MM-DD", the clinic's: see clinicToday). */
+function monthBefore(today: string, back: number): string {
+  const [y, m] = today.split("-").map(Number);
+  const d = new Date(Date.UTC(y, m - 1 - back, 1));
+  return d.toISOString().slice(0, 8) + "01";
+}
+
+/** "YYYY-MM-01" of the month before `today` ("YYYY-MM-DD", the clinic's date); reports cover whole months. */
+export function previousMonth(today: string): string {
+  return monthBefore(today, 1);
 }
 
 /** "2026-10-01" → "October 2026". */
@@ -102,10 +108,10 @@ export function monthLabel(month: string): string {
   return new Date(y, m - 1, 1).toLocaleString("en-GB", { month: "long", year: "numeric" });
 }
 
-/** The last `count` complete months, newest first, as Select options (value "YYYY-MM-01"). */
-export function monthOptions(now: Date = new Date(), count = 24): { value: string; label: string }[] {
+/** The last `count` complete months before `today` (the clinic's date), newest first, as Select options ("YYYY-MM-01"). */
+export function monthOptions(today: string, count = 24): { value: string; label: string }[] {
   return Array.from({ length: count }, (_, i) => {
-    const value = previousMonth(new Date(now.getFullYear(), now.getMonth() - i, 1));
+    const value = monthBefore(today, i + 1);
     return { value, label: monthLabel(value) };
   });
 }

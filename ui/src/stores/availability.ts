@@ -6,7 +6,7 @@ import { defineStore } from "pinia";
 import {
   api, type AvailabilityException, type DoctorAvailability, type ExceptionInput, type SlotDay, type WeeklySession,
 } from "../api";
-import { todayIso } from "../lib/dates";
+import { clinicToday } from "../lib/clinicToday";
 
 export const PREVIEW_DAYS = 7;
 
@@ -18,7 +18,7 @@ export const useAvailabilityStore = defineStore("availability", () => {
   /** The doctor's free slots from today; empty when they cannot be loaded (the preview is only a hint). */
   async function preview(doctorId: number): Promise<SlotDay[]> {
     try {
-      return await api.freeSlots(doctorId, todayIso(), PREVIEW_DAYS);
+      return await api.freeSlots(doctorId, clinicToday(), PREVIEW_DAYS);
     } catch {
       return [];
     }

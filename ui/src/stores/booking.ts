@@ -2,13 +2,14 @@
 import { defineStore } from "pinia";
 import { computed, ref } from "vue";
 import { api, ApiError, newRequestKey, type Appointment, type Slot, type SlotDay } from "../api";
-import { addDays, todayIso } from "../lib/dates";
+import { addDays } from "../lib/dates";
+import { clinicToday } from "../lib/clinicToday";
 
 export const GRID_DAYS = 7;
 
 export const useBookingStore = defineStore("booking", () => {
   const doctorId = ref<number | null>(null);
-  const from = ref(todayIso());
+  const from = ref(clinicToday());
   const days = ref<SlotDay[]>([]);
   const selected = ref<Slot | null>(null);
   const loading = ref(false);
@@ -46,13 +47,13 @@ export const useBookingStore = defineStore("booking", () => {
   }
 
   async function goTo(date: string) {
-    from.value = date < todayIso() ? todayIso() : date;
+    from.value = date < clinicToday() ? clinicToday() : date;
     await loadSlots();
   }
 
   const nextWeek = () => goTo(addDays(from.value, GRID_DAYS));
   const previousWeek = () => goTo(addDays(from.value, -GRID_DAYS));
-  const canGoBack = computed(() => from.value > todayIso());
+  const canGoBack = computed(() => from.value > clinicToday());
 
   /** The department's first free slot in the coming weeks, or null. */
   function firstAvailable(departmentId: number): Promise<Slot | null> {
@@ -117,7 +118,7 @@ export const useBookingStore = defineStore("booking", () => {
 
   function reset() {
     doctorId.value = null;
-    from.value = todayIso();
+    from.value = clinicToday();
     days.value = [];
     selected.value = null;
     error.value = "";

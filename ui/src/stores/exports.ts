@@ -9,7 +9,7 @@
 import { defineStore } from "pinia";
 import { computed, ref } from "vue";
 import { api, type ExportFinished, type ExportProgress, type ExportStarted, type UnlistenFn } from "../api";
-import { todayIso } from "../lib/dates";
+import { clinicToday } from "../lib/clinicToday";
 
 export type ExportState = "running" | "done" | "failed" | "cancelled";
 export type ExportKind = "patient" | "visits";
@@ -125,7 +125,7 @@ export const useExportsStore = defineStore("exports", () => {
    * choice in the save dialog; null when the user cancels the dialog (nothing started). Throws ApiError.
    */
   async function exportPatient(patientId: number, mrn: string, bom: boolean, patientName = mrn): Promise<ExportJob | null> {
-    const path = (await api.exportDefaultPath(patientId)) ?? (await api.saveDialog(`history-${mrn}-${todayIso()}.csv`));
+    const path = (await api.exportDefaultPath(patientId)) ?? (await api.saveDialog(`history-${mrn}-${clinicToday()}.csv`));
     if (!path) return null;
     return run(() => api.exportPatientHistory(patientId, path, bom), "patient", patientId, `History of ${patientName}`);
   }

@@ -2,6 +2,7 @@
 import { defineStore } from "pinia";
 import { ref } from "vue";
 import { api, type AdminDashboard, type AuditEntry, type AuditFilter, type AuditKinds, type Diagnostics, type DoctorDashboard } from "../api";
+import { clinicToday } from "../lib/clinicToday";
 
 export const useInsightsStore = defineStore("insights", () => {
   const admin = ref<AdminDashboard | null>(null);
@@ -55,7 +56,7 @@ export const useAuditStore = defineStore("audit", () => {
 
   /** Asks where to save, then writes the filtered log; null when the user cancelled the dialog. */
   async function exportCsv(): Promise<{ rows: number; path: string } | null> {
-    const path = await api.saveDialog(`audit-log-${new Date().toISOString().slice(0, 10)}.csv`);
+    const path = await api.saveDialog(`audit-log-${clinicToday()}.csv`);
     if (!path) return null;
     return api.exportAuditLog(filter.value, path);
   }

@@ -3,6 +3,7 @@ import { defineStore } from "pinia";
 import { ref } from "vue";
 import { api, type ReportDocument, type ReportSummary, type RunNowResult } from "../api";
 import { previousMonth } from "../lib/jobs";
+import { clinicToday } from "../lib/clinicToday";
 
 /** Clinic summary (doctor_id null) first, then the doctors' reports by title. */
 function clinicFirst(list: ReportSummary[]): ReportSummary[] {
@@ -12,7 +13,7 @@ function clinicFirst(list: ReportSummary[]): ReportSummary[] {
 }
 
 export const useReportsStore = defineStore("reports", () => {
-  const month = ref(previousMonth());
+  const month = ref(previousMonth(clinicToday()));
   const items = ref<ReportSummary[]>([]);
   const open = ref<ReportDocument | null>(null);
   const loading = ref(false);

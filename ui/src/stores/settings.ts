@@ -1,6 +1,6 @@
 /** Clinic settings, the database location, and reference lists (time zones). */
 import { defineStore } from "pinia";
-import { ref } from "vue";
+import { computed, ref } from "vue";
 import { api, type ClinicSettings, type DatabaseCheck, type DatabaseConfig } from "../api";
 import { useSessionStore } from "./session";
 
@@ -13,6 +13,21 @@ export const useSettingsStore = defineStore("settings", () => {
     const [s, db] = await Promise.all([api.getSettings(), api.getDatabaseConfig()]);
     settings.value = s;
     database.value = db;
+  }
+
+  /** The clinic's IANA zone: the desk's "today" is the date there (see lib/clinicToday.ts); null until known. */
+  const clinicZone = computed(() => settings.value?.time_zone ?? null);
+
+  /**
+   * The clinic's settings (every role may read them), for its zone; the shell calls this after each sign-in.
+   * Never throws: until it answers, "today" is the PC's own date (the backend still refuses a check-in on another day).
+   */
+  async function loadClinic(): Promise<void> {
+    try {
+      settings.value = await api.getSettings();
+    } catch {
+      // keep what we had; the pages' own loads say what went wrong
+    }
   }
 
   async function loadTimeZones(): Promise<string[]> {
@@ -38,5 +53,5 @@ export const useSettingsStore = defineStore("settings", () => {
     return api.chooseCaFile();
   }
 
-  return { settings, database, timeZones, load, loadTimeZones, save, saveDatabase, chooseCaFile };
+  return { settings, database, timeZones, clinicZone, load, loadClinic, loadTimeZones, save, saveDatabase, chooseCaFile };
 });

@@ -3,19 +3,11 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 const invoke = vi.fn();
 vi.mock("@tauri-apps/api/core", () => ({ invoke: (...a: unknown[]) => invoke(...a) }));
 
-import { api, ApiError } from "..";
-import { commands } from "../bindings";
+import { api, ApiError, errorMessage, GENERIC_ERROR } from "..";
 
 describe("api unwrapping", () => {
   beforeEach(() => {
     invoke.mockReset();
-  });
-
-  it("offers every generated command, unwrapped, with nothing listed by hand", async () => {
-    const missing = Object.keys(commands).filter((name) => typeof (api as Record<string, unknown>)[name] !== "function");
-    expect(missing).toEqual([]);
-    invoke.mockResolvedValue(3);
-    await expect(api.dispatchNow()).resolves.toBe(3);
   });
 
   it("books without a request key by default (null crosses IPC, not undefined)", async () => {
@@ -37,18 +29,33 @@ describe("api unwrapping", () => {
     expect(err).toMatchObject({ kind: "Validation", message: "Choose a longer password.", field: "password" });
   });
 
-  it("turns a thrown JS error (e.g. no Tauri runtime) into an Internal ApiError", async () => {
-    invoke.mockImplementation(async () => { throw new TypeError("window.__TAURI_INTERNALS__ is undefined"); });
+  it("turns a thrown JS error (e.g. no Tauri runtime) into an Internal ApiError without its raw text", async () => {
+    const log = vi.spyOn(console, "error").mockImplementation(() => {});
+    const raw = new TypeError("window.__TAURI_INTERNALS__ is undefined");
+    invoke.mockImplementation(async () => { throw raw; });
     const err = await api.appStatus().catch((e) => e);
     expect(err).toBeInstanceOf(ApiError);
-    expect(err.kind).toBe("Internal");
+    expect(err).toMatchObject({ kind: "Internal", message: GENERIC_ERROR });
+    expect(err.message).not.toContain("__TAURI_INTERNALS__");
+    expect(log).toHaveBeenCalledWith(expect.any(String), raw); // the raw text goes to the log
+    log.mockRestore();
+  });
+
+  it("never shows a plain Error's message to a person (errorMessage), but keeps a backend sentence", () => {
+    const log = vi.spyOn(console, "error").mockImplementation(() => {});
+    expect(errorMessage(new Error("Cannot read properties of undefined (reading 'id')"))).toBe(GENERIC_ERROR);
+    expect(errorMessage(new RangeError("Invalid time zone specified: Mars/Base"))).toBe(GENERIC_ERROR);
+    expect(errorMessage({ weird: true })).toBe(GENERIC_ERROR);
+    expect(errorMessage({ kind: "Conflict", message: "That slot was just taken.", field: null })).toBe("That slot was just taken.");
+    expect(errorMessage(new ApiError("Validation", "Enter the clinic's name.", "clinic_name"))).toBe("Enter the clinic's name.");
+    log.mockRestore();
   });
 
   it("never shows the IPC layer's own text (e.g. a malformed call) to a person", async () => {
     const quiet = vi.spyOn(console, "error").mockImplementation(() => {});
     invoke.mockImplementation(async () => { throw "invalid args `doctorId` for command `free_slots`: command free_slots missing required key doctorId"; });
     const err = await api.freeSlots(1, "2026-11-28", 7).catch((e) => e);
-    expect(err).toMatchObject({ kind: "Internal", message: "Something went wrong; the details are in the log." });
+    expect(err).toMatchObject({ kind: "Internal", message: GENERIC_ERROR });
     expect(err.message).not.toContain("doctorId");
     quiet.mockRestore();
   });

@@ -16,6 +16,7 @@ import { mountWithRouter } from "../../test/mountWithRouter";
 import { seriousAxeFindings } from "../../test/axe";
 import { useSessionStore } from "../../stores/session";
 import { previousMonth } from "../../lib/jobs";
+import { todayIn } from "../../lib/dates";
 import JobsPage from "../JobsPage.vue";
 import OutboxPage from "../OutboxPage.vue";
 import ReportsPage from "../ReportsPage.vue";
@@ -211,8 +212,8 @@ describe("ReportsPage", () => {
 
   it("asks for the previous month, opens the clinic summary first in a sandboxed, titled frame", async () => {
     const { w } = await mountPage(ReportsPage);
-    expect(m.listReports).toHaveBeenCalledWith(previousMonth());
-    expect(previousMonth()).toMatch(/^\d{4}-\d{2}-01$/);
+    expect(m.listReports).toHaveBeenCalledWith(previousMonth(todayIn(null))); // no clinic zone loaded: the PC's date
+    expect(previousMonth(todayIn(null))).toMatch(/^\d{4}-\d{2}-01$/);
     const buttons = w.findAll('[data-testid^="report-1"]');
     expect(buttons.map((b) => b.text())).toEqual(["Clinic summary — October 2026", "Dr Rao — October 2026"]);
     expect(m.getReport).toHaveBeenCalledWith(11);

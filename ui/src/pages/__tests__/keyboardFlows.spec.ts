@@ -16,7 +16,7 @@ import { api, type Appointment, type Doctor, type Slot } from "../../api";
 import { apiMocks } from "../../test/apiMock";
 import { mountWithRouter } from "../../test/mountWithRouter";
 import { seriousAxeFindings } from "../../test/axe";
-import { todayIso, addDays } from "../../lib/dates";
+import { todayIn, addDays } from "../../lib/dates";
 import TodayPage from "../TodayPage.vue";
 import BookPage from "../BookPage.vue";
 import SlotGrid from "../../components/SlotGrid.vue";
@@ -27,7 +27,7 @@ const doctor = (id: number, name: string, department_id = 1, department_name = "
   id, staff_username: null, department_id, department_name, full_name: name, qualification: "MBBS",
   experience_years: 5, phone: null, email: null, consultation_fee_cents: 2500, slot_minutes: 15, active: true,
 });
-const TODAY = todayIso();
+const TODAY = todayIn(null); // no clinic zone loaded in these specs: the PC's date
 const appt = (id: number, doctor_id: number, time: string, extra: Partial<Appointment> = {}): Appointment => ({
   id, doctor_id, doctor_name: "Dr. Meera Shah", department_name: "Cardiology", patient_id: id * 10, patient_name: `Patient ${id}`,
   patient_mrn: `M${id}`, patient_blacklisted: false, starts_at: `${TODAY}T09:00:00Z`, ends_at: `${TODAY}T09:15:00Z`,
@@ -254,6 +254,30 @@ describe("TodayPage by keyboard", () => {
     expect(byTestId("walkin-error")!.textContent).toContain("Choose the doctor");
     expect(document.activeElement).toBe(doctorList);
     expect(m.walkIn).not.toHaveBeenCalled();
+    w.unmount();
+  });
+
+  it("walk-in of a merged record: walks in the surviving record (its name shown, its id sent), like every other way of opening a merged record", async () => {
+    m.searchPatients.mockResolvedValue([{ ...hit, id: 5, mrn: "M5", full_name: "Hazel Brenan", merged_into_id: 9 }]);
+    m.getPatient.mockResolvedValue({ ...hit, merged_into_id: null, blacklist_reason: null });
+    const added = appt(31, 2, "09:45", { patient_id: 9, patient_name: "Hazel Brennan" });
+    m.walkIn.mockResolvedValue(added);
+    const { w } = await mountPage(TodayPage, "/today");
+    key(document.activeElement, "w");
+    await flushPromises();
+    typeInto("hazel");
+    key(document.activeElement, "Enter");
+    await flushPromises();
+    expect(m.getPatient).toHaveBeenCalledWith(9);
+    const doctorList = byTestId<HTMLSelectElement>("walkin-doctor")!;
+    expect(document.activeElement).toBe(doctorList);
+    expect(document.body.textContent).toContain("Hazel Brennan");
+    doctorList.value = "2";
+    doctorList.dispatchEvent(new Event("change", { bubbles: true }));
+    m.todayBoard.mockResolvedValue(board([added]));
+    key(doctorList, "Enter");
+    await flushPromises();
+    expect(m.walkIn).toHaveBeenCalledWith(9, 2, false);
     w.unmount();
   });
 });

@@ -2,10 +2,10 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 import { flushPromises } from "@vue/test-utils";
 
 vi.mock("../../api", async (importOriginal) =>
-  (await import("../../test/apiMock")).mockApiModule(importOriginal, ["searchPatients", "getPatient", "patientAppointments", "registerPatient", "checkIn"]));
+  (await import("../../test/apiMock")).mockApiModule(importOriginal, ["searchPatients", "getPatient", "patientAppointments", "registerPatient", "checkIn"], { patientHistory: vi.fn().mockResolvedValue([]) }));
 
 import { api, type Appointment, type Patient, type StaffRole } from "../../api";
-import { addDays, todayIso } from "../../lib/dates";
+import { addDays, todayIn } from "../../lib/dates";
 import { apiMocks } from "../../test/apiMock";
 import { mountWithRouter } from "../../test/mountWithRouter";
 import { useSessionStore } from "../../stores/session";
@@ -47,7 +47,8 @@ describe("PatientsPage", () => {
     const pushed = vi.spyOn(router, "push");
     await w.find('[data-testid="patient-hit-7"]').trigger("click");
     await flushPromises();
-    expect(pushed).toHaveBeenCalledWith({ name: "patient", params: { id: 7 } });
+    expect(pushed).toHaveBeenCalledWith({ name: "patient", params: { id: "7" } });
+    expect(router.currentRoute.value.fullPath).toBe("/patients/7");
     w.unmount();
   });
 
@@ -74,7 +75,7 @@ describe("PatientChartPage", () => {
   });
 
   it("arrives on the appointment just booked; Check in only on today's; after it the cursor is on the row; Walk in now", async () => {
-    const today = todayIso();
+    const today = todayIn(null); // the clinic's zone is not loaded here: the PC's date
     const visit = (id: number, date: string, status: Appointment["status"] = "booked"): Appointment => ({
       id, doctor_id: 2, doctor_name: "Dr. Meera Shah", department_name: "Cardiology", patient_id: 7, patient_name: "Pat Doe",
       patient_mrn: "MRN-000007", patient_blacklisted: true, starts_at: `${date}T09:30:00Z`, ends_at: `${date}T09:45:00Z`, date,

@@ -58,6 +58,30 @@ describe("Settings → Database: verified TLS to a clinic server", () => {
     w.unmount();
   });
 
+  it("says every wrong field through the form's field errors and puts the cursor in the first one", async () => {
+    const w = await mountPage({ kind: "embedded" });
+    await w.find('[data-testid="db-server"]').setValue(true);
+    await w.find('[data-testid="db-host"]').setValue("  ");
+    await w.find('[data-testid="db-port"]').setValue(70000);
+    await w.findAll("form")[1].trigger("submit");
+    await flushPromises();
+    expect(m.setDatabaseConfig).not.toHaveBeenCalled();
+    expect(w.find("#db-host-error").text()).toBe("Enter the server's name or address.");
+    expect(w.find("#db-port-error").text()).toBe("Enter a port from 1 to 65535.");
+    expect(w.find("#db-ca_file-error").exists()).toBe(true);
+    expect(document.activeElement).toBe(w.find('[data-testid="db-host"]').element);
+    expect(w.find('[data-testid="db-port"]').attributes("aria-describedby")).toBe("db-port-error");
+
+    // the clinic form the same way: the cursor to the idle-lock field when only it is wrong
+    await w.find('[data-testid="settings-idle-lock"]').setValue(0);
+    await w.findAll("form")[0].trigger("submit");
+    await flushPromises();
+    expect(m.updateSettings).not.toHaveBeenCalled();
+    expect(w.find("#settings-idle_lock_minutes-error").text()).toBe("Enter a whole number of minutes from 1 to 240.");
+    expect(document.activeElement).toBe(w.find('[data-testid="settings-idle-lock"]').element);
+    w.unmount();
+  });
+
   it("shows the backend's field error on the CA file field (file chosen with Browse…)", async () => {
     const w = await mountPage({ kind: "embedded" });
     await w.find('[data-testid="db-server"]').setValue(true);
@@ -81,6 +105,7 @@ describe("Settings → Database: verified TLS to a clinic server", () => {
     const input = w.find('[data-testid="db-ca-file"]');
     expect(input.attributes("aria-invalid")).toBe("true");
     expect(input.attributes("aria-describedby")).toContain("db-ca_file-error");
+    expect(document.activeElement).toBe(input.element);
     expect(w.find('[data-testid="db-error"]').exists()).toBe(false);
     w.unmount();
   });

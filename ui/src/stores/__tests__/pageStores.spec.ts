@@ -1,19 +1,17 @@
-/** The stores pages use instead of calling the api themselves: each calls the right command and hands back its answer. */
-import { beforeEach, describe, expect, it, vi } from "vitest";
+/** The stores pages use instead of calling the api themselves: what they add to the commands (dates, order, flags). */
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createPinia, setActivePinia } from "pinia";
 
 vi.mock("../../api", async (importOriginal) =>
   (await import("../../test/apiMock")).mockApiModule(importOriginal, [
-    "getAvailability", "freeSlots", "listHolidays", "setWeeklyAvailability", "addAvailabilityException",
-    "removeAvailabilityException", "doctorCalendar", "rescheduleAppointment", "cancelAppointment", "getTreatment",
-    "recordTreatment", "amendTreatment", "treatmentAmendments", "recallList",
+    "freeSlots", "treatmentAmendments", "recallList",
   ]));
 
-import { api, ApiError, type Amendment, type Recall } from "../../api";
+import { api, ApiError, type Amendment } from "../../api";
 import { apiMocks } from "../../test/apiMock";
-import { todayIso } from "../../lib/dates";
+import { isoDate, todayIn } from "../../lib/dates";
 import { PREVIEW_DAYS, useAvailabilityStore } from "../availability";
-import { useAppointmentsStore } from "../appointments";
+import { useSettingsStore } from "../settings";
 import { useTreatmentsStore } from "../treatments";
 import { useRecallsStore } from "../recalls";
 
@@ -26,41 +24,23 @@ beforeEach(() => {
 });
 
 describe("availability store", () => {
-  it("previews a week of free slots from today", async () => {
-    const days = [{ date: "2026-12-03", label: "Thu 3 Dec", slots: [] }];
-    m.freeSlots.mockResolvedValue(days);
-    expect(await useAvailabilityStore().preview(4)).toEqual(days);
-    expect(m.freeSlots).toHaveBeenCalledWith(4, todayIso(), PREVIEW_DAYS);
+  afterEach(() => vi.useRealTimers());
+
+  it("previews a week of free slots from the clinic's today, not the PC's", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(new Date("2026-11-28T23:30:00Z"));
+    // UTC+14 and UTC-11 are on different dates at every instant: one of them is not on the PC's date
+    const zone = ["Pacific/Kiritimati", "Pacific/Pago_Pago"].find((z) => todayIn(z) !== isoDate(new Date()))!;
+    useSettingsStore().settings = { clinic_name: "Riverside", time_zone: zone, idle_lock_minutes: 10 };
+    m.freeSlots.mockResolvedValue([]);
+    await useAvailabilityStore().preview(4);
+    expect(m.freeSlots).toHaveBeenCalledWith(4, todayIn(zone), PREVIEW_DAYS);
+    expect(todayIn(zone)).not.toBe(isoDate(new Date()));
   });
 
   it("an unavailable preview is empty, not an error", async () => {
     m.freeSlots.mockRejectedValue(conflict);
     expect(await useAvailabilityStore().preview(4)).toEqual([]);
-  });
-
-  it("passes the weekly hours and exceptions through and lets errors reach the page", async () => {
-    const s = useAvailabilityStore();
-    const sessions = [{ weekday: 1, starts_at: "09:00:00", ends_at: "13:00:00" }];
-    m.setWeeklyAvailability.mockResolvedValue({ slot_minutes: 20, sessions, exceptions: [] });
-    expect((await s.saveWeek(4, 20, sessions)).slot_minutes).toBe(20);
-    expect(m.setWeeklyAvailability).toHaveBeenCalledWith(4, 20, sessions);
-    m.removeAvailabilityException.mockRejectedValue(conflict);
-    await expect(s.removeException(9)).rejects.toBe(conflict);
-    expect(m.removeAvailabilityException).toHaveBeenCalledWith(9);
-  });
-});
-
-describe("appointments store", () => {
-  it("loads a doctor's calendar and moves / cancels one appointment", async () => {
-    const s = useAppointmentsStore();
-    m.doctorCalendar.mockResolvedValue([]);
-    await s.calendar(4, "2026-12-01", 7);
-    expect(m.doctorCalendar).toHaveBeenCalledWith(4, "2026-12-01", 7);
-    await s.reschedule(12, "2026-12-03T10:00:00Z");
-    expect(m.rescheduleAppointment).toHaveBeenCalledWith(12, "2026-12-03T10:00:00Z");
-    m.cancelAppointment.mockRejectedValue(conflict);
-    await expect(s.cancel(12, "ill")).rejects.toBe(conflict);
-    expect(m.cancelAppointment).toHaveBeenCalledWith(12, "ill");
   });
 });
 
@@ -72,27 +52,9 @@ describe("treatments store", () => {
     expect(list.map((a) => a.version)).toEqual([3, 2, 1]);
   });
 
-  it("records a new treatment on the appointment and amends an existing one by its own id", async () => {
-    const s = useTreatmentsStore();
-    const input = { diagnosis: "x" } as never;
-    await s.record(12, input);
-    await s.amend(5, input);
-    expect(m.recordTreatment).toHaveBeenCalledWith(12, input);
-    expect(m.amendTreatment).toHaveBeenCalledWith(5, input);
-  });
 });
 
 describe("recalls store", () => {
-  it("keeps the recalls and marks the list loaded", async () => {
-    const recalls = [{ patient_id: 1 }] as Recall[];
-    m.recallList.mockResolvedValue(recalls);
-    const s = useRecallsStore();
-    await s.load();
-    expect(s.items).toEqual(recalls);
-    expect(s.loaded).toBe(true);
-    expect(s.loading).toBe(false);
-  });
-
   it("marks the list loaded even when the load fails, and lets the error reach the caller", async () => {
     m.recallList.mockRejectedValue(conflict);
     const s = useRecallsStore();
