@@ -101,6 +101,11 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::insights::quick_search,
             commands::patients::find_duplicate_patients,
             commands::patients::merge_patients,
+            commands::appointment_types::list_appointment_types,
+            commands::appointment_types::create_appointment_type,
+            commands::appointment_types::update_appointment_type,
+            commands::appointment_types::doctor_appointment_types,
+            commands::appointment_types::set_doctor_appointment_types,
         ])
         .typ::<commands::clinical::ExportProgress>()
         .typ::<clinicdesk_core::export::ExportOutcome>()

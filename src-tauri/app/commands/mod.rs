@@ -1,5 +1,6 @@
 //! The Tauri commands: each parses its arguments, calls one core service and maps the result. No logic here.
 
+pub mod appointment_types;
 pub mod backups;
 pub mod clinical;
 pub mod insights;

@@ -11,7 +11,7 @@ use clinicdesk_core::services::{
     availability::{self, DoctorAvailability},
     doctors::{self, DoctorActivation},
     patients,
-    scheduling::{self as appts, Appointment, Slot, SlotDay, TodayBoard},
+    scheduling::{self as appts, Appointment, BookingRequest, Slot, SlotDay, TodayBoard},
 };
 use tauri::State;
 
@@ -106,10 +106,11 @@ pub async fn list_holidays(state: State<'_, AppState>) -> CmdResult<Vec<Availabi
 pub async fn free_slots(
     state: State<'_, AppState>,
     doctor_id: i64,
+    type_id: Option<i64>,
     from: NaiveDate,
     days: i64,
 ) -> CmdResult<Vec<SlotDay>> {
-    Ok(appts::free_slots(&state.desk().await?, doctor_id, from, days).await?)
+    Ok(appts::free_starts(&state.desk().await?, doctor_id, type_id, from, days).await?)
 }
 
 #[tauri::command]
@@ -117,8 +118,9 @@ pub async fn free_slots(
 pub async fn first_available(
     state: State<'_, AppState>,
     department_id: i64,
+    type_id: Option<i64>,
 ) -> CmdResult<Option<Slot>> {
-    Ok(appts::first_available(&state.pool().await?, department_id).await?)
+    Ok(appts::first_available(&state.pool().await?, department_id, type_id).await?)
 }
 
 #[tauri::command]
@@ -175,17 +177,11 @@ pub async fn lift_blacklist(state: State<'_, AppState>, id: i64) -> CmdResult<Pa
 #[specta::specta]
 pub async fn book_appointment(
     state: State<'_, AppState>,
-    doctor_id: i64,
-    patient_id: i64,
-    starts_at: DateTime<Utc>,
+    visit: BookingRequest,
     request_key: Option<String>,
 ) -> CmdResult<Appointment> {
-    let desk = state.desk().await?;
-    Ok(match request_key {
-        // a retry with the same key returns the first booking instead of booking twice
-        Some(key) => appts::book_idempotent(&desk, &key, doctor_id, patient_id, starts_at).await?,
-        None => appts::book(&desk, doctor_id, patient_id, starts_at).await?,
-    })
+    // a retry with the same key returns the first booking instead of booking twice
+    Ok(appts::book_visit(&state.desk().await?, &visit, request_key.as_deref()).await?)
 }
 
 #[tauri::command]
@@ -232,9 +228,17 @@ pub async fn walk_in(
     state: State<'_, AppState>,
     patient_id: i64,
     doctor_id: i64,
+    type_id: Option<i64>,
     overbook: bool,
 ) -> CmdResult<Appointment> {
-    Ok(appts::walk_in(&state.desk().await?, patient_id, doctor_id, overbook).await?)
+    Ok(appts::walk_in(
+        &state.desk().await?,
+        patient_id,
+        doctor_id,
+        type_id,
+        overbook,
+    )
+    .await?)
 }
 
 #[tauri::command]

@@ -365,6 +365,7 @@ async fn first_available(b: &Bench, doctors: &[i64]) -> Result<()> {
             7,
             clock.now,
             clock.tz.name(),
+            None,
         )
         .await?;
         first.push(t.elapsed());
@@ -376,6 +377,7 @@ async fn first_available(b: &Bench, doctors: &[i64]) -> Result<()> {
             7,
             clock.now,
             clock.tz.name(),
+            None,
         )
         .await?
         .len();
@@ -411,7 +413,7 @@ async fn first_available(b: &Bench, doctors: &[i64]) -> Result<()> {
     for _ in 0..20 {
         for d in &departments {
             let t = Instant::now();
-            appts::first_available(&b.desk, *d).await?;
+            appts::first_available(&b.desk, *d, None).await?;
             per_department.push(t.elapsed());
         }
     }

@@ -77,6 +77,8 @@ impl Change {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct SlotKey {
     pub doctor_id: i64,
+    /// The appointment type asked for (`None`: the doctor's default visit).
+    pub type_id: Option<i64>,
     pub from: NaiveDate,
     pub days: i64,
 }

@@ -31,7 +31,7 @@ pub enum Error {
     #[error("{0}")]
     NeedsUpgrade(String),
     /// Anything unexpected. The detail is logged, the user sees a generic sentence.
-    #[error("Something went wrong; the details are in the log.")]
+    #[error("Something went wrong; try again. Details are in the log.")]
     Internal(String),
 }
 
@@ -94,7 +94,11 @@ impl Error {
 }
 
 /// Unique constraints whose violation is a wrong choice in a form field rather than a clash between records.
-const FIELD_UNIQUES: &[&str] = &["doctors_staff_id_key"];
+const FIELD_UNIQUES: &[&str] = &[
+    "doctors_staff_id_key",
+    "appointment_types_name_key",
+    "doctor_appointment_types_one_default",
+];
 
 /// The exclusion constraints that refuse overlapping appointments (see `Error::Overlap`).
 const OVERLAPS: &[&str] = &[
@@ -156,6 +160,15 @@ fn constraint_message(constraint: &str) -> Option<(&'static str, &'static str)> 
         "appointments_check_in_day" => ("status", "A patient checks in only on the day of the appointment."),
         "appointments_no_show_early" => ("status", "An appointment becomes a no-show only once it has started."),
         "free_slots_days" => ("days", "Ask for 1 to 31 days of slots."),
+        "appointments_type_offered" => ("type_id", "This doctor does not offer that appointment type. Choose one of theirs."),
+        "appointments_type_length" => ("type_id", "A new appointment lasts as long as its type."),
+        "appointments_type_id_fkey" => ("type_id", "That appointment type does not exist."),
+        "appointments_reason_check" => ("reason", "Keep the visit reason to 200 characters."),
+        "appointment_types_name_key" => ("name", "An appointment type with that name already exists."),
+        "appointment_types_name_check" => ("name", "Enter a name of 1–60 characters."),
+        "appointment_types_minutes_check" => ("minutes", "A visit lasts 5 to 240 minutes, in steps of 5."),
+        "appointment_types_colour_check" => ("colour", "Choose a colour like #2563eb."),
+        "doctor_appointment_types_one_default" => ("offers", "A doctor has at most one default type."),
         _ => return None,
     })
 }

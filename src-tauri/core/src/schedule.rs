@@ -111,24 +111,41 @@ pub fn slots_in_windows(
     windows: &[Window],
     slot_minutes: i64,
 ) -> Vec<SlotTime> {
-    let step = Duration::minutes(slot_minutes.max(1));
+    starts_in_windows(tz, date, windows, slot_minutes, slot_minutes)
+}
+
+/// Visits of `length_minutes` starting on the slot grid (every `step_minutes` from each window's start) wherever
+/// the whole visit fits inside the window; with the length equal to the step, the grid's slots.
+pub fn starts_in_windows(
+    tz: Tz,
+    date: NaiveDate,
+    windows: &[Window],
+    step_minutes: i64,
+    length_minutes: i64,
+) -> Vec<SlotTime> {
+    let step = Duration::minutes(step_minutes.max(1));
+    let length = Duration::minutes(length_minutes.max(1));
     let mut out = vec![];
     for &(start, end) in windows {
         let mut t = start;
         loop {
-            let (next, wrapped) = t.overflowing_add_signed(step);
-            if wrapped != 0 || next > end {
+            let (finish, wrapped) = t.overflowing_add_signed(length);
+            if wrapped != 0 || finish > end {
                 break;
             }
             if let Some(local) = tz.from_local_datetime(&date.and_time(t)).earliest() {
                 let starts_at = local.with_timezone(&Utc);
                 out.push(SlotTime {
                     starts_at,
-                    ends_at: starts_at + step,
+                    ends_at: starts_at + length,
                     date,
                     time: t,
-                    end_time: next,
+                    end_time: finish,
                 });
+            }
+            let (next, wrapped) = t.overflowing_add_signed(step);
+            if wrapped != 0 {
+                break;
             }
             t = next;
         }
@@ -294,5 +311,23 @@ mod tests {
             &busy
         ));
         assert!(!overlaps(a - Duration::minutes(15), a, &busy));
+    }
+
+    #[test]
+    fn a_longer_visit_starts_on_the_grid_and_fits_inside_its_window() {
+        let tz = chrono_tz::UTC;
+        let w = [(t(9, 0), t(10, 0)), (t(11, 0), t(11, 30))];
+        let starts: Vec<String> = starts_in_windows(tz, d(2026, 12, 1), &w, 15, 45)
+            .iter()
+            .map(|s| format!("{}-{}", s.time.format("%H:%M"), s.end_time.format("%H:%M")))
+            .collect();
+        // 09:00 and 09:15 fit; 09:30 would end at 10:15; nothing of 45 minutes fits in the 30-minute window
+        assert_eq!(starts, ["09:00-09:45", "09:15-10:00"]);
+        let s = &starts_in_windows(tz, d(2026, 12, 1), &w, 15, 45)[0];
+        assert_eq!(s.ends_at - s.starts_at, Duration::minutes(45));
+        assert_eq!(
+            starts_in_windows(tz, d(2026, 12, 1), &w, 15, 15),
+            slots_in_windows(tz, d(2026, 12, 1), &w, 15)
+        );
     }
 }

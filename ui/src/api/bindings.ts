@@ -37,21 +37,21 @@ export const commands = {
 	addAvailabilityException: (input: ExceptionInput) => typedError<AvailabilityException, CommandError>(__TAURI_INVOKE("add_availability_exception", { input })),
 	removeAvailabilityException: (id: number) => typedError<null, CommandError>(__TAURI_INVOKE("remove_availability_exception", { id })),
 	listHolidays: () => typedError<AvailabilityException[], CommandError>(__TAURI_INVOKE("list_holidays")),
-	freeSlots: (doctorId: number, from: string, days: number) => typedError<SlotDay[], CommandError>(__TAURI_INVOKE("free_slots", { doctorId, from, days })),
-	firstAvailable: (departmentId: number) => typedError<Slot | null, CommandError>(__TAURI_INVOKE("first_available", { departmentId })),
+	freeSlots: (doctorId: number, typeId: number | null, from: string, days: number) => typedError<SlotDay[], CommandError>(__TAURI_INVOKE("free_slots", { doctorId, typeId, from, days })),
+	firstAvailable: (departmentId: number, typeId: number | null) => typedError<Slot | null, CommandError>(__TAURI_INVOKE("first_available", { departmentId, typeId })),
 	registerPatient: (input: PatientInput) => typedError<Patient, CommandError>(__TAURI_INVOKE("register_patient", { input })),
 	updatePatient: (id: number, input: PatientInput) => typedError<Patient, CommandError>(__TAURI_INVOKE("update_patient", { id, input })),
 	getPatient: (id: number) => typedError<Patient, CommandError>(__TAURI_INVOKE("get_patient", { id })),
 	searchPatients: (query: string) => typedError<PatientHit[], CommandError>(__TAURI_INVOKE("search_patients", { query })),
 	blacklistPatient: (id: number, reason: string) => typedError<Patient, CommandError>(__TAURI_INVOKE("blacklist_patient", { id, reason })),
 	liftBlacklist: (id: number) => typedError<Patient, CommandError>(__TAURI_INVOKE("lift_blacklist", { id })),
-	bookAppointment: (doctorId: number, patientId: number, startsAt: string, requestKey: string | null) => typedError<Appointment, CommandError>(__TAURI_INVOKE("book_appointment", { doctorId, patientId, startsAt, requestKey })),
+	bookAppointment: (visit: BookingRequest, requestKey: string | null) => typedError<Appointment, CommandError>(__TAURI_INVOKE("book_appointment", { visit, requestKey })),
 	rescheduleAppointment: (id: number, startsAt: string) => typedError<Appointment, CommandError>(__TAURI_INVOKE("reschedule_appointment", { id, startsAt })),
 	cancelAppointment: (id: number, reason: string) => typedError<Appointment, CommandError>(__TAURI_INVOKE("cancel_appointment", { id, reason })),
 	checkIn: (id: number) => typedError<Appointment, CommandError>(__TAURI_INVOKE("check_in", { id })),
 	markNoShow: (id: number) => typedError<Appointment, CommandError>(__TAURI_INVOKE("mark_no_show", { id })),
 	completeAppointment: (id: number) => typedError<Appointment, CommandError>(__TAURI_INVOKE("complete_appointment", { id })),
-	walkIn: (patientId: number, doctorId: number, overbook: boolean) => typedError<Appointment, CommandError>(__TAURI_INVOKE("walk_in", { patientId, doctorId, overbook })),
+	walkIn: (patientId: number, doctorId: number, typeId: number | null, overbook: boolean) => typedError<Appointment, CommandError>(__TAURI_INVOKE("walk_in", { patientId, doctorId, typeId, overbook })),
 	todayBoard: (date: string | null) => typedError<TodayBoard, CommandError>(__TAURI_INVOKE("today_board", { date })),
 	doctorCalendar: (doctorId: number, from: string, days: number) => typedError<Appointment[], CommandError>(__TAURI_INVOKE("doctor_calendar", { doctorId, from, days })),
 	patientAppointments: (patientId: number) => typedError<Appointment[], CommandError>(__TAURI_INVOKE("patient_appointments", { patientId })),
@@ -104,6 +104,11 @@ export const commands = {
 	quickSearch: (query: string) => typedError<QuickResults, CommandError>(__TAURI_INVOKE("quick_search", { query })),
 	findDuplicatePatients: (query: DuplicateQuery) => typedError<DuplicateCandidate[], CommandError>(__TAURI_INVOKE("find_duplicate_patients", { query })),
 	mergePatients: (mergedId: number, survivorId: number) => typedError<MergeOutcome, CommandError>(__TAURI_INVOKE("merge_patients", { mergedId, survivorId })),
+	listAppointmentTypes: () => typedError<AppointmentType[], CommandError>(__TAURI_INVOKE("list_appointment_types")),
+	createAppointmentType: (input: AppointmentTypeInput) => typedError<AppointmentType, CommandError>(__TAURI_INVOKE("create_appointment_type", { input })),
+	updateAppointmentType: (id: number, input: AppointmentTypeInput) => typedError<AppointmentType, CommandError>(__TAURI_INVOKE("update_appointment_type", { id, input })),
+	doctorAppointmentTypes: (doctorId: number) => typedError<OfferedType[], CommandError>(__TAURI_INVOKE("doctor_appointment_types", { doctorId })),
+	setDoctorAppointmentTypes: (doctorId: number, offers: TypeOffer[]) => typedError<null, CommandError>(__TAURI_INVOKE("set_doctor_appointment_types", { doctorId, offers })),
 };
 
 /* Types */
@@ -167,9 +172,32 @@ export type Appointment = {
 	overbooked: boolean,
 	/**  Booked and its start has passed. */
 	late: boolean,
+	/**  The appointment type, its name and colour (`None` for a plain slot). */
+	type_id: number | null,
+	type_name: string | null,
+	type_colour: string | null,
+	/**  The visit reason the desk typed ("" when none); never in patient messages. */
+	reason: string,
 };
 
 export type AppointmentStatus = "booked" | "checked_in" | "completed" | "cancelled" | "no_show";
+
+export type AppointmentType = {
+	id: number,
+	name: string,
+	/**  The visit's length (5–240, in 5-minute steps). */
+	minutes: number,
+	/**  "#rrggbb" on the grid and the board. */
+	colour: string,
+	active: boolean,
+};
+
+export type AppointmentTypeInput = {
+	name: string,
+	minutes: number,
+	colour: string,
+	active: boolean,
+};
 
 export type AuditEntry = {
 	id: number,
@@ -262,6 +290,18 @@ export type BackupStatus = {
 export type BoardColumn = {
 	doctor: Doctor,
 	appointments: Appointment[],
+};
+
+/**
+ *  What the desk books: who, with whom, when, the appointment type (`None`: the doctor's default, or the
+ *  doctor's slot when they have no types) and the visit reason (at most 200 characters, may be empty).
+ */
+export type BookingRequest = {
+	doctor_id: number,
+	patient_id: number,
+	starts_at: string,
+	type_id: number | null,
+	reason: string,
 };
 
 export type CacheStats = {
@@ -640,6 +680,12 @@ export type NotificationKind = "confirmation" | "reminder" | "digest" | "report"
 
 export type NotificationStatus = "pending" | "sending" | "sent" | "failed" | "cancelled";
 
+/**  A type a doctor offers, and whether it is the doctor's default. */
+export type OfferedType = {
+	appointment_type: AppointmentType,
+	is_default: boolean,
+};
+
 export type OutboxCounts = {
 	pending: number,
 	sending: number,
@@ -899,6 +945,12 @@ export type TreatmentInput = {
 	/**  … "in N days" from the visit. */
 	next_visit_in_days: number | null,
 } & ClinicalContent;
+
+/**  A type a doctor offers, and whether it is the doctor's default. */
+export type TypeOffer = {
+	type_id: number,
+	is_default: boolean,
+};
 
 export type Utilisation = {
 	doctor_id: number,

@@ -13,7 +13,7 @@ import {
   type ExportStatus,
   type UnlistenFn,
 } from "./events";
-import type { CommandError, DatabaseConfig, ErrorKind, MessageChannel, Visit } from "./bindings";
+import type { BookingRequest, CommandError, DatabaseConfig, ErrorKind, MessageChannel, Visit } from "./bindings";
 
 // Every generated type is importable from "../api". Names declared here or re-exported from ./events
 // (ExportProgress, ExportStatus, TlsMode, Channel) take precedence over the star export.
@@ -114,8 +114,7 @@ const unwrapped = Object.fromEntries(
 /** The generated commands plus what adds behaviour: native dialogs, events and an optional idempotency key. */
 export const api = {
   ...unwrapped,
-  bookAppointment: (doctorId: number, patientId: number, startsAt: string, requestKey: string | null = null) =>
-    unwrapped.bookAppointment(doctorId, patientId, startsAt, requestKey),
+  bookAppointment: (visit: BookingRequest, requestKey: string | null = null) => unwrapped.bookAppointment(visit, requestKey),
   /** Native save dialog (CSV filter); null when the user cancels. */
   saveDialog: async (defaultName: string): Promise<string | null> => {
     try {

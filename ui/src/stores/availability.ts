@@ -18,7 +18,7 @@ export const useAvailabilityStore = defineStore("availability", () => {
   /** The doctor's free slots from today; empty when they cannot be loaded (the preview is only a hint). */
   async function preview(doctorId: number): Promise<SlotDay[]> {
     try {
-      return await api.freeSlots(doctorId, clinicToday(), PREVIEW_DAYS);
+      return await api.freeSlots(doctorId, null, clinicToday(), PREVIEW_DAYS);
     } catch {
       return [];
     }

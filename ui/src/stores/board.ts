@@ -19,8 +19,9 @@ export const useBoardStore = defineStore("board", () => {
     return api.todayBoard(date);
   }
 
-  function walkIn(patientId: number, doctorId: number, overbook: boolean): Promise<Appointment> {
-    return api.walkIn(patientId, doctorId, overbook);
+  /** A walk-in of an appointment type (null: the doctor's default). */
+  function walkIn(patientId: number, doctorId: number, overbook: boolean, typeId: number | null = null): Promise<Appointment> {
+    return api.walkIn(patientId, doctorId, typeId, overbook);
   }
 
   return { board, loading, load, dayBoard, walkIn };

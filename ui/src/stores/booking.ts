@@ -9,6 +9,9 @@ export const GRID_DAYS = 7;
 
 export const useBookingStore = defineStore("booking", () => {
   const doctorId = ref<number | null>(null);
+  /** The appointment type to book (null: the doctor's default) and the visit reason (may be empty). */
+  const typeId = ref<number | null>(null);
+  const reason = ref("");
   const from = ref(clinicToday());
   const days = ref<SlotDay[]>([]);
   const selected = ref<Slot | null>(null);
@@ -26,7 +29,7 @@ export const useBookingStore = defineStore("booking", () => {
     }
     loading.value = true;
     try {
-      const res = await api.freeSlots(doctorId.value, from.value, GRID_DAYS);
+      const res = await api.freeSlots(doctorId.value, typeId.value, from.value, GRID_DAYS);
       if (mine !== seq) return;
       days.value = res;
       // Keep the choice only if it is still free.
@@ -57,7 +60,7 @@ export const useBookingStore = defineStore("booking", () => {
 
   /** The department's first free slot in the coming weeks, or null. */
   function firstAvailable(departmentId: number): Promise<Slot | null> {
-    return api.firstAvailable(departmentId);
+    return api.firstAvailable(departmentId, typeId.value);
   }
 
   function pick(slot: Slot | null) {
@@ -99,7 +102,10 @@ export const useBookingStore = defineStore("booking", () => {
       const appt =
         rescheduleId !== null
           ? await api.rescheduleAppointment(rescheduleId, slot.starts_at)
-          : await api.bookAppointment(slot.doctor_id, patientId as number, slot.starts_at, keyFor(`${slot.doctor_id}|${slot.starts_at}|${patientId}`));
+          : await api.bookAppointment(
+              { doctor_id: slot.doctor_id, patient_id: patientId as number, starts_at: slot.starts_at, type_id: typeId.value, reason: reason.value },
+              keyFor(`${slot.doctor_id}|${slot.starts_at}|${patientId}|${typeId.value}`),
+            );
       selected.value = null;
       requestKey = null;
       await loadSlots().catch(() => undefined);
@@ -125,7 +131,7 @@ export const useBookingStore = defineStore("booking", () => {
   }
 
   return {
-    doctorId, from, days, selected, loading, error, slotCount, canGoBack,
+    doctorId, typeId, reason, from, days, selected, loading, error, slotCount, canGoBack,
     loadSlots, setDoctor, goTo, nextWeek, previousWeek, firstAvailable, pick, confirm, reset,
   };
 });

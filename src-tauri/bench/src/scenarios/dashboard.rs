@@ -176,6 +176,7 @@ pub async fn run(b: &Bench, per_doctor: i64) -> Result<()> {
     for d in &doctors {
         let key = SlotKey {
             doctor_id: *d,
+            type_id: None,
             from,
             days: 7,
         };
@@ -188,6 +189,7 @@ pub async fn run(b: &Bench, per_doctor: i64) -> Result<()> {
         for d in &doctors {
             let key = SlotKey {
                 doctor_id: *d,
+                type_id: None,
                 from,
                 days: 7,
             };

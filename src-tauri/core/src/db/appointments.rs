@@ -46,6 +46,11 @@ pub struct AppointmentRow {
     pub status: AppointmentStatus,
     pub cancel_reason: Option<String>,
     pub overbooked: bool,
+    pub type_id: Option<i64>,
+    pub type_name: Option<String>,
+    pub type_colour: Option<String>,
+    /// The visit reason the desk typed (never in patient messages).
+    pub reason: String,
 }
 
 macro_rules! select_rows {
@@ -54,11 +59,13 @@ macro_rules! select_rows {
             AppointmentRow,
             r#"SELECT a.id, a.doctor_id, d.full_name AS doctor_name, dep.name AS department_name, a.patient_id,
                       p.full_name AS patient_name, p.mrn AS patient_mrn, p.blacklisted_at IS NOT NULL AS "patient_blacklisted!",
-                      a.starts_at, a.ends_at, a.status AS "status: AppointmentStatus", a.cancel_reason, a.overbooked
+                      a.starts_at, a.ends_at, a.status AS "status: AppointmentStatus", a.cancel_reason, a.overbooked,
+                      a.type_id, t.name AS "type_name?", t.colour AS "type_colour?", a.reason
                  FROM appointments a
                  JOIN doctors d ON d.id = a.doctor_id
                  JOIN departments dep ON dep.id = d.department_id
                  JOIN patients p ON p.id = a.patient_id
+                 LEFT JOIN appointment_types t ON t.id = a.type_id
                 WHERE "# + $where,
             $($arg),*
         )
@@ -166,21 +173,32 @@ pub async fn busy(
     .collect())
 }
 
+/// What a new appointment row holds besides its doctor, patient and times.
+#[derive(Debug, Clone, Default)]
+pub struct NewVisit<'a> {
+    pub overbooked: bool,
+    pub type_id: Option<i64>,
+    pub reason: &'a str,
+}
+
 pub async fn insert(
     db: &mut PgConnection,
     doctor_id: i64,
     patient_id: i64,
     start: DateTime<Utc>,
     end: DateTime<Utc>,
-    overbooked: bool,
+    visit: &NewVisit<'_>,
 ) -> Result<i64> {
     Ok(sqlx::query_scalar!(
-        "INSERT INTO appointments (doctor_id, patient_id, starts_at, ends_at, overbooked) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        "INSERT INTO appointments (doctor_id, patient_id, starts_at, ends_at, overbooked, type_id, reason)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         doctor_id,
         patient_id,
         start,
         end,
-        overbooked
+        visit.overbooked,
+        visit.type_id,
+        visit.reason
     )
     .fetch_one(db)
     .await?)
@@ -204,13 +222,14 @@ pub struct Locked {
     pub doctor_id: i64,
     pub patient_id: i64,
     pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
 }
 
 /// Locks one appointment for a status change or a move.
 pub async fn lock(db: &mut PgConnection, id: i64) -> Result<Option<Locked>> {
     Ok(sqlx::query_as!(
         Locked,
-        r#"SELECT status AS "status: AppointmentStatus", doctor_id, patient_id, starts_at
+        r#"SELECT status AS "status: AppointmentStatus", doctor_id, patient_id, starts_at, ends_at
              FROM appointments WHERE id = $1 FOR UPDATE"#,
         id
     )
@@ -279,6 +298,13 @@ pub struct BookingContext {
     pub email: Option<String>,
     pub weekly: WeeklyJson,
     pub exceptions: ExceptionsJson,
+    /// The type asked for, or the doctor's default when none was: its id, name, length, and whether the doctor
+    /// offers it (`None` = no type: the doctor's slot).
+    pub type_id: Option<i64>,
+    pub type_name: Option<String>,
+    pub type_minutes: Option<i32>,
+    pub type_active: Option<bool>,
+    pub type_offered: Option<bool>,
 }
 
 /// The day's weekly sessions as (start, end), decoded from JSON.
@@ -298,6 +324,7 @@ pub async fn booking_context(
     doctor_id: i64,
     patient_id: i64,
     starts_at: DateTime<Utc>,
+    type_id: Option<i64>,
 ) -> Result<Option<BookingContext>> {
     Ok(sqlx::query_as!(
         BookingContext,
@@ -316,14 +343,21 @@ pub async fn booking_context(
                   (SELECT coalesce(json_agg(json_build_object('kind', e.kind, 'starts_at', e.starts_at, 'ends_at', e.ends_at)), '[]')
                      FROM doctor_availability_exceptions e
                     WHERE (e.doctor_id = d.id OR e.doctor_id IS NULL) AND e.on_date = ($3 AT TIME ZONE s.time_zone)::date)
-                    AS "exceptions!: ExceptionsJson"
+                    AS "exceptions!: ExceptionsJson",
+                  t.id AS "type_id?", t.name AS "type_name?", t.minutes AS "type_minutes?", t.active AS "type_active?",
+                  (x.type_id IS NOT NULL) AS "type_offered?"
              FROM s CROSS JOIN lock
              JOIN doctors d ON d.id = $1
              JOIN departments dep ON dep.id = d.department_id
-             LEFT JOIN patients p ON p.id = $2"#,
+             LEFT JOIN patients p ON p.id = $2
+             LEFT JOIN appointment_types t
+                    ON t.id = coalesce($4, (SELECT dt.type_id FROM doctor_appointment_types dt
+                                             WHERE dt.doctor_id = $1 AND dt.is_default))
+             LEFT JOIN doctor_appointment_types x ON x.doctor_id = $1 AND x.type_id = t.id"#,
         doctor_id,
         patient_id,
-        starts_at
+        starts_at,
+        type_id
     )
     .fetch_optional(db)
     .await?)

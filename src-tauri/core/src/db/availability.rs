@@ -200,7 +200,8 @@ pub async fn delete_exception(db: &mut PgConnection, id: i64) -> Result<bool> {
         == 1)
 }
 
-/// The free slots of several doctors over the clinic-local days `[from, from + days)` in zone `tz`, computed by
+/// The free slots (for a visit of `minutes`; `None`: each doctor's slot) of several doctors over the clinic-local
+/// days `[from, from + days)` in zone `tz`, computed by
 /// the database in one statement (`clinicdesk_free_slots`: the arithmetic of [`crate::schedule`] in SQL), earliest
 /// first: `(doctor id, slot)`.
 pub async fn free_slots(
@@ -210,16 +211,18 @@ pub async fn free_slots(
     days: i32,
     now: DateTime<Utc>,
     tz: &str,
+    minutes: Option<i32>,
 ) -> Result<Vec<(i64, SlotTime)>> {
     Ok(sqlx::query!(
         r#"SELECT doctor_id AS "doctor_id!", starts_at AS "starts_at!", ends_at AS "ends_at!",
                   local_date AS "local_date!", local_time AS "local_time!", local_end AS "local_end!"
-             FROM clinicdesk_free_slots($1, $2, $3, $4, $5)"#,
+             FROM clinicdesk_free_slots($1, $2, $3, $4, $5, $6)"#,
         doctor_ids,
         from,
         days,
         now,
-        tz
+        tz,
+        minutes
     )
     .fetch_all(db)
     .await?
@@ -248,16 +251,18 @@ pub async fn first_free(
     days: i32,
     now: DateTime<Utc>,
     tz: &str,
+    minutes: Option<i32>,
 ) -> Result<Option<(i64, SlotTime)>> {
     Ok(sqlx::query!(
         r#"SELECT f.doctor_id AS "doctor_id!", f.starts_at AS "starts_at!", f.ends_at AS "ends_at!",
                   f.local_date AS "local_date!", f.local_time AS "local_time!", f.local_end AS "local_end!"
-             FROM clinicdesk_first_free_slot($1, $2, $3, $4, $5) f"#,
+             FROM clinicdesk_first_free_slot($1, $2, $3, $4, $5, $6) f"#,
         doctor_ids,
         from,
         days,
         now,
-        tz
+        tz,
+        minutes
     )
     .fetch_optional(db)
     .await?

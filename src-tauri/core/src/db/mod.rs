@@ -1,5 +1,6 @@
 //! Database access: connecting, schema migrations and their gating, and one repository module per table.
 
+pub mod appointment_types;
 pub mod appointments;
 pub mod audit_log;
 pub mod availability;

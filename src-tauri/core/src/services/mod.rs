@@ -1,6 +1,7 @@
 //! Use cases: every function here is what a Tauri command, the CLI or a job calls. Services validate input,
 //! own transactions and translate everything into `core::Error`.
 
+pub mod appointment_types;
 pub mod audit;
 pub mod auth;
 pub mod availability;

@@ -853,7 +853,7 @@ async fn search_and_free_slot_functions_run_with_the_callers_rights_and_cannot_b
     .await;
     ok(
         &mut desk,
-        "SELECT * FROM clinicdesk_free_slots(ARRAY(SELECT id FROM doctors), current_date, 7, now(), 'Europe/London')",
+        "SELECT * FROM clinicdesk_free_slots(ARRAY(SELECT id FROM doctors), current_date, 7, now(), 'Europe/London', 30)",
     )
     .await;
     // … but not put its own code behind them (every desk and every booking grid would run it), nor drop them
@@ -864,7 +864,7 @@ async fn search_and_free_slot_functions_run_with_the_callers_rights_and_cannot_b
            local_date date, local_time time, local_end time) LANGUAGE sql AS 'SELECT NULL::bigint, now(), now(),
            current_date, localtime, localtime'",
         "DROP FUNCTION clinicdesk_patients_with_name_piece(text, bigint[], integer)",
-        "ALTER FUNCTION clinicdesk_first_free_slot(bigint[], date, integer, timestamptz, text) SECURITY DEFINER",
+        "ALTER FUNCTION clinicdesk_first_free_slot(bigint[], date, integer, timestamptz, text, integer) SECURITY DEFINER",
         "DROP INDEX patients_name_key_trgm_idx",
     ] {
         assert_eq!(refused(&mut desk, sql).await, "42501", "{sql}");

@@ -4,9 +4,10 @@
 //! changes fall inside the days compared, so the two cannot drift apart.
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
+use clinicdesk_core::db::appointment_types::{AppointmentTypeInput, TypeOffer};
 use clinicdesk_core::db::availability::{self as availability_db, ExceptionInput, WeeklySession};
 use clinicdesk_core::schedule::ExceptionKind;
-use clinicdesk_core::services::{availability, scheduling as appts};
+use clinicdesk_core::services::{appointment_types, availability, scheduling as appts};
 use clinicdesk_core::testing::Clinic;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
@@ -180,7 +181,7 @@ async fn compare(tz: &str, from: NaiveDate, seed: u64) {
     rust.sort();
     let mut conn = c.desk.acquire().await.unwrap();
     let mut sql: Vec<Row> =
-        availability_db::free_slots(&mut conn, &doctors, from, 7, Utc::now(), tz)
+        availability_db::free_slots(&mut conn, &doctors, from, 7, Utc::now(), tz, None)
             .await
             .unwrap()
             .into_iter()
@@ -210,7 +211,7 @@ async fn compare(tz: &str, from: NaiveDate, seed: u64) {
         );
     }
     // the first one, as the database finds it a day at a time, is the earliest of them all
-    let first = availability_db::first_free(&mut conn, &doctors, from, 7, Utc::now(), tz)
+    let first = availability_db::first_free(&mut conn, &doctors, from, 7, Utc::now(), tz, None)
         .await
         .unwrap()
         .map(|(d, s)| (d, s.starts_at));
@@ -218,6 +219,70 @@ async fn compare(tz: &str, from: NaiveDate, seed: u64) {
         first.map(|f| f.1),
         rust.iter().map(|r| r.1).min(),
         "seed {seed}"
+    );
+
+    // the same for a visit longer (or shorter) than the slot: an appointment type each doctor offers
+    let minutes = *[10, 20, 35, 45, 60].choose(&mut rng).unwrap();
+    let visit = appointment_types::create(
+        &c.admin,
+        &AppointmentTypeInput {
+            name: format!("Visit {minutes}"),
+            minutes,
+            colour: "#0f766e".into(),
+            active: true,
+        },
+    )
+    .await
+    .unwrap();
+    let mut offering = vec![];
+    for d in &doctors {
+        let offer = [TypeOffer {
+            type_id: visit.id,
+            is_default: false,
+        }];
+        // refused for a doctor whose every session is shorter than the visit
+        if appointment_types::set_offers(&c.admin, *d, &offer)
+            .await
+            .is_ok()
+        {
+            offering.push(*d);
+        }
+    }
+    let mut rust: Vec<Row> = vec![];
+    for d in &offering {
+        rust.extend(rows(
+            *d,
+            appts::compute_free_starts(&c.desk, *d, Some(visit.id), from, 7)
+                .await
+                .unwrap(),
+        ));
+    }
+    rust.sort();
+    let mut sql: Vec<Row> =
+        availability_db::free_slots(&mut conn, &offering, from, 7, Utc::now(), tz, Some(minutes))
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|(d, s)| {
+                (
+                    d,
+                    s.starts_at,
+                    s.ends_at,
+                    s.date,
+                    s.time.format("%H:%M").to_string(),
+                    s.end_time.format("%H:%M").to_string(),
+                )
+            })
+            .collect();
+    sql.sort();
+    assert!(
+        rust.iter()
+            .all(|r| r.2 - r.1 == Duration::minutes(minutes as i64)),
+        "seed {seed}: every start lasts the type's {minutes} minutes"
+    );
+    assert_eq!(
+        rust, sql,
+        "{tz} from {from}, seed {seed}, {minutes}-minute visits"
     );
 }
 
@@ -295,7 +360,7 @@ async fn first_available_is_the_earliest_free_slot_of_the_department() {
         }
     }
     expected.sort();
-    let first = appts::first_available(&c.desk, c.department)
+    let first = appts::first_available(&c.desk, c.department, None)
         .await
         .unwrap()
         .expect("a free slot within two weeks");
@@ -316,7 +381,7 @@ async fn first_available_is_the_earliest_free_slot_of_the_department() {
     )
     .await
     .unwrap();
-    let next = appts::first_available(&c.desk, c.department)
+    let next = appts::first_available(&c.desk, c.department, None)
         .await
         .unwrap()
         .unwrap();
@@ -344,7 +409,7 @@ async fn a_range_outside_the_grids_bound_is_refused_by_name_in_sql_and_in_the_se
     for f in ["clinicdesk_free_slots", "clinicdesk_first_free_slot"] {
         for days in [0, 32, 100_000] {
             let e = sqlx::query(&format!(
-                "SELECT * FROM {f}(ARRAY[$1]::bigint[], $2, $3, now(), 'Europe/London')"
+                "SELECT * FROM {f}(ARRAY[$1]::bigint[], $2, $3, now(), 'Europe/London', NULL)"
             ))
             .bind(doc)
             .bind(today)
@@ -360,7 +425,7 @@ async fn a_range_outside_the_grids_bound_is_refused_by_name_in_sql_and_in_the_se
         }
         // the bound itself is allowed
         sqlx::query(&format!(
-            "SELECT * FROM {f}(ARRAY[$1]::bigint[], $2, 31, now(), 'Europe/London')"
+            "SELECT * FROM {f}(ARRAY[$1]::bigint[], $2, 31, now(), 'Europe/London', NULL)"
         ))
         .bind(doc)
         .bind(today)

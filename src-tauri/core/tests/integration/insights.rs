@@ -25,6 +25,7 @@ fn day_after_tomorrow() -> NaiveDate {
 
 async fn slots(c: &Caches, pool: &PgPool, doctor: i64, from: NaiveDate) -> Vec<String> {
     let key = SlotKey {
+        type_id: None,
         doctor_id: doctor,
         from,
         days: 1,

@@ -1,6 +1,7 @@
 //! The core's integration tests: one binary (one throwaway PostgreSQL cluster for all of them, started on first use),
 //! one module per area. Shared fixtures live in `clinicdesk_core::testing` (clinics, doctors, patients, SMTP sink).
 
+mod appointment_types;
 mod attacks;
 mod backups;
 mod clinical;

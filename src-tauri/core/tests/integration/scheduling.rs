@@ -706,7 +706,7 @@ async fn walk_ins_take_the_next_slot_and_only_admins_overbook() {
         .await
         .unwrap();
     let pat = patient(&c, "Walk In").await;
-    if let Ok(a) = appts::walk_in(&c.desk, pat, doc, false).await {
+    if let Ok(a) = appts::walk_in(&c.desk, pat, doc, None, false).await {
         assert!(
             a.starts_at >= Utc::now() - Duration::minutes(6)
                 && a.starts_at <= Utc::now() + Duration::minutes(6),
@@ -720,17 +720,19 @@ async fn walk_ins_take_the_next_slot_and_only_admins_overbook() {
         .bind(doc).bind(today).execute(c.admin.pool()).await.unwrap();
     let other = patient(&c, "Second Walk In").await;
     assert!(matches!(
-        appts::walk_in(&c.desk, other, doc, false).await,
+        appts::walk_in(&c.desk, other, doc, None, false).await,
         Err(Error::Conflict(_))
     ));
     assert!(
         matches!(
-            appts::walk_in(&c.desk, other, doc, true).await,
+            appts::walk_in(&c.desk, other, doc, None, true).await,
             Err(Error::PermissionDenied(_))
         ),
         "reception cannot overbook"
     );
-    let over = appts::walk_in(&c.admin, other, doc, true).await.unwrap();
+    let over = appts::walk_in(&c.admin, other, doc, None, true)
+        .await
+        .unwrap();
     assert!(over.overbooked);
     let board = appts::today_board(&c.desk, None).await.unwrap();
     let col = board

@@ -10,12 +10,6 @@ describe("api unwrapping", () => {
     invoke.mockReset();
   });
 
-  it("books without a request key by default (null crosses IPC, not undefined)", async () => {
-    invoke.mockResolvedValue({ id: 9 });
-    await api.bookAppointment(1, 2, "2026-12-01T09:00:00Z");
-    expect(invoke).toHaveBeenCalledWith("book_appointment", { doctorId: 1, patientId: 2, startsAt: "2026-12-01T09:00:00Z", requestKey: null });
-  });
-
   it("returns data and passes snake_case command names with camelCase args", async () => {
     invoke.mockResolvedValue({ id: 1, username: "doc" });
     await expect(api.setStaffActive("doc", false)).resolves.toEqual({ id: 1, username: "doc" });
@@ -54,7 +48,7 @@ describe("api unwrapping", () => {
   it("never shows the IPC layer's own text (e.g. a malformed call) to a person", async () => {
     const quiet = vi.spyOn(console, "error").mockImplementation(() => {});
     invoke.mockImplementation(async () => { throw "invalid args `doctorId` for command `free_slots`: command free_slots missing required key doctorId"; });
-    const err = await api.freeSlots(1, "2026-11-28", 7).catch((e) => e);
+    const err = await api.freeSlots(1, null, "2026-11-28", 7).catch((e) => e);
     expect(err).toMatchObject({ kind: "Internal", message: GENERIC_ERROR });
     expect(err.message).not.toContain("doctorId");
     quiet.mockRestore();
@@ -66,12 +60,13 @@ describe("scheduling commands", () => {
 
   it("send snake_case names with camelCase argument keys", async () => {
     invoke.mockResolvedValue({});
-    await api.bookAppointment(4, 9, "2026-12-03T10:00:00Z");
-    expect(invoke).toHaveBeenLastCalledWith("book_appointment", { doctorId: 4, patientId: 9, startsAt: "2026-12-03T10:00:00Z", requestKey: null });
-    await api.freeSlots(4, "2026-12-01", 7);
-    expect(invoke).toHaveBeenLastCalledWith("free_slots", { doctorId: 4, from: "2026-12-01", days: 7 });
-    await api.walkIn(9, 4, true);
-    expect(invoke).toHaveBeenLastCalledWith("walk_in", { patientId: 9, doctorId: 4, overbook: true });
+    const visit = { doctor_id: 4, patient_id: 9, starts_at: "2026-12-03T10:00:00Z", type_id: 2, reason: "knee pain" };
+    await api.bookAppointment(visit);
+    expect(invoke).toHaveBeenLastCalledWith("book_appointment", { visit, requestKey: null });
+    await api.freeSlots(4, 2, "2026-12-01", 7);
+    expect(invoke).toHaveBeenLastCalledWith("free_slots", { doctorId: 4, typeId: 2, from: "2026-12-01", days: 7 });
+    await api.walkIn(9, 4, null, true);
+    expect(invoke).toHaveBeenLastCalledWith("walk_in", { patientId: 9, doctorId: 4, typeId: null, overbook: true });
     await api.todayBoard(null);
     expect(invoke).toHaveBeenLastCalledWith("today_board", { date: null });
     await api.setWeeklyAvailability(4, 15, []);

@@ -31,7 +31,7 @@ const TODAY = todayIn(null); // no clinic zone loaded in these specs: the PC's d
 const appt = (id: number, doctor_id: number, time: string, extra: Partial<Appointment> = {}): Appointment => ({
   id, doctor_id, doctor_name: "Dr. Meera Shah", department_name: "Cardiology", patient_id: id * 10, patient_name: `Patient ${id}`,
   patient_mrn: `M${id}`, patient_blacklisted: false, starts_at: `${TODAY}T09:00:00Z`, ends_at: `${TODAY}T09:15:00Z`,
-  date: TODAY, time, end_time: time, status: "booked", cancel_reason: null, overbooked: false, late: false, ...extra,
+  date: TODAY, time, end_time: time, status: "booked", cancel_reason: null, overbooked: false, late: false, type_id: null, type_name: null, type_colour: null, reason: "", ...extra,
 });
 const slot = (date: string, time: string, doctor_id = 2): Slot => ({
   doctor_id, starts_at: `${date}T${time}:00Z`, ends_at: `${date}T${time}:15Z`, date, time, end_time: time,
@@ -118,7 +118,7 @@ describe("BookPage by keyboard", () => {
     key(doctorList, "s"); // by surname, not "Dr."
     await flushPromises();
     expect(doctorList.value).not.toBe("");
-    expect(m.freeSlots).toHaveBeenCalledWith(2, expect.any(String), 7);
+    expect(m.freeSlots).toHaveBeenCalledWith(2, null, expect.any(String), 7);
     key(doctorList, "Enter");
     await flushPromises();
     expect(document.activeElement).toBe(byTestId(`slot-${TODAY}-09:00`));
@@ -138,7 +138,7 @@ describe("BookPage by keyboard", () => {
     await flushPromises();
     key(dep, "Enter");
     await flushPromises();
-    expect(m.firstAvailable).toHaveBeenCalledWith(2);
+    expect(m.firstAvailable).toHaveBeenCalledWith(2, null);
     expect(document.activeElement).toBe(byTestId(`slot-${TODAY}-09:15`));
     w.unmount();
   });
@@ -234,7 +234,7 @@ describe("TodayPage by keyboard", () => {
     m.todayBoard.mockResolvedValue(board([added]));
     key(doctorList, "Enter");
     await flushPromises();
-    expect(m.walkIn).toHaveBeenCalledWith(30, 2, false);
+    expect(m.walkIn).toHaveBeenCalledWith(30, 2, null, false);
     expect(document.activeElement).toBe(byTestId("appt-30"));
     w.unmount();
   });
@@ -277,7 +277,7 @@ describe("TodayPage by keyboard", () => {
     m.todayBoard.mockResolvedValue(board([added]));
     key(doctorList, "Enter");
     await flushPromises();
-    expect(m.walkIn).toHaveBeenCalledWith(9, 2, false);
+    expect(m.walkIn).toHaveBeenCalledWith(9, 2, null, false);
     w.unmount();
   });
 });

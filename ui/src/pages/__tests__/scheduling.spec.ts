@@ -22,7 +22,7 @@ const doctor = (id: number, name: string): Doctor => ({
 const appt = (id: number, doctor_id: number, time: string, extra: Partial<Appointment> = {}): Appointment => ({
   id, doctor_id, doctor_name: "Dr", department_name: "General", patient_id: id * 10, patient_name: `Patient ${id}`,
   patient_mrn: `M${id}`, patient_blacklisted: false, starts_at: "2026-12-03T09:00:00Z", ends_at: "2026-12-03T09:15:00Z",
-  date: "2026-12-03", time, end_time: time, status: "booked", cancel_reason: null, overbooked: false, late: false, ...extra,
+  date: "2026-12-03", time, end_time: time, status: "booked", cancel_reason: null, overbooked: false, late: false, type_id: null, type_name: null, type_colour: null, reason: "", ...extra,
 });
 
 const mountPage = (component: object, path = "/") =>
@@ -134,7 +134,7 @@ describe("BookPage", () => {
     await w.find('[data-testid="slot-2026-12-03-10:00"]').trigger("click");
     await w.find('[data-testid="book-confirm"]').trigger("click");
     await flushPromises();
-    expect(m.bookAppointment).toHaveBeenCalledWith(4, 9, "2026-12-03T10:00:00Z", expect.any(String));
+    expect(m.bookAppointment).toHaveBeenCalledWith({ doctor_id: 4, patient_id: 9, starts_at: "2026-12-03T10:00:00Z", type_id: null, reason: "" }, expect.any(String));
     const err = w.find('[data-testid="book-error"]');
     expect(err.text()).toContain("already has an appointment");
     expect(err.element.closest('[role="alert"]')).not.toBeNull();

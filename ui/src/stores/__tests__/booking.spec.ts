@@ -24,7 +24,7 @@ describe("booking store", () => {
     m.freeSlots.mockResolvedValue(day(slot("10:00")));
     const b = useBookingStore();
     await b.setDoctor(4);
-    expect(m.freeSlots).toHaveBeenCalledWith(4, b.from, GRID_DAYS);
+    expect(m.freeSlots).toHaveBeenCalledWith(4, null, b.from, GRID_DAYS);
     expect(b.slotCount).toBe(1);
   });
 
@@ -47,7 +47,7 @@ describe("booking store", () => {
 
     const res = await b.confirm(9);
     expect(res).toBeNull();
-    expect(m.bookAppointment).toHaveBeenCalledWith(4, 9, "2026-12-03T10:00:00Z", expect.any(String));
+    expect(m.bookAppointment).toHaveBeenCalledWith({ doctor_id: 4, patient_id: 9, starts_at: "2026-12-03T10:00:00Z", type_id: null, reason: "" }, expect.any(String));
     expect(b.error).toBe(msg);
     expect(m.freeSlots).toHaveBeenCalledTimes(2);
     expect(b.days[0].slots.map((s) => s.time)).toEqual(["10:15"]);

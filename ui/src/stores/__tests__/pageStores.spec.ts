@@ -34,7 +34,7 @@ describe("availability store", () => {
     useSettingsStore().settings = { clinic_name: "Riverside", time_zone: zone, idle_lock_minutes: 10 };
     m.freeSlots.mockResolvedValue([]);
     await useAvailabilityStore().preview(4);
-    expect(m.freeSlots).toHaveBeenCalledWith(4, todayIn(zone), PREVIEW_DAYS);
+    expect(m.freeSlots).toHaveBeenCalledWith(4, null, todayIn(zone), PREVIEW_DAYS);
     expect(todayIn(zone)).not.toBe(isoDate(new Date()));
   });
 

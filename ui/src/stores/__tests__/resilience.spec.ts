@@ -87,14 +87,14 @@ describe("booking retries reuse the idempotency key", () => {
     expect(b.error).toContain("nothing was changed");
     m.bookAppointment.mockResolvedValueOnce({ id: 77 });
     expect(await b.confirm(9)).toEqual({ id: 77 });
-    const [first, second] = m.bookAppointment.mock.calls.map((c) => c[3]);
+    const [first, second] = m.bookAppointment.mock.calls.map((c) => c[1]);
     expect(first).toMatch(/^[0-9a-f-]{36}$/);
     expect(second).toBe(first);
 
     b.pick(slot);
     m.bookAppointment.mockResolvedValueOnce({ id: 78 });
     await b.confirm(10);
-    expect(m.bookAppointment.mock.calls[2][3]).not.toBe(first);
+    expect(m.bookAppointment.mock.calls[2][1]).not.toBe(first);
   });
 });
 

@@ -10,6 +10,7 @@ use crate::cache::Change;
 use crate::clock::Clock;
 use crate::context::Desk;
 use crate::db::{
+    appointment_types,
     appointments::{self, AppointmentRow, AppointmentStatus},
     doctors::{self, Doctor},
 };
@@ -63,11 +64,12 @@ async fn invalidate(desk: &Desk, doctor_id: Option<i64>, r: &Result<Appointment>
     }
 }
 
-/// The end of the slot starting at `start`, if `start` is in the future and one of the doctor's slots.
+/// The end of a visit of `minutes` starting at `start`, if `start` is in the future, on the doctor's slot grid, and
+/// the whole visit fits inside one of the doctor's windows.
 fn slot_end(
     clock: &Clock,
     doctor_name: &str,
-    slot_minutes: i32,
+    (slot_minutes, minutes): (i32, i32),
     start: DateTime<Utc>,
     windows: &[(chrono::NaiveTime, chrono::NaiveTime)],
 ) -> Result<DateTime<Utc>> {
@@ -78,7 +80,7 @@ fn slot_end(
         ));
     }
     let date = schedule::local_date(clock.tz, start);
-    match schedule::slots_in_windows(clock.tz, date, windows, slot_minutes as i64)
+    match schedule::starts_in_windows(clock.tz, date, windows, slot_minutes as i64, minutes as i64)
         .into_iter()
         .find(|t| t.starts_at == start)
     {
@@ -94,11 +96,12 @@ fn slot_end(
     }
 }
 
-/// Checks a requested start for a doctor against the stored schedule. Returns the slot's end.
+/// Checks a requested start for a visit of `minutes` with a doctor against the stored schedule. Returns its end.
 async fn check_slot(
     conn: &mut PgConnection,
     clock: &Clock,
     doctor: &Doctor,
+    minutes: i32,
     start: DateTime<Utc>,
 ) -> Result<DateTime<Utc>> {
     let date = schedule::local_date(clock.tz, start);
@@ -106,10 +109,46 @@ async fn check_slot(
     slot_end(
         clock,
         &doctor.full_name,
-        doctor.slot_minutes,
+        (doctor.slot_minutes, minutes),
         start,
         &s.windows(doctor.id, date),
     )
+}
+
+/// What the desk books: who, with whom, when, the appointment type (`None`: the doctor's default, or the
+/// doctor's slot when they have no types) and the visit reason (at most 200 characters, may be empty).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, specta::Type)]
+pub struct BookingRequest {
+    pub doctor_id: i64,
+    pub patient_id: i64,
+    pub starts_at: DateTime<Utc>,
+    pub type_id: Option<i64>,
+    pub reason: String,
+}
+
+impl BookingRequest {
+    /// The doctor's default visit with no reason.
+    pub fn at(doctor_id: i64, patient_id: i64, starts_at: DateTime<Utc>) -> BookingRequest {
+        BookingRequest {
+            doctor_id,
+            patient_id,
+            starts_at,
+            type_id: None,
+            reason: String::new(),
+        }
+    }
+}
+
+/// The visit reason as stored: trimmed, one line, at most 200 characters.
+fn visit_reason(reason: &str) -> Result<String> {
+    let r = crate::services::optional_text("reason", "The visit reason", reason, 200)?;
+    if r.contains('\n') {
+        return Err(Error::validation(
+            "reason",
+            "Keep the visit reason on one line.",
+        ));
+    }
+    Ok(r)
 }
 
 #[tracing::instrument(skip(desk))]
@@ -119,14 +158,15 @@ pub async fn book(
     patient_id: i64,
     starts_at: DateTime<Utc>,
 ) -> Result<Appointment> {
-    let r = retrying(|| book_once(desk, doctor_id, patient_id, starts_at, None)).await;
-    invalidate(desk, Some(doctor_id), &r).await;
-    r
+    book_visit(
+        desk,
+        &BookingRequest::at(doctor_id, patient_id, starts_at),
+        None,
+    )
+    .await
 }
 
-/// `book` with an idempotency key from the client: a retry with the same key (after a dropped connection or a
-/// crash mid-request) returns the appointment the first attempt made instead of booking again. The key commits
-/// in the booking's own transaction, so either both exist or neither does.
+/// `book` with an idempotency key from the client (see `book_visit`).
 #[tracing::instrument(skip(desk, key))]
 pub async fn book_idempotent(
     desk: &Desk,
@@ -135,25 +175,39 @@ pub async fn book_idempotent(
     patient_id: i64,
     starts_at: DateTime<Utc>,
 ) -> Result<Appointment> {
-    let r = book_with_key(desk, key, doctor_id, patient_id, starts_at).await;
-    invalidate(desk, Some(doctor_id), &r).await;
+    book_visit(
+        desk,
+        &BookingRequest::at(doctor_id, patient_id, starts_at),
+        Some(key),
+    )
+    .await
+}
+
+/// Books a visit. With an idempotency key from the client, a retry with the same key (after a dropped connection
+/// or a crash mid-request) returns the appointment the first attempt made instead of booking again; the key
+/// commits in the booking's own transaction, so either both exist or neither does.
+#[tracing::instrument(skip(desk, visit, key), fields(doctor_id = visit.doctor_id))]
+pub async fn book_visit(
+    desk: &Desk,
+    visit: &BookingRequest,
+    key: Option<&str>,
+) -> Result<Appointment> {
+    let r = match key {
+        Some(key) => book_with_key(desk, key, visit).await,
+        None => retrying(|| book_once(desk, visit, None)).await,
+    };
+    invalidate(desk, Some(visit.doctor_id), &r).await;
     r
 }
 
-async fn book_with_key(
-    pool: &PgPool,
-    key: &str,
-    doctor_id: i64,
-    patient_id: i64,
-    starts_at: DateTime<Utc>,
-) -> Result<Appointment> {
+async fn book_with_key(pool: &PgPool, key: &str, visit: &BookingRequest) -> Result<Appointment> {
     let key = request_key(key)?;
     if let Some(id) =
         crate::db::request_keys::booked_with(&mut *pool.acquire().await?, &key).await?
     {
         return existing(pool, id).await;
     }
-    match retrying(|| book_once(pool, doctor_id, patient_id, starts_at, Some(&key))).await {
+    match retrying(|| book_once(pool, visit, Some(&key))).await {
         Ok(a) => Ok(a),
         // two attempts with one key raced and the other committed first: its appointment is the answer
         Err(e) => {
@@ -199,13 +253,19 @@ pub fn request_key(key: &str) -> Result<String> {
 /// outbox message, COMMIT. The slot arithmetic runs here, between them.
 async fn book_once(
     pool: &PgPool,
-    doctor_id: i64,
-    patient_id: i64,
-    starts_at: DateTime<Utc>,
+    visit: &BookingRequest,
     key: Option<&str>,
 ) -> Result<Appointment> {
+    let BookingRequest {
+        doctor_id,
+        patient_id,
+        starts_at,
+        type_id,
+        ..
+    } = *visit;
+    let reason = visit_reason(&visit.reason)?;
     let mut tx = pool.begin().await?;
-    let ctx = appointments::booking_context(&mut tx, doctor_id, patient_id, starts_at)
+    let ctx = appointments::booking_context(&mut tx, doctor_id, patient_id, starts_at, type_id)
         .await?
         .ok_or_else(|| Error::validation("doctor_id", "That doctor does not exist."))?;
     let clock = Clock {
@@ -235,6 +295,23 @@ async fn book_once(
             ),
         ));
     }
+    let minutes = match (type_id, ctx.type_minutes, ctx.type_offered, ctx.type_active) {
+        (Some(_), None, ..) => {
+            return Err(Error::validation(
+                "type_id",
+                "That appointment type does not exist.",
+            ))
+        }
+        (_, Some(_), Some(false), _) => return Err(Error::constraint("appointments_type_offered")),
+        (Some(_), Some(_), _, Some(false)) => {
+            return Err(Error::validation(
+                "type_id",
+                "That appointment type is no longer in use. Choose another.",
+            ))
+        }
+        (_, Some(m), ..) => m,
+        (None, None, ..) => ctx.slot_minutes,
+    };
     let date = schedule::local_date(clock.tz, starts_at);
     let weekday = chrono::Datelike::weekday(&date).number_from_monday();
     let weekly: Vec<WeeklyWindow> = ctx
@@ -259,12 +336,17 @@ async fn book_once(
     let ends_at = slot_end(
         &clock,
         &ctx.doctor_name,
-        ctx.slot_minutes,
+        (ctx.slot_minutes, minutes),
         starts_at,
         &Schedules::of_day(doctor_id, weekly, exceptions).windows(doctor_id, date),
     )?;
+    let new = appointments::NewVisit {
+        overbooked: false,
+        type_id: ctx.type_id,
+        reason: &reason,
+    };
     // the patient's confirmation is written by the database in the same statement (trigger)
-    let id = match appointments::insert(&mut tx, doctor_id, patient_id, starts_at, ends_at, false)
+    let id = match appointments::insert(&mut tx, doctor_id, patient_id, starts_at, ends_at, &new)
         .await
     {
         Ok(id) => id,
@@ -299,6 +381,10 @@ async fn book_once(
             status: AppointmentStatus::Booked,
             cancel_reason: None,
             overbooked: false,
+            type_id: ctx.type_id,
+            type_name: ctx.type_name,
+            type_colour: None,
+            reason,
         },
     ))
 }
@@ -318,7 +404,8 @@ async fn reschedule_once(pool: &PgPool, id: i64, starts_at: DateTime<Utc>) -> Re
         status,
         doctor_id,
         patient_id,
-        ..
+        starts_at: was,
+        ends_at: was_end,
     } = appointments::lock(&mut tx, id)
         .await?
         .ok_or_else(|| Error::NotFound("That appointment does not exist.".into()))?;
@@ -334,7 +421,9 @@ async fn reschedule_once(pool: &PgPool, id: i64, starts_at: DateTime<Utc>) -> Re
     doctors::lock_schedule(&mut tx, doctor_id, false).await?;
     appointments::lock_patient(&mut tx, patient_id).await?;
     let doctor = active_doctor(&mut tx, doctor_id).await?;
-    let ends_at = check_slot(&mut tx, &clock, &doctor, starts_at).await?;
+    // a move keeps the length the visit was booked with
+    let minutes = (was_end - was).num_minutes() as i32;
+    let ends_at = check_slot(&mut tx, &clock, &doctor, minutes, starts_at).await?;
     match appointments::move_to(&mut tx, id, starts_at, ends_at).await {
         Ok(()) => {}
         Err(Error::Overlap) => {
@@ -358,9 +447,10 @@ pub async fn walk_in(
     desk: &Desk,
     patient_id: i64,
     doctor_id: i64,
+    type_id: Option<i64>,
     overbook: bool,
 ) -> Result<Appointment> {
-    let r = walk_in_once(desk, patient_id, doctor_id, overbook).await;
+    let r = walk_in_once(desk, patient_id, doctor_id, type_id, overbook).await;
     invalidate(desk, Some(doctor_id), &r).await;
     r
 }
@@ -369,19 +459,25 @@ async fn walk_in_once(
     desk: &Desk,
     patient_id: i64,
     doctor_id: i64,
+    type_id: Option<i64>,
     overbook: bool,
 ) -> Result<Appointment> {
     let mut conn = desk.acquire().await?;
     let clock = Clock::load(&mut conn).await?;
     let doctor = active_doctor(&mut conn, doctor_id).await?;
+    let minutes = super::slots::visit_minutes(&mut conn, &doctor, type_id).await?;
     let today = clock.today();
     let s = Schedules::load(&mut conn, &clock, &[doctor_id], today, 1).await?;
     drop(conn);
     if let Some(slot) = s
-        .free(&clock, doctor_id, doctor.slot_minutes, today)
+        .free_for(&clock, doctor_id, doctor.slot_minutes, minutes, today)
         .first()
     {
-        return retrying(|| book_once(desk, doctor_id, patient_id, slot.starts_at, None)).await;
+        let visit = BookingRequest {
+            type_id,
+            ..BookingRequest::at(doctor_id, patient_id, slot.starts_at)
+        };
+        return retrying(|| book_once(desk, &visit, None)).await;
     }
     if !overbook {
         return Err(Error::Conflict(format!(
@@ -390,11 +486,17 @@ async fn walk_in_once(
         )));
     }
     let mut tx = desk.begin().await?;
-    let (start, end) = (
-        clock.now,
-        clock.now + Duration::minutes(doctor.slot_minutes as i64),
-    );
-    let id = match appointments::insert(&mut tx, doctor_id, patient_id, start, end, true).await {
+    let (start, end) = (clock.now, clock.now + Duration::minutes(minutes as i64));
+    let type_id = match type_id {
+        Some(t) => Some(t),
+        None => appointment_types::default_of(&mut tx, doctor_id).await?,
+    };
+    let new = appointments::NewVisit {
+        overbooked: true,
+        type_id,
+        reason: "",
+    };
+    let id = match appointments::insert(&mut tx, doctor_id, patient_id, start, end, &new).await {
         Ok(id) => id,
         Err(Error::Overlap) => {
             drop(tx);

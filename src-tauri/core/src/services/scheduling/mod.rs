@@ -24,9 +24,13 @@ mod slots;
 mod status;
 
 pub use board::{doctor_calendar, for_patient, today_board};
-pub use booking::{book, book_idempotent, request_key, reschedule, walk_in};
+pub use booking::{
+    book, book_idempotent, book_visit, request_key, reschedule, walk_in, BookingRequest,
+};
 pub(crate) use slots::Schedules;
-pub use slots::{compute_free_slots, first_available, free_slots};
+pub use slots::{
+    compute_free_slots, compute_free_starts, first_available, free_slots, free_starts,
+};
 pub use status::{cancel, set_status};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
@@ -50,6 +54,12 @@ pub struct Appointment {
     pub overbooked: bool,
     /// Booked and its start has passed.
     pub late: bool,
+    /// The appointment type, its name and colour (`None` for a plain slot).
+    pub type_id: Option<i64>,
+    pub type_name: Option<String>,
+    pub type_colour: Option<String>,
+    /// The visit reason the desk typed ("" when none); never in patient messages.
+    pub reason: String,
 }
 
 impl Appointment {
@@ -74,6 +84,10 @@ impl Appointment {
             status: r.status,
             cancel_reason: r.cancel_reason,
             overbooked: r.overbooked,
+            type_id: r.type_id,
+            type_name: r.type_name,
+            type_colour: r.type_colour,
+            reason: r.reason,
         }
     }
 }

@@ -10,6 +10,7 @@ use crate::cache::SlotKey;
 use crate::clock::Clock;
 use crate::context::Desk;
 use crate::db::{
+    appointment_types,
     appointments::{self},
     availability,
     doctors::{self, Doctor},
@@ -68,20 +69,27 @@ impl Schedules {
         schedule::slots_in_windows(clock.tz, date, &windows, slot_minutes as i64)
     }
 
-    pub(crate) fn free(
+    /// Free starts on the doctor's slot grid for a visit of `minutes` (an appointment type's length).
+    pub(crate) fn free_for(
         &self,
         clock: &Clock,
         doctor_id: i64,
         slot_minutes: i32,
+        minutes: i32,
         date: NaiveDate,
     ) -> Vec<SlotTime> {
         let busy = self.busy.get(&doctor_id).map(Vec::as_slice).unwrap_or(&[]);
-        self.slots(clock, doctor_id, slot_minutes, date)
-            .into_iter()
-            .filter(|s| {
-                s.starts_at >= clock.now && !schedule::overlaps(s.starts_at, s.ends_at, busy)
-            })
-            .collect()
+        let windows = self.windows(doctor_id, date);
+        schedule::starts_in_windows(
+            clock.tz,
+            date,
+            &windows,
+            slot_minutes as i64,
+            minutes as i64,
+        )
+        .into_iter()
+        .filter(|s| s.starts_at >= clock.now && !schedule::overlaps(s.starts_at, s.ends_at, busy))
+        .collect()
     }
 
     /// Whether `[start, end)` lies inside the doctor's working windows of its local day.
@@ -176,31 +184,80 @@ pub(super) async fn active_doctor(conn: &mut PgConnection, doctor_id: i64) -> Re
     Ok(d)
 }
 
-/// Free slots of one doctor for `days` days from `from` (the 7-day booking grid), from the session's cache when
-/// it has them (writes drop them: see `cache`).
+/// The length of a visit of `type_id` with `doctor` (the doctor's default type when none is given, else the
+/// doctor's slot): the type must be one the doctor offers and still in use.
+pub(crate) async fn visit_minutes(
+    conn: &mut PgConnection,
+    doctor: &Doctor,
+    type_id: Option<i64>,
+) -> Result<i32> {
+    let offered = appointment_types::offered_by(conn, doctor.id).await?;
+    match type_id {
+        None => Ok(offered
+            .iter()
+            .find(|(_, default)| *default)
+            .map_or(doctor.slot_minutes, |(t, _)| t.minutes)),
+        Some(id) => match offered.iter().find(|(t, _)| t.id == id) {
+            Some((t, _)) if t.active => Ok(t.minutes),
+            Some(_) => Err(Error::validation(
+                "type_id",
+                "That appointment type is no longer in use. Choose another.",
+            )),
+            None => Err(Error::constraint("appointments_type_offered")),
+        },
+    }
+}
+
+/// Free slots of one doctor for `days` days from `from` (the 7-day booking grid) for the doctor's default visit.
 pub async fn free_slots(
     desk: &Desk,
     doctor_id: i64,
     from: NaiveDate,
     days: i64,
 ) -> Result<Vec<SlotDay>> {
+    free_starts(desk, doctor_id, None, from, days).await
+}
+
+/// Free starts of one doctor for a visit of an appointment type (`None`: the doctor's default) over `days` days
+/// from `from`, from the session's cache when it has them (writes drop them: see `cache`).
+pub async fn free_starts(
+    desk: &Desk,
+    doctor_id: i64,
+    type_id: Option<i64>,
+    from: NaiveDate,
+    days: i64,
+) -> Result<Vec<SlotDay>> {
     let key = SlotKey {
         doctor_id,
+        type_id,
         from,
         days,
     };
     let slots = desk
         .caches()
-        .slots(key, || compute_free_slots(desk, doctor_id, from, days))
+        .slots(key, || {
+            compute_free_starts(desk, doctor_id, type_id, from, days)
+        })
         .await?;
     Ok(slots.as_ref().clone())
 }
 
 /// `free_slots` computed from the database (what the cache holds; the benchmarks measure it).
-#[tracing::instrument(skip(pool))]
 pub async fn compute_free_slots(
     pool: &PgPool,
     doctor_id: i64,
+    from: NaiveDate,
+    days: i64,
+) -> Result<Vec<SlotDay>> {
+    compute_free_starts(pool, doctor_id, None, from, days).await
+}
+
+/// `free_starts` computed from the database.
+#[tracing::instrument(skip(pool))]
+pub async fn compute_free_starts(
+    pool: &PgPool,
+    doctor_id: i64,
+    type_id: Option<i64>,
     from: NaiveDate,
     days: i64,
 ) -> Result<Vec<SlotDay>> {
@@ -210,6 +267,7 @@ pub async fn compute_free_slots(
     let mut conn = pool.acquire().await?;
     let clock = Clock::load(&mut conn).await?;
     let doctor = active_doctor(&mut conn, doctor_id).await?;
+    let minutes = visit_minutes(&mut conn, &doctor, type_id).await?;
     let s = Schedules::load(&mut conn, &clock, &[doctor_id], from, days).await?;
     Ok((0..days)
         .map(|i| {
@@ -218,7 +276,7 @@ pub async fn compute_free_slots(
                 date,
                 label: Clock::day_label(date),
                 slots: s
-                    .free(&clock, doctor_id, doctor.slot_minutes, date)
+                    .free_for(&clock, doctor_id, doctor.slot_minutes, minutes, date)
                     .iter()
                     .map(|t| slot_view(doctor_id, t))
                     .collect(),
@@ -227,12 +285,33 @@ pub async fn compute_free_slots(
         .collect())
 }
 
-/// The earliest free slot in a department over the next two weeks.
+/// The earliest free slot in a department over the next two weeks: for a visit of an appointment type among the
+/// doctors who offer it, or (`None`) each doctor's own slot.
 #[tracing::instrument(skip(pool))]
-pub async fn first_available(pool: &PgPool, department_id: i64) -> Result<Option<Slot>> {
+pub async fn first_available(
+    pool: &PgPool,
+    department_id: i64,
+    type_id: Option<i64>,
+) -> Result<Option<Slot>> {
     let mut conn = pool.acquire().await?;
     let clock = Clock::load(&mut conn).await?;
     let ids = doctors::active_in_department(&mut conn, department_id).await?;
+    let (ids, minutes) = match type_id {
+        None => (ids, None),
+        Some(t) => {
+            let offering = appointment_types::doctors_offering(&mut conn, t).await?;
+            let Some(minutes) = appointment_types::minutes_of(&mut conn, t).await? else {
+                return Err(Error::validation(
+                    "type_id",
+                    "That appointment type does not exist.",
+                ));
+            };
+            (
+                ids.into_iter().filter(|d| offering.contains(d)).collect(),
+                Some(minutes),
+            )
+        }
+    };
     // one statement, set-based (the same arithmetic as `Schedules`, tested against it)
     let first = availability::first_free(
         &mut conn,
@@ -241,6 +320,7 @@ pub async fn first_available(pool: &PgPool, department_id: i64) -> Result<Option
         14,
         clock.now,
         clock.tz.name(),
+        minutes,
     )
     .await?;
     Ok(first.map(|(doctor_id, t)| slot_view(doctor_id, &t)))
