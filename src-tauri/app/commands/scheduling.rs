@@ -11,7 +11,10 @@ use clinicdesk_core::services::{
     availability::{self, DoctorAvailability},
     doctors::{self, DoctorActivation},
     patients,
-    scheduling::{self as appts, Appointment, BookingRequest, Slot, SlotDay, TodayBoard},
+    scheduling::{
+        self as appts, Appointment, BookingRequest, Occurrence, SeriesRequest, Slot, SlotDay,
+        TodayBoard,
+    },
 };
 use tauri::State;
 
@@ -268,4 +271,34 @@ pub async fn patient_appointments(
     patient_id: i64,
 ) -> CmdResult<Vec<Appointment>> {
     Ok(appts::for_patient(&state.pool().await?, patient_id).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn preview_series(
+    state: State<'_, AppState>,
+    request: SeriesRequest,
+) -> CmdResult<Vec<Occurrence>> {
+    Ok(appts::preview_series(&state.desk().await?, &request).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn book_series(
+    state: State<'_, AppState>,
+    request: SeriesRequest,
+    starts: Vec<DateTime<Utc>>,
+) -> CmdResult<Vec<Appointment>> {
+    Ok(appts::book_series(&state.desk().await?, &request, &starts).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn cancel_series(
+    state: State<'_, AppState>,
+    id: i64,
+    reason: String,
+    and_later: bool,
+) -> CmdResult<i64> {
+    Ok(appts::cancel_series(&state.desk().await?, id, &reason, and_later).await?)
 }

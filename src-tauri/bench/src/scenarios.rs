@@ -344,7 +344,66 @@ async fn slots(b: &Bench) -> Result<()> {
         &mut all,
     );
     println!("free slots, cached: see `bench dashboard` (it measures the slot cache's lookups)");
+    typed_slots(b, &doctors).await?;
     first_available(b, &doctors).await
+}
+
+/// A 45-minute appointment type every doctor offers: its free starts for one doctor × 7 days (Rust, uncached),
+/// and the first available start across all doctors (SQL, a day at a time).
+async fn typed_slots(b: &Bench, doctors: &[i64]) -> Result<()> {
+    use clinicdesk_core::clock::Clock;
+    use clinicdesk_core::db::availability;
+    let type_id: i64 = sqlx::query_scalar(
+        "INSERT INTO appointment_types (name, minutes) VALUES ('Bench 45', 45)
+         ON CONFLICT (lower(name)) DO UPDATE SET minutes = 45 RETURNING id",
+    )
+    .fetch_one(&b.owner)
+    .await?;
+    sqlx::query(
+        "INSERT INTO doctor_appointment_types (doctor_id, type_id) SELECT unnest($1::bigint[]), $2
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(doctors)
+    .bind(type_id)
+    .execute(&b.owner)
+    .await?;
+    let mut per_doctor = vec![];
+    for _ in 0..5 {
+        for d in doctors {
+            let t = Instant::now();
+            appts::compute_free_starts(&b.desk, *d, Some(type_id), b.today, 7).await?;
+            per_doctor.push(t.elapsed());
+        }
+    }
+    report(
+        "free starts of a 45-minute type, one doctor × 7 days (uncached)",
+        &mut per_doctor,
+    );
+    let mut conn = b.desk.acquire().await?;
+    let clock = Clock::load(&mut conn).await?;
+    let mut first = vec![];
+    for _ in 0..200 {
+        let t = Instant::now();
+        availability::first_free(
+            &mut conn,
+            doctors,
+            clock.today(),
+            7,
+            clock.now,
+            clock.tz.name(),
+            Some(45),
+        )
+        .await?;
+        first.push(t.elapsed());
+    }
+    report(
+        &format!(
+            "first available start of a 45-minute type, all {} doctors × 7 days (SQL)",
+            doctors.len()
+        ),
+        &mut first,
+    );
+    Ok(())
 }
 
 /// First available across all doctors × 7 days, set-based in SQL (no cache in the way), beside the whole grid

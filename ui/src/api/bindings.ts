@@ -104,6 +104,9 @@ export const commands = {
 	quickSearch: (query: string) => typedError<QuickResults, CommandError>(__TAURI_INVOKE("quick_search", { query })),
 	findDuplicatePatients: (query: DuplicateQuery) => typedError<DuplicateCandidate[], CommandError>(__TAURI_INVOKE("find_duplicate_patients", { query })),
 	mergePatients: (mergedId: number, survivorId: number) => typedError<MergeOutcome, CommandError>(__TAURI_INVOKE("merge_patients", { mergedId, survivorId })),
+	previewSeries: (request: SeriesRequest) => typedError<Occurrence[], CommandError>(__TAURI_INVOKE("preview_series", { request })),
+	bookSeries: (request: SeriesRequest, starts: string[]) => typedError<Appointment[], CommandError>(__TAURI_INVOKE("book_series", { request, starts })),
+	cancelSeries: (id: number, reason: string, andLater: boolean) => typedError<number, CommandError>(__TAURI_INVOKE("cancel_series", { id, reason, andLater })),
 	listAppointmentTypes: () => typedError<AppointmentType[], CommandError>(__TAURI_INVOKE("list_appointment_types")),
 	createAppointmentType: (input: AppointmentTypeInput) => typedError<AppointmentType, CommandError>(__TAURI_INVOKE("create_appointment_type", { input })),
 	updateAppointmentType: (id: number, input: AppointmentTypeInput) => typedError<AppointmentType, CommandError>(__TAURI_INVOKE("update_appointment_type", { id, input })),
@@ -178,6 +181,8 @@ export type Appointment = {
 	type_colour: string | null,
 	/**  The visit reason the desk typed ("" when none); never in patient messages. */
 	reason: string,
+	/**  The recurring series it belongs to, if any. */
+	series_id: number | null,
 };
 
 export type AppointmentStatus = "booked" | "checked_in" | "completed" | "cancelled" | "no_show";
@@ -680,6 +685,21 @@ export type NotificationKind = "confirmation" | "reminder" | "digest" | "report"
 
 export type NotificationStatus = "pending" | "sending" | "sent" | "failed" | "cancelled";
 
+/**  One planned visit of a series. */
+export type Occurrence = {
+	date: string,
+	/**  "Tue 3 Dec" */
+	label: string,
+	/**  "HH:MM", the series' clinic-local time */
+	time: string,
+	/**  The visit at the series' time; `None` when that time does not exist on the day (clocks change). */
+	slot: Slot | null,
+	/**  Why it cannot be booked as planned (`None`: it is free). */
+	conflict: string | null,
+	/**  For a conflict, the nearest free start with the same doctor and type (that day, or the next 7 days). */
+	alternative: Slot | null,
+};
+
 /**  A type a doctor offers, and whether it is the doctor's default. */
 export type OfferedType = {
 	appointment_type: AppointmentType,
@@ -801,6 +821,8 @@ export type Recall = {
 
 export type ReminderChannel = "sms" | "email" | "none";
 
+export type RepeatUnit = "days" | "weeks";
+
 export type ReportDocument = {
 	id: number,
 	title: string,
@@ -826,6 +848,23 @@ export type RunNowResult = {
 export type RunTrigger = "schedule" | 
 /**  The PC started after the trigger time and caught up the period's missed run. */
 "catch_up" | "manual";
+
+/**  A series as the desk describes it. The first visit's clinic-local time is every visit's time (across DST). */
+export type SeriesRequest = {
+	doctor_id: number,
+	patient_id: number,
+	type_id: number | null,
+	reason: string,
+	first_start: string,
+	/**  Every `every` days or weeks (1–52). */
+	every: number,
+	unit: RepeatUnit,
+	/**  For a weekly series: the ISO weekdays (1 = Monday) of the visits; empty = the first visit's weekday. */
+	weekdays: number[],
+	/**  How many visits (1–104), or until which date (inclusive); the first reached ends the series. */
+	count: number | null,
+	until: string | null,
+};
 
 export type Session = {
 	username: string,

@@ -51,6 +51,8 @@ pub struct AppointmentRow {
     pub type_colour: Option<String>,
     /// The visit reason the desk typed (never in patient messages).
     pub reason: String,
+    /// The recurring series the appointment belongs to, if any.
+    pub series_id: Option<i64>,
 }
 
 macro_rules! select_rows {
@@ -60,7 +62,7 @@ macro_rules! select_rows {
             r#"SELECT a.id, a.doctor_id, d.full_name AS doctor_name, dep.name AS department_name, a.patient_id,
                       p.full_name AS patient_name, p.mrn AS patient_mrn, p.blacklisted_at IS NOT NULL AS "patient_blacklisted!",
                       a.starts_at, a.ends_at, a.status AS "status: AppointmentStatus", a.cancel_reason, a.overbooked,
-                      a.type_id, t.name AS "type_name?", t.colour AS "type_colour?", a.reason
+                      a.type_id, t.name AS "type_name?", t.colour AS "type_colour?", a.reason, a.series_id
                  FROM appointments a
                  JOIN doctors d ON d.id = a.doctor_id
                  JOIN departments dep ON dep.id = d.department_id
@@ -179,6 +181,7 @@ pub struct NewVisit<'a> {
     pub overbooked: bool,
     pub type_id: Option<i64>,
     pub reason: &'a str,
+    pub series_id: Option<i64>,
 }
 
 pub async fn insert(
@@ -190,15 +193,16 @@ pub async fn insert(
     visit: &NewVisit<'_>,
 ) -> Result<i64> {
     Ok(sqlx::query_scalar!(
-        "INSERT INTO appointments (doctor_id, patient_id, starts_at, ends_at, overbooked, type_id, reason)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        "INSERT INTO appointments (doctor_id, patient_id, starts_at, ends_at, overbooked, type_id, reason, series_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
         doctor_id,
         patient_id,
         start,
         end,
         visit.overbooked,
         visit.type_id,
-        visit.reason
+        visit.reason,
+        visit.series_id
     )
     .fetch_one(db)
     .await?)
@@ -275,6 +279,49 @@ pub async fn cancel(db: &mut PgConnection, id: i64, reason: &str) -> Result<()> 
     .execute(db)
     .await?;
     Ok(())
+}
+
+/// Cancels the visits of a series from `from` on that are still booked or checked in; returns how many.
+pub async fn cancel_series_from(
+    db: &mut PgConnection,
+    series_id: i64,
+    from: DateTime<Utc>,
+    reason: &str,
+) -> Result<u64> {
+    Ok(sqlx::query!(
+        "UPDATE appointments SET status = 'cancelled', cancel_reason = $3
+          WHERE series_id = $1 AND starts_at >= $2 AND status IN ('booked', 'checked_in')",
+        series_id,
+        from,
+        reason
+    )
+    .execute(db)
+    .await?
+    .rows_affected())
+}
+
+/// Records a series' plan; its visits are inserted with its id.
+pub async fn insert_series(db: &mut PgConnection, rule: &str) -> Result<i64> {
+    Ok(sqlx::query_scalar!(
+        "INSERT INTO appointment_series (rule) VALUES ($1) RETURNING id",
+        rule
+    )
+    .fetch_one(db)
+    .await?)
+}
+
+/// The series an appointment belongs to, and its start.
+pub async fn series_of(
+    db: &mut PgConnection,
+    id: i64,
+) -> Result<Option<(Option<i64>, DateTime<Utc>)>> {
+    Ok(sqlx::query!(
+        "SELECT series_id, starts_at FROM appointments WHERE id = $1",
+        id
+    )
+    .fetch_optional(db)
+    .await?
+    .map(|r| (r.series_id, r.starts_at)))
 }
 
 /// Everything a booking needs, read in one round trip while taking the doctor's schedule lock (shared) and the

@@ -16,4 +16,5 @@ mod privacy;
 mod resilience;
 mod scheduling;
 mod search;
+mod series;
 mod tls;

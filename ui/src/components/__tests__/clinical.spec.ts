@@ -106,7 +106,7 @@ describe("TreatmentForm", () => {
 const appt = (id: number, extra: Partial<Appointment> = {}): Appointment => ({
   id, doctor_id: 4, doctor_name: "Dr Rao", department_name: "General", patient_id: 9, patient_name: "Pat Doe", patient_mrn: "M9",
   patient_blacklisted: false, starts_at: "", ends_at: "", date: "2026-12-03", time: "09:00", end_time: "09:15", status: "completed",
-  cancel_reason: null, overbooked: false, late: false, type_id: null, type_name: null, type_colour: null, reason: "", ...extra,
+  cancel_reason: null, overbooked: false, late: false, type_id: null, type_name: null, type_colour: null, reason: "", series_id: null, ...extra,
 });
 
 async function mountTimeline(visits: Visit[], restricted = false) {

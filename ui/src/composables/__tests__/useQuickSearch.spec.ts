@@ -32,7 +32,7 @@ describe("quick search", () => {
     const appt = (id: number, status: Appointment["status"]): Appointment => ({
       id, doctor_id: 2, doctor_name: "Dr. Quincy", department_name: "General", patient_id: 1, patient_name: "Quentin",
       patient_mrn: "MRN0000001", patient_blacklisted: false, starts_at: "2026-11-28T09:30:00Z", ends_at: "2026-11-28T09:45:00Z",
-      date: "2026-11-28", time: "09:30", end_time: "09:45", status, cancel_reason: null, overbooked: false, late: false, type_id: null, type_name: null, type_colour: null, reason: "",
+      date: "2026-11-28", time: "09:30", end_time: "09:45", status, cancel_reason: null, overbooked: false, late: false, type_id: null, type_name: null, type_colour: null, reason: "", series_id: null,
     });
     const r = results("Quentin");
     r.appointments = [appt(8, "no_show"), appt(9, "checked_in")];

@@ -29,7 +29,7 @@ const pat: Patient = {
 const visit = (id: number, date: string): Appointment => ({
   id, doctor_id: 2, doctor_name: "Dr. Meera Shah", department_name: "Cardiology", patient_id: 7, patient_name: "Pat Doe",
   patient_mrn: "MRN-000007", patient_blacklisted: false, starts_at: `${date}T09:30:00Z`, ends_at: `${date}T09:45:00Z`, date,
-  time: "09:30", end_time: "09:45", status: "booked", cancel_reason: null, overbooked: false, late: false, type_id: null, type_name: null, type_colour: null, reason: "",
+  time: "09:30", end_time: "09:45", status: "booked", cancel_reason: null, overbooked: false, late: false, type_id: null, type_name: null, type_colour: null, reason: "", series_id: null,
 });
 
 /** UTC+14 and UTC-11 are on different dates at every instant: one of them is not on the PC's date. */

@@ -20,7 +20,7 @@ const tid = (id: string) => `[data-testid="${id}"]`;
 const appt = (id: number, doctor_id: number, status: Appointment["status"]): Appointment => ({
   id, doctor_id, doctor_name: `Dr ${doctor_id}`, department_name: "General", patient_id: 9, patient_name: "Pat Doe", patient_mrn: "M9",
   patient_blacklisted: false, starts_at: "", ends_at: "", date: "2026-12-03", time: "09:00", end_time: "09:15", status,
-  cancel_reason: null, overbooked: false, late: false, type_id: null, type_name: null, type_colour: null, reason: "",
+  cancel_reason: null, overbooked: false, late: false, type_id: null, type_name: null, type_colour: null, reason: "", series_id: null,
 });
 const patient = { id: 9, mrn: "M9", full_name: "Pat Doe", date_of_birth: "1990-01-01", sex: "female", phone: null, email: null, address: "",
   emergency_contact: "", preferred_channel: "none", reminder_consent: false, opted_out: false, consent_method: null, consent_recorded_at: null,

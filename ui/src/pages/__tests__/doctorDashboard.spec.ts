@@ -17,7 +17,7 @@ const appt = (id: number, time: string, patient: string): Appointment => ({
   id, doctor_id: 3, doctor_name: "Dr. Rao", department_name: "General Medicine", patient_id: 40 + id,
   patient_name: patient, patient_mrn: `MRN000000${id}`, patient_blacklisted: false,
   starts_at: `2026-11-27T${time}:00Z`, ends_at: `2026-11-27T${time}:15Z`, date: "2026-11-27", time,
-  end_time: time, status: "booked", cancel_reason: null, overbooked: false, late: false, type_id: null, type_name: null, type_colour: null, reason: "",
+  end_time: time, status: "booked", cancel_reason: null, overbooked: false, late: false, type_id: null, type_name: null, type_colour: null, reason: "", series_id: null,
 });
 
 const fixture = (): DoctorDashboard => ({

@@ -31,7 +31,7 @@ const TODAY = todayIn(null); // no clinic zone loaded in these specs: the PC's d
 const appt = (id: number, doctor_id: number, time: string, extra: Partial<Appointment> = {}): Appointment => ({
   id, doctor_id, doctor_name: "Dr. Meera Shah", department_name: "Cardiology", patient_id: id * 10, patient_name: `Patient ${id}`,
   patient_mrn: `M${id}`, patient_blacklisted: false, starts_at: `${TODAY}T09:00:00Z`, ends_at: `${TODAY}T09:15:00Z`,
-  date: TODAY, time, end_time: time, status: "booked", cancel_reason: null, overbooked: false, late: false, type_id: null, type_name: null, type_colour: null, reason: "", ...extra,
+  date: TODAY, time, end_time: time, status: "booked", cancel_reason: null, overbooked: false, late: false, type_id: null, type_name: null, type_colour: null, reason: "", series_id: null, ...extra,
 });
 const slot = (date: string, time: string, doctor_id = 2): Slot => ({
   doctor_id, starts_at: `${date}T${time}:00Z`, ends_at: `${date}T${time}:15Z`, date, time, end_time: time,

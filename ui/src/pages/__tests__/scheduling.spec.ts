@@ -22,7 +22,7 @@ const doctor = (id: number, name: string): Doctor => ({
 const appt = (id: number, doctor_id: number, time: string, extra: Partial<Appointment> = {}): Appointment => ({
   id, doctor_id, doctor_name: "Dr", department_name: "General", patient_id: id * 10, patient_name: `Patient ${id}`,
   patient_mrn: `M${id}`, patient_blacklisted: false, starts_at: "2026-12-03T09:00:00Z", ends_at: "2026-12-03T09:15:00Z",
-  date: "2026-12-03", time, end_time: time, status: "booked", cancel_reason: null, overbooked: false, late: false, type_id: null, type_name: null, type_colour: null, reason: "", ...extra,
+  date: "2026-12-03", time, end_time: time, status: "booked", cancel_reason: null, overbooked: false, late: false, type_id: null, type_name: null, type_colour: null, reason: "", series_id: null, ...extra,
 });
 
 const mountPage = (component: object, path = "/") =>

@@ -140,7 +140,7 @@ impl BookingRequest {
 }
 
 /// The visit reason as stored: trimmed, one line, at most 200 characters.
-fn visit_reason(reason: &str) -> Result<String> {
+pub(super) fn visit_reason(reason: &str) -> Result<String> {
     let r = crate::services::optional_text("reason", "The visit reason", reason, 200)?;
     if r.contains('\n') {
         return Err(Error::validation(
@@ -256,6 +256,51 @@ async fn book_once(
     visit: &BookingRequest,
     key: Option<&str>,
 ) -> Result<Appointment> {
+    let mut tx = pool.begin().await?;
+    let appointment = match book_in(&mut tx, visit, None).await? {
+        Ok(a) => a,
+        Err(overlap) => {
+            drop(tx);
+            return Err(overlap.sentence(pool, visit).await);
+        }
+    };
+    if let Some(k) = key {
+        crate::db::request_keys::record_booking(&mut tx, k, appointment.id).await?;
+    }
+    crate::crash::point("booking_commit");
+    tx.commit().await?;
+    crate::crash::point("booking_committed");
+    Ok(appointment)
+}
+
+/// A booking the exclusion constraints refused: the clinic's clock and the visit's end, to say who holds the time.
+pub(super) struct Overlapped {
+    clock: Clock,
+    ends_at: DateTime<Utc>,
+}
+
+impl Overlapped {
+    pub(super) async fn sentence(&self, pool: &PgPool, visit: &BookingRequest) -> Error {
+        overlap_sentence(
+            pool,
+            &self.clock,
+            visit.doctor_id,
+            visit.patient_id,
+            visit.starts_at,
+            self.ends_at,
+            0,
+        )
+        .await
+    }
+}
+
+/// Books a visit inside the caller's transaction (part of a series: `series_id`). An overlap the database refused
+/// comes back as `Ok(Err(_))`: the transaction is then aborted and the caller says who holds the time.
+pub(super) async fn book_in(
+    tx: &mut PgConnection,
+    visit: &BookingRequest,
+    series_id: Option<i64>,
+) -> Result<std::result::Result<Appointment, Overlapped>> {
     let BookingRequest {
         doctor_id,
         patient_id,
@@ -264,8 +309,7 @@ async fn book_once(
         ..
     } = *visit;
     let reason = visit_reason(&visit.reason)?;
-    let mut tx = pool.begin().await?;
-    let ctx = appointments::booking_context(&mut tx, doctor_id, patient_id, starts_at, type_id)
+    let ctx = appointments::booking_context(tx, doctor_id, patient_id, starts_at, type_id)
         .await?
         .ok_or_else(|| Error::validation("doctor_id", "That doctor does not exist."))?;
     let clock = Clock {
@@ -344,28 +388,15 @@ async fn book_once(
         overbooked: false,
         type_id: ctx.type_id,
         reason: &reason,
+        series_id,
     };
     // the patient's confirmation is written by the database in the same statement (trigger)
-    let id = match appointments::insert(&mut tx, doctor_id, patient_id, starts_at, ends_at, &new)
-        .await
-    {
+    let id = match appointments::insert(tx, doctor_id, patient_id, starts_at, ends_at, &new).await {
         Ok(id) => id,
-        Err(Error::Overlap) => {
-            drop(tx);
-            return Err(overlap_sentence(
-                pool, &clock, doctor_id, patient_id, starts_at, ends_at, 0,
-            )
-            .await);
-        }
+        Err(Error::Overlap) => return Ok(Err(Overlapped { clock, ends_at })),
         Err(e) => return Err(e),
     };
-    if let Some(k) = key {
-        crate::db::request_keys::record_booking(&mut tx, k, id).await?;
-    }
-    crate::crash::point("booking_commit");
-    tx.commit().await?;
-    crate::crash::point("booking_committed");
-    Ok(Appointment::new(
+    Ok(Ok(Appointment::new(
         &clock,
         AppointmentRow {
             id,
@@ -385,8 +416,9 @@ async fn book_once(
             type_name: ctx.type_name,
             type_colour: None,
             reason,
+            series_id,
         },
-    ))
+    )))
 }
 
 /// Moves a booked appointment; the old time is freed only if the new one is taken (one UPDATE).
@@ -495,6 +527,7 @@ async fn walk_in_once(
         overbooked: true,
         type_id,
         reason: "",
+        series_id: None,
     };
     let id = match appointments::insert(&mut tx, doctor_id, patient_id, start, end, &new).await {
         Ok(id) => id,

@@ -6,6 +6,7 @@
 //!
 //! - `slots`: doctors' working windows and busy times (`Schedules`), free slots, first available;
 //! - `booking`: book (with idempotency keys), reschedule, walk-in, and the conflict sentence;
+//! - `series`: recurring series (preview with conflicts and alternatives, atomic booking, cancel this and later);
 //! - `status`: cancel, check-in, no-show, completion;
 //! - `board`: the Today board, a doctor's calendar, a patient's appointments.
 
@@ -20,12 +21,16 @@ use crate::error::{Error, Result};
 
 mod board;
 mod booking;
+mod series;
 mod slots;
 mod status;
 
 pub use board::{doctor_calendar, for_patient, today_board};
 pub use booking::{
     book, book_idempotent, book_visit, request_key, reschedule, walk_in, BookingRequest,
+};
+pub use series::{
+    book_series, cancel_series, preview_series, Occurrence, RepeatUnit, SeriesRequest,
 };
 pub(crate) use slots::Schedules;
 pub use slots::{
@@ -60,6 +65,8 @@ pub struct Appointment {
     pub type_colour: Option<String>,
     /// The visit reason the desk typed ("" when none); never in patient messages.
     pub reason: String,
+    /// The recurring series it belongs to, if any.
+    pub series_id: Option<i64>,
 }
 
 impl Appointment {
@@ -88,6 +95,7 @@ impl Appointment {
             type_name: r.type_name,
             type_colour: r.type_colour,
             reason: r.reason,
+            series_id: r.series_id,
         }
     }
 }

@@ -16,7 +16,7 @@ use crate::db::{
     doctors::{self, Doctor},
 };
 use crate::error::{Error, Result};
-use crate::schedule::{self, DatedException, SlotTime, WeeklyWindow};
+use crate::schedule::{self, DatedException, ExceptionKind, SlotTime, WeeklyWindow};
 
 /// Working windows and busy times of several doctors over some days, loaded with a constant number of queries.
 /// The one way ClinicDesk computes a doctor's working windows: the grid, availability checks and booking.
@@ -108,6 +108,15 @@ impl Schedules {
         self.windows(doctor_id, date)
             .iter()
             .any(|&(ws, we)| ws <= ls && le <= we && ls < le)
+    }
+
+    /// The kinds of exception that touch a doctor's day (a clinic holiday, their leave, an extra session).
+    pub(crate) fn exceptions_on(&self, doctor_id: i64, date: NaiveDate) -> Vec<ExceptionKind> {
+        self.exceptions
+            .iter()
+            .filter(|(_, d, e)| (d.is_none() || *d == Some(doctor_id)) && e.on_date == date)
+            .map(|(_, _, e)| e.kind)
+            .collect()
     }
 
     pub(crate) fn windows(
