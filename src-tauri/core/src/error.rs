@@ -84,7 +84,7 @@ impl Error {
 }
 
 /// Unique constraints whose violation is a wrong choice in a form field rather than a clash between records.
-const FIELD_UNIQUES: &[&str] = &["doctors_staff_id_key"];
+const FIELD_UNIQUES: &[&str] = &["doctors_staff_id_key", "reminder_rules_same_key"];
 
 /// The exclusion constraints that refuse overlapping appointments (see `Error::Overlap`).
 const OVERLAPS: &[&str] = &[
@@ -137,6 +137,10 @@ fn constraint_message(constraint: &str) -> Option<(&'static str, &'static str)> 
         "patients_merge_self" => ("survivor_id", "A record cannot be merged into itself: choose the other record."),
         "patients_merge_tombstone" => ("survivor_id", "One of these records was already merged into another: open the surviving record and merge that."),
         "patients_merge_overlap" => ("survivor_id", "These records cannot be merged: both have an appointment at the same time. Cancel one of them first."),
+        "reminder_rules_same_key" => ("kind", "That reminder rule exists already."),
+        "reminder_rules_lead_minutes_check" => ("lead_minutes", "A reminder can come 1 minute to 14 days before the appointment."),
+        "reminder_rules_shape" => ("kind", "A lead-time rule needs a lead time; an evening-before rule needs a time."),
+        "settings_sms_quiet_hours" => ("quiet_end", "Give both quiet-hour times (different ones), or neither."),
         "appointments_patient_merged" => ("patient_id", "This record was merged into another: book the surviving record."),
         _ => return None,
     })

@@ -12,6 +12,7 @@ mod insights;
 mod jobs;
 mod patient_records;
 mod privacy;
+mod reminder_rules;
 mod resilience;
 mod scheduling;
 mod search;
