@@ -42,7 +42,7 @@ ALTER TABLE notifications
   ADD COLUMN reminder_rule_id bigint CONSTRAINT notifications_reminder_rule_fkey
                                      REFERENCES reminder_rules (id) ON DELETE SET NULL,
   ADD COLUMN planned_for      timestamptz;
-CREATE INDEX notifications_reminder_rule_idx ON notifications (reminder_rule_id) WHERE status = 'pending';
+-- reschedule and cancel find an appointment's pending reminders by this (removing a rule, rare, scans)
 CREATE INDEX notifications_appointment_pending_idx ON notifications (appointment_id) WHERE status = 'pending';
 
 -- The next allowed minute for an SMS due at p_at: inside quiet hours [start, end) it moves to their end (the same
@@ -88,39 +88,49 @@ BEGIN
        AND (p_until IS NULL OR a.starts_at < p_until)
        FOR SHARE OF a
   ), cand AS (
-    SELECT a.id AS appointment_id, a.starts_at, r.id AS rule_id, ch.channel,
+    SELECT a.id AS appointment_id, a.starts_at, a.patient_id, a.doctor_id, r.id AS rule_id, ch.channel,
            CASE ch.channel WHEN 'sms' THEN nullif(pg_catalog.btrim(p.phone), '')
                            ELSE nullif(pg_catalog.btrim(p.email), '') END AS recipient,
-           coalesce(nullif(pg_catalog.split_part(pg_catalog.btrim(p.full_name), ' ', 1), ''), 'there') AS first_name,
-           d.full_name AS doctor_name,
            CASE r.kind
              WHEN 'lead' THEN a.starts_at - r.lead_minutes * interval '1 minute'
              ELSE ((((a.starts_at AT TIME ZONE v_tz)::date) - 1) + r.local_time) AT TIME ZONE v_tz
            END AS due
       FROM appts a
       JOIN public.patients p ON p.id = a.patient_id
-      JOIN public.doctors d ON d.id = a.doctor_id
       JOIN public.reminder_rules r ON (p_rule_id IS NULL OR r.id = p_rule_id)
       CROSS JOIN LATERAL pg_catalog.unnest(CASE r.channel WHEN 'both' THEN ARRAY['email', 'sms']
                                                           ELSE ARRAY[r.channel] END) AS ch(channel)
      WHERE p.reminder_consent AND NOT p.opted_out AND p.merged_into_id IS NULL
   ), timed AS (
-    SELECT c.*, CASE WHEN c.channel = 'sms' THEN public.clinicdesk_sms_allowed_at(c.due, v_tz, v_qs, v_qe)
-                     ELSE c.due END AS send_at
+    SELECT c.*, CASE WHEN c.channel = 'sms' AND v_qs IS NOT NULL
+                     THEN public.clinicdesk_sms_allowed_at(c.due, v_tz, v_qs, v_qe)
+                     ELSE c.due END AS send_at,
+           'reminder:' || c.appointment_id || ':rule' || c.rule_id || ':' || c.channel || ':'
+             || pg_catalog.date_part('epoch', c.starts_at)::bigint AS dedupe_key
       FROM cand c
   ), ok AS (
     SELECT t.* FROM timed t
      WHERE t.recipient IS NOT NULL AND t.send_at > pg_catalog.now() AND t.send_at < t.starts_at
+  ), fresh AS (
+    -- composed only for what is not planned yet (the unique key still decides between racing planners)
+    SELECT o.* FROM ok o
+     WHERE NOT EXISTS (SELECT 1 FROM public.notifications n WHERE n.dedupe_key = o.dedupe_key)
+  ), words AS (
+    -- once per appointment: the patient's first name, the doctor, the local date and time
+    SELECT x.appointment_id,
+           coalesce(nullif(pg_catalog.split_part(pg_catalog.btrim(p.full_name), ' ', 1), ''), 'there') AS first_name,
+           d.full_name AS doctor_name, public.clinicdesk_local_when(x.starts_at) AS local_when
+      FROM (SELECT DISTINCT f.appointment_id, f.starts_at, f.patient_id, f.doctor_id FROM fresh f) x
+      JOIN public.patients p ON p.id = x.patient_id
+      JOIN public.doctors d ON d.id = x.doctor_id
   ), ins AS (
     INSERT INTO public.notifications (dedupe_key, kind, channel, recipient, subject, body, appointment_id,
                                       next_attempt_at, reminder_rule_id, planned_for)
-    SELECT 'reminder:' || o.appointment_id || ':rule' || o.rule_id || ':' || o.channel || ':'
-             || pg_catalog.date_part('epoch', o.starts_at)::bigint,
-           'reminder', o.channel, o.recipient, v_clinic || ': Appointment reminder',
+    SELECT f.dedupe_key, 'reminder', f.channel, f.recipient, v_clinic || ': Appointment reminder',
            pg_catalog.format('Hello %s, this is a reminder of your appointment at %s with %s on %s. Reply or call us if you cannot come.',
-                             o.first_name, v_clinic, o.doctor_name, public.clinicdesk_local_when(o.starts_at)),
-           o.appointment_id, o.send_at, o.rule_id, o.due
-      FROM ok o
+                             w.first_name, v_clinic, w.doctor_name, w.local_when),
+           f.appointment_id, f.send_at, f.rule_id, f.due
+      FROM fresh f JOIN words w ON w.appointment_id = f.appointment_id
     ON CONFLICT (dedupe_key) DO NOTHING
     RETURNING 1
   )
