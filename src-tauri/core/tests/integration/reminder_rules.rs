@@ -578,6 +578,21 @@ async fn three_planners_and_three_dispatchers_plan_and_send_each_reminder_once()
             .await
             .unwrap();
     assert_eq!(planned, 32);
+    // audited once per pass that planned something (not once per row), with the count
+    let audited: Vec<i64> = sqlx::query_scalar(
+        "SELECT (details->>'planned')::bigint FROM audit_log WHERE action = 'reminders_planned' AND row_id IS NULL",
+    )
+    .fetch_all(&owner)
+    .await
+    .unwrap();
+    assert_eq!(audited.iter().sum::<i64>(), 32, "{audited:?}");
+    let per_row: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM audit_log WHERE table_name = 'notifications' AND action = 'insert'",
+    )
+    .fetch_one(&owner)
+    .await
+    .unwrap();
+    assert_eq!(per_row, 0);
 
     // nothing is due yet: the dispatchers send nothing
     let none = dispatcher::dispatch(&c.admin, "pc-0", 100).await.unwrap();
