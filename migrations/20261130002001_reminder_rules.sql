@@ -193,12 +193,13 @@ CREATE FUNCTION appointments_plan_reminders() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 BEGIN
   IF TG_OP = 'UPDATE' THEN
-    IF NEW.starts_at = OLD.starts_at AND NEW.status = OLD.status THEN
+    IF NEW.starts_at = OLD.starts_at AND NEW.status = OLD.status AND NEW.patient_id = OLD.patient_id THEN
       RETURN NULL;
     END IF;
     PERFORM public.clinicdesk_withdraw_reminders(NEW.id, NULL,
               CASE WHEN NEW.status = 'cancelled' THEN 'withdrawn: the appointment was cancelled'
                    WHEN NEW.status <> 'booked' THEN 'withdrawn: the appointment is ' || NEW.status
+                   WHEN NEW.patient_id <> OLD.patient_id THEN 'withdrawn: the appointment moved to another record'
                    ELSE 'withdrawn: the appointment moved' END);
   END IF;
   IF NEW.status = 'booked'
@@ -209,8 +210,38 @@ BEGIN
   RETURN NULL;
 END $$;
 REVOKE ALL ON FUNCTION appointments_plan_reminders() FROM PUBLIC;
-CREATE TRIGGER appointments_plan_reminders AFTER INSERT OR UPDATE OF starts_at, status ON appointments
+CREATE TRIGGER appointments_plan_reminders AFTER INSERT OR UPDATE OF starts_at, status, patient_id ON appointments
   FOR EACH ROW EXECUTE FUNCTION appointments_plan_reminders();
+
+-- ---------------------------------------------------------------- when a patient's contact or consent changes
+-- The rule reminders of the patient's future appointments are withdrawn and planned again: to the new phone or
+-- address, none after an opt-out or a withdrawn consent, and again after consent is given back (the reminders an
+-- opt-out cancelled are set aside for that, as withdrawn ones are). The daily job's own reminders are left alone.
+CREATE FUNCTION patients_replan_reminders() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+DECLARE
+  a bigint;
+BEGIN
+  FOR a IN SELECT ap.id FROM public.appointments ap
+            WHERE ap.patient_id = NEW.id AND ap.status = 'booked' AND ap.starts_at > pg_catalog.now()
+            ORDER BY ap.id LOOP
+    UPDATE public.notifications n
+       SET status = 'cancelled', last_error = 'withdrawn: the patient''s contact or consent changed'
+     WHERE n.appointment_id = a AND n.status = 'pending' AND n.reminder_rule_id IS NOT NULL;
+    UPDATE public.notifications n
+       SET dedupe_key = n.dedupe_key || ':withdrawn:' || n.id
+     WHERE n.appointment_id = a AND n.status = 'cancelled' AND n.reminder_rule_id IS NOT NULL
+       AND n.dedupe_key NOT LIKE '%:withdrawn:%';
+    PERFORM public.clinicdesk_plan_reminders_for(a, NULL, NULL);
+  END LOOP;
+  RETURN NULL;
+END $$;
+REVOKE ALL ON FUNCTION patients_replan_reminders() FROM PUBLIC;
+CREATE TRIGGER patients_replan_reminders AFTER UPDATE OF phone, email, reminder_consent, opted_out ON patients
+  FOR EACH ROW WHEN (OLD.phone IS DISTINCT FROM NEW.phone OR OLD.email IS DISTINCT FROM NEW.email
+                     OR OLD.reminder_consent IS DISTINCT FROM NEW.reminder_consent
+                     OR OLD.opted_out IS DISTINCT FROM NEW.opted_out)
+  EXECUTE FUNCTION patients_replan_reminders();
 
 -- ---------------------------------------------------------------- when rules or quiet hours change
 CREATE FUNCTION reminder_rules_plan() RETURNS trigger

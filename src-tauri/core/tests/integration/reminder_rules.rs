@@ -300,8 +300,8 @@ async fn past_due_times_and_sms_pushed_past_the_start_are_not_planned_and_the_jo
 }
 
 /// Rescheduling withdraws the pending reminders and plans the new time (also back to the old one); cancelling
-/// withdraws them; removing a rule withdraws its own; adding a rule plans it for what is already booked; an
-/// opted-out patient gets none.
+/// withdraws them; removing a rule withdraws its own; adding a rule plans it for what is already booked; a new
+/// contact, an opt-out and consent given back re-plan the patient's; an opted-out patient gets none.
 #[tokio::test]
 async fn rescheduling_replans_cancelling_and_removing_a_rule_withdraw() {
     let c = Clinic::new("Europe/London").await;
@@ -385,6 +385,38 @@ async fn rescheduling_replans_cancelling_and_removing_a_rule_withdraw() {
         .unwrap()
         .iter()
         .any(|x| x.id == both.id));
+
+    // a new email address, an opt-out, consent given back: the future reminders follow the patient's record
+    let c2 = appts::book(&c.desk, doctor, p, second).await.unwrap();
+    assert_eq!(pending(&reminders_of(&owner, c2.id).await).len(), 2);
+    sqlx::query("UPDATE patients SET email = 'dara.new@patients.example' WHERE id = $1")
+        .bind(p)
+        .execute(&owner)
+        .await
+        .unwrap();
+    let r = reminders_of(&owner, c2.id).await;
+    let live = pending(&r);
+    assert_eq!(live.len(), 2, "{r:#?}");
+    assert!(live
+        .iter()
+        .any(|x| x.channel == "email" && x.recipient == "dara.new@patients.example"));
+    sqlx::query("UPDATE patients SET reminder_consent = false, opted_out = true, consent_method = 'message' WHERE id = $1")
+        .bind(p)
+        .execute(&owner)
+        .await
+        .unwrap();
+    assert!(pending(&reminders_of(&owner, c2.id).await).is_empty());
+    sqlx::query("UPDATE patients SET reminder_consent = true, opted_out = false, consent_method = 'desk' WHERE id = $1")
+        .bind(p)
+        .execute(&owner)
+        .await
+        .unwrap();
+    let r = reminders_of(&owner, c2.id).await;
+    assert_eq!(pending(&r).len(), 2, "{r:#?}");
+    assert!(pending(&r)
+        .iter()
+        .all(|x| x.due == second - Duration::hours(1)));
+    appts::cancel(&c.desk, c2.id, "moved away").await.unwrap();
 
     // an opted-out patient: nothing planned
     let out = patient(&c, "Eli Quiet", 4).await;
