@@ -273,3 +273,8 @@ CREATE TRIGGER settings_quiet_hours_replan AFTER UPDATE OF sms_quiet_start, sms_
   FOR EACH ROW WHEN (OLD.sms_quiet_start IS DISTINCT FROM NEW.sms_quiet_start
                      OR OLD.sms_quiet_end IS DISTINCT FROM NEW.sms_quiet_end)
   EXECUTE FUNCTION settings_quiet_hours_replan();
+
+-- ---------------------------------------------------------------- the same-day job can be turned off
+-- The daily reminders job still runs (it plans the rules' catch-up and the staff digest); this only says whether
+-- it also sends every appointment of the day its "on the day" reminder, as it always did (the default).
+ALTER TABLE job_settings ADD COLUMN same_day_enabled boolean NOT NULL DEFAULT true;

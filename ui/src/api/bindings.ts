@@ -578,6 +578,11 @@ export type JobRun = {
 };
 
 export type JobSettings = {
+	/**
+	 *  Whether the daily job sends each of the day's appointments a reminder at `reminder_time` (the reminder
+	 *  rules come on top).
+	 */
+	same_day_enabled: boolean,
 	reminder_time: string,
 	day_before_enabled: boolean,
 	day_before_time: string,

@@ -678,3 +678,85 @@ async fn three_planners_and_three_dispatchers_plan_and_send_each_reminder_once()
     .unwrap();
     assert_eq!(sent_rows, 32);
 }
+
+/// A clinic that reminds by its rules only turns the same-day job's own messages off: the daily run still plans
+/// the rules' catch-up, and queues no "on the day" reminder.
+#[tokio::test]
+async fn with_the_same_day_job_off_the_daily_run_only_plans_the_rules() {
+    use clinicdesk_core::db::job_runs::RunTrigger;
+    use clinicdesk_core::db::job_settings::JobSettings;
+    use clinicdesk_core::jobs::{self, Due, JobContext, JobKind, Scope};
+    let c = Clinic::new("UTC").await;
+    let owner = c.db.owner_pool().await;
+    let (doctor, _) = c.doctor("Dr. Lee", false).await;
+    let p = patient(&c, "Fay Rules", 5).await;
+    rules::add(&c.admin, &lead(120, ReminderRuleChannel::Email))
+        .await
+        .unwrap();
+    let saved = jobsvc::update_job_settings(
+        &c.admin,
+        &JobSettings {
+            same_day_enabled: false,
+            ..JobSettings::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert!(!saved.same_day_enabled);
+    // booked by a bulk load (not planned at booking), tomorrow 10:00
+    let start = (Utc::now() + Duration::days(1))
+        .date_naive()
+        .and_time(t(10, 0))
+        .and_utc();
+    sqlx::query(
+        "INSERT INTO appointments (doctor_id, patient_id, starts_at, ends_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(doctor)
+    .bind(p)
+    .bind(start)
+    .bind(start + Duration::minutes(15))
+    .execute(&owner)
+    .await
+    .unwrap();
+    let mut ctx = JobContext::new(c.admin.pool().clone());
+    ctx.host = "desk-1".into();
+    let due = Due {
+        job: JobKind::RemindersDaily,
+        period: "rules-only".into(),
+        due_at: Utc::now(),
+        scope: Scope::Day(start.date_naive()),
+    };
+    let run = jobs::run_once(&ctx, &due, RunTrigger::Manual)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(run.outcome.as_deref(), Some("ok"));
+    assert_eq!(run.counts.get("queued"), None, "{:?}", run.counts);
+    assert_eq!(run.counts["rules_planned"], 1);
+    let kinds: Vec<(Option<i64>, DateTime<Utc>)> = sqlx::query_as(
+        "SELECT reminder_rule_id, next_attempt_at FROM notifications WHERE kind = 'reminder'",
+    )
+    .fetch_all(&owner)
+    .await
+    .unwrap();
+    assert_eq!(kinds.len(), 1, "only the rule's reminder: {kinds:?}");
+    assert!(kinds[0].0.is_some());
+    assert_eq!(kinds[0].1, start - Duration::hours(2));
+
+    // switched back on, the next run for that day queues the "on the day" reminder as before
+    jobsvc::update_job_settings(&c.admin, &JobSettings::default())
+        .await
+        .unwrap();
+    let again = jobs::run_once(
+        &ctx,
+        &Due {
+            period: "both".into(),
+            ..due
+        },
+        RunTrigger::Manual,
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(again.counts["queued"], 1, "{:?}", again.counts);
+}
