@@ -7,9 +7,10 @@
 -- kind 'reminder', status 'pending') whose `next_attempt_at` is its due time, so the dispatcher that already claims
 -- due rows sends it, exactly once (one dedupe key per appointment × rule × channel × start time). Planned when an
 -- appointment is booked and when a rule is added; re-planned when it moves; withdrawn ('cancelled') when it is
--- cancelled or its rule removed; the daily reminders job plans whatever a bulk load left out (catch-up).
--- Only database code composes the rows. The existing same-day job (and the optional day-before job) stay as they
--- were: they are today's behaviour, so no rule is seeded (docs/decisions.md).
+-- cancelled or its rule removed; re-planned when the patient's contact or consent changes; the daily reminders job
+-- plans whatever a bulk load left out (catch-up). Only database code composes the rows. The existing same-day job
+-- (and the optional day-before job) stay as they were: they are today's behaviour, so no rule is seeded; the
+-- same-day job's own messages can now be turned off (`job_settings.same_day_enabled`). See docs/decisions.md.
 
 -- ---------------------------------------------------------------- rules (administrators write, staff read)
 CREATE TABLE reminder_rules (
