@@ -1854,3 +1854,97 @@ async fn sign_in_keeps_the_keys_typed_as_the_window_opens_and_a_lock_names_the_c
     let a11y = axe(&c, "65-locked").await;
     finish(c, driver, data.path(), &a11y).await;
 }
+
+/// Settings → Reminder rules, by keyboard: the amount typed and Enter adds "3 hours before, by SMS" (a booked
+/// appointment then has it planned in the outbox); quiet hours covering the whole day are refused at the field and
+/// nothing is saved; Tab reaches the rule's Remove button and Enter removes it.
+#[tokio::test]
+#[ignore = "needs the built app, Xvfb and tauri-driver: run by `make test-e2e`"]
+async fn admin_adds_a_reminder_rule_by_keyboard_and_whole_day_quiet_hours_are_refused() {
+    use clinicdesk_core::db::patients::{PatientInput, ReminderChannel, Sex};
+    let data = tempfile::tempdir().unwrap();
+    let doctor_id = seed_clinic(data.path()).await;
+    let input = PatientInput {
+        full_name: "Ines Rule".into(),
+        date_of_birth: chrono::NaiveDate::from_ymd_opt(1988, 4, 5).unwrap(),
+        sex: Sex::Female,
+        phone: Some("+44 7700 900777".into()),
+        email: None,
+        address: String::new(),
+        emergency_contact: String::new(),
+        preferred_channel: ReminderChannel::Sms,
+        reminder_consent: true,
+        opted_out: false,
+        consent_method: Some(clinicdesk_core::db::patients::ConsentMethod::Desk),
+    };
+    let (_, appt) = book_tomorrow_at_ten(data.path(), doctor_id, &input).await;
+
+    let driver = Driver::start(data.path());
+    let c = driver.connect().await;
+    let mut a11y: Vec<String> = vec![];
+    sign_in(&c, "ada", PW).await;
+    goto(&c, "nav-settings", "rule-amount").await;
+    wait_for(&c, "rules-empty").await;
+
+    type_into(&c, "rule-amount", "3").await;
+    let mut kb = Keyboard::new(&c);
+    kb.press(Key::Enter, "Enter").await;
+    wait_text(&c, "rules-list", "3 hours before, by sms").await;
+    // the database planned it for the appointment already booked: 3 hours before its start
+    let target = DbTarget::Embedded {
+        cluster: EmbeddedCluster::new(data.path(), Durability::Durable).unwrap(),
+        database: embedded::DATABASE.into(),
+    };
+    let admin = db::connect_pool(target.staff_options("ada", PW), 1)
+        .await
+        .unwrap();
+    let planned = |admin: sqlx::PgPool| async move {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT count(*) FROM notifications WHERE kind = 'reminder' AND status = 'pending'
+                AND reminder_rule_id IS NOT NULL AND appointment_id = $1 AND next_attempt_at = $2",
+        )
+        .bind(appt.id)
+        .bind(appt.starts_at - chrono::Duration::hours(3))
+        .fetch_one(&admin)
+        .await
+        .unwrap()
+    };
+    assert_eq!(planned(admin.clone()).await, 1);
+    shot(&c, "45-settings-reminder-rules").await;
+    a11y.extend(axe(&c, "45-settings-reminder-rules").await);
+
+    set_value(&c, "quiet-quiet_start", "21:00").await;
+    set_value(&c, "quiet-quiet_end", "21:00").await;
+    click(&c, "quiet-save").await;
+    let deadline = std::time::Instant::now() + WAIT;
+    while !body_text(&c).await.contains("cannot cover the whole day") {
+        assert!(std::time::Instant::now() < deadline, "no whole-day error");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let focused = focused_testid(&c).await;
+    assert_eq!(
+        focused.as_deref(),
+        Some("quiet-quiet_end"),
+        "the cursor goes to the wrong field"
+    );
+    shot(&c, "46-settings-quiet-hours-refused").await;
+    a11y.extend(axe(&c, "46-settings-quiet-hours-refused").await);
+
+    // Remove, by keyboard: focus the button and press Enter; the list is empty again
+    let id = first_id(&c, "rule-remove-").await;
+    c.execute(
+        "document.querySelector(arguments[0]).focus();",
+        vec![json!(css(&format!("rule-remove-{id}")))],
+    )
+    .await
+    .unwrap();
+    kb.press(Key::Enter, "Enter").await;
+    wait_for(&c, "rules-empty").await;
+    assert_eq!(
+        planned(admin.clone()).await,
+        0,
+        "removing the rule withdrew its reminder"
+    );
+    admin.close().await;
+    finish(c, driver, data.path(), &a11y).await;
+}

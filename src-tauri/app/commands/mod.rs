@@ -11,6 +11,7 @@ pub mod scheduling;
 use clinicdesk_core::config::DatabaseConfig;
 use clinicdesk_core::db::{
     departments::{Department, DepartmentInput},
+    reminder_rules::{QuietHours, ReminderRule, ReminderRuleInput},
     settings::ClinicSettings,
     staff::Staff,
 };
@@ -147,6 +148,42 @@ pub async fn delete_department(state: State<'_, AppState>, id: i64) -> CmdResult
 #[specta::specta]
 pub async fn get_settings(state: State<'_, AppState>) -> CmdResult<ClinicSettings> {
     Ok(services::settings::get(&state.pool().await?).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn list_reminder_rules(state: State<'_, AppState>) -> CmdResult<Vec<ReminderRule>> {
+    Ok(services::reminder_rules::list(&state.pool().await?).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn add_reminder_rule(
+    state: State<'_, AppState>,
+    input: ReminderRuleInput,
+) -> CmdResult<ReminderRule> {
+    Ok(services::reminder_rules::add(&state.pool().await?, &input).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn remove_reminder_rule(state: State<'_, AppState>, id: i64) -> CmdResult<()> {
+    Ok(services::reminder_rules::remove(&state.pool().await?, id).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn get_quiet_hours(state: State<'_, AppState>) -> CmdResult<QuietHours> {
+    Ok(services::reminder_rules::quiet_hours(&state.pool().await?).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn set_quiet_hours(
+    state: State<'_, AppState>,
+    input: QuietHours,
+) -> CmdResult<QuietHours> {
+    Ok(services::reminder_rules::set_quiet_hours(&state.pool().await?, &input).await?)
 }
 
 #[tauri::command]

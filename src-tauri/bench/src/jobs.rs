@@ -1,6 +1,7 @@
 //! `clinicdesk-bench notify` and `clinicdesk-bench reports`: reminders enqueued and delivered to a local webhook
 //! (wiremock) and a local SMTP server (aiosmtpd, discarding), and the monthly reports for 500 doctors over a
-//! month of ~100,000 appointments. Numbers are printed, never asserted.
+//! month of ~100,000 appointments; `clinicdesk-bench reminders`: the reminder rules' planning pass over 10,000
+//! appointments. Numbers are printed, never asserted.
 
 use std::time::Instant;
 
@@ -81,6 +82,63 @@ async fn enqueue_and_deliver(owner: &PgPool, label: &str, n: usize, day: NaiveDa
         n as f64 / enqueue.as_secs_f64(),
         deliver.as_secs_f64(),
         sent as f64 / deliver.as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Plans the reminders of `n` appointments (three days ahead, 00:00–16:40 in 5-minute slots, each patient with a
+/// phone and an email) for three rules: 48 h before by email, the evening before at 18:00 by SMS, 2 h before by
+/// both, with SMS quiet hours 21:00–08:00. Times the planning pass (`clinicdesk_plan_reminders`), a second pass
+/// (everything already planned), and adding a fourth rule (planned for every booked appointment at once).
+pub async fn reminders(owner: &PgPool, today: NaiveDate, n: usize) -> Result<()> {
+    exec(
+        owner,
+        "DELETE FROM reminder_rules;
+         UPDATE settings SET sms_quiet_start = '21:00', sms_quiet_end = '08:00';
+         INSERT INTO reminder_rules (kind, lead_minutes, local_time, channel) VALUES
+           ('lead', 2880, NULL, 'email'), ('evening_before', NULL, '18:00', 'sms'), ('lead', 120, NULL, 'both');",
+    )
+    .await?;
+    let day = today + Duration::days(3);
+    reminder_load(owner, n, day, "email").await?;
+    let booked: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM appointments WHERE status = 'booked' AND starts_at > now()
+            AND starts_at < now() + interval '15 days'",
+    )
+    .fetch_one(owner)
+    .await?;
+    exec(
+        owner,
+        "VACUUM ANALYZE appointments, patients, notifications",
+    )
+    .await?;
+    for pass in ["first pass", "second pass (all planned)"] {
+        let started = Instant::now();
+        let (planned, already, too_late, no_contact): (i64, i64, i64, i64) =
+            sqlx::query_as("SELECT * FROM clinicdesk_plan_reminders()")
+                .fetch_one(owner)
+                .await?;
+        let took = started.elapsed();
+        println!(
+            "reminder planning, {pass:<26} {booked} booked appointments × 3 rules in {:.3}s: {planned} planned, {already} already planned, {too_late} too late, {no_contact} without the channel",
+            took.as_secs_f64()
+        );
+    }
+    let started = Instant::now();
+    exec(
+        owner,
+        "INSERT INTO reminder_rules (kind, lead_minutes, channel) VALUES ('lead', 1440, 'email')",
+    )
+    .await?;
+    let took = started.elapsed();
+    let planned: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM notifications WHERE reminder_rule_id = (SELECT max(id) FROM reminder_rules)",
+    )
+    .fetch_one(owner)
+    .await?;
+    println!(
+        "reminder planning, adding a 4th rule         {planned} reminders planned in {:.3}s",
+        took.as_secs_f64()
     );
     Ok(())
 }

@@ -41,6 +41,8 @@ pub enum Scenario {
     Timeline,
     /// 10,000 reminders enqueued and delivered to a local webhook (SMS) and to a local SMTP server.
     Notify,
+    /// Planning reminders for 10,000 appointments with three reminder rules (the daily planning pass).
+    Reminders,
     /// Monthly reports for 500 doctors over a month of ~100,000 appointments.
     Reports,
     /// Dashboard stats and free slots on 1,000,000 appointments, uncached vs cached, with EXPLAIN.
@@ -927,6 +929,7 @@ async fn run_in(
         Scenario::Export => export_bench(&b).await,
         Scenario::Timeline => timeline(&b).await,
         Scenario::Notify => crate::jobs::notify(&b.owner, b.today, 10_000).await,
+        Scenario::Reminders => crate::jobs::reminders(&b.owner, b.today, 10_000).await,
         Scenario::Reports => crate::jobs::reports(&b.owner, b.today).await,
         Scenario::Dashboard => dashboard::run(&b, per_doctor).await,
     };

@@ -98,6 +98,7 @@ const FIELD_UNIQUES: &[&str] = &[
     "doctors_staff_id_key",
     "appointment_types_name_key",
     "doctor_appointment_types_one_default",
+    "reminder_rules_same_key",
 ];
 
 /// The exclusion constraints that refuse overlapping appointments (see `Error::Overlap`).
@@ -156,6 +157,10 @@ fn constraint_message(constraint: &str) -> Option<(&'static str, &'static str)> 
         "patients_merged_complete" => ("survivor_id", "A merged record names both its surviving record and when it was merged."),
         "patients_merge_tombstone" => ("survivor_id", "One of these records was already merged into another: open the surviving record and merge that."),
         "patients_merge_overlap" => ("survivor_id", "These records cannot be merged: both have an appointment at the same time. Cancel one of them first."),
+        "reminder_rules_same_key" => ("kind", "That reminder rule exists already."),
+        "reminder_rules_lead_minutes_check" => ("lead_minutes", "A reminder can come 1 minute to 14 days before the appointment."),
+        "reminder_rules_shape" => ("kind", "A lead-time rule needs a lead time; an evening-before rule needs a time."),
+        "settings_sms_quiet_hours" => ("quiet_end", "Give both quiet-hour times (different ones), or neither."),
         "appointments_patient_merged" => ("patient_id", "This record was merged into another: book the surviving record."),
         "appointments_check_in_day" => ("status", "A patient checks in only on the day of the appointment."),
         "appointments_no_show_early" => ("status", "An appointment becomes a no-show only once it has started."),

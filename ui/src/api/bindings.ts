@@ -21,6 +21,11 @@ export const commands = {
 	deleteDepartment: (id: number) => typedError<null, CommandError>(__TAURI_INVOKE("delete_department", { id })),
 	getSettings: () => typedError<ClinicSettings, CommandError>(__TAURI_INVOKE("get_settings")),
 	updateSettings: (input: ClinicSettings) => typedError<ClinicSettings, CommandError>(__TAURI_INVOKE("update_settings", { input })),
+	listReminderRules: () => typedError<ReminderRule[], CommandError>(__TAURI_INVOKE("list_reminder_rules")),
+	addReminderRule: (input: ReminderRuleInput) => typedError<ReminderRule, CommandError>(__TAURI_INVOKE("add_reminder_rule", { input })),
+	removeReminderRule: (id: number) => typedError<null, CommandError>(__TAURI_INVOKE("remove_reminder_rule", { id })),
+	getQuietHours: () => typedError<QuietHours, CommandError>(__TAURI_INVOKE("get_quiet_hours")),
+	setQuietHours: (input: QuietHours) => typedError<QuietHours, CommandError>(__TAURI_INVOKE("set_quiet_hours", { input })),
 	getDatabaseConfig: () => typedError<DatabaseConfig, CommandError>(__TAURI_INVOKE("get_database_config")),
 	/**
 	 *  Checks the chosen database and, when it answers, saves the choice and signs out so the next sign-in uses it.
@@ -620,6 +625,11 @@ export type JobRun = {
 };
 
 export type JobSettings = {
+	/**
+	 *  Whether the daily job sends each of the day's appointments a reminder at `reminder_time` (the reminder
+	 *  rules come on top).
+	 */
+	same_day_enabled: boolean,
 	reminder_time: string,
 	day_before_enabled: boolean,
 	day_before_time: string,
@@ -808,6 +818,12 @@ export type QuickResults = {
 	appointments: Appointment[],
 };
 
+/**  No SMS between `start` and `end` (clinic-local; crossing midnight when start > end). Both or neither. */
+export type QuietHours = {
+	start: string | null,
+	end: string | null,
+};
+
 export type Recall = {
 	patient_id: number,
 	patient_name: string,
@@ -820,6 +836,29 @@ export type Recall = {
 };
 
 export type ReminderChannel = "sms" | "email" | "none";
+
+export type ReminderRule = {
+	id: number,
+	kind: ReminderRuleKind,
+	/**  For `lead`: minutes before the start (1 to 20160, i.e. 14 days). */
+	lead_minutes: number | null,
+	/**  For `evening_before`: the clinic-local time on the day before. */
+	local_time: string | null,
+	channel: ReminderRuleChannel,
+};
+
+/**  Which channels a rule's reminders go by (a patient lacking that contact gets none by this rule). */
+export type ReminderRuleChannel = "email" | "sms" | "both";
+
+export type ReminderRuleInput = {
+	kind: ReminderRuleKind,
+	lead_minutes: number | null,
+	local_time: string | null,
+	channel: ReminderRuleChannel,
+};
+
+/**  A lead time before the appointment, or a local time the evening before. */
+export type ReminderRuleKind = "lead" | "evening_before";
 
 export type RepeatUnit = "days" | "weeks";
 

@@ -8,6 +8,9 @@ use crate::error::Result;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 pub struct JobSettings {
+    /// Whether the daily job sends each of the day's appointments a reminder at `reminder_time` (the reminder
+    /// rules come on top).
+    pub same_day_enabled: bool,
     pub reminder_time: NaiveTime,
     pub day_before_enabled: bool,
     pub day_before_time: NaiveTime,
@@ -27,6 +30,7 @@ impl Default for JobSettings {
     fn default() -> Self {
         let t = |h, m| NaiveTime::from_hms_opt(h, m, 0).expect("valid time");
         JobSettings {
+            same_day_enabled: true,
             reminder_time: t(8, 0),
             day_before_enabled: false,
             day_before_time: t(18, 0),
@@ -44,7 +48,7 @@ impl Default for JobSettings {
 pub async fn get(db: &mut PgConnection) -> Result<JobSettings> {
     Ok(sqlx::query_as!(
         JobSettings,
-        "SELECT reminder_time, day_before_enabled, day_before_time, report_time, cleanup_time, staff_digest_enabled,
+        "SELECT same_day_enabled, reminder_time, day_before_enabled, day_before_time, report_time, cleanup_time, staff_digest_enabled,
                 report_recipients, auto_no_show, no_show_grace_hours, prune_sent_after_days
            FROM job_settings"
     )
@@ -58,8 +62,8 @@ pub async fn update(db: &mut PgConnection, s: &JobSettings) -> Result<JobSetting
         JobSettings,
         "UPDATE job_settings SET reminder_time = $1, day_before_enabled = $2, day_before_time = $3, report_time = $4,
                 cleanup_time = $5, staff_digest_enabled = $6, report_recipients = $7, auto_no_show = $8,
-                no_show_grace_hours = $9, prune_sent_after_days = $10
-          RETURNING reminder_time, day_before_enabled, day_before_time, report_time, cleanup_time, staff_digest_enabled,
+                no_show_grace_hours = $9, prune_sent_after_days = $10, same_day_enabled = $11
+          RETURNING same_day_enabled, reminder_time, day_before_enabled, day_before_time, report_time, cleanup_time, staff_digest_enabled,
                     report_recipients, auto_no_show, no_show_grace_hours, prune_sent_after_days",
         s.reminder_time,
         s.day_before_enabled,
@@ -70,7 +74,8 @@ pub async fn update(db: &mut PgConnection, s: &JobSettings) -> Result<JobSetting
         s.report_recipients,
         s.auto_no_show,
         s.no_show_grace_hours,
-        s.prune_sent_after_days
+        s.prune_sent_after_days,
+        s.same_day_enabled
     )
     .fetch_one(db)
     .await?)

@@ -14,6 +14,7 @@ pub mod job_runs;
 pub mod job_settings;
 pub mod notifications;
 pub mod patients;
+pub mod reminder_rules;
 pub mod report_data;
 pub mod reports;
 pub mod request_keys;

@@ -80,7 +80,13 @@ impl JobKind {
         let s = &sched.jobs;
         let hm = |t: NaiveTime| t.format("%H:%M").to_string();
         match self {
-            JobKind::RemindersDaily => format!("Daily at {}", hm(s.reminder_time)),
+            JobKind::RemindersDaily if s.same_day_enabled => {
+                format!("Daily at {}", hm(s.reminder_time))
+            }
+            JobKind::RemindersDaily => format!(
+                "Daily at {}: reminder rules only (catch-up planning, digest)",
+                hm(s.reminder_time)
+            ),
             JobKind::RemindersDayBefore if s.day_before_enabled => {
                 format!("Daily at {}, for tomorrow", hm(s.day_before_time))
             }

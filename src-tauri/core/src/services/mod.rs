@@ -16,6 +16,7 @@ pub mod doctors;
 pub mod jobs;
 pub mod patients;
 pub mod quick_search;
+pub mod reminder_rules;
 pub mod scheduling;
 pub mod settings;
 pub mod setup;

@@ -870,3 +870,61 @@ async fn search_and_free_slot_functions_run_with_the_callers_rights_and_cannot_b
         assert_eq!(refused(&mut desk, sql).await, "42501", "{sql}");
     }
 }
+
+/// Reminder rules and quiet hours are the administrator's: the desk and a doctor can read the rules, never write
+/// them, move the quiet hours, or call the planner and the withdrawal behind them (issue 15, part 2).
+#[tokio::test]
+async fn staff_cannot_write_reminder_rules_or_quiet_hours_or_call_the_planner() {
+    let s = scene().await;
+    let mut admin = s.clinic.admin.acquire().await.expect("conn");
+    ok(
+        &mut admin,
+        "INSERT INTO reminder_rules (kind, lead_minutes, channel) VALUES ('lead', 120, 'sms')",
+    )
+    .await;
+    drop(admin);
+    for pool in [&s.clinic.desk, &s.rao.1] {
+        let who = username(pool).await;
+        let mut c = pool.acquire().await.expect("conn");
+        ok(&mut c, "SELECT id, kind, lead_minutes FROM reminder_rules").await;
+        for sql in [
+            "INSERT INTO reminder_rules (kind, lead_minutes, channel) VALUES ('lead', 1, 'both')",
+            "UPDATE reminder_rules SET lead_minutes = 1",
+            "DELETE FROM reminder_rules",
+            "UPDATE settings SET sms_quiet_start = '00:00', sms_quiet_end = '23:59'",
+            "SELECT * FROM clinicdesk_plan_reminders()",
+            "SELECT * FROM clinicdesk_plan_reminders_for(NULL, NULL, NULL)",
+            "SELECT clinicdesk_withdraw_reminders(NULL, (SELECT min(id) FROM reminder_rules), 'x')",
+            "SELECT clinicdesk_sms_allowed_at(now(), 'UTC', '21:00', '08:00')",
+            "UPDATE notifications SET status = 'cancelled' WHERE kind = 'reminder'",
+        ] {
+            assert_eq!(refused(&mut c, sql).await, "42501", "{who}: {sql}");
+        }
+    }
+    // even an administrator changes a rule only by removing it (its pending reminders are withdrawn) and adding one
+    let mut admin = s.clinic.admin.acquire().await.expect("conn");
+    for sql in [
+        "UPDATE reminder_rules SET lead_minutes = 1",
+        "SELECT * FROM clinicdesk_plan_reminders_for(NULL, NULL, NULL)",
+        "SELECT clinicdesk_withdraw_reminders(NULL, NULL, 'x')",
+    ] {
+        assert_eq!(refused(&mut admin, sql).await, "42501", "admin: {sql}");
+    }
+    drop(admin);
+    assert_eq!(
+        count(
+            &s.owner,
+            "SELECT count(*) FROM reminder_rules WHERE lead_minutes = 120"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        count(
+            &s.owner,
+            "SELECT count(*) FROM settings WHERE sms_quiet_start IS NULL AND sms_quiet_end IS NULL"
+        )
+        .await,
+        1
+    );
+}

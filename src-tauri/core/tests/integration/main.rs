@@ -13,6 +13,7 @@ mod insights;
 mod jobs;
 mod patient_records;
 mod privacy;
+mod reminder_rules;
 mod resilience;
 mod scheduling;
 mod search;

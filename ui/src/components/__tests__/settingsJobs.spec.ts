@@ -23,7 +23,7 @@ const channels = (extra: Partial<ChannelSettings> = {}): ChannelSettings => ({
   has_sms_token: false, has_chat_webhook: true, ...extra,
 });
 const jobSettings = (extra: Partial<JobSettings> = {}): JobSettings => ({
-  reminder_time: "08:00:00", day_before_enabled: true, day_before_time: "18:30:00", report_time: "06:00:00", cleanup_time: "03:00:00",
+  same_day_enabled: true, reminder_time: "08:00:00", day_before_enabled: true, day_before_time: "18:30:00", report_time: "06:00:00", cleanup_time: "03:00:00",
   staff_digest_enabled: false, report_recipients: "boss@example.org", auto_no_show: true, no_show_grace_hours: 2,
   prune_sent_after_days: 90, ...extra,
 });
@@ -169,12 +169,15 @@ describe("JobTimes", () => {
     const w = await mountIt(JobTimes);
     expect((byId(w, "jobs-day_before_time").element as HTMLInputElement).value).toBe("18:30");
     expect((byId(w, "jobs-day_before_enabled").element as HTMLInputElement).checked).toBe(true);
+    expect((byId(w, "jobs-same_day_enabled").element as HTMLInputElement).checked).toBe(true);
+    await byId(w, "jobs-same_day_enabled").setValue(false);
     await byId(w, "jobs-reminder_time").setValue("07:45");
     await byId(w, "jobs-report_recipients").setValue(" a@x.org ,, b@y.org ");
     await w.find("form").trigger("submit");
     await flushPromises();
     expect(m.updateJobSettings).toHaveBeenCalledWith(expect.objectContaining({
       reminder_time: "07:45:00", day_before_time: "18:30:00", report_recipients: "a@x.org, b@y.org", no_show_grace_hours: 2,
+      same_day_enabled: false,
     }));
     w.unmount();
   });

@@ -25,7 +25,7 @@ async function mountPage(database: DatabaseConfig) {
     attachTo: document.body,
     global: {
       plugins: [pinia, [PrimeVue, { unstyled: true }], ToastService],
-      stubs: { NotificationChannels: true, JobTimes: true, BackupsCard: true },
+      stubs: { NotificationChannels: true, JobTimes: true, ReminderRules: true, BackupsCard: true },
     },
   });
   await flushPromises();
