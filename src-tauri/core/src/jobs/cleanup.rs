@@ -1,5 +1,6 @@
 //! The weekly cleanup: export temp files left by a crash (older than a day), booked appointments long past
-//! marked as no-shows (a setting: on, with a grace period, or off), and sent messages pruned after N days.
+//! marked as no-shows (a setting: on, with a grace period, or off), waitlist entries whose window ended marked
+//! expired, and sent messages pruned after N days.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
@@ -36,6 +37,9 @@ pub async fn run(ctx: &JobContext) -> Result<Counts> {
         0
     };
     counts.insert("marked_no_show".into(), no_shows as i64);
+
+    let expired = crate::services::waitlist::expire(&mut conn).await?;
+    counts.insert("waitlist_expired".into(), expired as i64);
 
     let pruned = notifications::prune_sent(&mut conn, settings.prune_sent_after_days).await?;
     counts.insert("sent_messages_pruned".into(), pruned as i64);

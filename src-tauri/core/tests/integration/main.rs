@@ -16,3 +16,4 @@ mod resilience;
 mod scheduling;
 mod search;
 mod tls;
+mod waitlist;

@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 use crate::schedule::{self, DatedException, WeeklyWindow};
 
 /// The one sentence for an overlap the database refused (`Error::Overlap`): who already holds the time.
-async fn overlap_sentence(
+pub(crate) async fn overlap_sentence(
     pool: &PgPool,
     clock: &Clock,
     doctor_id: i64,
@@ -47,7 +47,7 @@ async fn overlap_sentence(
 
 /// Drops the cached grids an attempt made stale: after a booking, and after a Conflict too (the grid the desk
 /// reloads next must show the time as taken, not come from a stale cache).
-async fn invalidate(desk: &Desk, doctor_id: Option<i64>, r: &Result<Appointment>) {
+pub(crate) async fn invalidate(desk: &Desk, doctor_id: Option<i64>, r: &Result<Appointment>) {
     match r {
         Ok(a) => {
             desk.caches()
@@ -205,7 +205,44 @@ async fn book_once(
     key: Option<&str>,
 ) -> Result<Appointment> {
     let mut tx = pool.begin().await?;
-    let ctx = appointments::booking_context(&mut tx, doctor_id, patient_id, starts_at)
+    let a = match book_in(&mut tx, doctor_id, patient_id, starts_at).await? {
+        Booked::Done(a) => a,
+        Booked::Overlap { clock, ends_at } => {
+            drop(tx);
+            return Err(overlap_sentence(
+                pool, &clock, doctor_id, patient_id, starts_at, ends_at, 0,
+            )
+            .await);
+        }
+    };
+    if let Some(k) = key {
+        crate::db::request_keys::record_booking(&mut tx, k, a.id).await?;
+    }
+    crate::crash::point("booking_commit");
+    tx.commit().await?;
+    crate::crash::point("booking_committed");
+    Ok(a)
+}
+
+/// What `book_in` did: booked, or the database refused an overlap (the transaction is then aborted; the caller
+/// drops it and says who holds the time with `overlap_sentence`).
+pub(crate) enum Booked {
+    Done(Appointment),
+    Overlap {
+        clock: Clock,
+        ends_at: DateTime<Utc>,
+    },
+}
+
+/// The booking rules and the insert inside the caller's transaction (the waitlist books and closes its entry in
+/// the same one).
+pub(crate) async fn book_in(
+    tx: &mut PgConnection,
+    doctor_id: i64,
+    patient_id: i64,
+    starts_at: DateTime<Utc>,
+) -> Result<Booked> {
+    let ctx = appointments::booking_context(&mut *tx, doctor_id, patient_id, starts_at)
         .await?
         .ok_or_else(|| Error::validation("doctor_id", "That doctor does not exist."))?;
     let clock = Clock {
@@ -264,26 +301,14 @@ async fn book_once(
         &Schedules::of_day(doctor_id, weekly, exceptions).windows(doctor_id, date),
     )?;
     // the patient's confirmation is written by the database in the same statement (trigger)
-    let id = match appointments::insert(&mut tx, doctor_id, patient_id, starts_at, ends_at, false)
+    let id = match appointments::insert(&mut *tx, doctor_id, patient_id, starts_at, ends_at, false)
         .await
     {
         Ok(id) => id,
-        Err(Error::Overlap) => {
-            drop(tx);
-            return Err(overlap_sentence(
-                pool, &clock, doctor_id, patient_id, starts_at, ends_at, 0,
-            )
-            .await);
-        }
+        Err(Error::Overlap) => return Ok(Booked::Overlap { clock, ends_at }),
         Err(e) => return Err(e),
     };
-    if let Some(k) = key {
-        crate::db::request_keys::record_booking(&mut tx, k, id).await?;
-    }
-    crate::crash::point("booking_commit");
-    tx.commit().await?;
-    crate::crash::point("booking_committed");
-    Ok(Appointment::new(
+    Ok(Booked::Done(Appointment::new(
         &clock,
         AppointmentRow {
             id,
@@ -300,7 +325,7 @@ async fn book_once(
             cancel_reason: None,
             overbooked: false,
         },
-    ))
+    )))
 }
 
 /// Moves a booked appointment; the old time is freed only if the new one is taken (one UPDATE).

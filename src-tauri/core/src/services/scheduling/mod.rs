@@ -25,6 +25,7 @@ mod status;
 
 pub use board::{doctor_calendar, for_patient, today_board};
 pub use booking::{book, book_idempotent, request_key, reschedule, walk_in};
+pub(crate) use booking::{book_in, invalidate, overlap_sentence, Booked};
 pub(crate) use slots::Schedules;
 pub use slots::{compute_free_slots, first_available, free_slots};
 pub use status::{cancel, set_status};
