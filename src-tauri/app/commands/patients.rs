@@ -13,7 +13,7 @@ pub async fn find_duplicate_patients(
     state: State<'_, AppState>,
     query: DuplicateQuery,
 ) -> CmdResult<Vec<DuplicateCandidate>> {
-    Ok(patients::find_duplicates(&state.pool().await?, &query).await?)
+    Ok(patients::find_duplicates(&state.desk().await?, &query).await?)
 }
 
 #[tauri::command]
@@ -23,5 +23,5 @@ pub async fn merge_patients(
     merged_id: i64,
     survivor_id: i64,
 ) -> CmdResult<MergeOutcome> {
-    Ok(patients::merge(&state.pool().await?, merged_id, survivor_id).await?)
+    Ok(patients::merge(&state.desk().await?, merged_id, survivor_id).await?)
 }

@@ -127,7 +127,7 @@ pub async fn register_patient(
     state: State<'_, AppState>,
     input: PatientInput,
 ) -> CmdResult<Patient> {
-    Ok(patients::register(&state.pool().await?, &input).await?)
+    Ok(patients::register(&state.desk().await?, &input).await?)
 }
 
 #[tauri::command]
@@ -137,7 +137,7 @@ pub async fn update_patient(
     id: i64,
     input: PatientInput,
 ) -> CmdResult<Patient> {
-    Ok(patients::update(&state.pool().await?, id, &input).await?)
+    Ok(patients::update(&state.desk().await?, id, &input).await?)
 }
 
 #[tauri::command]
@@ -162,13 +162,13 @@ pub async fn blacklist_patient(
     id: i64,
     reason: String,
 ) -> CmdResult<Patient> {
-    Ok(patients::blacklist(&state.pool().await?, id, &reason).await?)
+    Ok(patients::blacklist(&state.desk().await?, id, &reason).await?)
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn lift_blacklist(state: State<'_, AppState>, id: i64) -> CmdResult<Patient> {
-    Ok(patients::lift_blacklist(&state.pool().await?, id).await?)
+    Ok(patients::lift_blacklist(&state.desk().await?, id).await?)
 }
 
 #[tauri::command]

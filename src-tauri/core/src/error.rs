@@ -62,6 +62,16 @@ impl Error {
         Error::Internal(detail.to_string())
     }
 
+    /// The refusal a database rule (named by its constraint) gives, for a service that checks the same rule
+    /// first: one sentence for both paths.
+    pub fn constraint(name: &str) -> Self {
+        match constraint_message(name) {
+            Some((_, msg)) if STATE_CONFLICTS.contains(&name) => Error::Conflict(msg.into()),
+            Some((field, msg)) => Error::validation(field, msg),
+            None => Error::internal(format!("no sentence for the rule {name}")),
+        }
+    }
+
     pub fn kind(&self) -> ErrorKind {
         match self {
             Error::NotFound(_) => ErrorKind::NotFound,
@@ -91,6 +101,9 @@ const OVERLAPS: &[&str] = &[
     "appointments_no_doctor_overlap",
     "appointments_no_patient_overlap",
 ];
+
+/// Refusals about the record's state rather than any one field (shown for the whole form, kind Conflict).
+const STATE_CONFLICTS: &[&str] = &["patients_merged_read_only"];
 
 /// Maps a constraint name to (field, sentence) for the constraints a person can violate by typing.
 fn constraint_message(constraint: &str) -> Option<(&'static str, &'static str)> {
@@ -133,8 +146,10 @@ fn constraint_message(constraint: &str) -> Option<(&'static str, &'static str)> 
         "patients_consent_method" => ("consent_method", "Say how the patient told us: at the desk, by message or on paper."),
         "patients_consent_method_check" => ("consent_method", "Choose at the desk, by message or on paper."),
         "patients_opted_out_no_consent" => ("reminder_consent", "An opted-out patient gets no messages: clear the opt-out before recording consent."),
-        "patients_merged_read_only" => ("full_name", "This record was merged into another and cannot be changed: edit the surviving record."),
-        "patients_merge_self" => ("survivor_id", "A record cannot be merged into itself: choose the other record."),
+        "patients_merged_read_only" => ("", "This record was merged into another and cannot be changed: edit the surviving record."),
+        "patients_merge_self" | "patients_merged_not_self" => ("survivor_id", "A record cannot be merged into itself: choose the other record."),
+        "patients_merged_into_fkey" => ("survivor_id", "Choose an existing patient record to merge into."),
+        "patients_merged_complete" => ("survivor_id", "A merged record names both its surviving record and when it was merged."),
         "patients_merge_tombstone" => ("survivor_id", "One of these records was already merged into another: open the surviving record and merge that."),
         "patients_merge_overlap" => ("survivor_id", "These records cannot be merged: both have an appointment at the same time. Cancel one of them first."),
         "waitlist_entries_patient_id_fkey" => ("patient_id", "That patient does not exist."),
@@ -147,6 +162,9 @@ fn constraint_message(constraint: &str) -> Option<(&'static str, &'static str)> 
         "waitlist_entries_note_check" => ("note", "The note must be at most 200 characters."),
         "waitlist_entries_final" => ("id", "This waitlist entry is already closed."),
         "appointments_patient_merged" => ("patient_id", "This record was merged into another: book the surviving record."),
+        "appointments_check_in_day" => ("status", "A patient checks in only on the day of the appointment."),
+        "appointments_no_show_early" => ("status", "An appointment becomes a no-show only once it has started."),
+        "free_slots_days" => ("days", "Ask for 1 to 31 days of slots."),
         _ => return None,
     })
 }
@@ -177,6 +195,9 @@ impl From<sqlx::Error> for Error {
                         let about_a_choice = FIELD_UNIQUES.contains(&constraint);
                         return match code.as_str() {
                             "23505" | "23P01" if !about_a_choice => Error::Conflict(msg.into()),
+                            _ if STATE_CONFLICTS.contains(&constraint) => {
+                                Error::Conflict(msg.into())
+                            }
                             _ => Error::validation(field, msg),
                         };
                     }

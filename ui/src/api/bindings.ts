@@ -566,6 +566,8 @@ export type HistoryFilter = {
 };
 
 export type JobKind = "reminders_daily" | "reminders_day_before" | "monthly_report" | "weekly_cleanup" | 
+/**  Booked appointments past the no-show grace marked as no-shows, daily at the cleanup time (a setting: on/off). */
+"no_shows" | 
 /**  The daily backup of the database this computer holds (see `crate::services::backups`). */
 "backup";
 
@@ -634,6 +636,7 @@ export type MergeOutcome = {
 	exports: number,
 	tombstones: number,
 	opt_out_carried: boolean,
+	blacklist_carried: boolean,
 };
 
 export type MessageChannel = "email" | "sms" | "chat";

@@ -197,12 +197,25 @@ pub async fn lock_patient(db: &mut PgConnection, patient_id: i64) -> Result<()> 
     Ok(())
 }
 
+/// An appointment locked for a status change or a move: what the rules need to know about it.
+#[derive(Debug, Clone, Copy)]
+pub struct Locked {
+    pub status: AppointmentStatus,
+    pub doctor_id: i64,
+    pub patient_id: i64,
+    pub starts_at: DateTime<Utc>,
+}
+
 /// Locks one appointment for a status change or a move.
-pub async fn lock(db: &mut PgConnection, id: i64) -> Result<Option<(AppointmentStatus, i64, i64)>> {
-    Ok(sqlx::query!(r#"SELECT status AS "status: AppointmentStatus", doctor_id, patient_id FROM appointments WHERE id = $1 FOR UPDATE"#, id)
-        .fetch_optional(db)
-        .await?
-        .map(|r| (r.status, r.doctor_id, r.patient_id)))
+pub async fn lock(db: &mut PgConnection, id: i64) -> Result<Option<Locked>> {
+    Ok(sqlx::query_as!(
+        Locked,
+        r#"SELECT status AS "status: AppointmentStatus", doctor_id, patient_id, starts_at
+             FROM appointments WHERE id = $1 FOR UPDATE"#,
+        id
+    )
+    .fetch_optional(db)
+    .await?)
 }
 
 pub async fn move_to(

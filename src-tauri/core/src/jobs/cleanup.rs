@@ -1,6 +1,6 @@
-//! The weekly cleanup: export temp files left by a crash (older than a day), booked appointments long past
-//! marked as no-shows (a setting: on, with a grace period, or off), waitlist entries whose window ended marked
-//! expired, and sent messages pruned after N days.
+//! The weekly cleanup (export temp files left by a crash, older than a day; waitlist entries whose window ended
+//! marked expired; sent messages pruned after N days) and the daily no-shows: booked appointments past the grace
+//! period marked as no-shows (a setting: on or off).
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
@@ -31,19 +31,27 @@ pub async fn run(ctx: &JobContext) -> Result<Counts> {
         .sum::<usize>();
     counts.insert("temp_files_removed".into(), removed as i64);
 
-    let no_shows = if settings.auto_no_show {
-        appointments::mark_overdue_no_shows(&mut conn, settings.no_show_grace_hours).await?
-    } else {
-        0
-    };
-    counts.insert("marked_no_show".into(), no_shows as i64);
-
     let expired = crate::services::waitlist::expire(&mut conn).await?;
     counts.insert("waitlist_expired".into(), expired as i64);
 
     let pruned = notifications::prune_sent(&mut conn, settings.prune_sent_after_days).await?;
     counts.insert("sent_messages_pruned".into(), pruned as i64);
     Ok(counts)
+}
+
+/// Marks booked appointments that started more than the grace period ago as no-shows (when the setting is on).
+pub async fn no_shows(ctx: &JobContext) -> Result<Counts> {
+    let mut conn = ctx.pool.acquire().await?;
+    let settings = job_settings::get(&mut conn).await?;
+    let marked = if settings.auto_no_show {
+        appointments::mark_overdue_no_shows(&mut conn, settings.no_show_grace_hours).await?
+    } else {
+        0
+    };
+    Ok(Counts::from([(
+        "marked_no_show".to_string(),
+        marked as i64,
+    )]))
 }
 
 /// Deletes `.<name>.partial-*` temp files (`files::AtomicFile`: exports, reports; `*.html.tmp` from older

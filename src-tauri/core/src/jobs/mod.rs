@@ -1,4 +1,5 @@
-//! Background jobs: daily reminders, the day-before reminder, the monthly doctor reports and the weekly cleanup.
+//! Background jobs: daily reminders, the day-before reminder, the monthly doctor reports, the daily no-shows and the
+//! weekly cleanup.
 //! Every job is `run_once(ctx, job, due)`, callable from the scheduler, the CLI, tests and a "Run now" button.
 //! A job runs once per period across every PC: the unique (job, period) row in `job_runs` is the claim.
 //! Times are settings in the clinic's zone; the period is computed here with chrono-tz (DST-correct), not by the
@@ -32,16 +33,19 @@ pub enum JobKind {
     RemindersDayBefore,
     MonthlyReport,
     WeeklyCleanup,
+    /// Booked appointments past the no-show grace marked as no-shows, daily at the cleanup time (a setting: on/off).
+    NoShows,
     /// The daily backup of the database this computer holds (see `crate::services::backups`).
     Backup,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 5] = [
+    pub const ALL: [JobKind; 6] = [
         JobKind::RemindersDaily,
         JobKind::RemindersDayBefore,
         JobKind::MonthlyReport,
         JobKind::WeeklyCleanup,
+        JobKind::NoShows,
         JobKind::Backup,
     ];
 
@@ -51,6 +55,7 @@ impl JobKind {
             JobKind::RemindersDayBefore => "reminders_day_before",
             JobKind::MonthlyReport => "monthly_report",
             JobKind::WeeklyCleanup => "weekly_cleanup",
+            JobKind::NoShows => "no_shows",
             JobKind::Backup => "backup",
         }
     }
@@ -61,6 +66,7 @@ impl JobKind {
             JobKind::RemindersDayBefore => "Day-before reminders",
             JobKind::MonthlyReport => "Monthly doctor reports",
             JobKind::WeeklyCleanup => "Weekly cleanup",
+            JobKind::NoShows => "No-shows",
             JobKind::Backup => "Daily backup",
         }
     }
@@ -84,6 +90,12 @@ impl JobKind {
                 hm(s.report_time)
             ),
             JobKind::WeeklyCleanup => format!("Sundays at {}", hm(s.cleanup_time)),
+            JobKind::NoShows if s.auto_no_show => format!(
+                "Daily at {}, {} h after the appointment",
+                hm(s.cleanup_time),
+                s.no_show_grace_hours
+            ),
+            JobKind::NoShows => "Off".into(),
             JobKind::Backup => match sched.backup_at {
                 Some(t) => format!("Daily at {}, where the database is", hm(t)),
                 None => "Off".into(),
@@ -211,6 +223,15 @@ pub fn due(job: JobKind, sched: &Schedule, tz: Tz, now: DateTime<Utc>) -> Option
                 scope: Scope::Now,
             })
         }
+        JobKind::NoShows => {
+            let due_at = at(today, s.cleanup_time);
+            (s.auto_no_show && now >= due_at).then(|| Due {
+                job,
+                period: today.to_string(),
+                due_at,
+                scope: Scope::Now,
+            })
+        }
         JobKind::Backup => {
             let t = sched.backup_at?;
             let due_at = at(today, t);
@@ -263,6 +284,7 @@ pub fn next_run(
                 at(sunday + Duration::days(7), s.cleanup_time)
             })
         }
+        JobKind::NoShows => s.auto_no_show.then(|| daily(s.cleanup_time)),
         JobKind::Backup => sched.backup_at.map(daily),
     }
 }
@@ -275,7 +297,7 @@ pub fn manual(job: JobKind, tz: Tz, now: DateTime<Utc>) -> Due {
         JobKind::RemindersDaily => Scope::Day(today),
         JobKind::RemindersDayBefore => Scope::Day(today + Duration::days(1)),
         JobKind::MonthlyReport => Scope::Month(previous_month(first_of_month(today))),
-        JobKind::WeeklyCleanup | JobKind::Backup => Scope::Now,
+        JobKind::WeeklyCleanup | JobKind::NoShows | JobKind::Backup => Scope::Now,
     };
     Due {
         job,
@@ -382,6 +404,7 @@ pub async fn run_once(ctx: &JobContext, due: &Due, trigger: RunTrigger) -> Resul
         }
         (JobKind::MonthlyReport, Scope::Month(m)) => report::run(ctx, m).await,
         (JobKind::WeeklyCleanup, _) => cleanup::run(ctx).await,
+        (JobKind::NoShows, _) => cleanup::no_shows(ctx).await,
         (JobKind::Backup, _) => backup(ctx).await,
         _ => Err(Error::internal("job scope does not fit the job")),
     };
@@ -498,6 +521,34 @@ mod tests {
         // January's report of the previous year.
         let jan = due(JobKind::MonthlyReport, &s, tz, utc("2027-01-02T00:00:00Z")).unwrap();
         assert_eq!(jan.period, "2026-12");
+    }
+
+    #[test]
+    fn no_shows_are_marked_daily_at_the_cleanup_time_unless_switched_off() {
+        let mut s = Schedule::default();
+        let tz: Tz = "Europe/London".parse().unwrap();
+        // Friday 27 Nov 2026, 03:00 local (GMT): due today, any weekday
+        let d = due(JobKind::NoShows, &s, tz, utc("2026-11-27T03:00:00Z")).unwrap();
+        assert_eq!(d.period, "2026-11-27");
+        assert_eq!(d.scope, Scope::Now);
+        assert_eq!(
+            due(JobKind::NoShows, &s, tz, utc("2026-11-27T02:59:00Z")),
+            None
+        );
+        assert_eq!(
+            next_run(JobKind::NoShows, &s, tz, utc("2026-11-27T03:00:00Z")),
+            Some(utc("2026-11-28T03:00:00Z"))
+        );
+        s.jobs.auto_no_show = false;
+        assert_eq!(
+            due(JobKind::NoShows, &s, tz, utc("2026-11-27T10:00:00Z")),
+            None
+        );
+        assert_eq!(
+            next_run(JobKind::NoShows, &s, tz, utc("2026-11-27T10:00:00Z")),
+            None
+        );
+        assert_eq!(JobKind::NoShows.schedule(&s), "Off");
     }
 
     #[test]

@@ -185,17 +185,11 @@ pub async fn record(
         )));
     }
     let content = clean(input, schedule::local_date(clock.tz, appt.starts_at))?;
-    let (status, ..) = appointments::lock(&mut tx, appointment_id)
+    let locked = appointments::lock(&mut tx, appointment_id)
         .await?
         .ok_or_else(|| Error::NotFound("That appointment does not exist.".into()))?;
-    match status {
-        AppointmentStatus::Booked => {
-            appointments::set_status(&mut tx, appointment_id, AppointmentStatus::CheckedIn).await?;
-            appointments::set_status(&mut tx, appointment_id, AppointmentStatus::Completed).await?;
-        }
-        AppointmentStatus::CheckedIn => {
-            appointments::set_status(&mut tx, appointment_id, AppointmentStatus::Completed).await?
-        }
+    match locked.status {
+        AppointmentStatus::Booked | AppointmentStatus::CheckedIn => {}
         AppointmentStatus::Completed => {
             return Err(Error::Conflict(
                 "This visit already has its record. Amend it instead.".into(),
@@ -211,6 +205,7 @@ pub async fn record(
             ));
         }
     }
+    // the record first: the database completes a booked visit straight away once its record exists
     let id = treatments::insert(&mut tx, appointment_id, &content)
         .await
         .map_err(|e| match e {
@@ -219,6 +214,7 @@ pub async fn record(
             }
             e => e,
         })?;
+    appointments::set_status(&mut tx, appointment_id, AppointmentStatus::Completed).await?;
     let t = treatments::get(&mut tx, id)
         .await?
         .ok_or_else(|| Error::internal("treatment vanished"))?;

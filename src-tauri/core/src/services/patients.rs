@@ -5,7 +5,9 @@ use chrono::{NaiveDate, Utc};
 use serde::Serialize;
 use sqlx::PgPool;
 
+use crate::cache::Change;
 use crate::clock::Clock;
+use crate::context::Desk;
 use crate::db::patients::{
     self, DuplicateCandidate, Patient, PatientHit, PatientInput, ReminderChannel,
 };
@@ -92,10 +94,7 @@ fn clean(input: &PatientInput) -> Result<PatientInput> {
         200,
     )?;
     if input.opted_out && input.reminder_consent {
-        return Err(Error::validation(
-            "reminder_consent",
-            "An opted-out patient gets no messages: clear the opt-out before recording consent.",
-        ));
+        return Err(Error::constraint("patients_opted_out_no_consent"));
     }
     if input.reminder_consent {
         match input.preferred_channel {
@@ -137,39 +136,34 @@ fn require_consent_method(input: &PatientInput, before: Option<&Patient>) -> Res
         Some(p) => p.reminder_consent != input.reminder_consent || p.opted_out != input.opted_out,
     };
     if changed && input.consent_method.is_none() {
-        return Err(Error::validation(
-            "consent_method",
-            "Say how the patient told us: at the desk, by message or on paper.",
-        ));
+        return Err(Error::constraint("patients_consent_method"));
     }
     Ok(())
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn register(pool: &PgPool, input: &PatientInput) -> Result<Patient> {
+pub async fn register(desk: &Desk, input: &PatientInput) -> Result<Patient> {
     let input = clean(input)?;
     require_consent_method(&input, None)?;
-    let mut tx = pool.begin().await?;
+    let mut tx = desk.begin().await?;
     let id = patients::insert(&mut tx, &input).await?;
     let p = patients::get(&mut tx, id)
         .await?
         .ok_or_else(|| Error::internal("patient vanished"))?;
     tx.commit().await?;
+    desk.caches().invalidate(Change::Patients).await;
     Ok(p)
 }
 
-#[tracing::instrument(skip(pool, input))]
-pub async fn update(pool: &PgPool, id: i64, input: &PatientInput) -> Result<Patient> {
+#[tracing::instrument(skip(desk, input))]
+pub async fn update(desk: &Desk, id: i64, input: &PatientInput) -> Result<Patient> {
     let input = clean(input)?;
-    let mut tx = pool.begin().await?;
+    let mut tx = desk.begin().await?;
     let before = patients::get(&mut tx, id)
         .await?
         .ok_or_else(|| Error::NotFound("That patient does not exist.".into()))?;
     if before.merged_into_id.is_some() {
-        return Err(Error::Conflict(
-            "This record was merged into another and cannot be changed: edit the surviving record."
-                .into(),
-        ));
+        return Err(Error::constraint("patients_merged_read_only"));
     }
     require_consent_method(&input, Some(&before))?;
     if !patients::update(&mut tx, id, &input).await? {
@@ -179,6 +173,7 @@ pub async fn update(pool: &PgPool, id: i64, input: &PatientInput) -> Result<Pati
         .await?
         .ok_or_else(|| Error::internal("patient vanished"))?;
     tx.commit().await?;
+    desk.caches().invalidate(Change::Patients).await;
     Ok(p)
 }
 
@@ -262,30 +257,27 @@ fn name_key_chars(q: &str) -> usize {
     n
 }
 
-#[tracing::instrument(skip(pool, reason))]
-pub async fn blacklist(pool: &PgPool, id: i64, reason: &str) -> Result<Patient> {
+#[tracing::instrument(skip(desk, reason))]
+pub async fn blacklist(desk: &Desk, id: i64, reason: &str) -> Result<Patient> {
     let reason = super::required_text("reason", "A reason", reason, 500)?;
-    let mut tx = pool.begin().await?;
-    if !patients::set_blacklist(&mut tx, id, Some(&reason)).await? {
-        return Err(Error::NotFound("That patient does not exist.".into()));
-    }
-    let p = patients::get(&mut tx, id)
-        .await?
-        .ok_or_else(|| Error::internal("patient vanished"))?;
-    tx.commit().await?;
-    Ok(p)
+    set_blacklist(desk, id, Some(&reason)).await
 }
 
-#[tracing::instrument(skip(pool))]
-pub async fn lift_blacklist(pool: &PgPool, id: i64) -> Result<Patient> {
-    let mut tx = pool.begin().await?;
-    if !patients::set_blacklist(&mut tx, id, None).await? {
+#[tracing::instrument(skip(desk))]
+pub async fn lift_blacklist(desk: &Desk, id: i64) -> Result<Patient> {
+    set_blacklist(desk, id, None).await
+}
+
+async fn set_blacklist(desk: &Desk, id: i64, reason: Option<&str>) -> Result<Patient> {
+    let mut tx = desk.begin().await?;
+    if !patients::set_blacklist(&mut tx, id, reason).await? {
         return Err(Error::NotFound("That patient does not exist.".into()));
     }
     let p = patients::get(&mut tx, id)
         .await?
         .ok_or_else(|| Error::internal("patient vanished"))?;
     tx.commit().await?;
+    desk.caches().invalidate(Change::Patients).await;
     Ok(p)
 }
 
@@ -303,21 +295,16 @@ pub struct DuplicateQuery {
 /// Likely duplicates of the record being registered or edited: the same date of birth with a similar name, the
 /// same phone, or the same email. Input that is not valid yet (a half-typed phone) is simply not compared.
 #[tracing::instrument(skip_all)]
-pub async fn find_duplicates(pool: &PgPool, q: &DuplicateQuery) -> Result<Vec<DuplicateCandidate>> {
-    let name = q.full_name.trim();
-    if name.chars().count() > 120 {
-        return Err(Error::validation(
-            "full_name",
-            "Full name must be at most 120 characters.",
-        ));
-    }
+pub async fn find_duplicates(desk: &Desk, q: &DuplicateQuery) -> Result<Vec<DuplicateCandidate>> {
+    let name = super::optional_text("full_name", "Full name", &q.full_name, 120)?;
+    let name = name.as_str();
     let phone = normalise_phone("phone", q.phone.as_deref().unwrap_or("")).unwrap_or(None);
     let email = email("email", q.email.as_deref().unwrap_or("")).unwrap_or(None);
     if name.is_empty() && phone.is_none() && email.is_none() {
         return Ok(vec![]);
     }
     patients::find_duplicates(
-        &mut *pool.acquire().await?,
+        &mut *desk.acquire().await?,
         name,
         q.date_of_birth,
         phone.as_deref(),
@@ -340,19 +327,17 @@ pub struct MergeOutcome {
     pub exports: i64,
     pub tombstones: i64,
     pub opt_out_carried: bool,
+    pub blacklist_carried: bool,
 }
 
 /// Merges the record `merged` into `survivor` (administrators; the database function enforces it and does the
 /// work in this one transaction). Refused with a sentence when the two have appointments at the same time.
-#[tracing::instrument(skip(pool))]
-pub async fn merge(pool: &PgPool, merged: i64, survivor: i64) -> Result<MergeOutcome> {
+#[tracing::instrument(skip(desk))]
+pub async fn merge(desk: &Desk, merged: i64, survivor: i64) -> Result<MergeOutcome> {
     if merged == survivor {
-        return Err(Error::validation(
-            "survivor_id",
-            "A record cannot be merged into itself: choose the other record.",
-        ));
+        return Err(Error::constraint("patients_merge_self"));
     }
-    let mut tx = pool.begin().await?;
+    let mut tx = desk.begin().await?;
     let overlaps = patients::overlapping_appointments(&mut tx, merged, survivor).await?;
     if !overlaps.is_empty() {
         let clock = Clock::load(&mut tx).await?;
@@ -390,6 +375,9 @@ pub async fn merge(pool: &PgPool, merged: i64, survivor: i64) -> Result<MergeOut
     };
     let outcome: MergeOutcome = serde_json::from_value(counts).map_err(Error::internal)?;
     tx.commit().await?;
+    // the survivor's slots, board rows and counts changed with the appointments that moved
+    desk.caches().invalidate(Change::Patients).await;
+    desk.caches().invalidate(Change::Appointment(None)).await;
     tracing::info!(
         merged,
         survivor,

@@ -389,7 +389,8 @@ async fn permission_matrix_is_enforced_by_the_database() {
     let mut appts = vec![];
     for (i, d) in doctor_ids.iter().enumerate() {
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO appointments (doctor_id, patient_id, starts_at, ends_at) VALUES ($1, $2, now() + make_interval(hours => $3 + 1), now() + make_interval(hours => $3 + 1, mins => 15)) RETURNING id",
+            // the first starts this minute (today, so it may be checked in), the next two hours later
+            "INSERT INTO appointments (doctor_id, patient_id, starts_at, ends_at) VALUES ($1, $2, date_trunc('minute', now()) + make_interval(hours => $3), date_trunc('minute', now()) + make_interval(hours => $3, mins => 15)) RETURNING id",
         )
         .bind(d)
         .bind(patient)

@@ -335,3 +335,44 @@ async fn first_available_is_the_earliest_free_slot_of_the_department() {
     assert_eq!((next.starts_at, next.doctor_id), expected[0]);
     assert!(next.starts_at > first.starts_at);
 }
+
+#[tokio::test]
+async fn a_range_outside_the_grids_bound_is_refused_by_name_in_sql_and_in_the_service() {
+    let c = Clinic::new("Europe/London").await;
+    let (doc, _) = c.doctor("Dr. Rao", false).await;
+    let today = Utc::now().date_naive();
+    for f in ["clinicdesk_free_slots", "clinicdesk_first_free_slot"] {
+        for days in [0, 32, 100_000] {
+            let e = sqlx::query(&format!(
+                "SELECT * FROM {f}(ARRAY[$1]::bigint[], $2, $3, now(), 'Europe/London')"
+            ))
+            .bind(doc)
+            .bind(today)
+            .bind(days)
+            .execute(c.desk.pool())
+            .await
+            .unwrap_err();
+            assert_eq!(
+                e.as_database_error().unwrap().constraint(),
+                Some("free_slots_days"),
+                "{f} {days}"
+            );
+        }
+        // the bound itself is allowed
+        sqlx::query(&format!(
+            "SELECT * FROM {f}(ARRAY[$1]::bigint[], $2, 31, now(), 'Europe/London')"
+        ))
+        .bind(doc)
+        .bind(today)
+        .execute(c.desk.pool())
+        .await
+        .unwrap();
+    }
+    let e = appts::free_slots(&c.desk, doc, today, 32)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, clinicdesk_core::Error::Validation { field, .. } if field == "days"),
+        "{e:?}"
+    );
+}

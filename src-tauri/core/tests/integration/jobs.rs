@@ -680,6 +680,7 @@ async fn a_pc_that_starts_late_catches_up_once_and_a_failed_run_is_taken_over() 
     // always due by now, whatever the hour
     let js = JobSettings {
         reminder_time: chrono::NaiveTime::MIN,
+        cleanup_time: chrono::NaiveTime::MIN,
         ..JobSettings::default()
     };
     jobsvc::update_job_settings(&c.admin, &js).await.unwrap();
@@ -689,7 +690,12 @@ async fn a_pc_that_starts_late_catches_up_once_and_a_failed_run_is_taken_over() 
     let names: HashSet<&str> = runs.iter().map(|r| r.job.as_str()).collect();
     assert_eq!(
         names,
-        HashSet::from(["reminders_daily", "monthly_report", "weekly_cleanup"])
+        HashSet::from([
+            "reminders_daily",
+            "monthly_report",
+            "weekly_cleanup",
+            "no_shows"
+        ])
     );
     assert!(
         runs.iter().all(|r| r.outcome.as_deref() == Some("ok")),
@@ -854,7 +860,7 @@ async fn the_monthly_report_counts_right_lands_as_html_email_and_file_and_stays_
 }
 
 #[tokio::test]
-async fn weekly_cleanup_marks_old_no_shows_prunes_sent_messages_and_removes_stale_temp_files() {
+async fn cleanup_prunes_sent_messages_and_stale_temp_files_and_no_shows_are_marked_daily() {
     let c = Clinic::new("UTC").await;
     let owner = c.db.owner_pool().await;
     let (doc, _) = c.doctor("Dr. Clean", false).await;
@@ -894,13 +900,31 @@ async fn weekly_cleanup_marks_old_no_shows_prunes_sent_messages_and_removes_stal
     .await
     .unwrap()
     .unwrap();
+    assert_eq!(run.counts["sent_messages_pruned"], 1);
+    assert_eq!(run.counts["temp_files_removed"], 1);
+    assert!(!old_tmp.exists() && fresh_tmp.exists());
+
+    // no-shows are the daily job's, any day of the week
+    let run = jobs::run_once(
+        &ctx,
+        &jobs::manual(JobKind::NoShows, chrono_tz::UTC, Utc::now()),
+        RunTrigger::Manual,
+    )
+    .await
+    .unwrap()
+    .unwrap();
     assert_eq!(
         run.counts["marked_no_show"], 1,
         "only the one past the 24 h grace"
     );
-    assert_eq!(run.counts["sent_messages_pruned"], 1);
-    assert_eq!(run.counts["temp_files_removed"], 1);
-    assert!(!old_tmp.exists() && fresh_tmp.exists());
+    let statuses: Vec<String> = sqlx::query_scalar(
+        "SELECT status FROM appointments WHERE patient_id = $1 ORDER BY starts_at",
+    )
+    .bind(p)
+    .fetch_all(&owner)
+    .await
+    .unwrap();
+    assert_eq!(statuses, ["no_show", "booked"]);
 }
 
 #[tokio::test]

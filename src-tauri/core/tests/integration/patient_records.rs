@@ -631,3 +631,125 @@ async fn an_opted_out_patient_gets_no_message_of_any_kind() {
     every_kind_of_message(&c, rao, dup, 24).await;
     assert_eq!(messages_for(&owner, dup).await, Vec::<String>::new());
 }
+
+/// Outbox rows of a patient's appointments in `status`.
+async fn outbox(owner: &PgPool, patient: i64, status: &str) -> i64 {
+    count(
+        owner,
+        &format!(
+            "SELECT count(*) FROM notifications n JOIN appointments a ON a.id = n.appointment_id
+              WHERE a.patient_id = {patient} AND n.status = '{status}'"
+        ),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn an_opt_out_withdraws_waiting_messages_and_a_merge_carries_it_and_a_blacklist() {
+    let c = Clinic::new("Europe/London").await;
+    let owner = c.db.owner_pool().await;
+    let (rao, _) = c.doctor("Dr. Rao", false).await;
+    let dan = register(&c, "Dan Moss", Some("+44 7700 900041"), None).await;
+    let ann = register(&c, "Ann Moss", Some("+44 7700 900042"), None).await;
+    book_day_after_tomorrow(&c, rao, dan, 0).await;
+    book_day_after_tomorrow(&c, rao, dan, 1).await;
+    book_day_after_tomorrow(&c, rao, ann, 2).await;
+    assert_eq!(
+        outbox(&owner, dan, "pending").await,
+        2,
+        "two confirmations wait"
+    );
+    assert_eq!(outbox(&owner, ann, "pending").await, 1);
+
+    // Dan opts out at the desk, in plain SQL as the reception role (which cannot touch the outbox itself)
+    sqlx::query(
+        "UPDATE patients SET opted_out = true, reminder_consent = false, consent_method = 'desk' WHERE id = $1",
+    )
+    .bind(dan)
+    .execute(c.desk.pool())
+    .await
+    .unwrap();
+    assert_eq!(
+        outbox(&owner, dan, "pending").await,
+        0,
+        "nothing of Dan's is sent"
+    );
+    assert_eq!(outbox(&owner, dan, "cancelled").await, 2);
+    assert_eq!(
+        count(
+            &owner,
+            &format!(
+                "SELECT count(*) FROM notifications n JOIN appointments a ON a.id = n.appointment_id
+                  WHERE a.patient_id = {dan} AND n.last_error = 'withdrawn: the patient opted out'"
+            )
+        )
+        .await,
+        2,
+        "the outbox says why"
+    );
+    assert_eq!(
+        outbox(&owner, ann, "pending").await,
+        1,
+        "Ann's message is untouched"
+    );
+
+    // withdrawing consent (without opting out) withdraws the waiting messages too
+    let mut change = input("Ann Moss", dob(), Some("+44 7700 900042"), None);
+    change.reminder_consent = false;
+    patients::update(&c.desk, ann, &change).await.unwrap();
+    assert_eq!(outbox(&owner, ann, "pending").await, 0);
+
+    // a merge carries an opt-out over and withdraws the survivor's own waiting messages
+    let dana = register(&c, "Dan Mos", Some("+44 7700 900043"), None).await;
+    book_day_after_tomorrow(&c, rao, dana, 4).await;
+    assert_eq!(outbox(&owner, dana, "pending").await, 1);
+    let outcome = patients::merge(&c.admin, dan, dana).await.unwrap();
+    assert!(outcome.opt_out_carried && !outcome.blacklist_carried);
+    assert_eq!(outbox(&owner, dana, "pending").await, 0);
+
+    // a blacklist on the merged record holds for the survivor, with its reason
+    let eve = register(&c, "Eve Park", None, Some("eve@example.com")).await;
+    let eva = register(&c, "Eva Park", None, Some("eva@example.com")).await;
+    patients::blacklist(&c.desk, eve, "Abusive to staff")
+        .await
+        .unwrap();
+    let outcome = patients::merge(&c.admin, eve, eva).await.unwrap();
+    assert!(outcome.blacklist_carried && !outcome.opt_out_carried);
+    let survivor = patients::get(&c.desk, eva).await.unwrap();
+    assert!(survivor.blacklisted);
+    assert_eq!(
+        survivor.blacklist_reason.as_deref(),
+        Some("Abusive to staff")
+    );
+    let day = Utc::now().date_naive() + Duration::days(2);
+    let slot = appts::free_slots(&c.desk, rao, day, 1).await.unwrap()[0].slots[6].starts_at;
+    let e = appts::book(&c.desk, rao, eva, slot).await.unwrap_err();
+    assert!(
+        matches!(&e, Error::Validation { field, .. } if field == "patient_id"),
+        "{e:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_tombstone_is_edited_by_nobody_and_the_refusal_is_about_the_record() {
+    let c = Clinic::new("UTC").await;
+    let a = register(&c, "Gus Hale", None, None).await;
+    let b = register(&c, "Gus Hales", None, None).await;
+    patients::merge(&c.admin, a, b).await.unwrap();
+    let e = patients::update(&c.desk, a, &input("Gus Hale", dob(), None, None))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, Error::Conflict(m) if m.contains("edit the surviving record")),
+        "{e:?}"
+    );
+    // the database says the same, in plain SQL (the form-level refusal, not a field's)
+    let db: Error = sqlx::query("UPDATE patients SET address = 'x' WHERE id = $1")
+        .bind(a)
+        .execute(c.desk.pool())
+        .await
+        .unwrap_err()
+        .into();
+    assert_eq!(db.to_string(), e.to_string());
+    assert!(db.field().is_none());
+}

@@ -426,42 +426,103 @@ async fn status_machine_holds_in_services_and_in_plain_sql() {
         .unwrap()[0]
         .slots[0]
         .clone();
-    let a = appts::book(&c.desk, doc, patient(&c, "Pat Doe").await, slot.starts_at)
+    let pat = patient(&c, "Pat Doe").await;
+    let later = appts::book(&c.desk, doc, pat, slot.starts_at)
         .await
         .unwrap();
+    // the time rules: no check-in before the appointment's day, no no-show before its start, in the service …
+    for (to, rule) in [
+        (AppointmentStatus::CheckedIn, "checks in only on the day"),
+        (AppointmentStatus::NoShow, "only once it has started"),
+    ] {
+        let e = appts::set_status(&c.desk, later.id, to).await.unwrap_err();
+        assert!(
+            matches!(&e, Error::Validation { field, message } if field == "status" && message.contains(rule)),
+            "{to:?}: {e:?}"
+        );
+    }
+    // … and in plain SQL, as the desk
+    for (to, constraint) in [
+        ("checked_in", "appointments_check_in_day"),
+        ("no_show", "appointments_no_show_early"),
+        ("completed", "appointments_status_transition"),
+    ] {
+        let e = sqlx::query("UPDATE appointments SET status = $2 WHERE id = $1")
+            .bind(later.id)
+            .bind(to)
+            .execute(c.desk.pool())
+            .await
+            .unwrap_err();
+        assert_eq!(
+            e.as_database_error().unwrap().constraint(),
+            Some(constraint),
+            "{to}"
+        );
+    }
+    // an appointment that started this minute (loaded by the owner: the desk cannot book the past)
+    let a: i64 = sqlx::query_scalar(
+        "INSERT INTO appointments (doctor_id, patient_id, starts_at, ends_at)
+         VALUES ($1, $2, date_trunc('minute', now()), date_trunc('minute', now()) + interval '15 minutes')
+         RETURNING id",
+    )
+    .bind(doc)
+    .bind(pat)
+    .fetch_one(&c.db.owner_pool().await)
+    .await
+    .unwrap();
+    assert_eq!(
+        appts::set_status(&c.desk, a, AppointmentStatus::NoShow)
+            .await
+            .unwrap()
+            .status,
+        AppointmentStatus::NoShow,
+        "a no-show once it has started"
+    );
+    // an administrator corrects it back, naming the reason (audited below)
+    let mut tx = c.admin.begin().await.unwrap();
+    sqlx::query("SET LOCAL clinicdesk.correction_reason = 'patient was in the waiting room'")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE appointments SET status = 'booked' WHERE id = $1")
+        .bind(a)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
     assert!(
         matches!(
-            appts::set_status(&c.desk, a.id, AppointmentStatus::Completed).await,
+            appts::set_status(&c.desk, a, AppointmentStatus::Completed).await,
             Err(Error::Validation { .. })
         ),
         "booked → completed skips check-in"
     );
     assert_eq!(
-        appts::set_status(&c.desk, a.id, AppointmentStatus::CheckedIn)
+        appts::set_status(&c.desk, a, AppointmentStatus::CheckedIn)
             .await
             .unwrap()
             .status,
         AppointmentStatus::CheckedIn
     );
     assert_eq!(
-        appts::set_status(&c.desk, a.id, AppointmentStatus::Completed)
+        appts::set_status(&c.desk, a, AppointmentStatus::Completed)
             .await
             .unwrap()
             .status,
         AppointmentStatus::Completed
     );
     assert!(matches!(
-        appts::reschedule(&c.desk, a.id, slot.starts_at + Duration::minutes(15)).await,
+        appts::reschedule(&c.desk, a, slot.starts_at + Duration::minutes(15)).await,
         Err(Error::Validation { .. })
     ));
     assert!(matches!(
-        appts::cancel(&c.desk, a.id, "oops").await,
+        appts::cancel(&c.desk, a, "oops").await,
         Err(Error::Validation { .. })
     ));
     for back in ["booked", "checked_in", "cancelled"] {
         let e =
             sqlx::query("UPDATE appointments SET status = $2, cancel_reason = 'x' WHERE id = $1")
-                .bind(a.id)
+                .bind(a)
                 .bind(back)
                 .execute(c.desk.pool())
                 .await
@@ -479,7 +540,7 @@ async fn status_machine_holds_in_services_and_in_plain_sql() {
         .await
         .unwrap();
     sqlx::query("UPDATE appointments SET status = 'checked_in' WHERE id = $1")
-        .bind(a.id)
+        .bind(a)
         .execute(&mut *tx)
         .await
         .unwrap();
@@ -487,11 +548,11 @@ async fn status_machine_holds_in_services_and_in_plain_sql() {
     let audited: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM audit_log WHERE action = 'status_correction' AND row_id = $1",
     )
-    .bind(a.id.to_string())
+    .bind(a.to_string())
     .fetch_one(c.admin.pool())
     .await
     .unwrap();
-    assert_eq!(audited, 1);
+    assert_eq!(audited, 2, "both corrections are in the audit log");
 }
 
 #[tokio::test]

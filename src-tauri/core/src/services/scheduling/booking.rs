@@ -339,7 +339,12 @@ pub async fn reschedule(desk: &Desk, id: i64, starts_at: DateTime<Utc>) -> Resul
 async fn reschedule_once(pool: &PgPool, id: i64, starts_at: DateTime<Utc>) -> Result<Appointment> {
     let mut tx = pool.begin().await?;
     let clock = Clock::load(&mut tx).await?;
-    let (status, doctor_id, patient_id) = appointments::lock(&mut tx, id)
+    let appointments::Locked {
+        status,
+        doctor_id,
+        patient_id,
+        ..
+    } = appointments::lock(&mut tx, id)
         .await?
         .ok_or_else(|| Error::NotFound("That appointment does not exist.".into()))?;
     if status != AppointmentStatus::Booked {

@@ -205,7 +205,7 @@ pub async fn compute_free_slots(
     days: i64,
 ) -> Result<Vec<SlotDay>> {
     if !(1..=31).contains(&days) {
-        return Err(Error::validation("days", "Ask for 1 to 31 days of slots."));
+        return Err(Error::constraint("free_slots_days"));
     }
     let mut conn = pool.acquire().await?;
     let clock = Clock::load(&mut conn).await?;

@@ -13,9 +13,10 @@ pub async fn cancel(desk: &Desk, id: i64, reason: &str) -> Result<Appointment> {
     let reason = crate::services::required_text("reason", "A reason for cancelling", reason, 500)?;
     let mut tx = desk.begin().await?;
     let clock = Clock::load(&mut tx).await?;
-    let (status, ..) = appointments::lock(&mut tx, id)
+    let status = appointments::lock(&mut tx, id)
         .await?
-        .ok_or_else(|| Error::NotFound("That appointment does not exist.".into()))?;
+        .ok_or_else(|| Error::NotFound("That appointment does not exist.".into()))?
+        .status;
     if !matches!(
         status,
         AppointmentStatus::Booked | AppointmentStatus::CheckedIn
@@ -54,9 +55,10 @@ pub async fn set_status(desk: &Desk, id: i64, to: AppointmentStatus) -> Result<A
     };
     let mut tx = desk.begin().await?;
     let clock = Clock::load(&mut tx).await?;
-    let (status, ..) = appointments::lock(&mut tx, id)
+    let locked = appointments::lock(&mut tx, id)
         .await?
         .ok_or_else(|| Error::NotFound("That appointment does not exist.".into()))?;
+    let status = locked.status;
     if !allowed_from.contains(&status) {
         return Err(Error::validation(
             "status",
@@ -67,6 +69,7 @@ pub async fn set_status(desk: &Desk, id: i64, to: AppointmentStatus) -> Result<A
             ),
         ));
     }
+    time_rule(&clock, to, locked.starts_at)?;
     appointments::set_status(&mut tx, id, to).await?;
     let view = fetch_view(&mut tx, &clock, id).await?;
     tx.commit().await?;
@@ -74,4 +77,24 @@ pub async fn set_status(desk: &Desk, id: i64, to: AppointmentStatus) -> Result<A
         .invalidate(Change::Appointment(Some(view.doctor_id)))
         .await;
     Ok(view)
+}
+
+/// The front desk's time rules, in the clinic's zone (the database holds the same ones): a patient checks in only
+/// on the appointment's day, and an appointment becomes a no-show only once it has started.
+pub(crate) fn time_rule(
+    clock: &Clock,
+    to: AppointmentStatus,
+    starts_at: DateTime<Utc>,
+) -> Result<()> {
+    match to {
+        AppointmentStatus::CheckedIn
+            if crate::schedule::local_date(clock.tz, starts_at) != clock.today() =>
+        {
+            Err(Error::constraint("appointments_check_in_day"))
+        }
+        AppointmentStatus::NoShow if clock.now < starts_at => {
+            Err(Error::constraint("appointments_no_show_early"))
+        }
+        _ => Ok(()),
+    }
 }
