@@ -438,3 +438,53 @@ async fn entries_expire_at_the_end_of_their_window_and_closing_is_final() {
         Err(Error::Conflict(_))
     ));
 }
+
+/// A merge moves the merged record's waitlist entries (open, booked, closed) to the survivor and counts them;
+/// the survivor's open entry then answers freed slots under the surviving name.
+#[tokio::test]
+async fn a_patient_merge_moves_waitlist_entries_to_the_survivor() {
+    let c = Clinic::new(TZ).await;
+    let (rao, _) = c.doctor("Dr. Rao", false).await;
+    let survivor = c.patient("Jaya Novak").await;
+    let twin = c.patient("Jaya Novack").await;
+    let day = in_days(2);
+    let open = add(&c.desk, entry(twin, Some(rao), None, day, day)).await;
+    let closed = add(&c.desk, entry(twin, Some(rao), None, day, in_days(3))).await;
+    waitlist::close(&c.desk, closed.id).await.unwrap();
+    add(&c.desk, entry(survivor, None, Some(c.department), day, day)).await;
+
+    let outcome = clinicdesk_core::services::patients::merge(&c.admin, twin, survivor)
+        .await
+        .expect("merge");
+    assert_eq!(outcome.waitlist, 2);
+    let owner = c.db.owner_pool().await;
+    assert_eq!(
+        count(
+            &owner,
+            &format!("SELECT count(*) FROM waitlist_entries WHERE patient_id = {twin}")
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        count(
+            &owner,
+            &format!("SELECT count(*) FROM waitlist_entries WHERE patient_id = {survivor}")
+        )
+        .await,
+        3
+    );
+    let slot = FreedSlot {
+        doctor_id: rao,
+        starts_at: at(day, 11, 0),
+        ends_at: at(day, 11, 15),
+    };
+    let m = waitlist::matches(&c.desk, &slot).await.unwrap();
+    let names: Vec<(i64, &str)> = m
+        .entries
+        .iter()
+        .map(|e| (e.id, e.patient_name.as_str()))
+        .collect();
+    assert_eq!(names[0], (open.id, "Jaya Novak"));
+    assert_eq!(names.len(), 2, "the moved entry and the survivor's own");
+}
