@@ -634,6 +634,8 @@ export type MergeOutcome = {
 	amendments: number,
 	messages: number,
 	exports: number,
+	/**  Waitlist entries (open or closed) moved to the survivor. */
+	waitlist: number,
 	tombstones: number,
 	opt_out_carried: boolean,
 	blacklist_carried: boolean,
