@@ -1888,7 +1888,7 @@ async fn cancel_an_appointment_and_book_the_waiting_patient_from_the_notice() {
     let (driver, c) = desk_session(data.path()).await;
     let mut a11y = vec![];
     goto(&c, "nav-waitlist", &format!("waitlist-row-{}", entry.id)).await;
-    wait_text(&c, &format!("waitlist-row-{}", entry.id), "Wim Waiting").await;
+    wait_text(&c, &format!("waitlist-row-{}", entry.id), "wim waiting").await;
     shot(&c, "70-waitlist-page").await;
     a11y.extend(axe(&c, "70-waitlist-page").await);
 
@@ -1896,8 +1896,9 @@ async fn cancel_an_appointment_and_book_the_waiting_patient_from_the_notice() {
     open_dialog(&c, &format!("appt-cancel-{appt}"), "cancel-reason").await;
     type_into(&c, "cancel-reason", "Patient called to cancel").await;
     click(&c, "cancel-confirm").await;
-    wait_text(&c, "slot-notice", "Slot freed — 1 waiting").await;
-    wait_text(&c, "slot-notice", "Wim Waiting").await;
+    // (wait_text compares lowercase)
+    wait_text(&c, "slot-notice", "slot freed — 1 waiting").await;
+    wait_text(&c, "slot-notice", "wim waiting").await;
     shot(&c, "71-slot-freed-notice").await;
     a11y.extend(axe(&c, "71-slot-freed-notice").await);
 

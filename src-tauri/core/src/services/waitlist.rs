@@ -132,7 +132,7 @@ pub struct SlotMatches {
     pub slot: FreedSlot,
     pub doctor_name: String,
     pub date: NaiveDate,
-    /// "Tue 3 Dec, 14:00–14:30" clinic-local.
+    /// "14:00–14:30 on Tue 3 Dec" clinic-local.
     pub label: String,
     /// Still free and bookable (in the future, the doctor's full slot length, nobody booked it since).
     pub free: bool,
@@ -305,11 +305,7 @@ async fn matches_on(
         slot: slot.clone(),
         doctor_name: doctor.full_name,
         date,
-        label: format!(
-            "{}, {}",
-            Clock::day_label(date),
-            clock.when(slot.starts_at, slot.ends_at)
-        ),
+        label: clock.when(slot.starts_at, slot.ends_at),
         free,
         entries,
     })

@@ -35,7 +35,7 @@ function entry(over: Partial<WaitlistEntry> = {}): WaitlistEntry {
 
 const slot: FreedSlot = { doctor_id: 3, starts_at: "2026-12-02T10:00:00Z", ends_at: "2026-12-02T10:15:00Z" };
 const matches = (entries: WaitlistEntry[], free = true): SlotMatches => ({
-  slot, doctor_name: "Dr. Rao", date: "2026-12-02", label: "Wed 2 Dec, 10:00–10:15", free, entries,
+  slot, doctor_name: "Dr. Rao", date: "2026-12-02", label: "10:00–10:15 on Wed 2 Dec", free, entries,
 });
 
 describe("WaitlistPage", () => {
@@ -138,7 +138,7 @@ describe("SlotFreedNotice", () => {
     await flushPromises();
     const notice = w.find('[data-testid="slot-notice"]');
     expect(notice.text()).toContain("Slot freed — 2 waiting");
-    expect(notice.text()).toContain("Dr. Rao, Wed 2 Dec, 10:00–10:15");
+    expect(notice.text()).toContain("Dr. Rao, 10:00–10:15 on Wed 2 Dec");
     expect(notice.text()).toContain("any doctor in General Medicine");
     expect(document.activeElement).toBe(before);
     expect(await seriousAxeFindings(w.element)).toEqual([]);
