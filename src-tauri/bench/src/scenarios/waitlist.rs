@@ -27,7 +27,7 @@ pub async fn run(b: &Bench) -> Result<()> {
          SELECT p.ids[1 + (g * 7919) % cardinality(p.ids)],
                 CASE WHEN g % 10 < 7 THEN d.ids[1 + g % cardinality(d.ids)] END,
                 CASE WHEN g % 10 >= 7 THEN d.deps[1 + g % cardinality(d.deps)] END,
-                $1::date + (g % 60), $1::date + (g % 60) + (g % 30),
+                $1::date + (g % 60)::int, $1::date + (g % 60)::int + (g % 30)::int,
                 CASE WHEN g % 5 < 2 THEN CASE WHEN g % 2 = 0 THEN time '09:00' ELSE time '12:00' END END,
                 CASE WHEN g % 5 < 2 THEN CASE WHEN g % 2 = 0 THEN time '12:00' ELSE time '17:00' END END,
                 ''
