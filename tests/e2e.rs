@@ -1937,6 +1937,8 @@ async fn cancel_an_appointment_and_book_the_waiting_patient_from_the_notice() {
         body_text(&c).await.contains("Booked from the waitlist"),
         "the desk is told"
     );
+    // the board shows the new appointment in the freed slot
+    wait_text(&c, &format!("appt-{booked}"), "wim waiting").await;
     shot(&c, "72-booked-from-the-waitlist").await;
     a11y.extend(axe(&c, "72-booked-from-the-waitlist").await);
     finish(c, driver, data.path(), &a11y).await;

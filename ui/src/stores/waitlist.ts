@@ -15,6 +15,7 @@ import {
   type WaitlistEntry,
   type WaitlistInput,
 } from "../api";
+import { useBoardStore } from "./board";
 
 export interface SlotNotice {
   key: string;
@@ -107,6 +108,9 @@ export const useWaitlistStore = defineStore("waitlist", () => {
       dismiss(key);
       const i = items.value.findIndex((x) => x.id === entryId);
       if (i >= 0) items.value.splice(i, 1);
+      // the Today board, when it is showing, shows the new appointment now rather than at its next refresh
+      const board = useBoardStore();
+      if (board.board) void board.load().catch(() => undefined);
       return a;
     } catch (e) {
       n.error = errorMessage(e);
