@@ -89,7 +89,7 @@ sqlx-prepare:
 BENCH_DIR ?= $(CARGO_TARGET_DIR)/bench-data
 bench: deps-apt
 	cargo build --release --locked -p clinicdesk-bench
-	for s in booking slots board search export timeline notify reminders reports dashboard; do $(CARGO_TARGET_DIR)/release/clinicdesk-bench --data-dir $(BENCH_DIR) $$s; done
+	for s in booking slots board search export timeline notify reminders reports dashboard waitlist; do $(CARGO_TARGET_DIR)/release/clinicdesk-bench --data-dir $(BENCH_DIR) $$s; done
 
 # The .deb holds the app, `clinicctl` (built here first, staged where tauri.conf.json's deb files point) and the
 # agent's systemd unit (installed, not enabled).

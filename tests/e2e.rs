@@ -1948,3 +1948,92 @@ async fn admin_adds_a_reminder_rule_by_keyboard_and_whole_day_quiet_hours_are_re
     admin.close().await;
     finish(c, driver, data.path(), &a11y).await;
 }
+
+/// Issue 15: a patient waits for Dr. Shah; the desk cancels another patient's appointment on the Today board,
+/// the "slot freed — 1 waiting" notice appears (the database's NOTIFY, heard by the app's listener), and "Book"
+/// on it books the waiting patient into that slot and closes the entry. Screenshots of the Waitlist page, the
+/// notice and the result; axe on each.
+#[tokio::test]
+#[ignore = "needs the built app, Xvfb and tauri-driver: run by `make test-e2e`"]
+async fn cancel_an_appointment_and_book_the_waiting_patient_from_the_notice() {
+    use clinicdesk_core::services::waitlist::{self, WaitlistInput, WaitlistStatus};
+    let data = tempfile::tempdir().unwrap();
+    let (shah, ids) = seed_desk(data.path(), &["Bea Booked", "Wim Waiting"]).await;
+    let appt = book_today(data.path(), shah, ids[0], 4).await;
+    let desk = desk_pool(data.path()).await;
+    let today = Utc::now().date_naive();
+    let entry = waitlist::add(
+        &desk,
+        &WaitlistInput {
+            patient_id: ids[1],
+            doctor_id: Some(shah),
+            department_id: None,
+            window_from: today,
+            window_to: today + Days::days(3),
+            time_from: None,
+            time_to: None,
+            note: "any time, can come at short notice".into(),
+        },
+    )
+    .await
+    .unwrap();
+    desk.close().await;
+
+    let (driver, c) = desk_session(data.path()).await;
+    let mut a11y = vec![];
+    goto(&c, "nav-waitlist", &format!("waitlist-row-{}", entry.id)).await;
+    wait_text(&c, &format!("waitlist-row-{}", entry.id), "wim waiting").await;
+    shot(&c, "70-waitlist-page").await;
+    a11y.extend(axe(&c, "70-waitlist-page").await);
+
+    goto(&c, "nav-today", &format!("appt-cancel-{appt}")).await;
+    open_dialog(&c, &format!("appt-cancel-{appt}"), "cancel-reason").await;
+    type_into(&c, "cancel-reason", "Patient called to cancel").await;
+    click(&c, "cancel-confirm").await;
+    // (wait_text compares lowercase)
+    wait_text(&c, "slot-notice", "slot freed — 1 waiting").await;
+    wait_text(&c, "slot-notice", "wim waiting").await;
+    shot(&c, "71-slot-freed-notice").await;
+    a11y.extend(axe(&c, "71-slot-freed-notice").await);
+
+    click(&c, "slot-notice-book").await;
+    let desk = desk_pool(data.path()).await;
+    let mut booked = None;
+    for _ in 0..120 {
+        let e = waitlist::list(&desk, true)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|e| e.id == entry.id)
+            .unwrap();
+        if e.status == WaitlistStatus::Booked {
+            booked = e.appointment_id;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let booked = booked.expect("the waiting patient was never booked from the notice");
+    let (was, now) = {
+        use clinicdesk_core::services::scheduling as appts;
+        let was = appts::for_patient(&desk, ids[0]).await.unwrap();
+        let now = appts::for_patient(&desk, ids[1]).await.unwrap();
+        (was, now)
+    };
+    desk.close().await;
+    let freed = was.iter().find(|a| a.id == appt).unwrap();
+    let new = now.iter().find(|a| a.id == booked).unwrap();
+    assert_eq!(
+        (new.doctor_id, new.starts_at),
+        (shah, freed.starts_at),
+        "booked into the freed slot"
+    );
+    assert!(
+        body_text(&c).await.contains("Booked from the waitlist"),
+        "the desk is told"
+    );
+    // the board shows the new appointment in the freed slot
+    wait_text(&c, &format!("appt-{booked}"), "wim waiting").await;
+    shot(&c, "72-booked-from-the-waitlist").await;
+    a11y.extend(axe(&c, "72-booked-from-the-waitlist").await);
+    finish(c, driver, data.path(), &a11y).await;
+}

@@ -114,9 +114,15 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::appointment_types::update_appointment_type,
             commands::appointment_types::doctor_appointment_types,
             commands::appointment_types::set_doctor_appointment_types,
+            commands::waitlist::add_waitlist_entry,
+            commands::waitlist::list_waitlist,
+            commands::waitlist::close_waitlist_entry,
+            commands::waitlist::waitlist_matches,
+            commands::waitlist::book_from_waitlist,
         ])
         .typ::<commands::clinical::ExportProgress>()
         .typ::<clinicdesk_core::export::ExportOutcome>()
+        .typ::<clinicdesk_core::services::waitlist::FreedSlot>()
         .dangerously_cast_bigints_to_number()
         .disable_serde_phases()
 }
@@ -143,6 +149,7 @@ pub fn run() {
         .setup(move |app| {
             builder.mount_events(app);
             quit_on_stop_signals(app.handle().clone())?;
+            forward_freed_slots(app.handle().clone());
             // Start the database while the window loads, so sign-in is ready sooner.
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {
@@ -159,6 +166,26 @@ pub fn run() {
     app.run(|handle, event| {
         if let RunEvent::Exit = event {
             tauri::async_runtime::block_on(handle.state::<state::AppState>().shutdown());
+        }
+    });
+}
+
+/// Every slot the database announces as freed (any PC's cancel or move) goes to the window as "slot-freed"; the
+/// desk asks which waitlist entries match it.
+fn forward_freed_slots(app: tauri::AppHandle) {
+    use tauri::Emitter;
+    let mut freed = app.state::<state::AppState>().subscribe_freed_slots();
+    tauri::async_runtime::spawn(async move {
+        loop {
+            match freed.recv().await {
+                Ok(slot) => {
+                    let _ = app.emit("slot-freed", slot);
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                    tracing::warn!(missed = n, "slot-freed notices dropped (too many at once)");
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+            }
         }
     });
 }

@@ -7,6 +7,7 @@ pub mod insights;
 pub mod jobs;
 pub mod patients;
 pub mod scheduling;
+pub mod waitlist;
 
 use clinicdesk_core::config::DatabaseConfig;
 use clinicdesk_core::db::{

@@ -21,6 +21,7 @@ use rand::{Rng, SeedableRng};
 use sqlx::{Connection, PgPool};
 
 mod dashboard;
+mod waitlist;
 
 const BENCH_DB: &str = "clinicdesk_bench";
 const PW: &str = "bench-violet-anchor-mango-29";
@@ -47,6 +48,8 @@ pub enum Scenario {
     Reports,
     /// Dashboard stats and free slots on 1,000,000 appointments, uncached vs cached, with EXPLAIN.
     Dashboard,
+    /// Matching a freed slot against 10,000 open waitlist entries (core service and query alone), with EXPLAIN.
+    Waitlist,
 }
 
 struct Bench {
@@ -932,6 +935,7 @@ async fn run_in(
         Scenario::Reminders => crate::jobs::reminders(&b.owner, b.today, 10_000).await,
         Scenario::Reports => crate::jobs::reports(&b.owner, b.today).await,
         Scenario::Dashboard => dashboard::run(&b, per_doctor).await,
+        Scenario::Waitlist => waitlist::run(&b).await,
     };
     b.finish().await;
     result

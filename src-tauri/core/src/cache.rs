@@ -18,6 +18,7 @@ use crate::db::{departments::Department, doctors::Doctor};
 use crate::error::Result;
 use crate::services::dashboard::{AdminDashboard, DoctorDashboard};
 use crate::services::scheduling::SlotDay;
+use crate::services::waitlist::FreedSlot;
 
 /// The NOTIFY channel the `cache_notify` triggers send on.
 pub const CHANNEL: &str = "clinicdesk_cache";
@@ -67,6 +68,9 @@ impl Change {
             "doctors" => Change::Doctor(id),
             "doctor_availability" | "doctor_availability_exceptions" => Change::Availability(id),
             "appointments" => Change::Appointment(id),
+            "slot_freed" => Change::Appointment(
+                id.or_else(|| payload.split(':').nth(1).and_then(|d| d.parse().ok())),
+            ),
             "patients" => Change::Patients,
             "treatments" => Change::Treatments,
             _ => Change::All,
@@ -206,6 +210,8 @@ pub struct Caches {
     reconnects: AtomicU64,
     listener: Mutex<Option<tokio::task::JoinHandle<()>>>,
     stop: AtomicBool,
+    /// Slots other PCs (and this one) freed, as the listener hears them: the desk's "slot freed — N waiting".
+    freed: tokio::sync::broadcast::Sender<FreedSlot>,
 }
 
 impl Caches {
@@ -221,6 +227,7 @@ impl Caches {
             reconnects: AtomicU64::new(0),
             listener: Mutex::new(None),
             stop: AtomicBool::new(false),
+            freed: tokio::sync::broadcast::channel(64).0,
         })
     }
 
@@ -359,6 +366,11 @@ impl Caches {
         )
     }
 
+    /// Every freed slot the listener hears from now on (cancelled or moved-away appointments on any PC).
+    pub fn subscribe_freed(&self) -> tokio::sync::broadcast::Receiver<FreedSlot> {
+        self.freed.subscribe()
+    }
+
     /// Whether the listener is connected and LISTENing (tests wait for this).
     pub fn listening(&self) -> bool {
         self.listener_state.load(Ordering::Acquire) == LISTENING
@@ -440,6 +452,10 @@ async fn listen(caches: std::sync::Weak<Caches>, pool: PgPool) {
                     let Some(c) = caches.upgrade() else { return };
                     c.notifications.fetch_add(1, Ordering::Relaxed);
                     c.invalidate(Change::from_payload(n.payload())).await;
+                    if let Some(slot) = FreedSlot::from_payload(n.payload()) {
+                        // no receiver (no window listening) is fine
+                        let _ = c.freed.send(slot);
+                    }
                 }
                 Ok(None) | Err(_) => {
                     let Some(c) = caches.upgrade() else { return };
@@ -471,5 +487,9 @@ mod tests {
         assert_eq!(Change::from_payload("departments:"), Change::Departments);
         assert_eq!(Change::from_payload("settings:"), Change::All);
         assert_eq!(Change::from_payload("garbage"), Change::All);
+        assert_eq!(
+            Change::from_payload("slot_freed:4:1796112000:1796113800"),
+            Change::Appointment(Some(4))
+        );
     }
 }

@@ -375,6 +375,14 @@ impl Context {
             .ok_or_else(|| Error::Unauthenticated("Your session has ended. Sign in again.".into()))
     }
 
+    /// Freed slots announced by the database from now on, for as long as someone is signed in (the window's
+    /// "slot freed — N waiting").
+    pub fn subscribe_freed_slots(
+        &self,
+    ) -> tokio::sync::broadcast::Receiver<crate::services::waitlist::FreedSlot> {
+        self.caches.subscribe_freed()
+    }
+
     /// The signed-in person's desk: their pool and their session's caches.
     pub async fn desk(&self) -> Result<Desk> {
         Ok(Desk::with_caches(

@@ -117,6 +117,11 @@ export const commands = {
 	updateAppointmentType: (id: number, input: AppointmentTypeInput) => typedError<AppointmentType, CommandError>(__TAURI_INVOKE("update_appointment_type", { id, input })),
 	doctorAppointmentTypes: (doctorId: number) => typedError<OfferedType[], CommandError>(__TAURI_INVOKE("doctor_appointment_types", { doctorId })),
 	setDoctorAppointmentTypes: (doctorId: number, offers: TypeOffer[]) => typedError<null, CommandError>(__TAURI_INVOKE("set_doctor_appointment_types", { doctorId, offers })),
+	addWaitlistEntry: (input: WaitlistInput) => typedError<WaitlistEntry, CommandError>(__TAURI_INVOKE("add_waitlist_entry", { input })),
+	listWaitlist: (includeClosed: boolean) => typedError<WaitlistEntry[], CommandError>(__TAURI_INVOKE("list_waitlist", { includeClosed })),
+	closeWaitlistEntry: (id: number) => typedError<WaitlistEntry, CommandError>(__TAURI_INVOKE("close_waitlist_entry", { id })),
+	waitlistMatches: (slot: FreedSlot) => typedError<SlotMatches, CommandError>(__TAURI_INVOKE("waitlist_matches", { slot })),
+	bookFromWaitlist: (entryId: number, doctorId: number, startsAt: string) => typedError<Appointment, CommandError>(__TAURI_INVOKE("book_from_waitlist", { entryId, doctorId, startsAt })),
 };
 
 /* Types */
@@ -596,6 +601,13 @@ export type ExportStarted = {
 
 export type ExportStatus = "done" | "failed" | "cancelled";
 
+/**  A slot an appointment gave up: its doctor and the time it held. */
+export type FreedSlot = {
+	doctor_id: number,
+	starts_at: string,
+	ends_at: string,
+};
+
 export type HistoryFilter = {
 	doctor_id: number | null,
 	from: string | null,
@@ -677,6 +689,8 @@ export type MergeOutcome = {
 	amendments: number,
 	messages: number,
 	exports: number,
+	/**  Waitlist entries (open or closed) moved to the survivor. */
+	waitlist: number,
 	tombstones: number,
 	opt_out_carried: boolean,
 	blacklist_carried: boolean,
@@ -945,6 +959,18 @@ export type SlotDay = {
 	slots: Slot[],
 };
 
+/**  A freed slot and the open entries it can serve (oldest first, at most `MATCH_LIMIT`). */
+export type SlotMatches = {
+	slot: FreedSlot,
+	doctor_name: string,
+	date: string,
+	/**  "14:00–14:30 on Tue 3 Dec" clinic-local. */
+	label: string,
+	/**  Still free and bookable (in the future, the doctor's full slot length, nobody booked it since). */
+	free: boolean,
+	entries: WaitlistEntry[],
+};
+
 export type SlowQuery = {
 	at: string,
 	elapsed_ms: number | null,
@@ -1051,6 +1077,44 @@ export type Visit = {
 };
 
 export type VisitType = "consultation" | "follow_up" | "emergency" | "procedure";
+
+export type WaitlistEntry = {
+	id: number,
+	patient_id: number,
+	patient_name: string,
+	patient_mrn: string,
+	/**  None: any doctor of the department. */
+	doctor_id: number | null,
+	doctor_name: string | null,
+	department_id: number,
+	department_name: string,
+	window_from: string,
+	window_to: string,
+	time_from: string | null,
+	time_to: string | null,
+	note: string,
+	created_by: string,
+	created_at: string,
+	status: WaitlistStatus,
+	appointment_id: number | null,
+};
+
+/**
+ *  What the desk fills in to put a patient on the waitlist: a doctor or a department (one of them), the dates,
+ *  optionally a clinic-local time of day (both ends), and a short note.
+ */
+export type WaitlistInput = {
+	patient_id: number,
+	doctor_id: number | null,
+	department_id: number | null,
+	window_from: string,
+	window_to: string,
+	time_from: string | null,
+	time_to: string | null,
+	note: string,
+};
+
+export type WaitlistStatus = "open" | "booked" | "closed" | "expired";
 
 export type WeekCount = {
 	week_start: string,

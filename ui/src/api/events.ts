@@ -7,7 +7,7 @@ import { open, save } from "@tauri-apps/plugin-dialog";
 
 export type { UnlistenFn };
 
-import type { ExportOutcome, ExportProgress, ExportStatus } from "./bindings";
+import type { ExportOutcome, ExportProgress, ExportStatus, FreedSlot } from "./bindings";
 
 export type { ExportProgress, ExportStatus };
 /** "export-finished": the final state of one export. */
@@ -24,6 +24,13 @@ export function onExportProgress(cb: (p: ExportProgress) => void): Promise<Unlis
 /** Subscribe to finished exports (done / failed / cancelled); resolves to the unlisten function. */
 export function onExportFinished(cb: (p: ExportFinished) => void): Promise<UnlistenFn> {
   return listen<ExportFinished>(EXPORT_FINISHED, (e) => cb(e.payload));
+}
+
+export const SLOT_FREED = "slot-freed";
+
+/** Subscribe to freed slots (an appointment cancelled or moved on any desk); resolves to the unlisten function. */
+export function onSlotFreed(cb: (s: FreedSlot) => void): Promise<UnlistenFn> {
+  return listen<FreedSlot>(SLOT_FREED, (e) => cb(e.payload));
 }
 
 /** Native "Save as" for a CSV file. Resolves to the chosen path, or null when the user cancels. */

@@ -6,6 +6,7 @@ import { commands } from "./bindings";
 import {
   onExportFinished,
   onExportProgress,
+  onSlotFreed,
   openCertificateDialog,
   saveCsvDialog,
   type ExportFinished,
@@ -13,7 +14,7 @@ import {
   type ExportStatus,
   type UnlistenFn,
 } from "./events";
-import type { BookingRequest, CommandError, DatabaseConfig, ErrorKind, MessageChannel, Visit } from "./bindings";
+import type { BookingRequest, CommandError, DatabaseConfig, ErrorKind, FreedSlot, MessageChannel, Visit } from "./bindings";
 
 // Every generated type is importable from "../api". Names declared here or re-exported from ./events
 // (ExportProgress, ExportStatus, TlsMode, Channel) take precedence over the star export.
@@ -135,6 +136,8 @@ export const api = {
   onExportProgress: (cb: (p: ExportProgress) => void): Promise<UnlistenFn> => onExportProgress(cb),
   /** "export-finished" events; resolves to the unlisten function. */
   onExportFinished: (cb: (p: ExportFinished) => void): Promise<UnlistenFn> => onExportFinished(cb),
+  /** "slot-freed" events (any desk cancelled or moved an appointment); resolves to the unlisten function. */
+  onSlotFreed: (cb: (s: FreedSlot) => void): Promise<UnlistenFn> => onSlotFreed(cb),
 };
 
 export type Api = typeof api;

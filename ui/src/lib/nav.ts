@@ -6,6 +6,7 @@ export type NavName =
   | "today"
   | "patients"
   | "book"
+  | "waitlist"
   | "calendar"
   | "doctors"
   | "availability"
@@ -31,6 +32,7 @@ const ALL: Record<NavName, NavItem> = {
   today: { name: "today", label: "Today", path: "/today", icon: "pi pi-th-large" },
   patients: { name: "patients", label: "Patients", path: "/patients", icon: "pi pi-id-card" },
   book: { name: "book", label: "Book", path: "/book", icon: "pi pi-calendar-plus" },
+  waitlist: { name: "waitlist", label: "Waitlist", path: "/waitlist", icon: "pi pi-list" },
   calendar: { name: "calendar", label: "Calendar", path: "/calendar", icon: "pi pi-calendar" },
   doctors: { name: "doctors", label: "Doctors", path: "/doctors", icon: "pi pi-briefcase" },
   availability: { name: "availability", label: "Availability", path: "/availability", icon: "pi pi-clock" },
@@ -46,8 +48,8 @@ const ALL: Record<NavName, NavItem> = {
 };
 
 const BY_ROLE: Record<StaffRole, NavName[]> = {
-  admin: ["home", "today", "patients", "book", "calendar", "doctors", "staff", "departments", "settings", "jobs", "outbox", "reports"],
-  reception: ["today", "patients", "book", "calendar"],
+  admin: ["home", "today", "patients", "book", "calendar", "doctors", "staff", "departments", "settings", "jobs", "outbox", "reports", "waitlist"],
+  reception: ["today", "patients", "book", "calendar", "waitlist"],
   doctor: ["calendar", "patients", "availability", "reports"],
 };
 

@@ -25,6 +25,7 @@ export const routes: RouteRecordRaw[] = [
       { path: "patients", name: "patients", component: () => import("../pages/PatientsPage.vue"), meta: { nav: "patients", title: "Patients" } },
       { path: "patients/:id(\\d+)", name: "patient", component: () => import("../pages/PatientChartPage.vue"), meta: { nav: "patients", title: "Patient" } },
       { path: "book", name: "book", component: () => import("../pages/BookPage.vue"), meta: { nav: "book", title: "Book" } },
+      { path: "waitlist", name: "waitlist", component: () => import("../pages/WaitlistPage.vue"), meta: { nav: "waitlist", title: "Waitlist" } },
       { path: "calendar", name: "calendar", component: () => import("../pages/CalendarPage.vue"), meta: { nav: "calendar", title: "Calendar" } },
       { path: "doctors", name: "doctors", component: () => import("../pages/DoctorsPage.vue"), meta: { nav: "doctors", title: "Doctors" } },
       { path: "availability", name: "availability", component: () => import("../pages/AvailabilityPage.vue"), meta: { nav: "availability", title: "Availability" } },

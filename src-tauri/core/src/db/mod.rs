@@ -21,6 +21,7 @@ pub mod request_keys;
 pub mod settings;
 pub mod staff;
 pub mod treatments;
+pub mod waitlist;
 
 use std::time::Duration;
 

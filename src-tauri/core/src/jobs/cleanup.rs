@@ -1,5 +1,6 @@
-//! The weekly cleanup (export temp files left by a crash, older than a day; sent messages pruned after N days) and
-//! the daily no-shows: booked appointments past the grace period marked as no-shows (a setting: on or off).
+//! The weekly cleanup (export temp files left by a crash, older than a day; waitlist entries whose window ended
+//! marked expired; sent messages pruned after N days) and the daily no-shows: booked appointments past the grace
+//! period marked as no-shows (a setting: on or off).
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
@@ -29,6 +30,9 @@ pub async fn run(ctx: &JobContext) -> Result<Counts> {
         .map(|d| remove_stale_temp_files(d))
         .sum::<usize>();
     counts.insert("temp_files_removed".into(), removed as i64);
+
+    let expired = crate::services::waitlist::expire(&mut conn).await?;
+    counts.insert("waitlist_expired".into(), expired as i64);
 
     let pruned = notifications::prune_sent(&mut conn, settings.prune_sent_after_days).await?;
     counts.insert("sent_messages_pruned".into(), pruned as i64);

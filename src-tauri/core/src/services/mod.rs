@@ -21,6 +21,7 @@ pub mod scheduling;
 pub mod settings;
 pub mod setup;
 pub mod staff;
+pub mod waitlist;
 
 use crate::error::{Error, Result};
 

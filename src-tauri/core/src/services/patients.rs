@@ -325,6 +325,8 @@ pub struct MergeOutcome {
     pub amendments: i64,
     pub messages: i64,
     pub exports: i64,
+    /// Waitlist entries (open or closed) moved to the survivor.
+    pub waitlist: i64,
     pub tombstones: i64,
     pub opt_out_carried: bool,
     pub blacklist_carried: bool,

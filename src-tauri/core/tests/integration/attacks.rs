@@ -928,3 +928,110 @@ async fn staff_cannot_write_reminder_rules_or_quiet_hours_or_call_the_planner() 
         1
     );
 }
+
+/// The waitlist: the desk writes entries and closes them (stamped with its own name, final once closed), nothing
+/// more; doctors only read the entries naming them or their department; nobody deletes or rewrites history.
+#[tokio::test]
+async fn the_waitlist_is_written_only_by_the_desk_and_read_by_doctors_only_for_themselves() {
+    let s = scene().await;
+    let p = s.patient;
+    let other = s.clinic.patient("Ola Other").await;
+    let (rao, lee, dep) = (s.rao.0, s.lee.0, s.clinic.department);
+    let day = (Utc::now() + Duration::days(3)).date_naive();
+    let mut desk = s.clinic.desk.acquire().await.expect("conn");
+    let mut admin = s.clinic.admin.acquire().await.expect("conn");
+    let mut rao_c = s.rao.1.acquire().await.expect("conn");
+    // the desk and the admin may add entries with the form's columns
+    ok(&mut desk, &format!("INSERT INTO waitlist_entries (patient_id, doctor_id, window_from, window_to, note) VALUES ({p}, {rao}, '{day}', '{day}', 'call after 3')")).await;
+    ok(&mut admin, &format!("INSERT INTO waitlist_entries (patient_id, doctor_id, window_from, window_to) VALUES ({other}, {lee}, '{day}', '{day}')")).await;
+    ok(&mut desk, &format!("INSERT INTO waitlist_entries (patient_id, department_id, window_from, window_to) VALUES ({other}, {dep}, '{day}', '{day}')")).await;
+    let rao_entry = count(
+        &s.owner,
+        &format!("SELECT id FROM waitlist_entries WHERE doctor_id = {rao}"),
+    )
+    .await;
+    let lee_entry = count(
+        &s.owner,
+        &format!("SELECT id FROM waitlist_entries WHERE doctor_id = {lee}"),
+    )
+    .await;
+    // ...but not forge who wrote it, nor create it closed or already booked
+    for sql in [
+        format!("INSERT INTO waitlist_entries (patient_id, doctor_id, window_from, window_to, created_by) VALUES ({p}, {rao}, '{day}', '{day}', 'someone')"),
+        format!("INSERT INTO waitlist_entries (patient_id, doctor_id, window_from, window_to, created_at) VALUES ({p}, {rao}, '{day}', '{day}', now() - interval '1 year')"),
+        format!("INSERT INTO waitlist_entries (patient_id, doctor_id, window_from, window_to, closed_at, closed_reason) VALUES ({p}, {rao}, '{day}', '{day}', now(), 'closed')"),
+        format!("UPDATE waitlist_entries SET patient_id = {other} WHERE id = {rao_entry}"),
+        format!("UPDATE waitlist_entries SET window_to = window_to + 30 WHERE id = {rao_entry}"),
+        format!("UPDATE waitlist_entries SET closed_by = 'someone' WHERE id = {rao_entry}"),
+        format!("DELETE FROM waitlist_entries WHERE id = {rao_entry}"),
+    ] {
+        assert_eq!(refused(&mut desk, &sql).await, "42501", "{sql}");
+    }
+    assert_eq!(
+        refused(
+            &mut admin,
+            &format!("DELETE FROM waitlist_entries WHERE id = {lee_entry}")
+        )
+        .await,
+        "42501"
+    );
+    // a booked entry must name an appointment of its own patient
+    let start = tomorrow_at(10);
+    let others_appt: i64 = sqlx::query_scalar(
+        "INSERT INTO appointments (doctor_id, patient_id, starts_at, ends_at) VALUES ($1, $2, $3, $3 + interval '15 minutes') RETURNING id",
+    )
+    .bind(rao)
+    .bind(other)
+    .bind(start)
+    .fetch_one(&mut *desk)
+    .await
+    .expect("book the other patient");
+    assert_eq!(
+        refused(&mut desk, &format!("UPDATE waitlist_entries SET closed_reason = 'booked', appointment_id = {others_appt} WHERE id = {rao_entry}")).await,
+        "23514"
+    );
+    // closing stamps the session's own name and time, whatever the statement says
+    ok(&mut desk, &format!("UPDATE waitlist_entries SET closed_reason = 'closed', closed_at = now() - interval '1 year' WHERE id = {rao_entry}")).await;
+    let desk_user = username(&s.clinic.desk).await;
+    assert_eq!(
+        count(&s.owner, &format!("SELECT count(*) FROM waitlist_entries WHERE id = {rao_entry} AND closed_by = '{desk_user}' AND closed_at > now() - interval '1 minute'")).await,
+        1
+    );
+    // a closed entry is final: reopening it changes nothing (the policy hides it from updates)
+    ok(&mut desk, &format!("UPDATE waitlist_entries SET closed_reason = NULL, closed_at = NULL WHERE id = {rao_entry}")).await;
+    assert_eq!(
+        count(&s.owner, &format!("SELECT count(*) FROM waitlist_entries WHERE id = {rao_entry} AND closed_reason = 'closed'")).await,
+        1
+    );
+
+    // doctors: read only their own and their department's entries; write nothing
+    let seen = |conn_pool: &PgPool| {
+        let pool = conn_pool.clone();
+        async move { count(&pool, "SELECT count(*) FROM waitlist_entries").await }
+    };
+    assert_eq!(
+        seen(&s.rao.1).await,
+        2,
+        "Rao: his own and the department's, not Lee's"
+    );
+    assert_eq!(
+        count(
+            &s.rao.1,
+            &format!("SELECT count(*) FROM waitlist_entries WHERE id = {lee_entry}")
+        )
+        .await,
+        0
+    );
+    assert_eq!(seen(&s.lee.1).await, 2, "Lee: his own and the department's");
+    for sql in [
+        format!("INSERT INTO waitlist_entries (patient_id, doctor_id, window_from, window_to) VALUES ({p}, {rao}, '{day}', '{day}')"),
+        format!("UPDATE waitlist_entries SET closed_reason = 'closed' WHERE doctor_id = {rao}"),
+        format!("DELETE FROM waitlist_entries WHERE doctor_id = {rao}"),
+    ] {
+        assert_eq!(refused(&mut rao_c, &sql).await, "42501", "{sql}");
+    }
+    assert_eq!(
+        count(&s.owner, "SELECT count(*) FROM waitlist_entries").await,
+        3
+    );
+}

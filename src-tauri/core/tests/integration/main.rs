@@ -19,3 +19,4 @@ mod scheduling;
 mod search;
 mod series;
 mod tls;
+mod waitlist;

@@ -479,7 +479,8 @@ async fn the_merge_knows_every_table_that_points_at_a_patient() {
         [
             "appointments.patient_id",
             "exports.patient_id",
-            "patients.merged_into_id"
+            "patients.merged_into_id",
+            "waitlist_entries.patient_id"
         ],
         "teach clinicdesk_merge_patients to move the new table, then list it here"
     );

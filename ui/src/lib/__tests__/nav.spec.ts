@@ -4,12 +4,13 @@ import { canVisit, homeFor, navItemsFor } from "../nav";
 const names = (r: Parameters<typeof navItemsFor>[0]) => navItemsFor(r).map((i) => i.name);
 
 describe("navItemsFor", () => {
-  it("gives admins every screen, home first, scheduling before administration, then jobs, outbox and reports", () => {
+  it("gives admins every screen, home first, scheduling before administration, then jobs, outbox, reports and the waitlist", () => {
     expect(names("admin")).toEqual([
       "home", "today", "patients", "book", "calendar", "doctors", "staff", "departments", "settings", "jobs", "outbox", "reports",
+      "waitlist",
     ]);
-    expect(navItemsFor("admin").slice(-3).map((i) => [i.label, i.path])).toEqual([
-      ["Jobs", "/jobs"], ["Outbox", "/outbox"], ["Reports", "/reports"],
+    expect(navItemsFor("admin").slice(-4).map((i) => [i.label, i.path])).toEqual([
+      ["Jobs", "/jobs"], ["Outbox", "/outbox"], ["Reports", "/reports"], ["Waitlist", "/waitlist"],
     ]);
     expect(homeFor("admin")).toBe("home");
     expect(canVisit("admin", "availability")).toBe(true);
@@ -17,7 +18,8 @@ describe("navItemsFor", () => {
 
   it("gives reception the front desk (Today first, its home) and never administration", () => {
     const items = navItemsFor("reception");
-    expect(items.map((i) => i.name)).toEqual(["today", "patients", "book", "calendar"]);
+    // the waitlist last: the Alt+1–4 shortcuts the desk learned stay where they were
+    expect(items.map((i) => i.name)).toEqual(["today", "patients", "book", "calendar", "waitlist"]);
     expect(items[0].label).toBe("Today");
     expect(items[0].path).toBe("/today");
     expect(homeFor("reception")).toBe("today");
@@ -36,6 +38,7 @@ describe("navItemsFor", () => {
     expect(canVisit("doctor", "departments")).toBe(false);
     expect(canVisit("doctor", "book")).toBe(false);
     expect(canVisit("doctor", "today")).toBe(false);
+    expect(canVisit("doctor", "waitlist")).toBe(false);
     expect(canVisit("doctor", "availability")).toBe(true);
   });
 

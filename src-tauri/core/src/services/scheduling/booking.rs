@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::schedule::{self, DatedException, WeeklyWindow};
 
 /// The one sentence for an overlap the database refused (`Error::Overlap`): who already holds the time.
-async fn overlap_sentence(
+pub(crate) async fn overlap_sentence(
     pool: &PgPool,
     clock: &Clock,
     doctor_id: i64,
@@ -48,7 +48,7 @@ async fn overlap_sentence(
 
 /// Drops the cached grids an attempt made stale: after a booking, and after a Conflict too (the grid the desk
 /// reloads next must show the time as taken, not come from a stale cache).
-async fn invalidate(desk: &Desk, doctor_id: Option<i64>, r: &Result<Appointment>) {
+pub(crate) async fn invalidate(desk: &Desk, doctor_id: Option<i64>, r: &Result<Appointment>) {
     match r {
         Ok(a) => {
             desk.caches()
@@ -274,13 +274,13 @@ async fn book_once(
 }
 
 /// A booking the exclusion constraints refused: the clinic's clock and the visit's end, to say who holds the time.
-pub(super) struct Overlapped {
+pub(crate) struct Overlapped {
     clock: Clock,
     ends_at: DateTime<Utc>,
 }
 
 impl Overlapped {
-    pub(super) async fn sentence(&self, pool: &PgPool, visit: &BookingRequest) -> Error {
+    pub(crate) async fn sentence(&self, pool: &PgPool, visit: &BookingRequest) -> Error {
         overlap_sentence(
             pool,
             &self.clock,
@@ -296,7 +296,7 @@ impl Overlapped {
 
 /// Books a visit inside the caller's transaction (part of a series: `series_id`). An overlap the database refused
 /// comes back as `Ok(Err(_))`: the transaction is then aborted and the caller says who holds the time.
-pub(super) async fn book_in(
+pub(crate) async fn book_in(
     tx: &mut PgConnection,
     visit: &BookingRequest,
     series_id: Option<i64>,

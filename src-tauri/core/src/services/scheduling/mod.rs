@@ -29,6 +29,7 @@ pub use board::{doctor_calendar, for_patient, today_board};
 pub use booking::{
     book, book_idempotent, book_visit, request_key, reschedule, walk_in, BookingRequest,
 };
+pub(crate) use booking::{book_in, invalidate};
 pub use series::{
     book_series, cancel_series, preview_series, Occurrence, RepeatUnit, SeriesRequest,
 };
