@@ -155,6 +155,9 @@ fn constraint_message(constraint: &str) -> Option<(&'static str, &'static str)> 
         "appointments_patient_merged" => ("patient_id", "This record was merged into another: book the surviving record."),
         "appointments_check_in_day" => ("status", "A patient checks in only on the day of the appointment."),
         "appointments_no_show_early" => ("status", "An appointment becomes a no-show only once it has started."),
+        "appointments_call_next_nobody" => ("doctor_id", "Nobody has arrived for this doctor yet: there is no one to call."),
+        "appointments_called_after_arrival" => ("status", "A patient is called in only after arriving."),
+        "settings_wait_alert_minutes_check" => ("wait_alert_minutes", "The waiting alert must be between 1 and 240 minutes."),
         "free_slots_days" => ("days", "Ask for 1 to 31 days of slots."),
         _ => return None,
     })

@@ -7,7 +7,9 @@
 //! - `slots`: doctors' working windows and busy times (`Schedules`), free slots, first available;
 //! - `booking`: book (with idempotency keys), reschedule, walk-in, and the conflict sentence;
 //! - `status`: cancel, check-in, no-show, completion;
-//! - `board`: the Today board, a doctor's calendar, a patient's appointments.
+//! - `board`: the Today board, a doctor's calendar, a patient's appointments;
+//! - `flow`: the flow board's states, waiting times and the doctor's "call next";
+//! - `no_shows`: the DNA (no-show) report.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
@@ -20,11 +22,18 @@ use crate::error::{Error, Result};
 
 mod board;
 mod booking;
+mod flow;
+pub(crate) mod no_shows;
 mod slots;
 mod status;
 
 pub use board::{doctor_calendar, for_patient, today_board};
 pub use booking::{book, book_idempotent, request_key, reschedule, walk_in};
+pub use flow::{
+    average_minutes, call_next, doctor_flows, flow_state, wait_minutes, DoctorFlow, FlowCard,
+    FlowState,
+};
+pub use no_shows::{check_period, no_show_report, DoctorNoShows, NoShowPatient, NoShowReport};
 pub(crate) use slots::Schedules;
 pub use slots::{compute_free_slots, first_available, free_slots};
 pub use status::{cancel, set_status};
@@ -100,12 +109,16 @@ pub struct SlotDay {
 pub struct BoardColumn {
     pub doctor: Doctor,
     pub appointments: Vec<Appointment>,
+    /// The flow of the day: one card per appointment (same order), the waiting count and the average wait.
+    pub flow: DoctorFlow,
 }
 
 #[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct TodayBoard {
     pub date: NaiveDate,
     pub label: String,
+    /// Minutes of waiting after which a card is marked (Settings).
+    pub wait_alert_minutes: i32,
     pub columns: Vec<BoardColumn>,
 }
 
