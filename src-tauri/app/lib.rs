@@ -101,6 +101,11 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::insights::quick_search,
             commands::patients::find_duplicate_patients,
             commands::patients::merge_patients,
+            commands::scheduling::call_next,
+            commands::scheduling::no_show_report,
+            commands::clinical::export_no_shows,
+            commands::get_wait_alert_minutes,
+            commands::set_wait_alert_minutes,
         ])
         .typ::<commands::clinical::ExportProgress>()
         .typ::<clinicdesk_core::export::ExportOutcome>()

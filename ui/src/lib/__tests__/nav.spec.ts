@@ -6,10 +6,10 @@ const names = (r: Parameters<typeof navItemsFor>[0]) => navItemsFor(r).map((i) =
 describe("navItemsFor", () => {
   it("gives admins every screen, home first, scheduling before administration, then jobs, outbox and reports", () => {
     expect(names("admin")).toEqual([
-      "home", "today", "patients", "book", "calendar", "doctors", "staff", "departments", "settings", "jobs", "outbox", "reports",
+      "home", "today", "patients", "book", "calendar", "doctors", "staff", "departments", "settings", "jobs", "outbox", "reports", "noshows",
     ]);
-    expect(navItemsFor("admin").slice(-3).map((i) => [i.label, i.path])).toEqual([
-      ["Jobs", "/jobs"], ["Outbox", "/outbox"], ["Reports", "/reports"],
+    expect(navItemsFor("admin").slice(-4).map((i) => [i.label, i.path])).toEqual([
+      ["Jobs", "/jobs"], ["Outbox", "/outbox"], ["Reports", "/reports"], ["No-shows", "/no-shows"],
     ]);
     expect(homeFor("admin")).toBe("home");
     expect(canVisit("admin", "availability")).toBe(true);
@@ -17,7 +17,7 @@ describe("navItemsFor", () => {
 
   it("gives reception the front desk (Today first, its home) and never administration", () => {
     const items = navItemsFor("reception");
-    expect(items.map((i) => i.name)).toEqual(["today", "patients", "book", "calendar"]);
+    expect(items.map((i) => i.name)).toEqual(["today", "patients", "book", "calendar", "noshows"]);
     expect(items[0].label).toBe("Today");
     expect(items[0].path).toBe("/today");
     expect(homeFor("reception")).toBe("today");
@@ -27,7 +27,7 @@ describe("navItemsFor", () => {
 
   it("gives doctors My week, Patients, Availability and their Reports (not jobs or the outbox)", () => {
     const items = navItemsFor("doctor");
-    expect(items.map((i) => i.name)).toEqual(["calendar", "patients", "availability", "reports"]);
+    expect(items.map((i) => i.name)).toEqual(["calendar", "patients", "availability", "reports", "noshows"]);
     expect(canVisit("doctor", "reports")).toBe(true);
     expect(canVisit("doctor", "jobs")).toBe(false);
     expect(canVisit("doctor", "outbox")).toBe(false);
