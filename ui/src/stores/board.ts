@@ -23,10 +23,10 @@ export const useBoardStore = defineStore("board", () => {
     return api.walkIn(patientId, doctorId, overbook);
   }
 
-  /** The doctor's "call next": the first patient who arrived goes in; the board reloads. */
-  async function callNext(doctorId: number): Promise<Appointment> {
+  /** The doctor's "call next": the first patient who arrived goes in; the board reloads (unless another page asks). */
+  async function callNext(doctorId: number, reload = true): Promise<Appointment> {
     const a = await api.callNext(doctorId);
-    await load();
+    if (reload) await load();
     return a;
   }
 
