@@ -709,9 +709,15 @@ async fn board(b: &Bench) -> Result<()> {
         let board = appts::today_board(&b.desk, None).await?;
         samples.push(t.elapsed());
         let cards: usize = board.columns.iter().map(|c| c.flow.cards.len()).sum();
-        assert!(cards >= n as usize, "every appointment has its flow card ({cards})");
+        assert!(
+            cards >= n as usize,
+            "every appointment has its flow card ({cards})"
+        );
     }
-    report("Flow board with waiting times, 2,000 appointments", &mut samples);
+    report(
+        "Flow board with waiting times, 2,000 appointments",
+        &mut samples,
+    );
     Ok(())
 }
 
