@@ -1890,7 +1890,7 @@ async fn reception_checks_a_patient_in_and_sees_the_waiting_minutes() {
     sign_in(&c, "rita", PW).await;
     wait_for(&c, &format!("appt-{appt}")).await;
     click(&c, &format!("appt-checkin-{appt}")).await;
-    wait_text(&c, &format!("appt-wait-{appt}"), "Arrived · waiting 0 min").await;
+    wait_text(&c, &format!("appt-wait-{appt}"), "arrived · waiting 0 min").await;
     wait_text(&c, &format!("flow-summary-{doctor_id}"), "1 waiting").await;
     // 25 minutes later (the owner moves the arrival back: staff cannot), over the default 20-minute alert
     sqlx::query("UPDATE appointments SET checked_in_at = checked_in_at - interval '25 minutes' WHERE id = $1")
@@ -1903,7 +1903,7 @@ async fn reception_checks_a_patient_in_and_sees_the_waiting_minutes() {
     wait_text(
         &c,
         &format!("appt-wait-{appt}"),
-        "Arrived · waiting 25 min (over 20 min)",
+        "arrived · waiting 25 min (over 20 min)",
     )
     .await;
     shot(&c, "60-flow-board-waiting").await;
@@ -1913,13 +1913,13 @@ async fn reception_checks_a_patient_in_and_sees_the_waiting_minutes() {
     wait_text(
         &c,
         &format!("call-note-{doctor_id}"),
-        "Called in: Walter Waite",
+        "called in: walter waite",
     )
     .await;
     wait_text(
         &c,
         &format!("appt-wait-{appt}"),
-        "With doctor · waited 25 min",
+        "with doctor · waited 25 min",
     )
     .await;
     shot(&c, "61-flow-board-called").await;

@@ -84,7 +84,7 @@ describe("flow board", () => {
     m.callNext.mockResolvedValueOnce(appt(11, 1, "09:00"));
     const { w } = await mountAs("reception");
     const button = w.find('[data-testid="call-next-1"]');
-    expect(button.attributes("aria-label")).toBe("Call the next patient for Dr Rao");
+    expect(button.attributes("aria-label")).toBe("Call next for Dr Rao");
     await button.trigger("click");
     await flushPromises();
     expect(m.callNext).toHaveBeenCalledWith(1);
