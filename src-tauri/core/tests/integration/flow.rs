@@ -338,7 +338,8 @@ async fn dna_report_counts_match_hand_computed_data_and_export_through_the_write
         .await
         .unwrap();
     // by hand: Adams — Pia 2 (last Jan 20), Paul 1 (Jan 1); Baker — Petra 3 (Jan 17), Pia 1 (Jan 31)
-    let got: Vec<(String, i64, Vec<(String, i64, NaiveDate)>)> = r
+    type PatientLine = (String, i64, NaiveDate);
+    let got: Vec<(String, i64, Vec<PatientLine>)> = r
         .doctors
         .iter()
         .map(|doc| {
