@@ -2037,3 +2037,75 @@ async fn cancel_an_appointment_and_book_the_waiting_patient_from_the_notice() {
     a11y.extend(axe(&c, "72-booked-from-the-waitlist").await);
     finish(c, driver, data.path(), &a11y).await;
 }
+
+/// Issue 14, the flow board: the desk checks a returning patient in and sees the waiting minutes (marked once over
+/// the clinic's threshold), then calls the patient in for the doctor.
+#[tokio::test]
+#[ignore = "needs the built app, Xvfb and tauri-driver: run by `make test-e2e`"]
+async fn reception_checks_a_patient_in_and_sees_the_waiting_minutes() {
+    use clinicdesk_core::db::patients::Sex;
+    use clinicdesk_core::services::patients;
+    let data = tempfile::tempdir().unwrap();
+    let doctor_id = seed_clinic(data.path()).await;
+    let desk = desk_pool(data.path()).await;
+    let input = patient_without_contact("Walter Waite", (1971, 4, 9), Sex::Male);
+    let patient = patients::register(&desk, &input).await.unwrap();
+    desk.close().await;
+    // an appointment starting this minute (the owner loads it: the desk books from now on)
+    let owner = EmbeddedCluster::new(data.path(), Durability::Durable)
+        .unwrap()
+        .owner_options(embedded::DATABASE);
+    let owner = db::connect_pool(owner, 1).await.unwrap();
+    let appt: i64 = sqlx::query_scalar(
+        "INSERT INTO appointments (doctor_id, patient_id, starts_at, ends_at)
+         VALUES ($1, $2, date_trunc('minute', now()), date_trunc('minute', now()) + interval '15 minutes')
+         RETURNING id",
+    )
+    .bind(doctor_id)
+    .bind(patient.id)
+    .fetch_one(&owner)
+    .await
+    .unwrap();
+
+    let driver = Driver::start(data.path());
+    let c = driver.connect().await;
+    let mut a11y: Vec<String> = vec![];
+    sign_in(&c, "rita", PW).await;
+    wait_for(&c, &format!("appt-{appt}")).await;
+    click(&c, &format!("appt-checkin-{appt}")).await;
+    wait_text(&c, &format!("appt-wait-{appt}"), "arrived · waiting 0 min").await;
+    wait_text(&c, &format!("flow-summary-{doctor_id}"), "1 waiting").await;
+    // 25 minutes later (the owner moves the arrival back: staff cannot), over the default 20-minute alert
+    sqlx::query("UPDATE appointments SET checked_in_at = checked_in_at - interval '25 minutes' WHERE id = $1")
+        .bind(appt)
+        .execute(&owner)
+        .await
+        .unwrap();
+    owner.close().await;
+    click(&c, "board-refresh").await;
+    wait_text(
+        &c,
+        &format!("appt-wait-{appt}"),
+        "arrived · waiting 25 min (over 20 min)",
+    )
+    .await;
+    shot(&c, "60-flow-board-waiting").await;
+    a11y.extend(axe(&c, "60-flow-board-waiting").await);
+    // the doctor's call, made at the desk
+    click(&c, &format!("call-next-{doctor_id}")).await;
+    wait_text(
+        &c,
+        &format!("call-note-{doctor_id}"),
+        "called in: walter waite",
+    )
+    .await;
+    wait_text(
+        &c,
+        &format!("appt-wait-{appt}"),
+        "with doctor · waited 25 min",
+    )
+    .await;
+    shot(&c, "61-flow-board-called").await;
+    a11y.extend(axe(&c, "61-flow-board-called").await);
+    finish(c, driver, data.path(), &a11y).await;
+}

@@ -119,6 +119,11 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::waitlist::close_waitlist_entry,
             commands::waitlist::waitlist_matches,
             commands::waitlist::book_from_waitlist,
+            commands::scheduling::call_next,
+            commands::scheduling::no_show_report,
+            commands::clinical::export_no_shows,
+            commands::get_wait_alert_minutes,
+            commands::set_wait_alert_minutes,
         ])
         .typ::<commands::clinical::ExportProgress>()
         .typ::<clinicdesk_core::export::ExportOutcome>()

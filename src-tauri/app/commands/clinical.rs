@@ -118,6 +118,22 @@ pub async fn export_visits(
     start_export(app, &state, ExportRequest::visits(from, to, path, bom)).await
 }
 
+/// The DNA (no-show) report as CSV, through the same writer as the history export.
+#[tauri::command]
+#[specta::specta]
+pub async fn export_no_shows(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    from: NaiveDate,
+    to: NaiveDate,
+    doctor_id: Option<i64>,
+    path: String,
+    bom: bool,
+) -> CmdResult<ExportStarted> {
+    let request = ExportRequest::no_shows(from, to, doctor_id, path, bom);
+    start_export(app, &state, request).await
+}
+
 #[tauri::command]
 #[specta::specta]
 pub async fn cancel_export(state: State<'_, AppState>, export_id: i64) -> CmdResult<()> {

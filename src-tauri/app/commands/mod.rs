@@ -151,6 +151,19 @@ pub async fn get_settings(state: State<'_, AppState>) -> CmdResult<ClinicSetting
     Ok(services::settings::get(&state.pool().await?).await?)
 }
 
+/// Minutes of waiting after which the flow board marks a patient.
+#[tauri::command]
+#[specta::specta]
+pub async fn get_wait_alert_minutes(state: State<'_, AppState>) -> CmdResult<i32> {
+    Ok(services::settings::wait_alert_minutes(&state.pool().await?).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn set_wait_alert_minutes(state: State<'_, AppState>, minutes: i32) -> CmdResult<i32> {
+    Ok(services::settings::set_wait_alert_minutes(&state.pool().await?, minutes).await?)
+}
+
 #[tauri::command]
 #[specta::specta]
 pub async fn list_reminder_rules(state: State<'_, AppState>) -> CmdResult<Vec<ReminderRule>> {

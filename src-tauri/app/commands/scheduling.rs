@@ -302,3 +302,22 @@ pub async fn cancel_series(
 ) -> CmdResult<i64> {
     Ok(appts::cancel_series(&state.desk().await?, id, &reason, and_later).await?)
 }
+
+/// The doctor's "call next": the first patient who arrived today goes in (issue 14).
+#[tauri::command]
+#[specta::specta]
+pub async fn call_next(state: State<'_, AppState>, doctor_id: i64) -> CmdResult<Appointment> {
+    Ok(appts::call_next(&state.desk().await?, doctor_id).await?)
+}
+
+/// The DNA (no-show) report of a period, one doctor or all (a doctor gets their own).
+#[tauri::command]
+#[specta::specta]
+pub async fn no_show_report(
+    state: State<'_, AppState>,
+    from: NaiveDate,
+    to: NaiveDate,
+    doctor_id: Option<i64>,
+) -> CmdResult<appts::NoShowReport> {
+    Ok(appts::no_show_report(&state.pool().await?, from, to, doctor_id).await?)
+}

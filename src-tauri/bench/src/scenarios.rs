@@ -744,6 +744,46 @@ async fn board(b: &Bench) -> Result<()> {
         );
     }
     report("Today board, one day", &mut samples);
+
+    // The flow board: today, the same 2,000 appointments, with waiting times: of each doctor's 40, the first 15
+    // done, 5 with the doctor, 10 waiting (arrived 5–50 minutes ago), 10 booked; stamps written by the owner
+    let today = b.today;
+    let n: i64 = sqlx::query_scalar!(
+        r#"WITH d AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS k FROM doctors WHERE active ORDER BY id LIMIT 50),
+                p AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS k FROM patients ORDER BY id LIMIT 2000),
+                ins AS (
+                  INSERT INTO appointments (doctor_id, patient_id, starts_at, ends_at, status, checked_in_at, called_at,
+                                            overbooked)
+                  SELECT d.id, p.id, $1::date + time '08:00' + make_interval(mins => (10 * s)::int),
+                         $1::date + time '08:00' + make_interval(mins => (10 * s + 10)::int),
+                         CASE WHEN s < 15 THEN 'completed' WHEN s < 30 THEN 'checked_in' ELSE 'booked' END,
+                         CASE WHEN s < 30 THEN now() - make_interval(mins => (5 * (30 - s))::int) END,
+                         CASE WHEN s < 20 THEN now() - make_interval(mins => (5 * (30 - s) - 7)::int) END, true
+                    FROM d CROSS JOIN generate_series(0, 39) s JOIN p ON p.k = d.k * 40 + s
+                  -- a demo patient already booked at that time today keeps their own appointment
+                  ON CONFLICT DO NOTHING
+                  RETURNING 1)
+           SELECT count(*) AS "n!" FROM ins"#,
+        today
+    )
+    .fetch_one(&b.owner)
+    .await?;
+    println!("flow board today {today}: {n} more appointments (per doctor: 15 done, 5 with the doctor, 10 waiting, 10 booked)");
+    let mut samples = vec![];
+    for _ in 0..50 {
+        let t = Instant::now();
+        let board = appts::today_board(&b.desk, None).await?;
+        samples.push(t.elapsed());
+        let cards: usize = board.columns.iter().map(|c| c.flow.cards.len()).sum();
+        assert!(
+            cards >= n as usize,
+            "every appointment has its flow card ({cards})"
+        );
+    }
+    report(
+        "Flow board with waiting times, 2,000 appointments",
+        &mut samples,
+    );
     Ok(())
 }
 

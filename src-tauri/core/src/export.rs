@@ -20,6 +20,7 @@ use crate::db::{self, exports::ExportRow, patients};
 use crate::error::{Error, Result};
 use crate::schedule;
 use crate::services::clinical;
+use crate::services::scheduling::no_shows;
 
 pub const COLUMNS: [&str; 13] = [
     "Patient ID",
@@ -43,7 +44,25 @@ pub enum ExportScope {
     PatientHistory { patient_id: i64 },
     /// All visits in a date range, inclusive (administrators).
     Visits { from: NaiveDate, to: NaiveDate },
+    /// The no-show (DNA) report of a date range, inclusive: one doctor or all (reception and administrators;
+    /// a doctor their own). No clinical data: names, MRNs, phones, counts and dates.
+    NoShows {
+        from: NaiveDate,
+        to: NaiveDate,
+        doctor_id: Option<i64>,
+    },
 }
+
+/// The columns of a no-show report export.
+pub const NO_SHOW_COLUMNS: [&str; 7] = [
+    "Doctor",
+    "Patient ID",
+    "MRN",
+    "Patient name",
+    "Phone",
+    "No-shows",
+    "Last no-show",
+];
 
 #[derive(Debug, Clone)]
 pub struct ExportRequest {
@@ -58,6 +77,25 @@ impl ExportRequest {
     pub fn patient_history(patient_id: i64, path: impl Into<PathBuf>, bom: bool) -> Self {
         ExportRequest {
             scope: ExportScope::PatientHistory { patient_id },
+            path: path.into(),
+            bom,
+        }
+    }
+
+    /// The no-show report from `from` to `to` (inclusive), one doctor or all.
+    pub fn no_shows(
+        from: NaiveDate,
+        to: NaiveDate,
+        doctor_id: Option<i64>,
+        path: impl Into<PathBuf>,
+        bom: bool,
+    ) -> Self {
+        ExportRequest {
+            scope: ExportScope::NoShows {
+                from,
+                to,
+                doctor_id,
+            },
             path: path.into(),
             bom,
         }
@@ -190,7 +228,7 @@ pub(crate) fn io_sentence(e: &std::io::Error, dir: &Path) -> Error {
 
 /// Checks the request (who may export what, and where) and records the export as running.
 #[tracing::instrument(skip(pool))]
-pub async fn start(pool: &PgPool, request: ExportRequest) -> Result<StartedExport> {
+pub async fn start(pool: &PgPool, mut request: ExportRequest) -> Result<StartedExport> {
     let mut conn = pool.acquire().await?;
     let (kind, patient_id) = match request.scope {
         ExportScope::PatientHistory { patient_id } => {
@@ -218,6 +256,21 @@ pub async fn start(pool: &PgPool, request: ExportRequest) -> Result<StartedExpor
                 ));
             }
             ("visits", None)
+        }
+        ExportScope::NoShows {
+            from,
+            to,
+            doctor_id,
+        } => {
+            no_shows::check_period(from, to)?;
+            // a doctor's export is of their own no-shows, whatever the client asked
+            let doctor_id = no_shows::scope(&mut conn, doctor_id).await?;
+            request.scope = ExportScope::NoShows {
+                from,
+                to,
+                doctor_id,
+            };
+            ("no_shows", None)
         }
     };
     check_target(&request.path)?;
@@ -271,6 +324,13 @@ pub async fn run(
     let subject = match started.request.scope {
         ExportScope::PatientHistory { patient_id } => patient_id.to_string(),
         ExportScope::Visits { .. } => "all".to_string(),
+        ExportScope::NoShows { doctor_id, .. } => {
+            doctor_id.map_or_else(|| "no_shows".to_string(), |d| format!("no_shows:{d}"))
+        }
+    };
+    let what = match started.request.scope {
+        ExportScope::NoShows { .. } => "patients with no-shows",
+        _ => "visits",
     };
     sqlx::query!(
         "SELECT audit_event('export_' || $1, 'patients', $2, jsonb_build_object('export_id', $3::bigint, 'rows', $4::bigint))",
@@ -283,7 +343,7 @@ pub async fn run(
     .await?;
     let shown = path.display().to_string();
     let message = match (&status, &error) {
-        (ExportStatus::Done, _) => format!("Saved {rows} visits to {shown}."),
+        (ExportStatus::Done, _) => format!("Saved {rows} {what} to {shown}."),
         (ExportStatus::Cancelled, _) => "The export was cancelled; no file was saved.".to_string(),
         (_, Some(e)) => format!("The export failed: {e} No file was saved."),
         _ => "The export failed; no file was saved.".to_string(),
@@ -328,10 +388,44 @@ async fn write(
     let mut csv = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .from_writer(out);
-    csv.write_record(COLUMNS).map_err(|e| csv_error(e, dir))?;
     let mut conn = pool.acquire().await?;
-    let tz: Tz = Clock::load(&mut conn).await?.tz;
+    let clock = Clock::load(&mut conn).await?;
+    let tz: Tz = clock.tz;
+    if let ExportScope::NoShows {
+        from,
+        to,
+        doctor_id,
+    } = started.request.scope
+    {
+        csv.write_record(NO_SHOW_COLUMNS)
+            .map_err(|e| csv_error(e, dir))?;
+        let lines = no_shows::rows(&mut conn, &clock, from, to, doctor_id).await?;
+        let mut rows: u64 = 0;
+        for r in lines {
+            if control.cancel.load(Ordering::Relaxed) {
+                return Err(Error::Conflict(CANCELLED.into()));
+            }
+            if control.fail_after_rows == Some(rows) {
+                return Err(io_sentence(&std::io::Error::from_raw_os_error(28), dir));
+            }
+            let cells = [
+                r.doctor_name,
+                r.patient_id.to_string(),
+                r.patient_mrn,
+                r.patient_name,
+                r.phone.unwrap_or_default(),
+                r.no_shows.to_string(),
+                schedule::local_date(tz, r.last_at).to_string(),
+            ];
+            csv.write_record(cells.iter().map(|c| neutralise(c).into_owned()))
+                .map_err(|e| csv_error(e, dir))?;
+            rows += 1;
+        }
+        return finish_file(csv, control, rows, dir);
+    }
+    csv.write_record(COLUMNS).map_err(|e| csv_error(e, dir))?;
     let (patient_id, from, to) = match started.request.scope {
+        ExportScope::NoShows { .. } => unreachable!("written above"),
         ExportScope::PatientHistory { patient_id } => (Some(patient_id), None, None),
         ExportScope::Visits { from, to } => {
             let (start, _) = schedule::utc_range(tz, from, 1);
@@ -359,6 +453,16 @@ async fn write(
             }
         }
     }
+    finish_file(csv, control, rows, dir)
+}
+
+/// Flushes and syncs a written export's temp file; returns (rows, bytes).
+fn finish_file(
+    csv: csv::Writer<BufWriter<File>>,
+    control: &ExportControl,
+    rows: u64,
+    dir: &Path,
+) -> Result<(i64, i64)> {
     crate::crash::point("export_write");
     let out = csv.into_inner().map_err(|e| io_sentence(e.error(), dir))?;
     let file = out.into_inner().map_err(|e| io_sentence(e.error(), dir))?;

@@ -122,6 +122,15 @@ export const commands = {
 	closeWaitlistEntry: (id: number) => typedError<WaitlistEntry, CommandError>(__TAURI_INVOKE("close_waitlist_entry", { id })),
 	waitlistMatches: (slot: FreedSlot) => typedError<SlotMatches, CommandError>(__TAURI_INVOKE("waitlist_matches", { slot })),
 	bookFromWaitlist: (entryId: number, doctorId: number, startsAt: string) => typedError<Appointment, CommandError>(__TAURI_INVOKE("book_from_waitlist", { entryId, doctorId, startsAt })),
+	/**  The doctor's "call next": the first patient who arrived today goes in (issue 14). */
+	callNext: (doctorId: number) => typedError<Appointment, CommandError>(__TAURI_INVOKE("call_next", { doctorId })),
+	/**  The DNA (no-show) report of a period, one doctor or all (a doctor gets their own). */
+	noShowReport: (from: string, to: string, doctorId: number | null) => typedError<NoShowReport, CommandError>(__TAURI_INVOKE("no_show_report", { from, to, doctorId })),
+	/**  The DNA (no-show) report as CSV, through the same writer as the history export. */
+	exportNoShows: (from: string, to: string, doctorId: number | null, path: string, bom: boolean) => typedError<ExportStarted, CommandError>(__TAURI_INVOKE("export_no_shows", { from, to, doctorId, path, bom })),
+	/**  Minutes of waiting after which the flow board marks a patient. */
+	getWaitAlertMinutes: () => typedError<number, CommandError>(__TAURI_INVOKE("get_wait_alert_minutes")),
+	setWaitAlertMinutes: (minutes: number) => typedError<number, CommandError>(__TAURI_INVOKE("set_wait_alert_minutes", { minutes })),
 };
 
 /* Types */
@@ -305,6 +314,8 @@ export type BackupStatus = {
 export type BoardColumn = {
 	doctor: Doctor,
 	appointments: Appointment[],
+	/**  The flow of the day: one card per appointment (same order), the waiting count and the average wait. */
+	flow: DoctorFlow,
 };
 
 /**
@@ -523,6 +534,15 @@ export type DoctorDashboard = {
 	follow_ups: Recall[],
 };
 
+/**  The flow of one doctor's day. */
+export type DoctorFlow = {
+	cards: FlowCard[],
+	/**  Arrived and not yet called. */
+	waiting: number,
+	/**  Mean of the known waits of the day (the waiting so far, the called until their call), whole minutes. */
+	average_wait_minutes: number | null,
+};
+
 export type DoctorInput = {
 	full_name: string,
 	department_id: number,
@@ -533,6 +553,15 @@ export type DoctorInput = {
 	consultation_fee_cents: number,
 	slot_minutes: number,
 	staff_username: string | null,
+};
+
+export type DoctorNoShows = {
+	doctor_id: number,
+	doctor_name: string,
+	/**  All no-shows with this doctor in the period. */
+	no_shows: number,
+	/**  Most no-shows first, then the latest. */
+	patients: NoShowPatient[],
 };
 
 /**  A likely duplicate of the record being registered or edited, and why. */
@@ -600,6 +629,30 @@ export type ExportStarted = {
 };
 
 export type ExportStatus = "done" | "failed" | "cancelled";
+
+/**  One card's place in the flow. */
+export type FlowCard = {
+	appointment_id: number,
+	state: FlowState,
+	checked_in_at: string | null,
+	called_at: string | null,
+	/**
+	 *  Whole minutes waited: until now while waiting (today only), until the call once called; None before
+	 *  arrival, or when the wait's end is unknown (completed without a call, or still waiting on a past day).
+	 */
+	wait_minutes: number | null,
+	/**  Still waiting, and for longer than the clinic's alert threshold. */
+	over_threshold: boolean,
+};
+
+/**  Where a patient is in the day's flow. */
+export type FlowState = "booked" | 
+/**  Checked in, waiting to be called. */
+"arrived" | 
+/**  Called in by the doctor (or for the doctor), not completed yet. */
+"with_doctor" | "done" | 
+/**  Cancelled or a no-show: out of the flow. */
+"closed";
 
 /**  A slot an appointment gave up: its doctor and the time it held. */
 export type FreedSlot = {
@@ -703,6 +756,24 @@ export type NewStaff = {
 	full_name: string,
 	role: StaffRole,
 	password: string,
+};
+
+export type NoShowPatient = {
+	patient_id: number,
+	patient_name: string,
+	patient_mrn: string,
+	phone: string | null,
+	no_shows: number,
+	/**  Clinic-local date of the latest no-show in the period. */
+	last_no_show: string,
+};
+
+export type NoShowReport = {
+	from: string,
+	to: string,
+	/**  Only doctors with no-shows in the period, by name. */
+	doctors: DoctorNoShows[],
+	total: number,
 };
 
 export type NotificationKind = "confirmation" | "reminder" | "digest" | "report" | "export_ready" | "test";
@@ -1032,6 +1103,8 @@ export type TlsMode =
 export type TodayBoard = {
 	date: string,
 	label: string,
+	/**  Minutes of waiting after which a card is marked (Settings). */
+	wait_alert_minutes: number,
 	columns: BoardColumn[],
 };
 

@@ -18,7 +18,8 @@ export type NavName =
   | "reports"
   | "diagnostics"
   | "audit"
-  | "dashboard";
+  | "dashboard"
+  | "noshows";
 
 export interface NavItem {
   name: NavName;
@@ -45,12 +46,13 @@ const ALL: Record<NavName, NavItem> = {
   diagnostics: { name: "diagnostics", label: "Diagnostics", path: "/diagnostics", icon: "pi pi-wrench" },
   audit: { name: "audit", label: "Audit log", path: "/audit", icon: "pi pi-history" },
   dashboard: { name: "dashboard", label: "My dashboard", path: "/my-dashboard", icon: "pi pi-chart-bar" },
+  noshows: { name: "noshows", label: "No-shows", path: "/no-shows", icon: "pi pi-user-minus" },
 };
 
 const BY_ROLE: Record<StaffRole, NavName[]> = {
-  admin: ["home", "today", "patients", "book", "calendar", "doctors", "staff", "departments", "settings", "jobs", "outbox", "reports", "waitlist"],
-  reception: ["today", "patients", "book", "calendar", "waitlist"],
-  doctor: ["calendar", "patients", "availability", "reports"],
+  admin: ["home", "today", "patients", "book", "calendar", "doctors", "staff", "departments", "settings", "jobs", "outbox", "reports", "waitlist", "noshows"],
+  reception: ["today", "patients", "book", "calendar", "waitlist", "noshows"],
+  doctor: ["calendar", "patients", "availability", "reports", "noshows"],
 };
 
 /** Screens a role may open that are not in its nav (reached from another page). */

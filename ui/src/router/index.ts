@@ -38,6 +38,7 @@ export const routes: RouteRecordRaw[] = [
       { path: "reports", name: "reports", component: () => import("../pages/ReportsPage.vue"), meta: { nav: "reports", title: "Reports" } },
       { path: "diagnostics", name: "diagnostics", component: () => import("../pages/DiagnosticsPage.vue"), meta: { nav: "diagnostics", title: "Diagnostics" } },
       { path: "audit", name: "audit", component: () => import("../pages/AuditLogPage.vue"), meta: { nav: "audit", title: "Audit log" } },
+      { path: "no-shows", name: "noshows", component: () => import("../pages/NoShowsPage.vue"), meta: { nav: "noshows", title: "No-shows" } },
       { path: "my-dashboard", name: "my-dashboard", component: () => import("../pages/DoctorDashboardPage.vue"), meta: { nav: "dashboard", title: "My dashboard" } },
     ],
   },

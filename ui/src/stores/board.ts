@@ -1,7 +1,7 @@
 /** Today's front-desk board: one column per doctor. */
 import { defineStore } from "pinia";
 import { ref } from "vue";
-import { api, type Appointment, type TodayBoard } from "../api";
+import { api, type Appointment, type NoShowReport, type TodayBoard } from "../api";
 import { latestOnly } from "../lib/latest";
 
 export const useBoardStore = defineStore("board", () => {
@@ -24,5 +24,17 @@ export const useBoardStore = defineStore("board", () => {
     return api.walkIn(patientId, doctorId, typeId, overbook);
   }
 
-  return { board, loading, load, dayBoard, walkIn };
+  /** The doctor's "call next": the first patient who arrived goes in; the board reloads (unless another page asks). */
+  async function callNext(doctorId: number, reload = true): Promise<Appointment> {
+    const a = await api.callNext(doctorId);
+    if (reload) await load();
+    return a;
+  }
+
+  /** The DNA (no-show) report of a period (a doctor gets their own). */
+  function noShows(from: string, to: string, doctorId: number | null): Promise<NoShowReport> {
+    return api.noShowReport(from, to, doctorId);
+  }
+
+  return { board, loading, load, dayBoard, walkIn, callNext, noShows };
 });

@@ -12,7 +12,7 @@ import { api, type ExportFinished, type ExportProgress, type ExportStarted, type
 import { clinicToday } from "../lib/clinicToday";
 
 export type ExportState = "running" | "done" | "failed" | "cancelled";
-export type ExportKind = "patient" | "visits";
+export type ExportKind = "patient" | "visits" | "no_shows";
 
 export interface ExportJob {
   id: number;
@@ -137,6 +137,13 @@ export const useExportsStore = defineStore("exports", () => {
     return run(() => api.exportVisits(from, to, path, bom), "visits", null, `All visits ${from} – ${to}`);
   }
 
+  /** The DNA (no-show) report of a period as CSV (save dialog), one doctor or all. Null when the dialog is cancelled. */
+  async function exportNoShows(from: string, to: string, doctorId: number | null, bom: boolean): Promise<ExportJob | null> {
+    const path = await api.saveDialog(`no-shows-${from}-to-${to}.csv`);
+    if (!path) return null;
+    return run(() => api.exportNoShows(from, to, doctorId, path, bom), "no_shows", null, `No-shows ${from} – ${to}`);
+  }
+
   /** Ask the backend to stop; the final state arrives with the "export-finished" event. */
   async function cancel(id: number) {
     const job = jobs.value[id];
@@ -172,6 +179,6 @@ export const useExportsStore = defineStore("exports", () => {
 
   return {
     jobs, list, running, listen, stopListening, onJobFinished, onProgress, onFinished, register,
-    exportPatient, exportVisits, cancel, dismiss, runningFor, reveal, reset,
+    exportPatient, exportVisits, exportNoShows, cancel, dismiss, runningFor, reveal, reset,
   };
 });

@@ -53,5 +53,17 @@ export const useSettingsStore = defineStore("settings", () => {
     return api.chooseCaFile();
   }
 
-  return { settings, database, timeZones, clinicZone, load, loadClinic, loadTimeZones, save, saveDatabase, chooseCaFile };
+  /** Minutes of waiting after which the flow board marks a patient. */
+  function waitAlert(): Promise<number> {
+    return api.getWaitAlertMinutes();
+  }
+
+  function saveWaitAlert(minutes: number): Promise<number> {
+    return api.setWaitAlertMinutes(minutes);
+  }
+
+  return {
+    settings, database, timeZones, clinicZone, load, loadClinic, loadTimeZones, save, saveDatabase, chooseCaFile, waitAlert,
+    saveWaitAlert,
+  };
 });

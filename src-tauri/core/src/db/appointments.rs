@@ -421,3 +421,79 @@ pub async fn mark_overdue_no_shows(db: &mut PgConnection, grace_hours: i32) -> R
     .await?
     .rows_affected())
 }
+
+/// The flow stamps of the appointments starting in a range (set only by the database: the check-in trigger and
+/// `clinicdesk_call_next`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FlowStamps {
+    pub id: i64,
+    pub doctor_id: i64,
+    pub status: AppointmentStatus,
+    pub checked_in_at: Option<DateTime<Utc>>,
+    pub called_at: Option<DateTime<Utc>>,
+}
+
+pub async fn flow_stamps(
+    db: &mut PgConnection,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<FlowStamps>> {
+    Ok(sqlx::query_as!(
+        FlowStamps,
+        r#"SELECT id, doctor_id, status AS "status: AppointmentStatus", checked_in_at, called_at
+             FROM appointments WHERE starts_at >= $1 AND starts_at < $2 ORDER BY doctor_id, starts_at, id"#,
+        from,
+        to
+    )
+    .fetch_all(db)
+    .await?)
+}
+
+/// Calls the first patient who arrived today for a doctor (`clinicdesk_call_next`); returns the appointment.
+pub async fn call_next(db: &mut PgConnection, doctor_id: i64) -> Result<i64> {
+    Ok(
+        sqlx::query_scalar!(r#"SELECT clinicdesk_call_next($1) AS "id!""#, doctor_id)
+            .fetch_one(db)
+            .await?,
+    )
+}
+
+/// One patient's no-shows with one doctor in a period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoShowRow {
+    pub doctor_id: i64,
+    pub doctor_name: String,
+    pub patient_id: i64,
+    pub patient_name: String,
+    pub patient_mrn: String,
+    pub phone: Option<String>,
+    pub no_shows: i64,
+    pub last_at: DateTime<Utc>,
+}
+
+/// No-shows starting in `[from, to)`, per doctor and patient (one doctor, or all), doctors by name, patients by
+/// most no-shows first.
+pub async fn no_shows(
+    db: &mut PgConnection,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    doctor_id: Option<i64>,
+) -> Result<Vec<NoShowRow>> {
+    Ok(sqlx::query_as!(
+        NoShowRow,
+        r#"SELECT a.doctor_id, d.full_name AS doctor_name, a.patient_id, p.full_name AS patient_name,
+                  p.mrn AS patient_mrn, p.phone, count(*) AS "no_shows!", max(a.starts_at) AS "last_at!"
+             FROM appointments a
+             JOIN doctors d ON d.id = a.doctor_id
+             JOIN patients p ON p.id = a.patient_id
+            WHERE a.status = 'no_show' AND a.starts_at >= $1 AND a.starts_at < $2
+              AND ($3::bigint IS NULL OR a.doctor_id = $3)
+            GROUP BY a.doctor_id, d.full_name, a.patient_id, p.full_name, p.mrn, p.phone
+            ORDER BY d.full_name, a.doctor_id, count(*) DESC, max(a.starts_at) DESC, p.full_name, a.patient_id"#,
+        from,
+        to,
+        doctor_id
+    )
+    .fetch_all(db)
+    .await?)
+}

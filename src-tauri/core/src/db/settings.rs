@@ -46,3 +46,22 @@ pub async fn update(db: &mut PgConnection, s: &ClinicSettings) -> Result<ClinicS
     .fetch_one(db)
     .await?)
 }
+
+/// Minutes of waiting after which the flow board marks a patient (`settings.wait_alert_minutes`).
+pub async fn wait_alert_minutes(db: &mut PgConnection) -> Result<i32> {
+    Ok(
+        sqlx::query_scalar!("SELECT wait_alert_minutes FROM settings")
+            .fetch_optional(db)
+            .await?
+            .unwrap_or(20),
+    )
+}
+
+pub async fn set_wait_alert_minutes(db: &mut PgConnection, minutes: i32) -> Result<i32> {
+    Ok(sqlx::query_scalar!(
+        "UPDATE settings SET wait_alert_minutes = $1 RETURNING wait_alert_minutes",
+        minutes
+    )
+    .fetch_one(db)
+    .await?)
+}

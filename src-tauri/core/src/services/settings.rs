@@ -1,4 +1,4 @@
-//! Clinic settings (name, time zone, idle lock): everyone reads them, administrators change them.
+//! Clinic settings (name, time zone, idle lock, waiting alert): everyone reads them, administrators change them.
 
 use sqlx::PgPool;
 
@@ -41,4 +41,21 @@ pub fn machine_time_zone() -> String {
         .ok()
         .filter(|z| z.parse::<chrono_tz::Tz>().is_ok())
         .unwrap_or_else(|| "UTC".into())
+}
+
+/// Minutes of waiting after which the flow board marks a patient (default 20).
+pub async fn wait_alert_minutes(pool: &PgPool) -> Result<i32> {
+    settings::wait_alert_minutes(&mut *pool.acquire().await?).await
+}
+
+/// Administrators set the waiting alert: 1 to 240 minutes.
+#[tracing::instrument(skip(pool))]
+pub async fn set_wait_alert_minutes(pool: &PgPool, minutes: i32) -> Result<i32> {
+    if !(1..=240).contains(&minutes) {
+        return Err(Error::validation(
+            "wait_alert_minutes",
+            "The waiting alert must be between 1 and 240 minutes.",
+        ));
+    }
+    settings::set_wait_alert_minutes(&mut *pool.acquire().await?, minutes).await
 }

@@ -1035,3 +1035,148 @@ async fn the_waitlist_is_written_only_by_the_desk_and_read_by_doctors_only_for_t
         3
     );
 }
+
+/// The flow board's stamps (issue 14): `checked_in_at` is written by the check-in trigger and `called_at` only by
+/// `clinicdesk_call_next`; no staff role can write either by hand, so a wait cannot be forged or erased. A doctor
+/// calls only their own patients; no-show exports are recorded only as what they are.
+#[tokio::test]
+async fn no_staff_role_can_forge_flow_stamps_or_call_another_doctors_patient() {
+    let s = scene().await;
+    let rao = s.rao.0;
+    let lee = s.lee.0;
+    let other = s.clinic.patient("Omar Petit").await;
+    // two of Rao's patients today, loaded by the owner (the desk cannot book the past)
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "INSERT INTO appointments (doctor_id, patient_id, starts_at, ends_at, overbooked)
+         SELECT $1, p, date_trunc('minute', now()), date_trunc('minute', now()) + interval '15 minutes', true
+           FROM unnest($2::bigint[]) p RETURNING id",
+    )
+    .bind(rao)
+    .bind(vec![s.patient, other])
+    .fetch_all(&s.owner)
+    .await
+    .unwrap();
+    let (a, b) = (ids[0], ids[1]);
+    let mut desk = s.clinic.desk.acquire().await.unwrap();
+    let mut admin = s.clinic.admin.acquire().await.unwrap();
+    let mut doc = s.rao.1.acquire().await.unwrap();
+    ok(
+        &mut desk,
+        &format!("UPDATE appointments SET status = 'checked_in' WHERE id = {a}"),
+    )
+    .await;
+    // the stamp is the database's clock, not the client's
+    assert_eq!(
+        count(
+            &s.owner,
+            &format!("SELECT count(*) FROM appointments WHERE id = {a} AND checked_in_at > now() - interval '1 minute'"),
+        )
+        .await,
+        1
+    );
+    for conn in [&mut desk, &mut admin, &mut doc] {
+        for sql in [
+            format!("UPDATE appointments SET checked_in_at = now() - interval '3 hours' WHERE id = {a}"),
+            format!("UPDATE appointments SET called_at = now() WHERE id = {a}"),
+            format!("UPDATE appointments SET checked_in_at = NULL, called_at = NULL WHERE id = {a}"),
+            format!(
+                "INSERT INTO appointments (doctor_id, patient_id, starts_at, ends_at, checked_in_at)
+                 VALUES ({lee}, {other}, now() + interval '2 days', now() + interval '2 days 15 minutes', now())"
+            ),
+            // nor replace the trigger or the function that write them
+            "CREATE OR REPLACE FUNCTION appointments_flow_stamps() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END'".into(),
+            "ALTER TABLE appointments DISABLE TRIGGER appointments_flow_stamps".into(),
+            "DROP FUNCTION clinicdesk_call_next(bigint)".into(),
+        ] {
+            assert_eq!(refused(conn, &sql).await, "42501", "{sql}");
+        }
+    }
+    // Lee cannot call Rao's patients in; Rao can
+    let mut lee_conn = s.lee.1.acquire().await.unwrap();
+    assert_eq!(
+        refused(
+            &mut lee_conn,
+            &format!("SELECT clinicdesk_call_next({rao})")
+        )
+        .await,
+        "42501"
+    );
+    assert_eq!(
+        count(
+            &s.owner,
+            "SELECT count(*) FROM appointments WHERE called_at IS NOT NULL"
+        )
+        .await,
+        0,
+        "nothing was called"
+    );
+    ok(&mut doc, &format!("SELECT clinicdesk_call_next({rao})")).await;
+    assert_eq!(
+        count(
+            &s.owner,
+            &format!("SELECT count(*) FROM appointments WHERE called_at IS NOT NULL AND id = {a}")
+        )
+        .await,
+        1
+    );
+    // nobody else arrived: a named refusal, nothing written
+    let e = sqlx::query(&format!("SELECT clinicdesk_call_next({rao})"))
+        .execute(&mut *doc)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.as_database_error().unwrap().constraint(),
+        Some("appointments_call_next_nobody")
+    );
+    assert_eq!(
+        count(
+            &s.owner,
+            &format!("SELECT count(*) FROM appointments WHERE id = {b} AND called_at IS NULL")
+        )
+        .await,
+        1
+    );
+    // the waiting alert is the administrators' setting
+    assert_eq!(
+        refused(&mut desk, "UPDATE settings SET wait_alert_minutes = 1").await,
+        "42501"
+    );
+    // exports: reception records only no-show reports (no patient's history), doctors their own kinds
+    assert_eq!(
+        refused(
+            &mut desk,
+            "INSERT INTO exports (kind, path) VALUES ('visits', '/tmp/x.csv')"
+        )
+        .await,
+        "42501"
+    );
+    assert_eq!(
+        refused(
+            &mut desk,
+            &format!("INSERT INTO exports (kind, patient_id, path) VALUES ('patient_history', {}, '/tmp/x.csv')", s.patient)
+        )
+        .await,
+        "42501"
+    );
+    assert_eq!(
+        refused(
+            &mut doc,
+            &format!("INSERT INTO exports (kind, patient_id, path) VALUES ('no_shows', {}, '/tmp/x.csv')", s.patient)
+        )
+        .await,
+        "42501"
+    );
+    ok(
+        &mut desk,
+        "INSERT INTO exports (kind, path) VALUES ('no_shows', '/tmp/x.csv')",
+    )
+    .await;
+    assert_eq!(
+        refused(
+            &mut desk,
+            "UPDATE exports SET requested_by = 'someone_else'"
+        )
+        .await,
+        "42501"
+    );
+}

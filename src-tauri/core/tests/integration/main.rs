@@ -6,6 +6,7 @@ mod attacks;
 mod backups;
 mod clinical;
 mod crash;
+mod flow;
 mod foundation;
 mod free_slots_sql;
 mod fuzz;

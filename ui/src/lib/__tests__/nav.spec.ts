@@ -7,10 +7,10 @@ describe("navItemsFor", () => {
   it("gives admins every screen, home first, scheduling before administration, then jobs, outbox, reports and the waitlist", () => {
     expect(names("admin")).toEqual([
       "home", "today", "patients", "book", "calendar", "doctors", "staff", "departments", "settings", "jobs", "outbox", "reports",
-      "waitlist",
+      "waitlist", "noshows",
     ]);
     expect(navItemsFor("admin").slice(-4).map((i) => [i.label, i.path])).toEqual([
-      ["Jobs", "/jobs"], ["Outbox", "/outbox"], ["Reports", "/reports"], ["Waitlist", "/waitlist"],
+      ["Outbox", "/outbox"], ["Reports", "/reports"], ["Waitlist", "/waitlist"], ["No-shows", "/no-shows"],
     ]);
     expect(homeFor("admin")).toBe("home");
     expect(canVisit("admin", "availability")).toBe(true);
@@ -18,8 +18,8 @@ describe("navItemsFor", () => {
 
   it("gives reception the front desk (Today first, its home) and never administration", () => {
     const items = navItemsFor("reception");
-    // the waitlist last: the Alt+1–4 shortcuts the desk learned stay where they were
-    expect(items.map((i) => i.name)).toEqual(["today", "patients", "book", "calendar", "waitlist"]);
+    // the waitlist and the no-shows last: the Alt+1–4 shortcuts the desk learned stay where they were
+    expect(items.map((i) => i.name)).toEqual(["today", "patients", "book", "calendar", "waitlist", "noshows"]);
     expect(items[0].label).toBe("Today");
     expect(items[0].path).toBe("/today");
     expect(homeFor("reception")).toBe("today");
@@ -29,7 +29,7 @@ describe("navItemsFor", () => {
 
   it("gives doctors My week, Patients, Availability and their Reports (not jobs or the outbox)", () => {
     const items = navItemsFor("doctor");
-    expect(items.map((i) => i.name)).toEqual(["calendar", "patients", "availability", "reports"]);
+    expect(items.map((i) => i.name)).toEqual(["calendar", "patients", "availability", "reports", "noshows"]);
     expect(canVisit("doctor", "reports")).toBe(true);
     expect(canVisit("doctor", "jobs")).toBe(false);
     expect(canVisit("doctor", "outbox")).toBe(false);

@@ -7,6 +7,7 @@ import ToastService from "primevue/toastservice";
 vi.mock("../../api", async (importOriginal) =>
   (await import("../../test/apiMock")).mockApiModule(importOriginal, [
     "getSettings", "getDatabaseConfig", "listTimeZones", "setDatabaseConfig", "chooseCaFile", "updateSettings",
+    "getWaitAlertMinutes", "setWaitAlertMinutes",
   ]));
 
 import { api, ApiError, type DatabaseConfig } from "../../api";
@@ -19,6 +20,7 @@ async function mountPage(database: DatabaseConfig) {
   m.getSettings.mockResolvedValue({ clinic_name: "Riverside", time_zone: "Europe/London", idle_lock_minutes: 10 });
   m.getDatabaseConfig.mockResolvedValue(database);
   m.listTimeZones.mockResolvedValue(["Europe/London"]);
+  m.getWaitAlertMinutes.mockResolvedValue(20);
   const pinia = createPinia();
   setActivePinia(pinia);
   const w = mount(SettingsPage, {
@@ -144,5 +146,35 @@ describe("Settings → Database: verified TLS to a clinic server", () => {
     expect((w3.find('[data-testid="db-ca-file"]').element as HTMLInputElement).value).toBe("/etc/clinicdesk/clinic-ca.crt");
     expect(w3.find('[data-testid="db-tls-warning"]').exists()).toBe(false);
     w3.unmount();
+  });
+});
+
+describe("Settings → Waiting room", () => {
+  beforeEach(() => vi.clearAllMocks());
+
+  it("loads the alert, refuses a bad value beside the field, and shows the backend's field error", async () => {
+    const w = await mountPage({ kind: "embedded" });
+    const input = w.find('[data-testid="settings-wait-alert"]');
+    expect((input.element as HTMLInputElement).value).toBe("20");
+    const form = w.findAll("form")[2];
+    await input.setValue("0");
+    await form.trigger("submit");
+    await flushPromises();
+    expect(m.setWaitAlertMinutes).not.toHaveBeenCalled();
+    expect(input.attributes("aria-invalid")).toBe("true");
+    expect(w.text()).toContain("Enter a whole number of minutes from 1 to 240.");
+
+    m.setWaitAlertMinutes.mockRejectedValueOnce(new ApiError("PermissionDenied", "Your role does not allow that."));
+    await input.setValue("30");
+    await form.trigger("submit");
+    await flushPromises();
+    expect(m.setWaitAlertMinutes).toHaveBeenCalledWith(30);
+    expect(w.text()).toContain("Your role does not allow that.");
+    m.setWaitAlertMinutes.mockResolvedValueOnce(30);
+    await form.trigger("submit");
+    await flushPromises();
+    expect((input.element as HTMLInputElement).value).toBe("30");
+    expect(input.attributes("aria-invalid")).toBe("false");
+    w.unmount();
   });
 });

@@ -13,7 +13,8 @@ use crate::db::{
 use crate::error::{Error, Result};
 use crate::schedule::{self};
 
-/// One column per doctor on duty that day (working hours or appointments), cards in time order.
+/// One column per doctor on duty that day (working hours or appointments), cards in time order, each with its
+/// place in the flow and its wait (running waits only when the day is today, in the clinic's zone).
 #[tracing::instrument(skip(pool))]
 pub async fn today_board(pool: &PgPool, date: Option<NaiveDate>) -> Result<TodayBoard> {
     let mut conn = pool.acquire().await?;
@@ -24,6 +25,10 @@ pub async fn today_board(pool: &PgPool, date: Option<NaiveDate>) -> Result<Today
     let s = Schedules::load(&mut conn, &clock, &ids, date, 1).await?;
     let (from, to) = schedule::utc_range(clock.tz, date, 1);
     let mut by_doctor: HashMap<i64, Vec<Appointment>> = HashMap::new();
+    let alert_minutes = crate::db::settings::wait_alert_minutes(&mut conn).await?;
+    let stamps = appointments::flow_stamps(&mut conn, from, to).await?;
+    let now = (date == clock.today()).then_some(clock.now);
+    let mut flows = flow::doctor_flows(&stamps, now, alert_minutes);
     for r in appointments::in_range(&mut conn, from, to).await? {
         by_doctor
             .entry(r.doctor_id)
@@ -36,15 +41,18 @@ pub async fn today_board(pool: &PgPool, date: Option<NaiveDate>) -> Result<Today
             let appts = by_doctor.remove(&d.id).unwrap_or_default();
             let on_duty =
                 !appts.is_empty() || !s.slots(&clock, d.id, d.slot_minutes, date).is_empty();
+            let flow = flows.remove(&d.id).unwrap_or_default();
             on_duty.then_some(BoardColumn {
                 doctor: d,
                 appointments: appts,
+                flow,
             })
         })
         .collect();
     Ok(TodayBoard {
         date,
         label: Clock::day_label(date),
+        wait_alert_minutes: alert_minutes,
         columns,
     })
 }

@@ -8,7 +8,9 @@
 //! - `booking`: book (with idempotency keys), reschedule, walk-in, and the conflict sentence;
 //! - `series`: recurring series (preview with conflicts and alternatives, atomic booking, cancel this and later);
 //! - `status`: cancel, check-in, no-show, completion;
-//! - `board`: the Today board, a doctor's calendar, a patient's appointments.
+//! - `board`: the Today board, a doctor's calendar, a patient's appointments;
+//! - `flow`: the flow board's states, waiting times and the doctor's "call next";
+//! - `no_shows`: the DNA (no-show) report.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
@@ -21,6 +23,8 @@ use crate::error::{Error, Result};
 
 mod board;
 mod booking;
+mod flow;
+pub(crate) mod no_shows;
 mod series;
 mod slots;
 mod status;
@@ -30,6 +34,11 @@ pub use booking::{
     book, book_idempotent, book_visit, request_key, reschedule, walk_in, BookingRequest,
 };
 pub(crate) use booking::{book_in, invalidate};
+pub use flow::{
+    average_minutes, call_next, doctor_flows, flow_state, wait_minutes, DoctorFlow, FlowCard,
+    FlowState,
+};
+pub use no_shows::{check_period, no_show_report, DoctorNoShows, NoShowPatient, NoShowReport};
 pub use series::{
     book_series, cancel_series, preview_series, Occurrence, RepeatUnit, SeriesRequest,
 };
@@ -123,12 +132,16 @@ pub struct SlotDay {
 pub struct BoardColumn {
     pub doctor: Doctor,
     pub appointments: Vec<Appointment>,
+    /// The flow of the day: one card per appointment (same order), the waiting count and the average wait.
+    pub flow: DoctorFlow,
 }
 
 #[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct TodayBoard {
     pub date: NaiveDate,
     pub label: String,
+    /// Minutes of waiting after which a card is marked (Settings).
+    pub wait_alert_minutes: i32,
     pub columns: Vec<BoardColumn>,
 }
 
