@@ -408,6 +408,43 @@ async fn typed_slots(b: &Bench, doctors: &[i64]) -> Result<()> {
         ),
         &mut first,
     );
+    drop(conn);
+    // a weekly series of 52 visits of that type, previewed (conflicts and alternatives included)
+    let patient: i64 = sqlx::query_scalar("SELECT min(id) FROM patients")
+        .fetch_one(&b.owner)
+        .await?;
+    let first_start = appts::compute_free_starts(
+        &b.desk,
+        doctors[0],
+        Some(type_id),
+        b.today + Days::days(1),
+        7,
+    )
+    .await?
+    .iter()
+    .find_map(|d| d.slots.first().map(|s| s.starts_at))
+    .ok_or_else(|| clinicdesk_core::Error::internal("no free start for the series bench"))?;
+    let req = appts::SeriesRequest {
+        doctor_id: doctors[0],
+        patient_id: patient,
+        type_id: Some(type_id),
+        reason: String::new(),
+        first_start,
+        every: 1,
+        unit: appts::RepeatUnit::Weeks,
+        weekdays: vec![],
+        count: Some(52),
+        until: None,
+    };
+    let mut preview = vec![];
+    let mut n = 0;
+    let desk = Desk::new(b.desk.clone());
+    for _ in 0..50 {
+        let t = Instant::now();
+        n = appts::preview_series(&desk, &req).await?.len();
+        preview.push(t.elapsed());
+    }
+    report(&format!("series preview, {n} weekly visits"), &mut preview);
     Ok(())
 }
 
