@@ -6,7 +6,7 @@ const names = (r: Parameters<typeof navItemsFor>[0]) => navItemsFor(r).map((i) =
 describe("navItemsFor", () => {
   it("gives admins every screen, home first, scheduling before administration, then jobs, outbox and reports", () => {
     expect(names("admin")).toEqual([
-      "home", "today", "patients", "book", "calendar", "doctors", "staff", "departments", "settings", "jobs", "outbox", "reports",
+      "home", "today", "patients", "book", "calendar", "doctors", "staff", "departments", "types", "settings", "jobs", "outbox", "reports",
     ]);
     expect(navItemsFor("admin").slice(-3).map((i) => [i.label, i.path])).toEqual([
       ["Jobs", "/jobs"], ["Outbox", "/outbox"], ["Reports", "/reports"],
@@ -34,6 +34,9 @@ describe("navItemsFor", () => {
     expect(items[0].label).toBe("My week");
     expect(homeFor("doctor")).toBe("calendar");
     expect(canVisit("doctor", "departments")).toBe(false);
+    expect(canVisit("reception", "types")).toBe(false);
+    expect(canVisit("doctor", "types")).toBe(false);
+    expect(canVisit("admin", "types")).toBe(true);
     expect(canVisit("doctor", "book")).toBe(false);
     expect(canVisit("doctor", "today")).toBe(false);
     expect(canVisit("doctor", "availability")).toBe(true);
