@@ -276,6 +276,18 @@ describe("BookPage: appointment type and visit reason", () => {
     w.unmount();
   });
 
+  it("rescheduling a visit whose type is no longer offered shows the doctor's own starts instead of an error", async () => {
+    m.freeSlots.mockImplementation(async (_d: number, typeId: number | null) => {
+      if (typeId !== null) throw new ApiError("Validation", "That appointment type is no longer in use. Choose another.", "type_id");
+      return [{ date: TODAY, label: "Today", slots: [slot(TODAY, "09:00")] }];
+    });
+    const { w } = await mountPage(BookPage, "/book?reschedule=5&doctor=2&patient=9&type=9");
+    expect(m.freeSlots).toHaveBeenLastCalledWith(2, null, expect.any(String), 7);
+    expect(byTestId(`slot-${TODAY}-09:00`)).not.toBeNull();
+    expect(byTestId("book-error")).toBeNull();
+    w.unmount();
+  });
+
   it("a doctor who offers no types books their standard slot: no picker", async () => {
     const { w } = await mountPage(BookPage, "/book?patient=9&doctor=1");
     expect(byTestId("book-type")).toBeNull();
