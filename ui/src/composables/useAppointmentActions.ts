@@ -38,7 +38,13 @@ export function useAppointmentActions(onChanged: (a: Appointment | null) => void
         cancelTarget.value = a;
         return;
       case "reschedule":
-        return router.push({ name: "book", query: { reschedule: String(a.id), doctor: String(a.doctor_id), patient: String(a.patient_id) } });
+        return router.push({
+          name: "book",
+          query: {
+            reschedule: String(a.id), doctor: String(a.doctor_id), patient: String(a.patient_id),
+            ...(a.type_id !== null ? { type: String(a.type_id) } : {}),
+          },
+        });
     }
   }
 

@@ -1,4 +1,4 @@
-import type { AppointmentStatus } from "../api";
+import type { Appointment, AppointmentStatus } from "../api";
 
 export const STATUS_LABELS: Record<AppointmentStatus, string> = {
   booked: "Booked",
@@ -29,3 +29,23 @@ export const ACTION_LABELS: Record<ApptAction, string> = {
   reschedule: "Reschedule",
   complete: "Complete",
 };
+
+/**
+ * Whether a board card matches the desk's filter: every word typed is found (case-insensitively) in the patient's
+ * name, MRN, the appointment type or the visit reason.
+ */
+export function matchesBoardFilter(a: Appointment, filter: string): boolean {
+  const hay = [a.patient_name, a.patient_mrn, a.type_name ?? "", a.reason].join("\n").toLocaleLowerCase();
+  return filter
+    .toLocaleLowerCase()
+    .split(/\s+/)
+    .filter(Boolean)
+    .every((w) => hay.includes(w));
+}
+
+/** A calendar event's text: the patient, the appointment type, the status, and the visit reason. */
+export function calendarTitle(a: Appointment): string {
+  return [a.patient_name, a.type_name, STATUS_LABELS[a.status], a.patient_blacklisted ? "BLACKLISTED" : null, a.reason ? `Reason: ${a.reason}` : null]
+    .filter(Boolean)
+    .join(" · ");
+}

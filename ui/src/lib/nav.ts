@@ -12,6 +12,7 @@ export type NavName =
   | "availability"
   | "staff"
   | "departments"
+  | "types"
   | "settings"
   | "jobs"
   | "outbox"
@@ -39,6 +40,7 @@ const ALL: Record<NavName, NavItem> = {
   availability: { name: "availability", label: "Availability", path: "/availability", icon: "pi pi-clock" },
   staff: { name: "staff", label: "Staff", path: "/staff", icon: "pi pi-users" },
   departments: { name: "departments", label: "Departments", path: "/departments", icon: "pi pi-sitemap" },
+  types: { name: "types", label: "Appointment types", path: "/appointment-types", icon: "pi pi-tags" },
   settings: { name: "settings", label: "Settings", path: "/settings", icon: "pi pi-cog" },
   jobs: { name: "jobs", label: "Jobs", path: "/jobs", icon: "pi pi-sync" },
   outbox: { name: "outbox", label: "Outbox", path: "/outbox", icon: "pi pi-send" },
@@ -50,7 +52,7 @@ const ALL: Record<NavName, NavItem> = {
 };
 
 const BY_ROLE: Record<StaffRole, NavName[]> = {
-  admin: ["home", "today", "patients", "book", "calendar", "doctors", "staff", "departments", "settings", "jobs", "outbox", "reports", "waitlist", "noshows"],
+  admin: ["home", "today", "patients", "book", "calendar", "doctors", "staff", "departments", "types", "settings", "jobs", "outbox", "reports", "waitlist", "noshows"],
   reception: ["today", "patients", "book", "calendar", "waitlist", "noshows"],
   doctor: ["calendar", "patients", "availability", "reports", "noshows"],
 };

@@ -32,6 +32,7 @@ export const routes: RouteRecordRaw[] = [
       { path: "print/day/:doctorId(\\d+)/:date", name: "print-day", component: () => import("../pages/PrintDayPage.vue"), meta: { nav: "today", title: "Day sheet", print: true } },
       { path: "staff", name: "staff", component: () => import("../pages/StaffPage.vue"), meta: { nav: "staff", title: "Staff" } },
       { path: "departments", name: "departments", component: () => import("../pages/DepartmentsPage.vue"), meta: { nav: "departments", title: "Departments" } },
+      { path: "appointment-types", name: "appointment-types", component: () => import("../pages/AppointmentTypesPage.vue"), meta: { nav: "types", title: "Appointment types" } },
       { path: "settings", name: "settings", component: () => import("../pages/SettingsPage.vue"), meta: { nav: "settings", title: "Settings" } },
       { path: "jobs", name: "jobs", component: () => import("../pages/JobsPage.vue"), meta: { nav: "jobs", title: "Jobs" } },
       { path: "outbox", name: "outbox", component: () => import("../pages/OutboxPage.vue"), meta: { nav: "outbox", title: "Outbox" } },

@@ -1,17 +1,22 @@
 /** The 7-day slot grid for one doctor, and booking / rescheduling from it. */
 import { defineStore } from "pinia";
 import { computed, ref } from "vue";
-import { api, ApiError, newRequestKey, type Appointment, type Slot, type SlotDay } from "../api";
+import { api, ApiError, newRequestKey, type Appointment, type OfferedType, type Slot, type SlotDay } from "../api";
 import { addDays } from "../lib/dates";
 import { clinicToday } from "../lib/clinicToday";
 
 export const GRID_DAYS = 7;
+/** The visit reason's longest length (the server refuses longer ones too). */
+export const REASON_MAX = 200;
 
 export const useBookingStore = defineStore("booking", () => {
   const doctorId = ref<number | null>(null);
   /** The appointment type to book (null: the doctor's default) and the visit reason (may be empty). */
   const typeId = ref<number | null>(null);
   const reason = ref("");
+  /** The types the chosen doctor offers (in use ones; the default first), and errors of the type / reason fields. */
+  const offered = ref<OfferedType[]>([]);
+  const fieldErrors = ref<Record<string, string>>({});
   const from = ref(clinicToday());
   const days = ref<SlotDay[]>([]);
   const selected = ref<Slot | null>(null);
@@ -41,11 +46,44 @@ export const useBookingStore = defineStore("booking", () => {
     }
   }
 
-  async function setDoctor(id: number | null | undefined) {
+  let offersSeq = 0;
+  /** The chosen doctor's offered types (only those in use). */
+  async function loadOffers() {
+    const mine = ++offersSeq;
+    const id = doctorId.value;
+    if (id === null) {
+      offered.value = [];
+      return;
+    }
+    const res = await api.doctorAppointmentTypes(id);
+    if (mine === offersSeq) offered.value = res.filter((o) => o.appointment_type.active);
+  }
+
+  /** The type the grid and the booking use: the one picked, else the doctor's default (null: the doctor's slot). */
+  const effectiveTypeId = computed(() => typeId.value ?? offered.value.find((o) => o.is_default)?.appointment_type.id ?? null);
+
+  /**
+   * Another doctor: their slots and their types load together; the type goes back to "the doctor's default"
+   * (unless `keepType`: first-available found a doctor who offers the type picked).
+   */
+  async function setDoctor(id: number | null | undefined, keepType = false) {
     // a <select> whose value matches no option reports undefined: treat it as "no doctor"
     const next = id ?? null;
-    if (doctorId.value !== next) selected.value = null;
+    if (doctorId.value !== next) {
+      selected.value = null;
+      if (!keepType) typeId.value = null;
+      offered.value = [];
+    }
     doctorId.value = next;
+    await Promise.all([loadSlots(), loadOffers()]);
+  }
+
+  /** Another appointment type: the grid reloads with starts where that visit fits. */
+  async function setType(id: number | null) {
+    if (id === typeId.value) return;
+    typeId.value = id;
+    selected.value = null; // the same start may not fit a longer visit
+    delete fieldErrors.value.type_id;
     await loadSlots();
   }
 
@@ -89,7 +127,12 @@ export const useBookingStore = defineStore("booking", () => {
    */
   async function confirm(patientId: number | null, rescheduleId: number | null = null): Promise<Appointment | null> {
     error.value = "";
+    fieldErrors.value = {};
     const slot = selected.value;
+    if (rescheduleId === null && reason.value.trim().length > REASON_MAX) {
+      fieldErrors.value = { reason: `The visit reason is ${reason.value.trim().length} characters long; at most ${REASON_MAX}.` };
+      return null;
+    }
     if (!slot) {
       error.value = "Pick a free slot first.";
       return null;
@@ -103,8 +146,8 @@ export const useBookingStore = defineStore("booking", () => {
         rescheduleId !== null
           ? await api.rescheduleAppointment(rescheduleId, slot.starts_at)
           : await api.bookAppointment(
-              { doctor_id: slot.doctor_id, patient_id: patientId as number, starts_at: slot.starts_at, type_id: typeId.value, reason: reason.value },
-              keyFor(`${slot.doctor_id}|${slot.starts_at}|${patientId}|${typeId.value}`),
+              { doctor_id: slot.doctor_id, patient_id: patientId as number, starts_at: slot.starts_at, type_id: typeId.value, reason: reason.value.trim() },
+              keyFor(`${slot.doctor_id}|${slot.starts_at}|${patientId}|${typeId.value}|${reason.value.trim()}`),
             );
       selected.value = null;
       requestKey = null;
@@ -112,7 +155,9 @@ export const useBookingStore = defineStore("booking", () => {
       return appt;
     } catch (e) {
       const ae = ApiError.from(e);
-      error.value = ae.message;
+      // a wrong type or reason is shown on its field; anything else above the grid
+      if (ae.field === "reason" || ae.field === "type_id") fieldErrors.value = { [ae.field]: ae.message };
+      else error.value = ae.message;
       if (ae.kind === "Conflict") {
         requestKey = null;
         selected.value = null;
@@ -124,6 +169,10 @@ export const useBookingStore = defineStore("booking", () => {
 
   function reset() {
     doctorId.value = null;
+    typeId.value = null;
+    reason.value = "";
+    offered.value = [];
+    fieldErrors.value = {};
     from.value = clinicToday();
     days.value = [];
     selected.value = null;
@@ -131,7 +180,7 @@ export const useBookingStore = defineStore("booking", () => {
   }
 
   return {
-    doctorId, typeId, reason, from, days, selected, loading, error, slotCount, canGoBack,
-    loadSlots, setDoctor, goTo, nextWeek, previousWeek, firstAvailable, pick, confirm, reset,
+    doctorId, typeId, reason, offered, effectiveTypeId, fieldErrors, from, days, selected, loading, error, slotCount, canGoBack,
+    loadSlots, loadOffers, setDoctor, setType, goTo, nextWeek, previousWeek, firstAvailable, pick, confirm, reset,
   };
 });

@@ -6,8 +6,8 @@ const names = (r: Parameters<typeof navItemsFor>[0]) => navItemsFor(r).map((i) =
 describe("navItemsFor", () => {
   it("gives admins every screen, home first, scheduling before administration, then jobs, outbox, reports and the waitlist", () => {
     expect(names("admin")).toEqual([
-      "home", "today", "patients", "book", "calendar", "doctors", "staff", "departments", "settings", "jobs", "outbox", "reports",
-      "waitlist", "noshows",
+      "home", "today", "patients", "book", "calendar", "doctors", "staff", "departments", "types", "settings", "jobs", "outbox",
+      "reports", "waitlist", "noshows",
     ]);
     expect(navItemsFor("admin").slice(-4).map((i) => [i.label, i.path])).toEqual([
       ["Outbox", "/outbox"], ["Reports", "/reports"], ["Waitlist", "/waitlist"], ["No-shows", "/no-shows"],
@@ -36,6 +36,9 @@ describe("navItemsFor", () => {
     expect(items[0].label).toBe("My week");
     expect(homeFor("doctor")).toBe("calendar");
     expect(canVisit("doctor", "departments")).toBe(false);
+    expect(canVisit("reception", "types")).toBe(false);
+    expect(canVisit("doctor", "types")).toBe(false);
+    expect(canVisit("admin", "types")).toBe(true);
     expect(canVisit("doctor", "book")).toBe(false);
     expect(canVisit("doctor", "today")).toBe(false);
     expect(canVisit("doctor", "waitlist")).toBe(false);

@@ -10,7 +10,7 @@ vi.mock("../../api", async (importOriginal) =>
   (await import("../../test/apiMock")).mockApiModule(importOriginal, [
     "todayBoard", "checkIn", "listDoctors", "getPatient", "freeSlots", "bookAppointment", "searchPatients", "registerPatient",
     "walkIn", "firstAvailable", "quickSearch",
-  ], { recallList: vi.fn().mockResolvedValue([]) }));
+  ], { recallList: vi.fn().mockResolvedValue([]), doctorAppointmentTypes: vi.fn().mockResolvedValue([]) }));
 
 import { api, type Appointment, type Doctor, type Slot } from "../../api";
 import { apiMocks } from "../../test/apiMock";

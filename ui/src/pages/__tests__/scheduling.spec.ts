@@ -5,7 +5,7 @@ vi.mock("../../api", async (importOriginal) =>
   (await import("../../test/apiMock")).mockApiModule(importOriginal, [
     "todayBoard", "checkIn", "markNoShow", "cancelAppointment", "listDoctors", "getPatient", "freeSlots",
     "bookAppointment", "searchPatients",
-  ], { recallList: vi.fn().mockResolvedValue([]) }));
+  ], { recallList: vi.fn().mockResolvedValue([]), doctorAppointmentTypes: vi.fn().mockResolvedValue([]) }));
 
 import { api, ApiError, type Appointment, type Doctor } from "../../api";
 import { apiMocks } from "../../test/apiMock";

@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 import { createPinia, setActivePinia } from "pinia";
 
 vi.mock("../../api", async (importOriginal) =>
-  (await import("../../test/apiMock")).mockApiModule(importOriginal, ["freeSlots", "bookAppointment", "rescheduleAppointment"]));
+  (await import("../../test/apiMock")).mockApiModule(importOriginal, ["freeSlots", "bookAppointment", "rescheduleAppointment", "doctorAppointmentTypes"]));
 
 import { api, ApiError, type Slot, type SlotDay } from "../../api";
 import { apiMocks } from "../../test/apiMock";
@@ -18,6 +18,7 @@ describe("booking store", () => {
   beforeEach(() => {
     setActivePinia(createPinia());
     vi.clearAllMocks();
+    m.doctorAppointmentTypes.mockResolvedValue([]);
   });
 
   it("loads 7 days of free slots for the chosen doctor", async () => {

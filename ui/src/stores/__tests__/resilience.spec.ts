@@ -4,7 +4,7 @@ import { createPinia, setActivePinia } from "pinia";
 vi.mock("../../api", async (importOriginal) =>
   (await import("../../test/apiMock")).mockApiModule(importOriginal, [
     "databasePing", "freeSlots", "bookAppointment", "backupStatus", "updateBackupSettings", "backupNow",
-  ]));
+  ], { doctorAppointmentTypes: vi.fn().mockResolvedValue([]) }));
 
 import { api, ApiError, type BackupStatus, type Slot } from "../../api";
 import { apiMocks } from "../../test/apiMock";
