@@ -399,3 +399,26 @@ async fn racing_desks_booking_visits_of_different_lengths_never_double_book() {
         "no doctor and no patient is in two places at once"
     );
 }
+
+#[tokio::test]
+async fn first_available_without_a_type_finds_a_start_where_the_doctors_default_visit_fits() {
+    let c = Clinic::new("UTC").await;
+    let (doc, _) = c.doctor("Dr. Long", false).await;
+    let hour = types::create(&c.admin, &input("Hour", 60)).await.unwrap();
+    offer(&c, doc, &[(&hour, true)]).await;
+    let first = appts::first_available(&c.desk, c.department, None)
+        .await
+        .unwrap()
+        .expect("a free start");
+    assert_eq!(
+        first.ends_at - first.starts_at,
+        Duration::minutes(60),
+        "the default visit's length"
+    );
+    // and it is a start the default visit can be booked at
+    let pat = c.patient("Lee Long").await;
+    let a = appts::book(&c.desk, doc, pat, first.starts_at)
+        .await
+        .unwrap();
+    assert_eq!(a.ends_at, first.ends_at);
+}
