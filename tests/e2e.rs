@@ -2109,3 +2109,92 @@ async fn reception_checks_a_patient_in_and_sees_the_waiting_minutes() {
     a11y.extend(axe(&c, "61-flow-board-called").await);
     finish(c, driver, data.path(), &a11y).await;
 }
+
+/// Issue 14: a returning patient is booked for a 30-minute appointment type (not the doctor's default) by
+/// keyboard, with a visit reason; the grid offers starts where 30 minutes fit, and the booking lasts 30 minutes.
+#[tokio::test]
+#[ignore = "needs the built app, Xvfb and tauri-driver: run by `make test-e2e`"]
+async fn reception_books_a_30_minute_type_for_a_returning_patient() {
+    use clinicdesk_core::db::appointment_types::{AppointmentTypeInput, TypeOffer};
+    use clinicdesk_core::services::appointment_types as types;
+    let data = tempfile::tempdir().unwrap();
+    let (shah, ids) = seed_desk(data.path(), &["Hazel Brennan"]).await;
+    let target = DbTarget::Embedded {
+        cluster: EmbeddedCluster::new(data.path(), Durability::Durable).unwrap(),
+        database: embedded::DATABASE.into(),
+    };
+    let admin = Desk::new(
+        db::connect_pool(target.staff_options("ada", PW), 1)
+            .await
+            .unwrap(),
+    );
+    let kind = |name: &str, minutes| AppointmentTypeInput {
+        name: name.into(),
+        minutes,
+        colour: "#0f766e".into(),
+        active: true,
+    };
+    let check = types::create(&admin, &kind("Check", 15)).await.unwrap();
+    let physio = types::create(&admin, &kind("Physio", 30)).await.unwrap();
+    let offers = [
+        TypeOffer {
+            type_id: check.id,
+            is_default: true,
+        },
+        TypeOffer {
+            type_id: physio.id,
+            is_default: false,
+        },
+    ];
+    types::set_offers(&admin, shah, &offers).await.unwrap();
+
+    let (driver, c) = desk_session(data.path()).await;
+    let mut a11y = vec![];
+    let mut kb = Keyboard::new(&c);
+    kb.chord(Key::Alt, '3', "Alt+3").await;
+    wait_focus(&c, "patient-search").await;
+    kb.word("hazel").await;
+    kb.press(Key::Enter, "Enter").await;
+    wait_focus(&c, "book-department").await;
+    kb.press(Key::Tab, "Tab").await;
+    wait_focus(&c, "book-doctor").await;
+    kb.word("s").await;
+    // the type list appears once the doctor's types are in
+    wait_for(&c, "book-type").await;
+    kb.press(Key::Tab, "Tab").await;
+    wait_focus(&c, "book-type").await;
+    expect_value(&c, "book-type", &check.id.to_string()).await;
+    // the list's own choice (the page listens to the select's change, as the keyboard makes it)
+    set_value(&c, "book-type", &physio.id.to_string()).await;
+    kb.press(Key::Enter, "Enter").await;
+    let slot = wait_focus(&c, "slot-*").await;
+    shot(&c, "80-grid-30-minute-type").await;
+    a11y.extend(axe(&c, "80-grid-30-minute-type").await);
+    kb.press(Key::Enter, "Enter").await;
+    wait_focus(&c, "book-confirm").await;
+    c.execute("document.getElementById('book-reason').focus();", vec![])
+        .await
+        .unwrap();
+    kb.word("knee pain").await;
+    expect_value(&c, "book-reason", "knee pain").await;
+    kb.press(Key::Enter, "Enter").await;
+    wait_focus(&c, "appt-*").await;
+    shot(&c, "81-booked-30-minute-type").await;
+    a11y.extend(axe(&c, "81-booked-30-minute-type").await);
+
+    let booked: (i64, i64, String) = sqlx::query_as(
+        "SELECT type_id, (extract(epoch FROM ends_at - starts_at) / 60)::bigint, reason
+           FROM appointments WHERE patient_id = $1",
+    )
+    .bind(ids[0])
+    .fetch_one(admin.pool())
+    .await
+    .unwrap();
+    assert_eq!(
+        booked,
+        (physio.id, 30, "knee pain".to_string()),
+        "booked at {slot}"
+    );
+    admin.pool().close().await;
+    finish(c, driver, data.path(), &a11y).await;
+}
