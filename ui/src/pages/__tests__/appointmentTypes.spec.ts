@@ -224,6 +224,10 @@ describe("BookPage: appointment type and visit reason", () => {
     await flushPromises();
     expect(m.freeSlots).toHaveBeenLastCalledWith(2, 8, expect.any(String), 7);
     expect(document.activeElement).toBe(picker); // the grid reloaded; the cursor stayed where the person is
+    // Enter on the type list goes into the grid, as Enter on the doctor does
+    picker.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true, cancelable: true }));
+    await flushPromises();
+    expect(document.activeElement?.getAttribute("data-testid")).toBe(`slot-${TODAY}-09:00`);
 
     byTestId(`slot-${TODAY}-09:00`)!.click();
     await flushPromises();
