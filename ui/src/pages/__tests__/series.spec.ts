@@ -3,9 +3,9 @@
  * alternative, field errors, a refusal naming the visit, booking the chosen starts) and cancelling a visit of a series
  * together with its later visits.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { defineComponent, h } from "vue";
-import { flushPromises, mount } from "@vue/test-utils";
+import { config, flushPromises, mount } from "@vue/test-utils";
 import { createPinia, setActivePinia } from "pinia";
 import PrimeVue from "primevue/config";
 import ToastService from "primevue/toastservice";
@@ -58,6 +58,9 @@ function setValue(el: HTMLInputElement | HTMLSelectElement | null, value: string
   el!.dispatchEvent(new Event(el instanceof HTMLSelectElement ? "change" : "input", { bubbles: true }));
 }
 
+/** PrimeVue's Dialog moves focus when its opening animation ends (two animation frames in jsdom). */
+const animationEnds = () => new Promise((r) => setTimeout(r, 100));
+
 afterEach(() => {
   document.body.innerHTML = "";
 });
@@ -73,6 +76,7 @@ async function openSeries() {
   expect(byTestId("book-repeat")).toBeNull(); // nothing picked yet
   byTestId(`slot-${TODAY}-09:00`)!.click();
   await flushPromises();
+  byTestId("book-repeat")!.focus(); // as Tab + Enter would
   byTestId("book-repeat")!.click();
   await flushPromises();
   expect(byTestId("series-dialog")).not.toBeNull();
@@ -180,6 +184,36 @@ describe("BookPage: Repeat… (a recurring series)", () => {
     byTestId("series-book")!.click();
     await flushPromises();
     expect(byTestId("series-error")!.textContent).toContain("Tue 15 Dec");
+
+    w.unmount();
+  });
+});
+
+describe("BookPage: Repeat… with real dialog animations", () => {
+  // real <Transition>s, so PrimeVue's Dialog focus on open and give-back on close run as in the app
+  const stubs = config.global.stubs;
+  beforeAll(() => {
+    config.global.stubs = { ...stubs, transition: false };
+  });
+  afterAll(() => {
+    config.global.stubs = stubs;
+  });
+  beforeEach(() => {
+    vi.clearAllMocks();
+    m.listDoctors.mockResolvedValue([doctor(2, "Dr. Meera Shah")]);
+    m.getPatient.mockResolvedValue({ ...hit, blacklist_reason: null });
+    m.freeSlots.mockResolvedValue([{ date: TODAY, label: "Today", slots: [slot(TODAY, "09:00")] }]);
+    m.doctorAppointmentTypes.mockResolvedValue([]);
+  });
+
+  it("opens on its first field and, closed, gives the cursor back to Repeat…", async () => {
+    const { w } = await openSeries();
+    await animationEnds();
+    expect(document.activeElement).toBe(byTestId("series-every"));
+    byTestId("series-close")!.click();
+    await animationEnds();
+    expect(byTestId("series-every")).toBeNull();
+    expect(document.activeElement).toBe(byTestId("book-repeat"));
     w.unmount();
   });
 });
