@@ -48,9 +48,12 @@ export function useAppointmentActions(onChanged: (a: Appointment | null) => void
     }
   }
 
-  async function cancelled(a: Appointment) {
+  /** After the cancel dialog: `count` > 1 when later visits of a series were cancelled with it. */
+  async function cancelled(a: Appointment, count = 1) {
     cancelTarget.value = null;
-    toast.add({ severity: "success", summary: "Cancelled", detail: `${a.patient_name} · ${a.time}`, life: 2500 });
+    const [summary, detail] =
+      count > 1 ? [`${count} visits cancelled`, `${a.patient_name} · from ${a.date} ${a.time}`] : ["Cancelled", `${a.patient_name} · ${a.time}`];
+    toast.add({ severity: "success", summary, detail, life: 2500 });
     await onChanged(a);
   }
 

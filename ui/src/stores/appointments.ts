@@ -15,5 +15,10 @@ export const useAppointmentsStore = defineStore("appointments", () => {
     return api.cancelAppointment(id, reason);
   }
 
-  return { calendar, reschedule, cancel };
+  /** Cancels a visit of a series and, with `andLater`, every later visit of it still booked; the number cancelled. */
+  function cancelSeries(id: number, reason: string, andLater: boolean): Promise<number> {
+    return api.cancelSeries(id, reason, andLater);
+  }
+
+  return { calendar, reschedule, cancel, cancelSeries };
 });
