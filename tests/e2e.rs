@@ -2198,3 +2198,99 @@ async fn reception_books_a_30_minute_type_for_a_returning_patient() {
     admin.pool().close().await;
     finish(c, driver, data.path(), &a11y).await;
 }
+
+/// Issue 14: a weekly series of 6 for a returning patient from the picked slot; the third week's time is taken, the
+/// preview says so and offers the nearest free start, the desk accepts it, and all six visits are booked together.
+#[tokio::test]
+#[ignore = "needs the built app, Xvfb and tauri-driver: run by `make test-e2e`"]
+async fn reception_books_a_weekly_series_of_six_with_one_conflict_resolved() {
+    use clinicdesk_core::db::patients::Sex;
+    use clinicdesk_core::services::{patients, scheduling as appts};
+    let data = tempfile::tempdir().unwrap();
+    let (shah, ids) = seed_desk(data.path(), &["Hazel Brennan"]).await;
+    let (driver, c) = desk_session(data.path()).await;
+    let mut a11y = vec![];
+    let mut kb = Keyboard::new(&c);
+    kb.chord(Key::Alt, '3', "Alt+3").await;
+    wait_focus(&c, "patient-search").await;
+    kb.word("hazel").await;
+    kb.press(Key::Enter, "Enter").await;
+    wait_focus(&c, "book-department").await;
+    kb.press(Key::Tab, "Tab").await;
+    wait_focus(&c, "book-doctor").await;
+    kb.word("s").await;
+    kb.press(Key::Enter, "Enter").await;
+    let slot = wait_focus(&c, "slot-*").await;
+    kb.press(Key::Enter, "Enter").await;
+    wait_focus(&c, "book-confirm").await;
+
+    // somebody else takes the third week's time (the clinic runs in UTC)
+    let (date, time) = slot["slot-".len()..].split_at(10);
+    let first =
+        chrono::NaiveDateTime::parse_from_str(&format!("{date} {}", &time[1..]), "%Y-%m-%d %H:%M")
+            .unwrap()
+            .and_utc();
+    let desk = desk_pool(data.path()).await;
+    let other = patients::register(
+        &desk,
+        &patient_without_contact("Olive Other", (1970, 1, 2), Sex::Female),
+    )
+    .await
+    .unwrap();
+    appts::book(&desk, shah, other.id, first + Days::days(14))
+        .await
+        .unwrap();
+
+    kb.chord(Key::Shift, Key::Tab.into(), "Shift+Tab").await;
+    wait_focus(&c, "book-repeat").await;
+    kb.press(Key::Enter, "Enter").await;
+    wait_focus(&c, "series-every").await;
+    // every 1 week, 6 visits (the defaults): Enter in the field previews
+    kb.press(Key::Enter, "Enter").await;
+    wait_for(&c, "series-row-5").await;
+    wait_text(&c, "series-conflict-2", "already has an appointment").await;
+    shot(&c, "82-series-preview-conflict").await;
+    a11y.extend(axe(&c, "82-series-preview-conflict").await);
+    // accept the alternative offered for the third visit, then book all six
+    c.execute(
+        "document.querySelector(arguments[0]).focus();",
+        vec![json!(css("series-alt-2"))],
+    )
+    .await
+    .unwrap();
+    kb.press(Key::Space, "Space").await;
+    wait_text(&c, "series-book", "6 visits").await;
+    c.execute(
+        "document.querySelector(arguments[0]).focus();",
+        vec![json!(css("series-book"))],
+    )
+    .await
+    .unwrap();
+    kb.press(Key::Enter, "Enter").await;
+    wait_focus(&c, "appt-*").await;
+    shot(&c, "83-series-booked").await;
+    a11y.extend(axe(&c, "83-series-booked").await);
+
+    let booked: Vec<(Option<i64>, chrono::DateTime<Utc>)> = sqlx::query_as(
+        "SELECT series_id, starts_at FROM appointments WHERE patient_id = $1 AND status = 'booked' ORDER BY starts_at",
+    )
+    .bind(ids[0])
+    .fetch_all(desk.pool())
+    .await
+    .unwrap();
+    desk.close().await;
+    assert_eq!(booked.len(), 6, "{booked:?}");
+    assert!(
+        booked.iter().all(|b| b.0.is_some() && b.0 == booked[0].0),
+        "one series: {booked:?}"
+    );
+    let on_time = booked
+        .iter()
+        .filter(|b| (0..6).any(|k| b.1 == first + Days::days(7 * k)))
+        .count();
+    assert_eq!(
+        on_time, 5,
+        "five at the weekly time, one at the accepted alternative: {booked:?}"
+    );
+    finish(c, driver, data.path(), &a11y).await;
+}
