@@ -7,8 +7,9 @@
 --   The exclusion constraints hold for any length as before (they compare the stored times).
 -- * A visit reason (at most 200 characters) for the desk and the doctor. It is never read by the functions that
 --   compose patient messages or the staff digest.
--- * The free-slot functions take the visit length (`p_minutes`; NULL = the doctor's slot): starts lie on the
---   doctor's slot grid wherever a run of that length is free inside one working window.
+-- * The free-slot functions take the visit length (`p_minutes`; NULL = the doctor's default visit): starts lie on
+--   the doctor's slot grid wherever a run of that length is free inside one working window; they refuse a range
+--   outside 1..31 days.
 
 CREATE TABLE appointment_types (
   id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -83,9 +84,22 @@ END $$;
 CREATE TRIGGER appointments_type_guard BEFORE INSERT OR UPDATE OF type_id, doctor_id, starts_at, ends_at ON appointments
   FOR EACH ROW EXECUTE FUNCTION appointments_type_guard();
 
--- ---------------------------------------------------------------- free slots for a visit length
--- As in 20261130001001, with the visit length: `len` (the type's minutes, or the doctor's slot) instead of the
--- slot step for the end, the fit inside the window, and the overlap test. With p_minutes NULL it is the same.
+-- ---------------------------------------------------------------- free slots for a visit length, bounded
+-- As in 20261129001001, and:
+-- * the visit length `len` (p_minutes; NULL = the doctor's default type's length, else their slot, as booking
+--   without a type books it) instead of the slot step for the end, the fit inside the window and the overlap test;
+-- * a range of days outside 1..31 (the booking grid's own bound) is refused by name (`free_slots_days`) first.
+-- Both stay SECURITY INVOKER.
+CREATE FUNCTION clinicdesk_check_slot_days(p_days integer) RETURNS void
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, public, pg_temp AS $$
+BEGIN
+  IF p_days IS NULL OR p_days < 1 OR p_days > 31 THEN
+    RAISE EXCEPTION 'ask for 1 to 31 days of slots' USING ERRCODE = 'check_violation', CONSTRAINT = 'free_slots_days';
+  END IF;
+END $$;
+REVOKE ALL ON FUNCTION clinicdesk_check_slot_days(integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION clinicdesk_check_slot_days(integer) TO clinicdesk_staff;
+
 DROP FUNCTION clinicdesk_first_free_slot(bigint[], date, integer, timestamptz, text);
 DROP FUNCTION clinicdesk_free_slots(bigint[], date, integer, timestamptz, text);
 
@@ -104,7 +118,11 @@ BEGIN
   RETURN QUERY
   WITH doc AS MATERIALIZED (
     SELECT d.id, make_interval(mins => d.slot_minutes) AS step,
-           make_interval(mins => coalesce(p_minutes, d.slot_minutes)) AS len
+           make_interval(mins => coalesce(p_minutes,
+                                          (SELECT t.minutes FROM public.doctor_appointment_types x
+                                             JOIN public.appointment_types t ON t.id = x.type_id
+                                            WHERE x.doctor_id = d.id AND x.is_default),
+                                          d.slot_minutes)) AS len
       FROM public.doctors d
      WHERE d.id = ANY (p_doctor_ids)
   ), day AS MATERIALIZED (

@@ -1536,6 +1536,23 @@ async fn desk_session(data: &Path) -> (Driver, Client) {
     (driver, c)
 }
 
+/// Alt+3 (Book), "hazel" in the patient search, Enter: the cursor goes to the department list.
+async fn open_booking_for_hazel(c: &Client, kb: &mut Keyboard<'_>) {
+    kb.chord(Key::Alt, '3', "Alt+3").await;
+    wait_focus(c, "patient-search").await;
+    kb.word("hazel").await;
+    kb.press(Key::Enter, "Enter").await;
+    wait_focus(c, "book-department").await;
+}
+
+/// `open_booking_for_hazel`, then Tab to the doctor list and Dr. Meera Shah by her surname's initial.
+async fn book_for_hazel_with_dr_shah(c: &Client, kb: &mut Keyboard<'_>) {
+    open_booking_for_hazel(c, kb).await;
+    kb.press(Key::Tab, "Tab").await;
+    wait_focus(c, "book-doctor").await;
+    kb.word("s").await;
+}
+
 /// Booking a returning patient, by the keyboard only: Alt+3 (Book; the cursor is in the patient search), the
 /// patient's name and Enter (the first match is picked, the cursor goes to Department), then the department's
 /// initial and Enter (its first free slot) or Tab, the doctor's initial and Enter (into the grid), then Enter on the
@@ -1547,11 +1564,7 @@ async fn book_returning_patient(
     via_department: bool,
     a11y: &mut Vec<String>,
 ) -> String {
-    kb.chord(Key::Alt, '3', "Alt+3").await;
-    wait_focus(c, "patient-search").await;
-    kb.word("hazel").await;
-    kb.press(Key::Enter, "Enter").await;
-    wait_focus(c, "book-department").await;
+    open_booking_for_hazel(c, kb).await;
     if via_department {
         // Cardiology by its initial, Enter: the department's first free slot, any doctor
         kb.word("c").await;
@@ -2151,14 +2164,7 @@ async fn reception_books_a_30_minute_type_for_a_returning_patient() {
     let (driver, c) = desk_session(data.path()).await;
     let mut a11y = vec![];
     let mut kb = Keyboard::new(&c);
-    kb.chord(Key::Alt, '3', "Alt+3").await;
-    wait_focus(&c, "patient-search").await;
-    kb.word("hazel").await;
-    kb.press(Key::Enter, "Enter").await;
-    wait_focus(&c, "book-department").await;
-    kb.press(Key::Tab, "Tab").await;
-    wait_focus(&c, "book-doctor").await;
-    kb.word("s").await;
+    book_for_hazel_with_dr_shah(&c, &mut kb).await;
     // the type list appears once the doctor's types are in
     wait_for(&c, "book-type").await;
     kb.press(Key::Tab, "Tab").await;
@@ -2211,14 +2217,7 @@ async fn reception_books_a_weekly_series_of_six_with_one_conflict_resolved() {
     let (driver, c) = desk_session(data.path()).await;
     let mut a11y = vec![];
     let mut kb = Keyboard::new(&c);
-    kb.chord(Key::Alt, '3', "Alt+3").await;
-    wait_focus(&c, "patient-search").await;
-    kb.word("hazel").await;
-    kb.press(Key::Enter, "Enter").await;
-    wait_focus(&c, "book-department").await;
-    kb.press(Key::Tab, "Tab").await;
-    wait_focus(&c, "book-doctor").await;
-    kb.word("s").await;
+    book_for_hazel_with_dr_shah(&c, &mut kb).await;
     kb.press(Key::Enter, "Enter").await;
     let slot = wait_focus(&c, "slot-*").await;
     kb.press(Key::Enter, "Enter").await;

@@ -17,7 +17,9 @@ use crate::db::{
 };
 use crate::error::{Error, Result};
 use crate::schedule;
-use crate::services::scheduling::{book_in, invalidate, retrying, Appointment, BookingRequest};
+use crate::services::scheduling::{
+    book_in, invalidate, retrying, visit_minutes, Appointment, BookingRequest,
+};
 
 /// How many matching entries the desk is shown for one slot (oldest first).
 pub const MATCH_LIMIT: i64 = 50;
@@ -250,7 +252,7 @@ pub async fn close(pool: &PgPool, id: i64) -> Result<WaitlistEntry> {
 
 /// The open entries a freed slot can serve. An entry matches when it names the slot's doctor or that doctor's
 /// department, the slot's clinic-local date lies in its window and the slot lies inside its preferred times.
-/// A slot that is past, shorter than the doctor's slot length, or booked again since is not `free` and
+/// A slot that is past, shorter than the doctor's default visit, or booked again since is not `free` and
 /// matches nobody.
 pub async fn matches(pool: &PgPool, slot: &FreedSlot) -> Result<SlotMatches> {
     let mut conn = pool.acquire().await?;
@@ -267,7 +269,9 @@ async fn matches_on(
         .await?
         .ok_or_else(|| Error::NotFound("That doctor does not exist.".into()))?;
     let date = schedule::local_date(clock.tz, slot.starts_at);
-    let fits = slot.ends_at - slot.starts_at >= Duration::minutes(doctor.slot_minutes as i64);
+    // the waiting patient is booked the doctor's default visit (as any booking without a type)
+    let minutes = visit_minutes(&mut *conn, &doctor, None).await?;
+    let fits = slot.ends_at - slot.starts_at >= Duration::minutes(minutes as i64);
     let free = doctor.active
         && fits
         && slot.starts_at > clock.now

@@ -182,7 +182,7 @@ async fn a_slot_freed_on_one_pc_is_announced_on_another_with_the_patients_waitin
 }
 
 #[tokio::test]
-async fn a_slot_shorter_than_the_doctors_or_in_the_past_matches_nobody() {
+async fn a_slot_shorter_than_the_doctors_visit_or_in_the_past_matches_nobody() {
     let c = Clinic::new(TZ).await;
     let (rao, _) = c.doctor("Dr. Rao", false).await;
     let p = c.patient("Wim Waiting").await;
@@ -207,6 +207,34 @@ async fn a_slot_shorter_than_the_doctors_or_in_the_past_matches_nobody() {
     };
     assert_eq!(
         waitlist::matches(&c.desk, &fits)
+            .await
+            .unwrap()
+            .entries
+            .len(),
+        1
+    );
+    // with a 30-minute default visit, a freed 15 minutes is too short for the waiting patient
+    use clinicdesk_core::db::appointment_types::{AppointmentTypeInput, TypeOffer};
+    use clinicdesk_core::services::appointment_types as types;
+    let visit = AppointmentTypeInput {
+        name: "Consultation".into(),
+        minutes: 30,
+        colour: "#2563eb".into(),
+        active: true,
+    };
+    let t = types::create(&c.admin, &visit).await.unwrap();
+    let offer = [TypeOffer {
+        type_id: t.id,
+        is_default: true,
+    }];
+    types::set_offers(&c.admin, rao, &offer).await.unwrap();
+    assert!(!waitlist::matches(&c.desk, &fits).await.unwrap().free);
+    let long = FreedSlot {
+        ends_at: at(day, 10, 30),
+        ..short
+    };
+    assert_eq!(
+        waitlist::matches(&c.desk, &long)
             .await
             .unwrap()
             .entries

@@ -42,10 +42,10 @@ pub use no_shows::{check_period, no_show_report, DoctorNoShows, NoShowPatient, N
 pub use series::{
     book_series, cancel_series, preview_series, Occurrence, RepeatUnit, SeriesRequest,
 };
-pub(crate) use slots::Schedules;
 pub use slots::{
     compute_free_slots, compute_free_starts, first_available, free_slots, free_starts,
 };
+pub(crate) use slots::{visit_minutes, Schedules};
 pub use status::{cancel, set_status};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
