@@ -7,6 +7,8 @@ const host = process.env.TAURI_DEV_HOST;
 // https://v2.tauri.app/start/frontend/vite/
 export default defineConfig({
   plugins: [vue()],
+  // vue-i18n bundler flags: Composition API only, no devtools hooks in the product
+  define: { __VUE_I18N_FULL_INSTALL__: true, __VUE_I18N_LEGACY_API__: false, __INTLIFY_PROD_DEVTOOLS__: false },
   base: "./",
   clearScreen: false,
   envPrefix: ["VITE_", "TAURI_"],

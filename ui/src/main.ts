@@ -9,6 +9,7 @@ import { ClinicPreset } from "./theme";
 import "primeicons/primeicons.css";
 import "./styles.css";
 import App from "./App.vue";
+import { i18n } from "./i18n";
 import { createAppRouter } from "./router";
 import { installFocusGuard } from "./lib/focus";
 import { takeEarlyKeys } from "./lib/earlyKeys";
@@ -20,6 +21,7 @@ installFocusGuard(router);
 router.afterEach((to) => {
   if (to.name !== "signin") takeEarlyKeys();
 });
+app.use(i18n);
 app.use(createPinia());
 app.use(router);
 app.use(PrimeVue, { theme: { preset: ClinicPreset, options: { darkModeSelector: false } } });

@@ -1,3 +1,6 @@
+import { config } from "@vue/test-utils";
+import { i18n } from "../i18n";
+
 /** Vitest setup (jsdom): browser APIs PrimeVue components use that jsdom lacks. */
 if (typeof window !== "undefined" && !window.matchMedia) {
   window.matchMedia = (query: string) =>
@@ -12,3 +15,6 @@ if (typeof window !== "undefined" && !window.matchMedia) {
 if (typeof HTMLCanvasElement !== "undefined") {
   HTMLCanvasElement.prototype.getContext = (() => null) as typeof HTMLCanvasElement.prototype.getContext;
 }
+
+// Every mounted component gets the app's i18n (English unless a test switches it).
+config.global.plugins.push(i18n);
