@@ -25,6 +25,14 @@ impl Clock {
         })
     }
 
+    /// The clock of a zone already read from the settings (a use case that reads more settings in the same query).
+    pub fn in_zone(name: Option<&str>) -> Result<Clock> {
+        Ok(Clock {
+            tz: name.map(zone).transpose()?.unwrap_or(chrono_tz::UTC),
+            now: Utc::now(),
+        })
+    }
+
     pub fn today(&self) -> NaiveDate {
         self.now.with_timezone(&self.tz).date_naive()
     }

@@ -53,6 +53,9 @@ pub struct AppointmentRow {
     pub reason: String,
     /// The recurring series the appointment belongs to, if any.
     pub series_id: Option<i64>,
+    /// Flow stamps, set only by the database (the check-in trigger and `clinicdesk_call_next`).
+    pub checked_in_at: Option<DateTime<Utc>>,
+    pub called_at: Option<DateTime<Utc>>,
 }
 
 macro_rules! select_rows {
@@ -62,7 +65,8 @@ macro_rules! select_rows {
             r#"SELECT a.id, a.doctor_id, d.full_name AS doctor_name, dep.name AS department_name, a.patient_id,
                       p.full_name AS patient_name, p.mrn AS patient_mrn, p.blacklisted_at IS NOT NULL AS "patient_blacklisted!",
                       a.starts_at, a.ends_at, a.status AS "status: AppointmentStatus", a.cancel_reason, a.overbooked,
-                      a.type_id, t.name AS "type_name?", t.colour AS "type_colour?", a.reason, a.series_id
+                      a.type_id, t.name AS "type_name?", t.colour AS "type_colour?", a.reason, a.series_id,
+                      a.checked_in_at, a.called_at
                  FROM appointments a
                  JOIN doctors d ON d.id = a.doctor_id
                  JOIN departments dep ON dep.id = d.department_id
@@ -422,8 +426,7 @@ pub async fn mark_overdue_no_shows(db: &mut PgConnection, grace_hours: i32) -> R
     .rows_affected())
 }
 
-/// The flow stamps of the appointments starting in a range (set only by the database: the check-in trigger and
-/// `clinicdesk_call_next`).
+/// The flow stamps of an appointment (set only by the database: the check-in trigger and `clinicdesk_call_next`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FlowStamps {
     pub id: i64,
@@ -433,20 +436,16 @@ pub struct FlowStamps {
     pub called_at: Option<DateTime<Utc>>,
 }
 
-pub async fn flow_stamps(
-    db: &mut PgConnection,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-) -> Result<Vec<FlowStamps>> {
-    Ok(sqlx::query_as!(
-        FlowStamps,
-        r#"SELECT id, doctor_id, status AS "status: AppointmentStatus", checked_in_at, called_at
-             FROM appointments WHERE starts_at >= $1 AND starts_at < $2 ORDER BY doctor_id, starts_at, id"#,
-        from,
-        to
-    )
-    .fetch_all(db)
-    .await?)
+impl From<&AppointmentRow> for FlowStamps {
+    fn from(r: &AppointmentRow) -> Self {
+        FlowStamps {
+            id: r.id,
+            doctor_id: r.doctor_id,
+            status: r.status,
+            checked_in_at: r.checked_in_at,
+            called_at: r.called_at,
+        }
+    }
 }
 
 /// Calls the first patient who arrived today for a doctor (`clinicdesk_call_next`); returns the appointment.

@@ -65,3 +65,13 @@ pub async fn set_wait_alert_minutes(db: &mut PgConnection, minutes: i32) -> Resu
     .fetch_one(db)
     .await?)
 }
+
+/// The clinic's zone and the flow board's wait alert, in one read (the Today board's); None before setup.
+pub async fn zone_and_wait_alert(db: &mut PgConnection) -> Result<Option<(String, i32)>> {
+    Ok(
+        sqlx::query!("SELECT time_zone, wait_alert_minutes FROM settings")
+            .fetch_optional(db)
+            .await?
+            .map(|r| (r.time_zone, r.wait_alert_minutes)),
+    )
+}

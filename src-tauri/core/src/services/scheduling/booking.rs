@@ -417,6 +417,8 @@ pub(crate) async fn book_in(
             type_colour: None,
             reason,
             series_id,
+            checked_in_at: None,
+            called_at: None,
         },
     )))
 }

@@ -28,9 +28,32 @@ pub(crate) struct Schedules {
 }
 
 impl Schedules {
+    /// Working windows and busy times.
     pub(crate) async fn load(
         conn: &mut PgConnection,
         clock: &Clock,
+        doctor_ids: &[i64],
+        from: NaiveDate,
+        days: i64,
+    ) -> Result<Schedules> {
+        let Schedules {
+            weekly, exceptions, ..
+        } = Schedules::load_hours(conn, doctor_ids, from, days).await?;
+        let (start, end) = schedule::utc_range(clock.tz, from, days);
+        let mut busy: HashMap<i64, Vec<_>> = HashMap::new();
+        for (id, s, e) in appointments::busy(conn, doctor_ids, start, end).await? {
+            busy.entry(id).or_default().push((s, e));
+        }
+        Ok(Schedules {
+            weekly,
+            exceptions,
+            busy,
+        })
+    }
+
+    /// Working windows only (no busy times): for who is on duty, where taken slots do not matter.
+    pub(crate) async fn load_hours(
+        conn: &mut PgConnection,
         doctor_ids: &[i64],
         from: NaiveDate,
         days: i64,
@@ -45,15 +68,10 @@ impl Schedules {
                 .iter()
                 .map(|e| (e.id, e.doctor_id, e.into()))
                 .collect();
-        let (start, end) = schedule::utc_range(clock.tz, from, days);
-        let mut busy: HashMap<i64, Vec<_>> = HashMap::new();
-        for (id, s, e) in appointments::busy(conn, doctor_ids, start, end).await? {
-            busy.entry(id).or_default().push((s, e));
-        }
         Ok(Schedules {
             weekly,
             exceptions,
-            busy,
+            busy: HashMap::new(),
         })
     }
 
