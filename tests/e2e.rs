@@ -2146,6 +2146,7 @@ async fn reception_books_a_30_minute_type_for_a_returning_patient() {
         minutes,
         colour: "#0f766e".into(),
         active: true,
+        buffer_minutes: 0,
     };
     let check = types::create(&admin, &kind("Check", 15)).await.unwrap();
     let physio = types::create(&admin, &kind("Physio", 30)).await.unwrap();

@@ -397,6 +397,7 @@ async fn typed_slots(b: &Bench, doctors: &[i64]) -> Result<()> {
             clock.now,
             clock.tz.name(),
             Some(45),
+            Some(0),
         )
         .await?;
         first.push(t.elapsed());
@@ -467,6 +468,7 @@ async fn first_available(b: &Bench, doctors: &[i64]) -> Result<()> {
             clock.now,
             clock.tz.name(),
             None,
+            None,
         )
         .await?;
         first.push(t.elapsed());
@@ -478,6 +480,7 @@ async fn first_available(b: &Bench, doctors: &[i64]) -> Result<()> {
             7,
             clock.now,
             clock.tz.name(),
+            None,
             None,
         )
         .await?

@@ -184,6 +184,7 @@ fn constraint_message(constraint: &str) -> Option<(&'static str, &'static str)> 
         "appointment_types_name_key" => ("name", "An appointment type with that name already exists."),
         "appointment_types_name_check" => ("name", "Enter a name of 1–60 characters."),
         "appointment_types_minutes_check" => ("minutes", "A visit lasts 5 to 240 minutes, in steps of 5."),
+        "appointment_types_buffer_minutes_check" => ("buffer_minutes", "A buffer after the visit is 0 to 60 minutes, in steps of 5."),
         "appointment_types_colour_check" => ("colour", "Choose a colour like #2563eb."),
         "doctor_appointment_types_one_default" => ("offers", "A doctor has at most one default type."),
         _ => return None,

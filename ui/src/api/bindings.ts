@@ -214,6 +214,8 @@ export type AppointmentType = {
 	/**  "#rrggbb" on the grid and the board. */
 	colour: string,
 	active: boolean,
+	/**  Minutes the doctor keeps free after the visit (0–60, in 5-minute steps; 0 = none). */
+	buffer_minutes: number,
 };
 
 export type AppointmentTypeInput = {
@@ -221,6 +223,7 @@ export type AppointmentTypeInput = {
 	minutes: number,
 	colour: string,
 	active: boolean,
+	buffer_minutes?: number,
 };
 
 export type AuditEntry = {

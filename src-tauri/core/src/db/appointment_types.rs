@@ -14,6 +14,8 @@ pub struct AppointmentType {
     /// "#rrggbb" on the grid and the board.
     pub colour: String,
     pub active: bool,
+    /// Minutes the doctor keeps free after the visit (0–60, in 5-minute steps; 0 = none).
+    pub buffer_minutes: i32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
@@ -22,6 +24,8 @@ pub struct AppointmentTypeInput {
     pub minutes: i32,
     pub colour: String,
     pub active: bool,
+    #[serde(default)]
+    pub buffer_minutes: i32,
 }
 
 /// A type a doctor offers, and whether it is the doctor's default.
@@ -34,7 +38,7 @@ pub struct TypeOffer {
 pub async fn list(db: &mut PgConnection) -> Result<Vec<AppointmentType>> {
     Ok(sqlx::query_as!(
         AppointmentType,
-        "SELECT id, name, minutes, colour, active FROM appointment_types ORDER BY name, id"
+        "SELECT id, name, minutes, colour, active, buffer_minutes FROM appointment_types ORDER BY name, id"
     )
     .fetch_all(db)
     .await?)
@@ -43,12 +47,13 @@ pub async fn list(db: &mut PgConnection) -> Result<Vec<AppointmentType>> {
 pub async fn insert(db: &mut PgConnection, t: &AppointmentTypeInput) -> Result<AppointmentType> {
     Ok(sqlx::query_as!(
         AppointmentType,
-        "INSERT INTO appointment_types (name, minutes, colour, active) VALUES ($1, $2, $3, $4)
-         RETURNING id, name, minutes, colour, active",
+        "INSERT INTO appointment_types (name, minutes, colour, active, buffer_minutes) VALUES ($1, $2, $3, $4, $5)
+         RETURNING id, name, minutes, colour, active, buffer_minutes",
         t.name,
         t.minutes,
         t.colour,
-        t.active
+        t.active,
+        t.buffer_minutes
     )
     .fetch_one(db)
     .await?)
@@ -61,13 +66,15 @@ pub async fn update(
 ) -> Result<Option<AppointmentType>> {
     Ok(sqlx::query_as!(
         AppointmentType,
-        "UPDATE appointment_types SET name = $2, minutes = $3, colour = $4, active = $5 WHERE id = $1
-         RETURNING id, name, minutes, colour, active",
+        "UPDATE appointment_types SET name = $2, minutes = $3, colour = $4, active = $5, buffer_minutes = $6
+          WHERE id = $1
+         RETURNING id, name, minutes, colour, active, buffer_minutes",
         id,
         t.name,
         t.minutes,
         t.colour,
-        t.active
+        t.active,
+        t.buffer_minutes
     )
     .fetch_optional(db)
     .await?)
@@ -79,7 +86,7 @@ pub async fn offered_by(
     doctor_id: i64,
 ) -> Result<Vec<(AppointmentType, bool)>> {
     Ok(sqlx::query!(
-        "SELECT t.id, t.name, t.minutes, t.colour, t.active, x.is_default
+        "SELECT t.id, t.name, t.minutes, t.colour, t.active, t.buffer_minutes, x.is_default
            FROM doctor_appointment_types x JOIN appointment_types t ON t.id = x.type_id
           WHERE x.doctor_id = $1 ORDER BY x.is_default DESC, t.name, t.id",
         doctor_id
@@ -95,6 +102,7 @@ pub async fn offered_by(
                 minutes: r.minutes,
                 colour: r.colour,
                 active: r.active,
+                buffer_minutes: r.buffer_minutes,
             },
             r.is_default,
         )
@@ -155,13 +163,15 @@ pub async fn doctors_offering(db: &mut PgConnection, type_id: i64) -> Result<Vec
     .await?)
 }
 
-pub async fn minutes_of(db: &mut PgConnection, type_id: i64) -> Result<Option<i32>> {
-    Ok(sqlx::query_scalar!(
-        "SELECT minutes FROM appointment_types WHERE id = $1",
+/// A type's length and buffer after it, in minutes.
+pub async fn minutes_of(db: &mut PgConnection, type_id: i64) -> Result<Option<(i32, i32)>> {
+    Ok(sqlx::query!(
+        "SELECT minutes, buffer_minutes FROM appointment_types WHERE id = $1",
         type_id
     )
     .fetch_optional(db)
-    .await?)
+    .await?
+    .map(|r| (r.minutes, r.buffer_minutes)))
 }
 
 /// A doctor's default type, if they have one.

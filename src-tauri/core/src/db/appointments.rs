@@ -156,7 +156,7 @@ pub async fn blocking(
     .await?)
 }
 
-/// Busy intervals (non-cancelled) of several doctors in a range: (doctor_id, start, end).
+/// Busy intervals (non-cancelled) of several doctors in a range: (doctor_id, start, end of its buffer).
 pub async fn busy(
     db: &mut PgConnection,
     doctor_ids: &[i64],
@@ -165,9 +165,9 @@ pub async fn busy(
 ) -> Result<Vec<(i64, DateTime<Utc>, DateTime<Utc>)>> {
     // appointments last at most a day (appointments_length), so the lower bound keeps the index range short
     Ok(sqlx::query!(
-        "SELECT doctor_id, starts_at, ends_at FROM appointments
+        r#"SELECT doctor_id, starts_at, blocked_until AS "blocked_until!" FROM appointments
           WHERE doctor_id = ANY($1) AND status <> 'cancelled'
-            AND starts_at > $2::timestamptz - interval '1 day' AND starts_at < $3 AND ends_at > $2",
+            AND starts_at > $2::timestamptz - interval '1 day' AND starts_at < $3 AND blocked_until > $2"#,
         doctor_ids,
         from,
         to
@@ -175,7 +175,7 @@ pub async fn busy(
     .fetch_all(db)
     .await?
     .into_iter()
-    .map(|r| (r.doctor_id, r.starts_at, r.ends_at))
+    .map(|r| (r.doctor_id, r.starts_at, r.blocked_until))
     .collect())
 }
 
@@ -231,13 +231,16 @@ pub struct Locked {
     pub patient_id: i64,
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
+    /// The end of the visit's buffer (= `ends_at` without one): a move keeps it.
+    pub blocked_until: DateTime<Utc>,
 }
 
 /// Locks one appointment for a status change or a move.
 pub async fn lock(db: &mut PgConnection, id: i64) -> Result<Option<Locked>> {
     Ok(sqlx::query_as!(
         Locked,
-        r#"SELECT status AS "status: AppointmentStatus", doctor_id, patient_id, starts_at, ends_at
+        r#"SELECT status AS "status: AppointmentStatus", doctor_id, patient_id, starts_at, ends_at,
+                  blocked_until AS "blocked_until!"
              FROM appointments WHERE id = $1 FOR UPDATE"#,
         id
     )
@@ -354,6 +357,7 @@ pub struct BookingContext {
     pub type_id: Option<i64>,
     pub type_name: Option<String>,
     pub type_minutes: Option<i32>,
+    pub type_buffer: Option<i32>,
     pub type_active: Option<bool>,
     pub type_offered: Option<bool>,
 }
@@ -395,7 +399,7 @@ pub async fn booking_context(
                      FROM doctor_availability_exceptions e
                     WHERE (e.doctor_id = d.id OR e.doctor_id IS NULL) AND e.on_date = ($3 AT TIME ZONE s.time_zone)::date)
                     AS "exceptions!: ExceptionsJson",
-                  t.id AS "type_id?", t.name AS "type_name?", t.minutes AS "type_minutes?", t.active AS "type_active?",
+                  t.id AS "type_id?", t.name AS "type_name?", t.minutes AS "type_minutes?", t.buffer_minutes AS "type_buffer?", t.active AS "type_active?",
                   (x.type_id IS NOT NULL) AS "type_offered?"
              FROM s CROSS JOIN lock
              JOIN doctors d ON d.id = $1

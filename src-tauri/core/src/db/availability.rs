@@ -200,7 +200,7 @@ pub async fn delete_exception(db: &mut PgConnection, id: i64) -> Result<bool> {
         == 1)
 }
 
-/// The free slots (for a visit of `minutes`; `None`: each doctor's slot) of several doctors over the clinic-local
+/// The free slots (for a visit of `minutes` and the `buffer` after it; `None`: each doctor's default visit) of several doctors over the clinic-local
 /// days `[from, from + days)` in zone `tz`, computed by
 /// the database in one statement (`clinicdesk_free_slots`: the arithmetic of [`crate::schedule`] in SQL), earliest
 /// first: `(doctor id, slot)`.
@@ -212,17 +212,19 @@ pub async fn free_slots(
     now: DateTime<Utc>,
     tz: &str,
     minutes: Option<i32>,
+    buffer: Option<i32>,
 ) -> Result<Vec<(i64, SlotTime)>> {
     Ok(sqlx::query!(
         r#"SELECT doctor_id AS "doctor_id!", starts_at AS "starts_at!", ends_at AS "ends_at!",
                   local_date AS "local_date!", local_time AS "local_time!", local_end AS "local_end!"
-             FROM clinicdesk_free_slots($1, $2, $3, $4, $5, $6)"#,
+             FROM clinicdesk_free_slots($1, $2, $3, $4, $5, $6, $7)"#,
         doctor_ids,
         from,
         days,
         now,
         tz,
-        minutes
+        minutes,
+        buffer
     )
     .fetch_all(db)
     .await?
@@ -252,17 +254,19 @@ pub async fn first_free(
     now: DateTime<Utc>,
     tz: &str,
     minutes: Option<i32>,
+    buffer: Option<i32>,
 ) -> Result<Option<(i64, SlotTime)>> {
     Ok(sqlx::query!(
         r#"SELECT f.doctor_id AS "doctor_id!", f.starts_at AS "starts_at!", f.ends_at AS "ends_at!",
                   f.local_date AS "local_date!", f.local_time AS "local_time!", f.local_end AS "local_end!"
-             FROM clinicdesk_first_free_slot($1, $2, $3, $4, $5, $6) f"#,
+             FROM clinicdesk_first_free_slot($1, $2, $3, $4, $5, $6, $7) f"#,
         doctor_ids,
         from,
         days,
         now,
         tz,
-        minutes
+        minutes,
+        buffer
     )
     .fetch_optional(db)
     .await?

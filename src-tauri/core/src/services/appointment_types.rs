@@ -1,5 +1,6 @@
-//! Appointment types (administrators): a name, a length and a colour; which doctors offer each, and each doctor's
-//! default. A type's length applies to bookings made after a change; existing appointments keep their times.
+//! Appointment types (administrators): a name, a length, an optional buffer after it and a colour; which doctors
+//! offer each, and each doctor's default. A type's length and buffer apply to bookings made after a change;
+//! existing appointments keep their times.
 
 use crate::cache::Change;
 use crate::context::Desk;
@@ -11,6 +12,9 @@ fn clean(input: &AppointmentTypeInput) -> Result<AppointmentTypeInput> {
     let name = super::required_text("name", "The type's name", &input.name, 60)?;
     if !(5..=240).contains(&input.minutes) || input.minutes % 5 != 0 {
         return Err(Error::constraint("appointment_types_minutes_check"));
+    }
+    if !(0..=60).contains(&input.buffer_minutes) || input.buffer_minutes % 5 != 0 {
+        return Err(Error::constraint("appointment_types_buffer_minutes_check"));
     }
     let colour = input.colour.trim().to_lowercase();
     let hex = colour.len() == 7
@@ -24,6 +28,7 @@ fn clean(input: &AppointmentTypeInput) -> Result<AppointmentTypeInput> {
         minutes: input.minutes,
         colour,
         active: input.active,
+        buffer_minutes: input.buffer_minutes,
     })
 }
 
@@ -90,12 +95,14 @@ pub async fn set_offers(desk: &Desk, doctor_id: i64, offers: &[TypeOffer]) -> Re
             .iter()
             .find(|t| t.id == o.type_id)
             .ok_or_else(|| Error::validation("offers", "That appointment type does not exist."))?;
-        if t.minutes > longest {
+        // the visit and its buffer lie inside one session
+        let takes = t.minutes + t.buffer_minutes;
+        if takes > longest {
             return Err(Error::validation(
                 "offers",
                 format!(
-                    "{} lasts {} minutes, longer than any of {}'s weekly sessions ({} minutes at most).",
-                    t.name, t.minutes, doctor.full_name, longest
+                    "{} takes {} minutes, longer than any of {}'s weekly sessions ({} minutes at most).",
+                    t.name, takes, doctor.full_name, longest
                 ),
             ));
         }

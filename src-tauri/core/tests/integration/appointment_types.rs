@@ -20,6 +20,7 @@ fn input(name: &str, minutes: i32) -> AppointmentTypeInput {
         minutes,
         colour: "#2563EB".into(),
         active: true,
+        buffer_minutes: 0,
     }
 }
 
@@ -139,7 +140,7 @@ async fn offers_have_one_default_and_no_type_longer_than_every_session() {
     .await
     .unwrap_err();
     assert!(
-        matches!(&e, Error::Validation { field, message } if field == "offers" && message.contains("Procedure lasts 240 minutes")),
+        matches!(&e, Error::Validation { field, message } if field == "offers" && message.contains("Procedure takes 240 minutes")),
         "{e:?}"
     );
     let offered = types::offered_by(&c.desk, doc).await.unwrap();
@@ -328,6 +329,138 @@ async fn a_type_books_its_own_length_where_the_whole_visit_fits_and_a_move_keeps
         .unwrap();
     assert_eq!(w.ends_at - w.starts_at, Duration::minutes(60));
     assert_eq!(w.type_name.as_deref(), Some("Physio"));
+}
+
+/// The free starts of a type with the doctor on `day()`, as "HH:MM".
+async fn start_times(c: &Clinic, doc: i64, type_id: Option<i64>) -> Vec<String> {
+    appts::free_starts(&c.desk, doc, type_id, day(), 1).await.unwrap()[0]
+        .slots
+        .iter()
+        .map(|s| s.time.clone())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_types_buffer_keeps_the_doctor_free_after_the_visit_and_a_move_keeps_it() {
+    let c = Clinic::new("Europe/London").await;
+    let (doc, _) = c.doctor("Dr. Rao", false).await;
+    let buffered = |name: &str, minutes, buffer_minutes| AppointmentTypeInput {
+        buffer_minutes,
+        ..input(name, minutes)
+    };
+    for bad in [-5, 7, 65] {
+        let e = types::create(&c.admin, &buffered(&format!("Bad {bad}"), 30, bad))
+            .await
+            .unwrap_err();
+        assert_eq!(field_of(&e), "buffer_minutes", "{bad}: {e:?}");
+    }
+    let procedure = types::create(&c.admin, &buffered("Procedure", 30, 15))
+        .await
+        .unwrap();
+    let check = types::create(&c.admin, &input("Check", 15)).await.unwrap();
+    offer(&c, doc, &[(&procedure, false), (&check, true)]).await;
+    let (ann, bo) = (c.patient("Ann Lee").await, c.patient("Bo Chan").await);
+
+    // the visit and its buffer lie inside the hours (09:00–17:00): the last start is 16:15, not 16:30
+    let starts = start_times(&c, doc, Some(procedure.id)).await;
+    assert!(starts.contains(&"16:15".into()) && !starts.contains(&"16:30".into()));
+    let ten = appts::free_starts(&c.desk, doc, Some(procedure.id), day(), 1)
+        .await
+        .unwrap()[0]
+        .slots
+        .iter()
+        .find(|s| s.time == "10:00")
+        .unwrap()
+        .starts_at;
+    let visit = appts::BookingRequest {
+        type_id: Some(procedure.id),
+        ..appts::BookingRequest::at(doc, ann, ten)
+    };
+    let a = appts::book_visit(&c.desk, &visit, None).await.unwrap();
+    // the visit ends at 10:30; the doctor is free again at 10:45
+    assert_eq!(a.end_time, "10:30");
+    let checks = start_times(&c, doc, Some(check.id)).await;
+    assert!(
+        !checks.contains(&"10:15".into())
+            && !checks.contains(&"10:30".into())
+            && checks.contains(&"10:45".into()),
+        "{checks:?}"
+    );
+    // and a procedure before it must end its own buffer by 10:00: 09:15 fits, 09:30 does not
+    let starts = start_times(&c, doc, Some(procedure.id)).await;
+    assert!(starts.contains(&"09:15".into()) && !starts.contains(&"09:30".into()));
+    // booking a check in the buffer through the service is refused as taken
+    let e = appts::book(&c.desk, doc, bo, ten + Duration::minutes(30))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, Error::Conflict(_) | Error::Overlap),
+        "{e:?}"
+    );
+
+    // the database holds it in plain SQL, as the desk: no visit of the doctor starts in the buffer; the patient's
+    // own time is the visit only; nobody writes the buffer's end
+    let e = sqlx::query(
+        "INSERT INTO appointments (doctor_id, patient_id, starts_at, ends_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(doc)
+    .bind(bo)
+    .bind(ten + Duration::minutes(30))
+    .bind(ten + Duration::minutes(45))
+    .execute(c.desk.pool())
+    .await
+    .unwrap_err();
+    assert_eq!(
+        e.as_database_error().unwrap().constraint(),
+        Some("appointments_no_doctor_overlap")
+    );
+    let (other, _) = c.doctor("Dr. Osei", false).await;
+    sqlx::query(
+        "INSERT INTO appointments (doctor_id, patient_id, starts_at, ends_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(other)
+    .bind(ann)
+    .bind(ten + Duration::minutes(30))
+    .bind(ten + Duration::minutes(45))
+    .execute(c.desk.pool())
+    .await
+    .expect("the patient is free once the visit ends, whatever the doctor's buffer");
+    let e = sqlx::query("UPDATE appointments SET buffer_minutes = 0 WHERE id = $1")
+        .bind(a.id)
+        .execute(c.desk.pool())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.as_database_error().unwrap().code().as_deref(),
+        Some("42501"),
+        "reception cannot write the buffer's end"
+    );
+
+    // a type's buffer changed later changes no booking; a move keeps the buffer it was booked with
+    types::update(&c.admin, procedure.id, &buffered("Procedure", 30, 0))
+        .await
+        .unwrap();
+    let two = ten + Duration::hours(4);
+    let moved = appts::reschedule(&c.desk, a.id, two).await.unwrap();
+    assert_eq!(
+        (moved.time.as_str(), moved.end_time.as_str()),
+        ("14:00", "14:30")
+    );
+    let checks = start_times(&c, doc, Some(check.id)).await;
+    assert!(
+        checks.contains(&"10:00".into())
+            && !checks.contains(&"14:30".into())
+            && checks.contains(&"14:45".into()),
+        "{checks:?}"
+    );
+    let kept: i64 = sqlx::query_scalar(
+        "SELECT (extract(epoch FROM blocked_until - ends_at) / 60)::bigint FROM appointments WHERE id = $1",
+    )
+    .bind(a.id)
+    .fetch_one(c.desk.pool())
+    .await
+    .unwrap();
+    assert_eq!(kept, 15);
 }
 
 #[tokio::test]

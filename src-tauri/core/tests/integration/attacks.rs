@@ -864,7 +864,7 @@ async fn search_and_free_slot_functions_run_with_the_callers_rights_and_cannot_b
            local_date date, local_time time, local_end time) LANGUAGE sql AS 'SELECT NULL::bigint, now(), now(),
            current_date, localtime, localtime'",
         "DROP FUNCTION clinicdesk_patients_with_name_piece(text, bigint[], integer)",
-        "ALTER FUNCTION clinicdesk_first_free_slot(bigint[], date, integer, timestamptz, text, integer) SECURITY DEFINER",
+        "ALTER FUNCTION clinicdesk_first_free_slot(bigint[], date, integer, timestamptz, text, integer, integer) SECURITY DEFINER",
         "DROP INDEX patients_name_key_trgm_idx",
     ] {
         assert_eq!(refused(&mut desk, sql).await, "42501", "{sql}");
@@ -1179,4 +1179,78 @@ async fn no_staff_role_can_forge_flow_stamps_or_call_another_doctors_patient() {
         .await,
         "42501"
     );
+}
+
+/// Issue 14 (a type's buffer): the end of a visit's buffer (`blocked_until`) is stamped by the database from the
+/// type and kept by a move; no staff role writes it, or replaces what stamps it, so nobody can squeeze a visit into
+/// a doctor's buffer or stretch one over the next patient. Only administrators set a type's buffer.
+#[tokio::test]
+async fn no_staff_role_can_write_a_visits_buffer_and_only_admins_set_a_types() {
+    let s = scene().await;
+    let rao = s.rao.0;
+    let at = tomorrow_at(10);
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO appointments (doctor_id, patient_id, starts_at, ends_at) VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(rao)
+    .bind(s.patient)
+    .bind(at)
+    .bind(at + Duration::minutes(15))
+    .fetch_one(&s.owner)
+    .await
+    .unwrap();
+    // even the owner's value is replaced by the stamp (the type's buffer; none here), and the end is generated
+    sqlx::query("UPDATE appointments SET buffer_minutes = 60 WHERE id = $1")
+        .bind(id)
+        .execute(&s.owner)
+        .await
+        .unwrap();
+    assert_eq!(
+        count(
+            &s.owner,
+            &format!("SELECT count(*) FROM appointments WHERE id = {id} AND blocked_until = ends_at")
+        )
+        .await,
+        1
+    );
+    let mut desk = s.clinic.desk.acquire().await.unwrap();
+    let mut admin = s.clinic.admin.acquire().await.unwrap();
+    let mut doc = s.rao.1.acquire().await.unwrap();
+    for conn in [&mut desk, &mut admin, &mut doc] {
+        for sql in [
+            format!("UPDATE appointments SET buffer_minutes = 60 WHERE id = {id}"),
+            format!(
+                "INSERT INTO appointments (doctor_id, patient_id, starts_at, ends_at, buffer_minutes)
+                 VALUES ({rao}, {}, '{}', '{}', 0)",
+                s.patient,
+                at + Duration::days(1),
+                at + Duration::days(1) + Duration::minutes(15)
+            ),
+            "ALTER TABLE appointments DISABLE TRIGGER appointments_buffer".into(),
+            "CREATE OR REPLACE FUNCTION appointments_buffer() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END'".into(),
+        ] {
+            assert_eq!(refused(conn, &sql).await, "42501", "{sql}");
+        }
+        // the end is generated: nobody writes it
+        assert_eq!(
+            refused(
+                conn,
+                &format!("UPDATE appointments SET blocked_until = ends_at + interval '1 hour' WHERE id = {id}")
+            )
+            .await,
+            "428C9"
+        );
+    }
+    // a type's buffer: administrators only
+    ok(
+        &mut admin,
+        "INSERT INTO appointment_types (name, minutes, buffer_minutes) VALUES ('Procedure', 30, 10)",
+    )
+    .await;
+    for conn in [&mut desk, &mut doc] {
+        assert_eq!(
+            refused(conn, "UPDATE appointment_types SET buffer_minutes = 0").await,
+            "42501"
+        );
+    }
 }

@@ -181,7 +181,7 @@ async fn compare(tz: &str, from: NaiveDate, seed: u64) {
     rust.sort();
     let mut conn = c.desk.acquire().await.unwrap();
     let mut sql: Vec<Row> =
-        availability_db::free_slots(&mut conn, &doctors, from, 7, Utc::now(), tz, None)
+        availability_db::free_slots(&mut conn, &doctors, from, 7, Utc::now(), tz, None, None)
             .await
             .unwrap()
             .into_iter()
@@ -211,7 +211,7 @@ async fn compare(tz: &str, from: NaiveDate, seed: u64) {
         );
     }
     // the first one, as the database finds it a day at a time, is the earliest of them all
-    let first = availability_db::first_free(&mut conn, &doctors, from, 7, Utc::now(), tz, None)
+    let first = availability_db::first_free(&mut conn, &doctors, from, 7, Utc::now(), tz, None, None)
         .await
         .unwrap()
         .map(|(d, s)| (d, s.starts_at));
@@ -223,6 +223,8 @@ async fn compare(tz: &str, from: NaiveDate, seed: u64) {
 
     // the same for a visit longer (or shorter) than the slot: an appointment type each doctor offers
     let minutes = *[10, 20, 35, 45, 60].choose(&mut rng).unwrap();
+    // and a buffer after it: the doctor's time the grid must find free is the visit and its buffer
+    let buffer = *[0, 5, 15].choose(&mut rng).unwrap();
     let visit = appointment_types::create(
         &c.admin,
         &AppointmentTypeInput {
@@ -230,6 +232,7 @@ async fn compare(tz: &str, from: NaiveDate, seed: u64) {
             minutes,
             colour: "#0f766e".into(),
             active: true,
+            buffer_minutes: buffer,
         },
     )
     .await
@@ -259,7 +262,16 @@ async fn compare(tz: &str, from: NaiveDate, seed: u64) {
     }
     rust.sort();
     let mut sql: Vec<Row> =
-        availability_db::free_slots(&mut conn, &offering, from, 7, Utc::now(), tz, Some(minutes))
+        availability_db::free_slots(
+            &mut conn,
+            &offering,
+            from,
+            7,
+            Utc::now(),
+            tz,
+            Some(minutes),
+            Some(buffer),
+        )
             .await
             .unwrap()
             .into_iter()
@@ -277,12 +289,12 @@ async fn compare(tz: &str, from: NaiveDate, seed: u64) {
     sql.sort();
     assert!(
         rust.iter()
-            .all(|r| r.2 - r.1 == Duration::minutes(minutes as i64)),
-        "seed {seed}: every start lasts the type's {minutes} minutes"
+            .all(|r| r.2 - r.1 == Duration::minutes((minutes + buffer) as i64)),
+        "seed {seed}: every start takes the type's {minutes} minutes and its {buffer}-minute buffer"
     );
     assert_eq!(
         rust, sql,
-        "{tz} from {from}, seed {seed}, {minutes}-minute visits"
+        "{tz} from {from}, seed {seed}, {minutes}-minute visits with {buffer} minutes after"
     );
 }
 

@@ -221,6 +221,7 @@ async fn a_slot_shorter_than_the_doctors_visit_or_in_the_past_matches_nobody() {
         minutes: 30,
         colour: "#2563eb".into(),
         active: true,
+        buffer_minutes: 0,
     };
     let t = types::create(&c.admin, &visit).await.unwrap();
     let offer = [TypeOffer {

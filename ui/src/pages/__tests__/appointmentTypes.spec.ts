@@ -29,7 +29,7 @@ const doctor = (id: number, name: string, department_id = 1, department_name = "
   id, staff_username: null, department_id, department_name, full_name: name, qualification: "MBBS",
   experience_years: 5, phone: null, email: null, consultation_fee_cents: 2500, slot_minutes: 15, active: true,
 });
-const type = (id: number, name: string, minutes: number, colour = "#2563eb", active = true): AppointmentType => ({ id, name, minutes, colour, active });
+const type = (id: number, name: string, minutes: number, colour = "#2563eb", active = true): AppointmentType => ({ id, name, minutes, colour, active, buffer_minutes: 0 });
 const CONSULT = type(7, "Consultation", 15, "#2563eb");
 const LONG = type(8, "Long visit", 45, "#b91c1c");
 const OLD = type(9, "Old type", 30, "#6b7280", false);
@@ -142,10 +142,11 @@ describe("AppointmentTypesPage", () => {
     expect(document.activeElement).toBe(byTestId("type-name"));
 
     setValue(byTestId<HTMLInputElement>("type-name"), "Follow-up visit");
+    setValue(byTestId<HTMLInputElement>("type-buffer"), "10");
     m.createAppointmentType.mockResolvedValueOnce(type(10, "Follow-up visit", 20, "#abcdef"));
     byTestId<HTMLInputElement>("type-name")!.form!.requestSubmit();
     await flushPromises();
-    expect(m.createAppointmentType).toHaveBeenLastCalledWith({ name: "Follow-up visit", minutes: 20, colour: "#abcdef", active: true });
+    expect(m.createAppointmentType).toHaveBeenLastCalledWith({ name: "Follow-up visit", minutes: 20, buffer_minutes: 10, colour: "#abcdef", active: true });
     expect(byTestId("type-row-10")!.textContent).toContain("Follow-up visit");
     w.unmount();
   });
@@ -159,7 +160,7 @@ describe("AppointmentTypesPage", () => {
     m.updateAppointmentType.mockResolvedValueOnce({ ...LONG, active: false });
     byTestId<HTMLInputElement>("type-name")!.form!.requestSubmit();
     await flushPromises();
-    expect(m.updateAppointmentType).toHaveBeenCalledWith(8, { name: "Long visit", minutes: 45, colour: "#b91c1c", active: false });
+    expect(m.updateAppointmentType).toHaveBeenCalledWith(8, { name: "Long visit", minutes: 45, buffer_minutes: 0, colour: "#b91c1c", active: false });
     expect(byTestId("type-row-8")!.textContent).toContain("Not in use");
     w.unmount();
   });

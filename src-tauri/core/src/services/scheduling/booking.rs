@@ -69,7 +69,7 @@ pub(crate) async fn invalidate(desk: &Desk, doctor_id: Option<i64>, r: &Result<A
 fn slot_end(
     clock: &Clock,
     doctor_name: &str,
-    (slot_minutes, minutes): (i32, i32),
+    (slot_minutes, minutes, buffer): (i32, i32, i32),
     start: DateTime<Utc>,
     windows: &[(chrono::NaiveTime, chrono::NaiveTime)],
 ) -> Result<DateTime<Utc>> {
@@ -80,11 +80,13 @@ fn slot_end(
         ));
     }
     let date = schedule::local_date(clock.tz, start);
-    match schedule::starts_in_windows(clock.tz, date, windows, slot_minutes as i64, minutes as i64)
+    // the visit and its buffer lie inside the hours; the visit ends before the buffer
+    let run = (minutes + buffer) as i64;
+    match schedule::starts_in_windows(clock.tz, date, windows, slot_minutes as i64, run)
         .into_iter()
         .find(|t| t.starts_at == start)
     {
-        Some(t) => Ok(t.ends_at),
+        Some(t) => Ok(t.ends_at - chrono::Duration::minutes(buffer as i64)),
         None => Err(Error::validation(
             "starts_at",
             format!(
@@ -96,12 +98,13 @@ fn slot_end(
     }
 }
 
-/// Checks a requested start for a visit of `minutes` with a doctor against the stored schedule. Returns its end.
+/// Checks a requested start for a visit of `minutes` (and `buffer` after it) with a doctor against the stored
+/// schedule. Returns the visit's end.
 async fn check_slot(
     conn: &mut PgConnection,
     clock: &Clock,
     doctor: &Doctor,
-    minutes: i32,
+    (minutes, buffer): (i32, i32),
     start: DateTime<Utc>,
 ) -> Result<DateTime<Utc>> {
     let date = schedule::local_date(clock.tz, start);
@@ -109,7 +112,7 @@ async fn check_slot(
     slot_end(
         clock,
         &doctor.full_name,
-        (doctor.slot_minutes, minutes),
+        (doctor.slot_minutes, minutes, buffer),
         start,
         &s.windows(doctor.id, date),
     )
@@ -356,6 +359,7 @@ pub(crate) async fn book_in(
         (_, Some(m), ..) => m,
         (None, None, ..) => ctx.slot_minutes,
     };
+    let buffer = ctx.type_buffer.unwrap_or(0);
     let date = schedule::local_date(clock.tz, starts_at);
     let weekday = chrono::Datelike::weekday(&date).number_from_monday();
     let weekly: Vec<WeeklyWindow> = ctx
@@ -380,7 +384,7 @@ pub(crate) async fn book_in(
     let ends_at = slot_end(
         &clock,
         &ctx.doctor_name,
-        (ctx.slot_minutes, minutes),
+        (ctx.slot_minutes, minutes, buffer),
         starts_at,
         &Schedules::of_day(doctor_id, weekly, exceptions).windows(doctor_id, date),
     )?;
@@ -440,6 +444,7 @@ async fn reschedule_once(pool: &PgPool, id: i64, starts_at: DateTime<Utc>) -> Re
         patient_id,
         starts_at: was,
         ends_at: was_end,
+        blocked_until,
     } = appointments::lock(&mut tx, id)
         .await?
         .ok_or_else(|| Error::NotFound("That appointment does not exist.".into()))?;
@@ -455,9 +460,10 @@ async fn reschedule_once(pool: &PgPool, id: i64, starts_at: DateTime<Utc>) -> Re
     doctors::lock_schedule(&mut tx, doctor_id, false).await?;
     appointments::lock_patient(&mut tx, patient_id).await?;
     let doctor = active_doctor(&mut tx, doctor_id).await?;
-    // a move keeps the length the visit was booked with
+    // a move keeps the length and the buffer the visit was booked with
     let minutes = (was_end - was).num_minutes() as i32;
-    let ends_at = check_slot(&mut tx, &clock, &doctor, minutes, starts_at).await?;
+    let buffer = (blocked_until - was_end).num_minutes() as i32;
+    let ends_at = check_slot(&mut tx, &clock, &doctor, (minutes, buffer), starts_at).await?;
     match appointments::move_to(&mut tx, id, starts_at, ends_at).await {
         Ok(()) => {}
         Err(Error::Overlap) => {

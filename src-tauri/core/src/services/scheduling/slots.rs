@@ -211,8 +211,9 @@ pub(super) async fn active_doctor(conn: &mut PgConnection, doctor_id: i64) -> Re
     Ok(d)
 }
 
-/// The length of a visit of `type_id` with `doctor` (the doctor's default type when none is given, else the
-/// doctor's slot): the type must be one the doctor offers and still in use.
+/// The doctor's time a visit of `type_id` takes: its length plus the buffer after it (the doctor's default type
+/// when none is given, else the doctor's slot). The type must be one the doctor offers and still in use. Free
+/// starts are found for this run, so a slot's end on the grid is where the doctor is free again.
 pub(crate) async fn visit_minutes(
     conn: &mut PgConnection,
     doctor: &Doctor,
@@ -223,9 +224,9 @@ pub(crate) async fn visit_minutes(
         None => Ok(offered
             .iter()
             .find(|(_, default)| *default)
-            .map_or(doctor.slot_minutes, |(t, _)| t.minutes)),
+            .map_or(doctor.slot_minutes, |(t, _)| t.minutes + t.buffer_minutes)),
         Some(id) => match offered.iter().find(|(t, _)| t.id == id) {
-            Some((t, _)) if t.active => Ok(t.minutes),
+            Some((t, _)) if t.active => Ok(t.minutes + t.buffer_minutes),
             Some(_) => Err(Error::validation(
                 "type_id",
                 "That appointment type is no longer in use. Choose another.",
@@ -323,11 +324,11 @@ pub async fn first_available(
     let mut conn = pool.acquire().await?;
     let clock = Clock::load(&mut conn).await?;
     let ids = doctors::active_in_department(&mut conn, department_id).await?;
-    let (ids, minutes) = match type_id {
-        None => (ids, None),
+    let (ids, minutes, buffer) = match type_id {
+        None => (ids, None, None),
         Some(t) => {
             let offering = appointment_types::doctors_offering(&mut conn, t).await?;
-            let Some(minutes) = appointment_types::minutes_of(&mut conn, t).await? else {
+            let Some((minutes, buffer)) = appointment_types::minutes_of(&mut conn, t).await? else {
                 return Err(Error::validation(
                     "type_id",
                     "That appointment type does not exist.",
@@ -336,6 +337,7 @@ pub async fn first_available(
             (
                 ids.into_iter().filter(|d| offering.contains(d)).collect(),
                 Some(minutes),
+                Some(buffer),
             )
         }
     };
@@ -348,6 +350,7 @@ pub async fn first_available(
         clock.now,
         clock.tz.name(),
         minutes,
+        buffer,
     )
     .await?;
     Ok(first.map(|(doctor_id, t)| slot_view(doctor_id, &t)))
