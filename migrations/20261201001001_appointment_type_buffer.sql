@@ -72,25 +72,17 @@ BEGIN
   PERFORM public.clinicdesk_check_slot_days(p_days);
   RETURN QUERY
   WITH doc AS MATERIALIZED (
+    -- the visit's length (`len`: p_minutes, else the doctor's default type's, else their slot) and the run that
+    -- must be free (`occ`: the visit and the buffer after it; the default type's buffer when no length is given)
     SELECT d.id, make_interval(mins => d.slot_minutes) AS step,
-           make_interval(mins => coalesce(p_minutes,
-                                          (SELECT t.minutes FROM public.doctor_appointment_types x
-                                             JOIN public.appointment_types t ON t.id = x.type_id
-                                            WHERE x.doctor_id = d.id AND x.is_default),
-                                          d.slot_minutes)) AS len,
-           -- the run that must be free: the visit and the buffer after it
-           make_interval(mins => coalesce(p_minutes,
-                                          (SELECT t.minutes FROM public.doctor_appointment_types x
-                                             JOIN public.appointment_types t ON t.id = x.type_id
-                                            WHERE x.doctor_id = d.id AND x.is_default),
-                                          d.slot_minutes)
-                                 + coalesce(p_buffer,
-                                            CASE WHEN p_minutes IS NULL THEN
-                                              (SELECT t.buffer_minutes FROM public.doctor_appointment_types x
-                                                 JOIN public.appointment_types t ON t.id = x.type_id
-                                                WHERE x.doctor_id = d.id AND x.is_default) END,
-                                            0)) AS occ
+           make_interval(mins => coalesce(p_minutes, dt.minutes, d.slot_minutes)) AS len,
+           make_interval(mins => coalesce(p_minutes, dt.minutes, d.slot_minutes)
+                                 + coalesce(p_buffer, CASE WHEN p_minutes IS NULL THEN dt.buffer_minutes END, 0)) AS occ
       FROM public.doctors d
+      LEFT JOIN (SELECT x.doctor_id, t.minutes, t.buffer_minutes
+                   FROM public.doctor_appointment_types x
+                   JOIN public.appointment_types t ON t.id = x.type_id
+                  WHERE x.is_default) dt ON dt.doctor_id = d.id
      WHERE d.id = ANY (p_doctor_ids)
   ), day AS MATERIALIZED (
     -- the two UTC offsets a local day can have (before and after a transition): sampled 14 h either side of
