@@ -5,10 +5,10 @@
 -- 2. A patient's preferred language for messages ('en' | 'es'), written by the desk form like the other contact
 --    fields.
 -- 3. Patient messages in the patient's language, their dates and times in the clinic's date format and clock. The
---    wording is in one place (`clinicdesk_message_text`), used by the event messages and by the reminder planner;
---    the date and time by `clinicdesk_message_when` (weekday abbreviations from arrays, never `TM` names: the
---    server's lc_time is not ours to rely on). The monthly report emails follow the clinic's language. The staff
---    chat digest stays English (see docs/decisions.md).
+--    wording and the date format are in one place (`clinicdesk_message_text`), used by the event messages and by
+--    the reminder planner (weekday and month names from arrays, never `TM` names: the server's lc_time is not ours
+--    to rely on). The monthly report emails follow the clinic's language. The staff chat digest stays English (see
+--    docs/decisions.md).
 
 -- ---------------------------------------------------------------- 1. the clinic's locale
 ALTER TABLE settings
@@ -30,49 +30,47 @@ ALTER TABLE patients
 GRANT INSERT (preferred_language), UPDATE (preferred_language) ON patients TO clinicdesk_admin, clinicdesk_reception;
 
 -- ---------------------------------------------------------------- 3. the wording, in one place
--- "Tue 03/12/2026 at 09:30" / "mar 03/12/2026 a las 9:30 a. m.": the local date and time of p_at in the zone, the
--- date format and the clock given (the callers read them from the settings once). Reads no table.
-CREATE FUNCTION clinicdesk_message_when(p_at timestamptz, p_lang text, p_tz text, p_date_format text, p_clock text)
-RETURNS text LANGUAGE sql STABLE SET search_path = pg_catalog, public, pg_temp AS $$
-  SELECT CASE WHEN p_lang = 'es'
-           THEN (ARRAY['dom', 'lun', 'mar', 'mié', 'jue', 'vie', 'sáb'])[pg_catalog.date_part('dow', l.t)::int + 1]
-                || ' ' || pg_catalog.to_char(l.t, f.d)
-                || CASE WHEN pg_catalog.to_char(l.t, f.hh) = '01' THEN ' a la ' ELSE ' a las ' END
-                || pg_catalog.replace(pg_catalog.replace(pg_catalog.to_char(l.t, f.h), 'AM', 'a. m.'), 'PM', 'p. m.')
-           ELSE (ARRAY['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'])[pg_catalog.date_part('dow', l.t)::int + 1]
-                || ' ' || pg_catalog.to_char(l.t, f.d) || ' at ' || pg_catalog.to_char(l.t, f.h)
-         END
-    FROM (SELECT p_at AT TIME ZONE coalesce(p_tz, 'UTC') AS t) l,
-         (SELECT CASE p_date_format WHEN 'MM/dd/yyyy' THEN 'MM/DD/YYYY'
-                                    WHEN 'yyyy-MM-dd' THEN 'YYYY-MM-DD'
-                                    WHEN 'dd.MM.yyyy' THEN 'DD.MM.YYYY'
-                                    ELSE 'DD/MM/YYYY' END AS d,
-                 CASE WHEN p_clock = '12h' THEN 'FMHH12:MI AM' ELSE 'HH24:MI' END AS h,
-                 CASE WHEN p_clock = '12h' THEN 'HH12' ELSE 'HH24' END AS hh) f
-$$;
-REVOKE ALL ON FUNCTION clinicdesk_message_when(timestamptz, text, text, text, text) FROM PUBLIC;
-
--- Kept for anything that still asks for "the clinic's local when": now in the clinic's format, in English.
-CREATE OR REPLACE FUNCTION clinicdesk_local_when(p_at timestamptz) RETURNS text
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
-  SELECT public.clinicdesk_message_when(p_at, 'en', s.time_zone, s.date_format, s.clock)
-    FROM (SELECT (SELECT x.time_zone FROM public.settings x) AS time_zone,
-                 (SELECT x.date_format FROM public.settings x) AS date_format,
-                 (SELECT x.clock FROM public.settings x) AS clock) s
-$$;
-REVOKE ALL ON FUNCTION clinicdesk_local_when(timestamptz) FROM PUBLIC;
-
 -- Every patient message's subject and body, in English or Spanish: p_kind 'booked', 'reminder', 'rescheduled' or
--- 'cancelled'; p_first the patient's first name (NULL: none known), p_when from clinicdesk_message_when. Only
--- clinic, doctor, date and time: nothing clinical. Reads no table.
+-- 'cancelled'; p_first the patient's first name (NULL: none known); the appointment's start p_at shown in the zone,
+-- date format and clock given (the callers read them from the settings once): "Tue 03/12/2026 at 09:30" /
+-- "mar 03/12/2026 a las 9:30 a. m." (weekday names from arrays, never `TM`: the server's lc_time is not ours).
+-- local_when is that date and time alone; with p_kind NULL only it is computed. Only clinic, doctor, date and time:
+-- nothing clinical. Reads no table; one call per message (the planner calls it once per appointment: each call of a
+-- function with a pinned search_path costs a GUC switch, so the date is formatted here, not by a second function).
 CREATE FUNCTION clinicdesk_message_text(p_kind text, p_lang text, p_first text, p_clinic text, p_doctor text,
-                                        p_when text, OUT subject text, OUT body text)
+                                        p_at timestamptz, p_tz text, p_date_format text, p_clock text,
+                                        OUT subject text, OUT body text, OUT local_when text)
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
   v_es boolean := p_lang = 'es';
+  v_t timestamp := p_at AT TIME ZONE coalesce(p_tz, 'UTC');
+  v_hour text;
+  v_time text;
   v_hello text;
   v_clinic text;
 BEGIN
+  IF p_clock = '12h' THEN
+    v_hour := pg_catalog.to_char(v_t, 'HH12');
+    v_time := pg_catalog.to_char(v_t, 'FMHH12:MI AM');
+    IF v_es THEN
+      v_time := pg_catalog.replace(pg_catalog.replace(v_time, 'AM', 'a. m.'), 'PM', 'p. m.');
+    END IF;
+  ELSE
+    v_hour := pg_catalog.to_char(v_t, 'HH24');
+    v_time := pg_catalog.to_char(v_t, 'HH24:MI');
+  END IF;
+  local_when := (CASE WHEN v_es THEN ARRAY['dom', 'lun', 'mar', 'mié', 'jue', 'vie', 'sáb']
+                                ELSE ARRAY['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'] END)
+                  [pg_catalog.date_part('dow', v_t)::int + 1]
+                || ' ' || pg_catalog.to_char(v_t, CASE p_date_format WHEN 'MM/dd/yyyy' THEN 'MM/DD/YYYY'
+                                                                     WHEN 'yyyy-MM-dd' THEN 'YYYY-MM-DD'
+                                                                     WHEN 'dd.MM.yyyy' THEN 'DD.MM.YYYY'
+                                                                     ELSE 'DD/MM/YYYY' END)
+                || CASE WHEN NOT v_es THEN ' at ' WHEN v_hour = '01' THEN ' a la ' ELSE ' a las ' END
+                || v_time;
+  IF p_kind IS NULL THEN
+    RETURN;
+  END IF;
   IF v_es THEN
     v_hello := 'Hola' || coalesce(' ' || p_first, '');
     v_clinic := coalesce(p_clinic, 'la clínica');
@@ -84,45 +82,56 @@ BEGIN
     WHEN 'booked' THEN
       IF v_es THEN
         subject := 'Cita confirmada';
-        body := pg_catalog.format('%s, su cita en %s con %s está confirmada para el %s.', v_hello, v_clinic, p_doctor, p_when);
+        body := pg_catalog.format('%s, su cita en %s con %s está confirmada para el %s.', v_hello, v_clinic, p_doctor, local_when);
       ELSE
         subject := 'Appointment confirmed';
-        body := pg_catalog.format('%s, your appointment at %s with %s is confirmed for %s.', v_hello, v_clinic, p_doctor, p_when);
+        body := pg_catalog.format('%s, your appointment at %s with %s is confirmed for %s.', v_hello, v_clinic, p_doctor, local_when);
       END IF;
     WHEN 'reminder' THEN
       IF v_es THEN
         subject := 'Recordatorio de cita';
         body := pg_catalog.format('%s, le recordamos su cita en %s con %s el %s. Responda o llámenos si no puede venir.',
-                                  v_hello, v_clinic, p_doctor, p_when);
+                                  v_hello, v_clinic, p_doctor, local_when);
       ELSE
         subject := 'Appointment reminder';
         body := pg_catalog.format('%s, this is a reminder of your appointment at %s with %s on %s. Reply or call us if you cannot come.',
-                                  v_hello, v_clinic, p_doctor, p_when);
+                                  v_hello, v_clinic, p_doctor, local_when);
       END IF;
     WHEN 'rescheduled' THEN
       IF v_es THEN
         subject := 'Cita cambiada';
-        body := pg_catalog.format('%s, su cita en %s con %s se ha cambiado al %s.', v_hello, v_clinic, p_doctor, p_when);
+        body := pg_catalog.format('%s, su cita en %s con %s se ha cambiado al %s.', v_hello, v_clinic, p_doctor, local_when);
       ELSE
         subject := 'Appointment moved';
-        body := pg_catalog.format('%s, your appointment at %s with %s has moved to %s.', v_hello, v_clinic, p_doctor, p_when);
+        body := pg_catalog.format('%s, your appointment at %s with %s has moved to %s.', v_hello, v_clinic, p_doctor, local_when);
       END IF;
     WHEN 'cancelled' THEN
       IF v_es THEN
         subject := 'Cita cancelada';
         body := pg_catalog.format('%s, su cita en %s con %s el %s ha sido cancelada. Llámenos para pedir otra.',
-                                  v_hello, v_clinic, p_doctor, p_when);
+                                  v_hello, v_clinic, p_doctor, local_when);
       ELSE
         subject := 'Appointment cancelled';
         body := pg_catalog.format('%s, your appointment at %s with %s on %s has been cancelled. Call us to book another.',
-                                  v_hello, v_clinic, p_doctor, p_when);
+                                  v_hello, v_clinic, p_doctor, local_when);
       END IF;
     ELSE
       RAISE EXCEPTION 'unknown message event %', p_kind USING ERRCODE = 'invalid_parameter_value';
   END CASE;
   subject := v_clinic || ': ' || subject;
 END $$;
-REVOKE ALL ON FUNCTION clinicdesk_message_text(text, text, text, text, text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION clinicdesk_message_text(text, text, text, text, text, timestamptz, text, text, text) FROM PUBLIC;
+
+-- Kept for anything that still asks for "the clinic's local when": now in the clinic's format and clock, in English.
+CREATE OR REPLACE FUNCTION clinicdesk_local_when(p_at timestamptz) RETURNS text
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+  SELECT t.local_when
+    FROM (SELECT (SELECT x.time_zone FROM public.settings x) AS time_zone,
+                 (SELECT x.date_format FROM public.settings x) AS date_format,
+                 (SELECT x.clock FROM public.settings x) AS clock) s,
+         LATERAL public.clinicdesk_message_text(NULL, 'en', NULL, NULL, NULL, p_at, s.time_zone, s.date_format, s.clock) t
+$$;
+REVOKE ALL ON FUNCTION clinicdesk_local_when(timestamptz) FROM PUBLIC;
 
 -- ---------------------------------------------------------------- the event messages (as in 20261129002001)
 -- As before (consent, opt-out, tombstones, channel choice, dedupe), now in the patient's language and the clinic's
@@ -171,8 +180,7 @@ BEGIN
     FROM public.clinicdesk_message_text(
            p_event, a.preferred_language,
            nullif(pg_catalog.split_part(pg_catalog.btrim(a.patient_name), ' ', 1), ''),
-           s.clinic_name, a.doctor_name,
-           public.clinicdesk_message_when(a.starts_at, a.preferred_language, s.time_zone, s.date_format, s.clock)) t;
+           s.clinic_name, a.doctor_name, a.starts_at, s.time_zone, s.date_format, s.clock) t;
   INSERT INTO public.notifications (dedupe_key, kind, channel, recipient, subject, body, appointment_id)
   VALUES (p_dedupe_key, CASE WHEN p_event = 'reminder' THEN 'reminder' ELSE 'confirmation' END,
           v_channel, v_recipient, v_text.subject, v_text.body, a.id)
@@ -244,8 +252,7 @@ BEGIN
       CROSS JOIN LATERAL public.clinicdesk_message_text(
              'reminder', p.preferred_language,
              nullif(pg_catalog.split_part(pg_catalog.btrim(p.full_name), ' ', 1), ''),
-             v_clinic, d.full_name,
-             public.clinicdesk_message_when(x.starts_at, p.preferred_language, v_tz, v_date_format, v_clock)) m
+             v_clinic, d.full_name, x.starts_at, v_tz, v_date_format, v_clock) m
   ), ins AS (
     INSERT INTO public.notifications (dedupe_key, kind, channel, recipient, subject, body, appointment_id,
                                       next_attempt_at, reminder_rule_id, planned_for)

@@ -1196,8 +1196,8 @@ async fn only_admins_change_the_locale_and_only_the_desk_the_patients_language()
         .await;
         ok(&mut c, "SELECT preferred_language FROM patients").await;
         for f in [
-            "clinicdesk_message_when(now(), 'es', 'UTC', 'dd/MM/yyyy', '24h')",
-            "clinicdesk_message_text('booked', 'es', 'x', 'x', 'x', 'x')",
+            "clinicdesk_message_text('booked', 'es', 'x', 'x', 'x', now(), 'UTC', 'dd/MM/yyyy', '24h')",
+            "clinicdesk_local_when(now())",
         ] {
             assert_eq!(
                 refused(&mut c, &format!("SELECT * FROM {f}")).await,
