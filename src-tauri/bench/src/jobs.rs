@@ -25,13 +25,15 @@ async fn exec(pool: &PgPool, sql: &str) -> Result<()> {
     Ok(())
 }
 
-/// `n` consenting patients and one appointment each on `day` (50 doctors × 5-minute slots), written set-based.
+/// `n` consenting patients (every other one preferring Spanish) and one appointment each on `day` (50 doctors ×
+/// 5-minute slots), written set-based.
 async fn reminder_load(owner: &PgPool, n: usize, day: NaiveDate, channel: &str) -> Result<()> {
     exec(owner, "TRUNCATE notifications").await?;
     sqlx::query(
-        "INSERT INTO patients (full_name, date_of_birth, sex, phone, email, preferred_channel, reminder_consent)
+        "INSERT INTO patients (full_name, date_of_birth, sex, phone, email, preferred_channel, reminder_consent,
+                               preferred_language)
          SELECT 'Reminder Patient ' || g, DATE '1980-01-01', 'female', '+44770' || lpad(g::text, 7, '0'),
-                'p' || g || '@bench.example', $2, true
+                'p' || g || '@bench.example', $2, true, CASE WHEN g % 2 = 0 THEN 'es' ELSE 'en' END
            FROM generate_series(1, $1) g",
     )
     .bind(n as i32)
@@ -94,7 +96,7 @@ pub async fn reminders(owner: &PgPool, today: NaiveDate, n: usize) -> Result<()>
     exec(
         owner,
         "DELETE FROM reminder_rules;
-         UPDATE settings SET sms_quiet_start = '21:00', sms_quiet_end = '08:00';
+         UPDATE settings SET sms_quiet_start = '21:00', sms_quiet_end = '08:00', date_format = 'MM/dd/yyyy', clock = '12h';
          INSERT INTO reminder_rules (kind, lead_minutes, local_time, channel) VALUES
            ('lead', 2880, NULL, 'email'), ('evening_before', NULL, '18:00', 'sms'), ('lead', 120, NULL, 'both');",
     )

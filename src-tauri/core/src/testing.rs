@@ -271,6 +271,15 @@ impl Clinic {
         setup::complete_setup(&db.target, &db::MIGRATOR, &input)
             .await
             .expect("setup");
+        // The wizard takes the locale from the machine's LANG; tests use one fixed locale whatever the machine's.
+        let owner = db.owner_pool().await;
+        sqlx::query(
+            "UPDATE settings SET language = 'en', date_format = 'dd/MM/yyyy', clock = '24h', first_day = 1",
+        )
+        .execute(&owner)
+        .await
+        .expect("test locale");
+        owner.close().await;
         let admin = crate::context::Desk::new(
             db.pool_as(&admin_user, TEST_PASSWORD)
                 .await
@@ -376,6 +385,7 @@ impl Clinic {
             address: String::new(),
             emergency_contact: String::new(),
             preferred_channel: ReminderChannel::Sms,
+            preferred_language: "en".into(),
             reminder_consent: true,
             opted_out: false,
             consent_method: Some(crate::db::patients::ConsentMethod::Desk),

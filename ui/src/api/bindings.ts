@@ -380,6 +380,14 @@ export type ClinicSettings = {
 	clinic_name: string,
 	time_zone: string,
 	idle_lock_minutes: number,
+	/**  "en" or "es": the UI, the monthly report and the report emails. */
+	language: string,
+	/**  "dd/MM/yyyy", "MM/dd/yyyy", "yyyy-MM-dd" or "dd.MM.yyyy". */
+	date_format: string,
+	/**  "24h" or "12h". */
+	clock: string,
+	/**  0 = Sunday, 1 = Monday, 6 = Saturday. */
+	first_day: number,
 };
 
 /**  The clinical content of a treatment, as recorded or amended. */
@@ -853,6 +861,8 @@ export type Patient = {
 	address: string,
 	emergency_contact: string,
 	preferred_channel: ReminderChannel,
+	/**  The language of the patient's messages: "en" or "es". */
+	preferred_language: string,
 	reminder_consent: boolean,
 	/**  No message of any kind (the database refuses to compose one). */
 	opted_out: boolean,
@@ -886,6 +896,8 @@ export type PatientInput = {
 	address: string,
 	emergency_contact: string,
 	preferred_channel: ReminderChannel,
+	/**  The language of the patient's messages: "en" or "es". */
+	preferred_language: string,
 	reminder_consent: boolean,
 	opted_out: boolean,
 	/**  Required whenever the consent or opt-out changes. */

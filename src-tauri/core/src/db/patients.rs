@@ -51,6 +51,8 @@ pub struct Patient {
     pub address: String,
     pub emergency_contact: String,
     pub preferred_channel: ReminderChannel,
+    /// The language of the patient's messages: "en" or "es".
+    pub preferred_language: String,
     pub reminder_consent: bool,
     /// No message of any kind (the database refuses to compose one).
     pub opted_out: bool,
@@ -74,6 +76,8 @@ pub struct PatientInput {
     pub address: String,
     pub emergency_contact: String,
     pub preferred_channel: ReminderChannel,
+    /// The language of the patient's messages: "en" or "es".
+    pub preferred_language: String,
     pub reminder_consent: bool,
     pub opted_out: bool,
     /// Required whenever the consent or opt-out changes.
@@ -119,8 +123,8 @@ pub async fn get(db: &mut PgConnection, id: i64) -> Result<Option<Patient>> {
     Ok(sqlx::query_as!(
         Patient,
         r#"SELECT id, mrn, full_name, date_of_birth, sex AS "sex: Sex", phone, email, address, emergency_contact,
-                  preferred_channel AS "preferred_channel: ReminderChannel", reminder_consent, opted_out,
-                  consent_method AS "consent_method: ConsentMethod", consent_recorded_at, consent_recorded_by,
+                  preferred_channel AS "preferred_channel: ReminderChannel", preferred_language,
+                  reminder_consent, opted_out, consent_method AS "consent_method: ConsentMethod", consent_recorded_at, consent_recorded_by,
                   blacklisted_at IS NOT NULL AS "blacklisted!", blacklist_reason, merged_into_id
              FROM patients WHERE id = $1"#,
         id
@@ -132,8 +136,8 @@ pub async fn get(db: &mut PgConnection, id: i64) -> Result<Option<Patient>> {
 pub async fn insert(db: &mut PgConnection, p: &PatientInput) -> Result<i64> {
     Ok(sqlx::query_scalar!(
         "INSERT INTO patients (full_name, date_of_birth, sex, phone, email, address, emergency_contact,
-                               preferred_channel, reminder_consent, opted_out, consent_method)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+                               preferred_channel, reminder_consent, opted_out, consent_method, preferred_language)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
         p.full_name,
         p.date_of_birth,
         p.sex as Sex,
@@ -144,7 +148,8 @@ pub async fn insert(db: &mut PgConnection, p: &PatientInput) -> Result<i64> {
         p.preferred_channel as ReminderChannel,
         p.reminder_consent,
         p.opted_out,
-        p.consent_method as Option<ConsentMethod>
+        p.consent_method as Option<ConsentMethod>,
+        p.preferred_language
     )
     .fetch_one(db)
     .await?)
@@ -154,7 +159,7 @@ pub async fn update(db: &mut PgConnection, id: i64, p: &PatientInput) -> Result<
     let r = sqlx::query!(
         "UPDATE patients SET full_name = $2, date_of_birth = $3, sex = $4, phone = $5, email = $6, address = $7,
                 emergency_contact = $8, preferred_channel = $9, reminder_consent = $10, opted_out = $11,
-                consent_method = $12
+                consent_method = $12, preferred_language = $13
           WHERE id = $1",
         id,
         p.full_name,
@@ -167,7 +172,8 @@ pub async fn update(db: &mut PgConnection, id: i64, p: &PatientInput) -> Result<
         p.preferred_channel as ReminderChannel,
         p.reminder_consent,
         p.opted_out,
-        p.consent_method as Option<ConsentMethod>
+        p.consent_method as Option<ConsentMethod>,
+        p.preferred_language
     )
     .execute(db)
     .await?;

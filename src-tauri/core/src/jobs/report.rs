@@ -2,6 +2,7 @@
 //! diagnoses, visits per day as bars drawn with HTML tables (they render in mail clients: no SVG, no script),
 //! and the appointment and treatment tables; plus a clinic-wide summary (counts only, no clinical detail).
 //! Stored in `reports` (every PC can show them), saved as HTML files, and emailed through the outbox.
+//! Written in the clinic's language (English or Spanish: `Words`), dates in its date format and clock.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -16,13 +17,23 @@ use crate::db::notifications;
 use crate::db::report_data::{self as data, ReportDoctor, StatusTotals};
 use crate::db::reports::{self, NewReport};
 use crate::error::Result;
+use crate::locale::{Formatter, Lang};
 
 pub async fn run(ctx: &JobContext, month: NaiveDate) -> Result<Counts> {
     let mut conn = ctx.pool.acquire().await?;
     let settings = db::settings::get(&mut conn).await?;
-    let (clinic, tz_name) = settings
-        .map(|s| (s.clinic_name, s.time_zone))
-        .unwrap_or_else(|| ("the clinic".into(), "UTC".into()));
+    let (clinic, tz_name, fmt) = settings
+        .map(|s| {
+            let fmt = Formatter::new(&s.language, &s.date_format, &s.clock);
+            (s.clinic_name, s.time_zone, fmt)
+        })
+        .unwrap_or_else(|| {
+            (
+                "the clinic".into(),
+                "UTC".into(),
+                Formatter::new("en", "dd/MM/yyyy", "24h"),
+            )
+        });
     let tz: Tz = crate::clock::zone(&tz_name)?;
     let next = (month + Duration::days(32)).with_day(1).expect("day 1");
     let from = local_instant(tz, month, NaiveTime::MIN);
@@ -48,7 +59,7 @@ pub async fn run(ctx: &JobContext, month: NaiveDate) -> Result<Counts> {
         t.doctor_id
     });
 
-    let month_label = month.format("%B %Y").to_string();
+    let month_label = fmt.lang.month_year(month);
     let days: Vec<NaiveDate> = month.iter_days().take_while(|d| *d < next).collect();
     let mut docs = Vec::with_capacity(doctors.len() + 1);
     let empty_totals = StatusTotals::default();
@@ -73,6 +84,7 @@ pub async fn run(ctx: &JobContext, month: NaiveDate) -> Result<Counts> {
             appts.get(&d.id).map(Vec::as_slice).unwrap_or(&[]),
             tr,
             tz,
+            &fmt,
         );
         summary_rows.push((d, t.clone(), tr.len() as i64));
         docs.push(NewReport {
@@ -95,7 +107,14 @@ pub async fn run(ctx: &JobContext, month: NaiveDate) -> Result<Counts> {
         NewReport {
             doctor_id: None,
             title: format!("{clinic} — {month_label}"),
-            html: clinic_html(&clinic, &month_label, &summary_rows, &days, &clinic_days),
+            html: clinic_html(
+                &clinic,
+                &month_label,
+                &summary_rows,
+                &days,
+                &clinic_days,
+                &fmt,
+            ),
             summary: serde_json::json!({ "doctors": doctors.len() }),
         },
     );
@@ -190,38 +209,150 @@ pub fn esc(s: &str) -> String {
     out
 }
 
+/// The report's words in one language.
+struct Words {
+    totals: &'static str,
+    appointments: &'static str,
+    completed: &'static str,
+    still_booked: &'static str,
+    cancelled: &'static str,
+    no_show: &'static str,
+    unique_patients: &'static str,
+    treatments_recorded: &'static str,
+    top_diagnoses: &'static str,
+    no_treatments: &'static str,
+    diagnosis: &'static str,
+    visits: &'static str,
+    visits_per_day: &'static str,
+    when: &'static str,
+    patient_mrn: &'static str,
+    status: &'static str,
+    treatments: &'static str,
+    visit: &'static str,
+    monthly_report: &'static str,
+    doctors: &'static str,
+    doctor: &'static str,
+    department: &'static str,
+    all_doctors: &'static str,
+    clinic_summary: &'static str,
+}
+
+const EN: Words = Words {
+    totals: "Totals",
+    appointments: "Appointments",
+    completed: "Completed",
+    still_booked: "Still booked",
+    cancelled: "Cancelled",
+    no_show: "No-show",
+    unique_patients: "Unique patients",
+    treatments_recorded: "Treatments recorded",
+    top_diagnoses: "Top diagnoses",
+    no_treatments: "No treatments recorded.",
+    diagnosis: "Diagnosis",
+    visits: "Visits",
+    visits_per_day: "Visits per day",
+    when: "When",
+    patient_mrn: "Patient (MRN)",
+    status: "Status",
+    treatments: "Treatments",
+    visit: "Visit",
+    monthly_report: "monthly report",
+    doctors: "Doctors",
+    doctor: "Doctor",
+    department: "Department",
+    all_doctors: "All doctors",
+    clinic_summary: "Monthly summary for the clinic",
+};
+
+const ES: Words = Words {
+    totals: "Totales",
+    appointments: "Citas",
+    completed: "Completadas",
+    still_booked: "Aún reservadas",
+    cancelled: "Canceladas",
+    no_show: "No se presentó",
+    unique_patients: "Pacientes distintos",
+    treatments_recorded: "Tratamientos registrados",
+    top_diagnoses: "Diagnósticos más frecuentes",
+    no_treatments: "No se registraron tratamientos.",
+    diagnosis: "Diagnóstico",
+    visits: "Visitas",
+    visits_per_day: "Visitas por día",
+    when: "Cuándo",
+    patient_mrn: "Paciente (n.º de historia)",
+    status: "Estado",
+    treatments: "Tratamientos",
+    visit: "Visita",
+    monthly_report: "informe mensual",
+    doctors: "Médicos",
+    doctor: "Médico",
+    department: "Departamento",
+    all_doctors: "Todos los médicos",
+    clinic_summary: "Resumen mensual de la clínica",
+};
+
+fn words(lang: Lang) -> &'static Words {
+    match lang {
+        Lang::En => &EN,
+        Lang::Es => &ES,
+    }
+}
+
+/// An appointment status or visit type as words ("no_show" → "no show" / "no se presentó").
+fn code_words(lang: Lang, code: &str) -> String {
+    let es = match code {
+        "booked" => "reservada",
+        "checked_in" => "llegó",
+        "called" => "llamado",
+        "completed" => "completada",
+        "cancelled" => "cancelada",
+        "no_show" => "no se presentó",
+        "consultation" => "consulta",
+        "follow_up" => "seguimiento",
+        "emergency" => "urgencia",
+        "procedure" => "procedimiento",
+        _ => "",
+    };
+    if lang == Lang::Es && !es.is_empty() {
+        es.to_string()
+    } else {
+        code.replace('_', " ")
+    }
+}
+
 const STYLE: &str = "body{font-family:Arial,Helvetica,sans-serif;color:#1f2937;margin:24px;}\
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:24px 0 8px}p.sub{color:#4b5563;margin:0 0 16px}\
 table{border-collapse:collapse}td,th{padding:4px 8px;border-bottom:1px solid #e5e7eb;text-align:left;font-size:13px}\
 th{background:#f3f4f6}td.n{text-align:right}";
 
-fn page(title: &str, sub: &str, body: &str) -> String {
+fn page(lang: Lang, title: &str, sub: &str, body: &str) -> String {
     format!(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{t}</title><style>{STYLE}</style></head>\
+        "<!DOCTYPE html><html lang=\"{l}\"><head><meta charset=\"utf-8\"><title>{t}</title><style>{STYLE}</style></head>\
          <body><h1>{t}</h1><p class=\"sub\">{s}</p>{body}</body></html>",
+        l = lang.code(),
         t = esc(title),
         s = esc(sub)
     )
 }
 
-fn totals_table(t: &StatusTotals, treatments: usize) -> String {
+fn totals_table(w: &Words, t: &StatusTotals, treatments: usize) -> String {
     let row = |label: &str, n: i64| {
         format!("<tr><th scope=\"row\">{label}</th><td class=\"n\">{n}</td></tr>")
     };
     format!(
         "<table role=\"presentation\">{}{}{}{}{}{}{}</table>",
-        row("Appointments", t.total),
-        row("Completed", t.completed),
-        row("Still booked", t.booked),
-        row("Cancelled", t.cancelled),
-        row("No-show", t.no_show),
-        row("Unique patients", t.unique_patients),
-        row("Treatments recorded", treatments as i64)
+        row(w.appointments, t.total),
+        row(w.completed, t.completed),
+        row(w.still_booked, t.booked),
+        row(w.cancelled, t.cancelled),
+        row(w.no_show, t.no_show),
+        row(w.unique_patients, t.unique_patients),
+        row(w.treatments_recorded, treatments as i64)
     )
 }
 
 /// Visits per day as horizontal bars: a table whose cells have a width and a background colour.
-fn bars(days: &[NaiveDate], counts: &HashMap<NaiveDate, i64>) -> String {
+fn bars(days: &[NaiveDate], counts: &HashMap<NaiveDate, i64>, fmt: &Formatter) -> String {
     let max = counts.values().copied().max().unwrap_or(0).max(1);
     let mut out =
         String::from("<table role=\"presentation\" style=\"width:100%;max-width:560px\">");
@@ -230,10 +361,10 @@ fn bars(days: &[NaiveDate], counts: &HashMap<NaiveDate, i64>) -> String {
         let pct = (n * 100 / max).max(if n > 0 { 1 } else { 0 });
         let _ = write!(
             out,
-            "<tr><td style=\"width:90px;white-space:nowrap\">{}</td><td style=\"width:100%\">\
+            "<tr><td style=\"width:130px;white-space:nowrap\">{}</td><td style=\"width:100%\">\
              <table role=\"presentation\" style=\"width:{pct}%\"><tr><td style=\"background:#2563eb;height:12px;padding:0;border:0\"></td></tr></table>\
              </td><td class=\"n\">{n}</td></tr>",
-            d.format("%a %-d")
+            esc(&fmt.day(*d))
         );
     }
     out.push_str("</table>");
@@ -253,15 +384,21 @@ fn doctor_html(
     appts: &[data::ApptLine],
     tr: &[data::TreatmentLine],
     tz: Tz,
+    fmt: &Formatter,
 ) -> String {
+    let w = words(fmt.lang);
     let mut b = String::new();
-    b.push_str("<h2>Totals</h2>");
-    b.push_str(&totals_table(t, treatments));
-    b.push_str("<h2>Top diagnoses</h2>");
+    let _ = write!(b, "<h2>{}</h2>", w.totals);
+    b.push_str(&totals_table(w, t, treatments));
+    let _ = write!(b, "<h2>{}</h2>", w.top_diagnoses);
     if diagnoses.is_empty() {
-        b.push_str("<p>No treatments recorded.</p>");
+        let _ = write!(b, "<p>{}</p>", w.no_treatments);
     } else {
-        b.push_str("<table><tr><th scope=\"col\">Diagnosis</th><th scope=\"col\">Visits</th></tr>");
+        let _ = write!(
+            b,
+            "<table><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr>",
+            w.diagnosis, w.visits
+        );
         for g in diagnoses {
             let _ = write!(
                 b,
@@ -272,34 +409,43 @@ fn doctor_html(
         }
         b.push_str("</table>");
     }
-    b.push_str("<h2>Visits per day</h2>");
-    b.push_str(&bars(days, day_counts));
-    b.push_str("<h2>Appointments</h2><table><tr><th scope=\"col\">When</th><th scope=\"col\">Patient (MRN)</th><th scope=\"col\">Status</th></tr>");
+    let _ = write!(b, "<h2>{}</h2>", w.visits_per_day);
+    b.push_str(&bars(days, day_counts, fmt));
+    let _ = write!(
+        b,
+        "<h2>{}</h2><table><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr>",
+        w.appointments, w.when, w.patient_mrn, w.status
+    );
     for a in appts {
         let _ = write!(
             b,
             "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-            a.starts_at.with_timezone(&tz).format("%a %-d %b %H:%M"),
+            esc(&fmt.day_time(&a.starts_at.with_timezone(&tz))),
             esc(&a.mrn),
-            esc(&a.status.replace('_', " "))
+            esc(&code_words(fmt.lang, &a.status))
         );
     }
-    b.push_str("</table><h2>Treatments</h2><table><tr><th scope=\"col\">When</th><th scope=\"col\">Patient (MRN)</th><th scope=\"col\">Visit</th><th scope=\"col\">ICD-10</th><th scope=\"col\">Diagnosis</th></tr>");
+    let _ = write!(
+        b,
+        "</table><h2>{}</h2><table><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">ICD-10</th><th scope=\"col\">{}</th></tr>",
+        w.treatments, w.when, w.patient_mrn, w.visit, w.diagnosis
+    );
     for t in tr {
         let _ = write!(
             b,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            t.starts_at.with_timezone(&tz).format("%a %-d %b %H:%M"),
+            esc(&fmt.day_time(&t.starts_at.with_timezone(&tz))),
             esc(&t.mrn),
-            esc(&t.visit_type.replace('_', " ")),
+            esc(&code_words(fmt.lang, &t.visit_type)),
             esc(t.icd10_code.as_deref().unwrap_or("")),
             esc(&t.diagnosis)
         );
     }
     b.push_str("</table>");
     page(
+        fmt.lang,
         &format!("{} — {month}", d.full_name),
-        &format!("{clinic} · {} · monthly report", d.department),
+        &format!("{clinic} · {} · {}", d.department, w.monthly_report),
         &b,
     )
 }
@@ -310,11 +456,22 @@ fn clinic_html(
     rows: &[(&ReportDoctor, StatusTotals, i64)],
     days: &[NaiveDate],
     day_counts: &HashMap<NaiveDate, i64>,
+    fmt: &Formatter,
 ) -> String {
-    let mut b = String::from(
-        "<h2>Doctors</h2><table><tr><th scope=\"col\">Doctor</th><th scope=\"col\">Department</th>\
-         <th scope=\"col\">Appointments</th><th scope=\"col\">Completed</th><th scope=\"col\">Cancelled</th>\
-         <th scope=\"col\">No-show</th><th scope=\"col\">Unique patients</th><th scope=\"col\">Treatments</th></tr>",
+    let w = words(fmt.lang);
+    let mut b = format!(
+        "<h2>{}</h2><table><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th>\
+         <th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th>\
+         <th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr>",
+        w.doctors,
+        w.doctor,
+        w.department,
+        w.appointments,
+        w.completed,
+        w.cancelled,
+        w.no_show,
+        w.unique_patients,
+        w.treatments
     );
     let mut sum = StatusTotals::default();
     let mut sum_tr = 0;
@@ -341,15 +498,21 @@ fn clinic_html(
     }
     let _ = write!(
         b,
-        "<tr><th scope=\"row\" colspan=\"2\">All doctors</th><th class=\"n\">{}</th><th class=\"n\">{}</th>\
+        "<tr><th scope=\"row\" colspan=\"2\">{}</th><th class=\"n\">{}</th><th class=\"n\">{}</th>\
          <th class=\"n\">{}</th><th class=\"n\">{}</th><th></th><th class=\"n\">{}</th></tr></table>",
-        sum.total, sum.completed, sum.cancelled, sum.no_show, sum_tr
+        w.all_doctors,
+        sum.total,
+        sum.completed,
+        sum.cancelled,
+        sum.no_show,
+        sum_tr
     );
-    b.push_str("<h2>Visits per day</h2>");
-    b.push_str(&bars(days, day_counts));
+    let _ = write!(b, "<h2>{}</h2>", w.visits_per_day);
+    b.push_str(&bars(days, day_counts, fmt));
     page(
+        fmt.lang,
         &format!("{clinic} — {month}"),
-        "Monthly summary for the clinic",
+        w.clinic_summary,
         &b,
     )
 }
@@ -370,7 +533,9 @@ mod tests {
     fn bars_scale_to_the_busiest_day_and_draw_no_svg() {
         let d1 = NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
         let d2 = NaiveDate::from_ymd_opt(2026, 10, 2).unwrap();
-        let html = bars(&[d1, d2], &HashMap::from([(d1, 4), (d2, 2)]));
+        let fmt = Formatter::new("es", "dd.MM.yyyy", "24h");
+        let html = bars(&[d1, d2], &HashMap::from([(d1, 4), (d2, 2)]), &fmt);
+        assert!(html.contains(">jue 01.10.2026<"), "{html}");
         assert!(html.contains("width:100%\"><tr><td style=\"background"));
         assert!(html.contains("width:50%"));
         assert!(!html.contains("<svg") && !html.contains("<script"));

@@ -93,6 +93,13 @@ fn clean(input: &PatientInput) -> Result<PatientInput> {
         &input.emergency_contact,
         200,
     )?;
+    let preferred_language = input.preferred_language.trim();
+    if !crate::locale::LANGUAGES.contains(&preferred_language) {
+        return Err(Error::validation(
+            "preferred_language",
+            "Messages can be sent in English (en) or Spanish (es) only.",
+        ));
+    }
     if input.opted_out && input.reminder_consent {
         return Err(Error::constraint("patients_opted_out_no_consent"));
     }
@@ -119,6 +126,7 @@ fn clean(input: &PatientInput) -> Result<PatientInput> {
         email,
         address,
         emergency_contact,
+        preferred_language: preferred_language.to_string(),
         ..input.clone()
     })
 }

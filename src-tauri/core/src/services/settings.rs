@@ -1,9 +1,11 @@
-//! Clinic settings (name, time zone, idle lock, waiting alert): everyone reads them, administrators change them.
+//! Clinic settings (name, time zone, idle lock, locale, waiting alert): everyone reads them, administrators change
+//! them.
 
 use sqlx::PgPool;
 
 use crate::db::settings::{self, ClinicSettings};
 use crate::error::{Error, Result};
+use crate::locale;
 
 pub async fn get(pool: &PgPool) -> Result<ClinicSettings> {
     settings::get(&mut *pool.acquire().await?)
@@ -17,6 +19,7 @@ pub async fn update(pool: &PgPool, input: &ClinicSettings) -> Result<ClinicSetti
         clinic_name: super::required_text("clinic_name", "Clinic name", &input.clinic_name, 120)?,
         time_zone: super::time_zone("time_zone", &input.time_zone)?,
         idle_lock_minutes: input.idle_lock_minutes,
+        ..check_locale(input)?
     };
     if !(1..=240).contains(&clean.idle_lock_minutes) {
         return Err(Error::validation(
@@ -25,6 +28,66 @@ pub async fn update(pool: &PgPool, input: &ClinicSettings) -> Result<ClinicSetti
         ));
     }
     settings::update(&mut *pool.acquire().await?, &clean).await
+}
+
+/// The locale codes checked one by one (an unknown code is a field error; the database's CHECKs say the same).
+pub(crate) fn check_locale(input: &ClinicSettings) -> Result<ClinicSettings> {
+    let language = input.language.trim();
+    if !locale::LANGUAGES.contains(&language) {
+        return Err(Error::validation(
+            "language",
+            "Choose English (en) or Spanish (es).",
+        ));
+    }
+    let date_format = input.date_format.trim();
+    if !locale::DATE_FORMATS.contains(&date_format) {
+        return Err(Error::validation(
+            "date_format",
+            "Choose a date format from the list: dd/MM/yyyy, MM/dd/yyyy, yyyy-MM-dd or dd.MM.yyyy.",
+        ));
+    }
+    let clock = input.clock.trim();
+    if !locale::CLOCKS.contains(&clock) {
+        return Err(Error::validation(
+            "clock",
+            "Choose a 24-hour or 12-hour clock.",
+        ));
+    }
+    if !locale::FIRST_DAYS.contains(&input.first_day) {
+        return Err(Error::validation(
+            "first_day",
+            "The week starts on Sunday, Monday or Saturday.",
+        ));
+    }
+    Ok(ClinicSettings {
+        language: language.into(),
+        date_format: date_format.into(),
+        clock: clock.into(),
+        ..input.clone()
+    })
+}
+
+/// The wizard's default locale from this machine's `LC_ALL` / `LC_TIME` / `LANG` (e.g. `es_ES.UTF-8`): Spanish
+/// for `es*`, US conventions (MM/dd/yyyy, 12-hour, Sunday first) for `en_US`, dd.MM.yyyy for German-speaking
+/// ones, otherwise dd/MM/yyyy, 24-hour, Monday first.
+pub fn machine_locale() -> (String, String, String, i32) {
+    let raw = ["LC_ALL", "LC_TIME", "LANG"]
+        .iter()
+        .filter_map(|k| std::env::var(k).ok())
+        .find(|v| !v.is_empty() && v != "C" && v != "POSIX")
+        .unwrap_or_default();
+    locale_from_posix(&raw)
+}
+
+pub(crate) fn locale_from_posix(raw: &str) -> (String, String, String, i32) {
+    let tag = raw.split(['.', '@']).next().unwrap_or("");
+    let language = if tag.starts_with("es") { "es" } else { "en" };
+    let (date_format, clock, first_day) = match tag {
+        "en_US" | "es_US" => ("MM/dd/yyyy", "12h", 0),
+        t if t.starts_with("de") => ("dd.MM.yyyy", "24h", 1),
+        _ => ("dd/MM/yyyy", "24h", 1),
+    };
+    (language.into(), date_format.into(), clock.into(), first_day)
 }
 
 /// The time zones a clinic can choose (IANA names).
@@ -58,4 +121,81 @@ pub async fn set_wait_alert_minutes(pool: &PgPool, minutes: i32) -> Result<i32> 
         ));
     }
     settings::set_wait_alert_minutes(&mut *pool.acquire().await?, minutes).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base() -> ClinicSettings {
+        ClinicSettings {
+            clinic_name: "Riverside".into(),
+            time_zone: "UTC".into(),
+            idle_lock_minutes: 10,
+            language: "es".into(),
+            date_format: "yyyy-MM-dd".into(),
+            clock: "12h".into(),
+            first_day: 6,
+        }
+    }
+
+    #[test]
+    fn each_unknown_locale_code_names_its_field() {
+        assert_eq!(check_locale(&base()).unwrap(), base());
+        for (bad, field) in [
+            (
+                ClinicSettings {
+                    language: "fr".into(),
+                    ..base()
+                },
+                "language",
+            ),
+            (
+                ClinicSettings {
+                    date_format: "d/M/yy".into(),
+                    ..base()
+                },
+                "date_format",
+            ),
+            (
+                ClinicSettings {
+                    clock: "13h".into(),
+                    ..base()
+                },
+                "clock",
+            ),
+            (
+                ClinicSettings {
+                    first_day: 3,
+                    ..base()
+                },
+                "first_day",
+            ),
+        ] {
+            assert!(
+                matches!(check_locale(&bad), Err(Error::Validation { field: f, .. }) if f == field),
+                "{field}"
+            );
+        }
+    }
+
+    #[test]
+    fn machine_locales_give_sensible_defaults() {
+        assert_eq!(
+            locale_from_posix("es_ES.UTF-8"),
+            ("es".into(), "dd/MM/yyyy".into(), "24h".into(), 1)
+        );
+        assert_eq!(
+            locale_from_posix("en_US.UTF-8"),
+            ("en".into(), "MM/dd/yyyy".into(), "12h".into(), 0)
+        );
+        assert_eq!(
+            locale_from_posix("de_AT.UTF-8"),
+            ("en".into(), "dd.MM.yyyy".into(), "24h".into(), 1)
+        );
+        assert_eq!(
+            locale_from_posix(""),
+            ("en".into(), "dd/MM/yyyy".into(), "24h".into(), 1)
+        );
+    }
 }

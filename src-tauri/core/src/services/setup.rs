@@ -97,10 +97,15 @@ pub async fn complete_setup(
             "This clinic is already set up. Sign in instead.".into(),
         ));
     }
+    let (language, date_format, clock, first_day) = super::settings::machine_locale();
     let settings = ClinicSettings {
         clinic_name,
         time_zone,
         idle_lock_minutes: 10,
+        language,
+        date_format,
+        clock,
+        first_day,
     };
     db::settings::create(&mut *tx, &settings).await?;
     db::staff::create(

@@ -1254,3 +1254,89 @@ async fn no_staff_role_can_write_a_visits_buffer_and_only_admins_set_a_types() {
         );
     }
 }
+
+/// The clinic's locale: every role reads it (the UI formats with it), only an administrator changes it, and only to
+/// offered codes; the patient's language is written by the desk like the other contact fields, never by a doctor;
+/// the message wording functions are the database's own.
+#[tokio::test]
+async fn only_admins_change_the_locale_and_only_the_desk_the_patients_language() {
+    let s = scene().await;
+    for pool in [&s.clinic.admin, &s.clinic.desk, &s.rao.1] {
+        let mut c = pool.acquire().await.expect("conn");
+        ok(
+            &mut c,
+            "SELECT language, date_format, clock, first_day FROM settings",
+        )
+        .await;
+        ok(&mut c, "SELECT preferred_language FROM patients").await;
+        for f in [
+            "clinicdesk_message_text('booked', 'es', 'x', 'x', 'x', now(), 'UTC', 'dd/MM/yyyy', '24h')",
+            "clinicdesk_local_when(now())",
+        ] {
+            assert_eq!(
+                refused(&mut c, &format!("SELECT * FROM {f}")).await,
+                "42501",
+                "{f}"
+            );
+        }
+    }
+    for pool in [&s.clinic.desk, &s.rao.1] {
+        let who = username(pool).await;
+        let mut c = pool.acquire().await.expect("conn");
+        for sql in [
+            "UPDATE settings SET language = 'es'",
+            "UPDATE settings SET date_format = 'MM/dd/yyyy'",
+            "UPDATE settings SET clock = '12h'",
+            "UPDATE settings SET first_day = 0",
+        ] {
+            assert_eq!(refused(&mut c, sql).await, "42501", "{who}: {sql}");
+        }
+    }
+    let mut rao = s.rao.1.acquire().await.expect("conn");
+    assert_eq!(
+        refused(&mut rao, "UPDATE patients SET preferred_language = 'es'").await,
+        "42501"
+    );
+    drop(rao);
+    let mut desk = s.clinic.desk.acquire().await.expect("conn");
+    assert_eq!(
+        refused(&mut desk, "UPDATE patients SET preferred_language = 'xx'").await,
+        "23514"
+    );
+    ok(
+        &mut desk,
+        &format!(
+            "UPDATE patients SET preferred_language = 'es' WHERE id = {}",
+            s.patient
+        ),
+    )
+    .await;
+    drop(desk);
+    let mut admin = s.clinic.admin.acquire().await.expect("conn");
+    assert_eq!(
+        refused(&mut admin, "UPDATE settings SET date_format = 'yy-M-d'").await,
+        "23514"
+    );
+    ok(
+        &mut admin,
+        "UPDATE settings SET language = 'es', clock = '12h'",
+    )
+    .await;
+    drop(admin);
+    assert_eq!(
+        count(
+            &s.owner,
+            "SELECT count(*) FROM settings WHERE language = 'es' AND clock = '12h' AND date_format = 'dd/MM/yyyy' AND first_day = 1"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        count(
+            &s.owner,
+            "SELECT count(*) FROM patients WHERE preferred_language = 'es'"
+        )
+        .await,
+        1
+    );
+}

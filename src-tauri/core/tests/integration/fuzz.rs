@@ -210,6 +210,7 @@ fn patient_input(name: &str, address: &str) -> PatientInput {
         address: address.into(),
         emergency_contact: String::new(),
         preferred_channel: ReminderChannel::None,
+        preferred_language: "en".into(),
         reminder_consent: false,
         opted_out: false,
         consent_method: None,

@@ -98,6 +98,7 @@ async fn patient_by_email(c: &Clinic, name: &str, email: &str) -> i64 {
         address: String::new(),
         emergency_contact: String::new(),
         preferred_channel: ReminderChannel::Email,
+        preferred_language: "en".into(),
         reminder_consent: true,
         opted_out: false,
         consent_method: Some(clinicdesk_core::db::patients::ConsentMethod::Paper),

@@ -12,6 +12,7 @@ mod free_slots_sql;
 mod fuzz;
 mod insights;
 mod jobs;
+mod locale;
 mod patient_records;
 mod privacy;
 mod reminder_rules;

@@ -30,6 +30,7 @@ fn input(name: &str, birth: NaiveDate, phone: Option<&str>, email: Option<&str>)
         } else {
             ReminderChannel::Email
         },
+        preferred_language: "en".into(),
         reminder_consent: phone.is_some() || email.is_some(),
         opted_out: false,
         consent_method: Some(ConsentMethod::Desk),

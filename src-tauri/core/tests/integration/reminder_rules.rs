@@ -58,6 +58,7 @@ async fn patient(c: &Clinic, name: &str, n: usize) -> i64 {
         address: String::new(),
         emergency_contact: String::new(),
         preferred_channel: ReminderChannel::Email,
+        preferred_language: "en".into(),
         reminder_consent: true,
         opted_out: false,
         consent_method: Some(ConsentMethod::Desk),
@@ -167,7 +168,7 @@ async fn rules_plan_at_booking_across_a_dst_change_with_quiet_hours() {
     assert!(
         r.iter().all(|x| x.body.contains("Hello Omar")
             && x.body.contains("Dr. Asha Rao")
-            && x.body.contains("Sun 28 Mar at 09:00")
+            && x.body.contains("Sun 28/03/2027 at 09:00")
             && !x.body.contains("General Medicine")),
         "{r:#?}"
     );
@@ -324,9 +325,9 @@ async fn rescheduling_replans_cancelling_and_removing_a_rule_withdraw() {
     let r = reminders_of(&owner, a.id).await;
     let live = pending(&r);
     assert_eq!(live.len(), 2, "{r:#?}");
-    assert!(live
-        .iter()
-        .all(|x| x.due == second - Duration::hours(1) && x.body.contains("Fri 11 Jun at 14:00")));
+    assert!(live.iter().all(
+        |x| x.due == second - Duration::hours(1) && x.body.contains("Fri 11/06/2027 at 14:00")
+    ));
     let withdrawn: Vec<_> = r.iter().filter(|x| x.status == "cancelled").collect();
     assert_eq!(withdrawn.len(), 2);
     assert!(withdrawn.iter().all(|x| x.due == first - Duration::hours(1)

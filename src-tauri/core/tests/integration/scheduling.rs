@@ -609,6 +609,7 @@ async fn patients_are_found_by_name_fragment_typo_phone_mrn_and_id() {
             address: String::new(),
             emergency_contact: String::new(),
             preferred_channel: ReminderChannel::None,
+            preferred_language: "en".into(),
             reminder_consent: false,
             opted_out: false,
             consent_method: None,

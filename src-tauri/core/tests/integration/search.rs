@@ -17,6 +17,7 @@ async fn register(c: &Clinic, name: &str, phone: &str) -> i64 {
             address: String::new(),
             emergency_contact: String::new(),
             preferred_channel: ReminderChannel::Sms,
+            preferred_language: "en".into(),
             reminder_consent: false,
             opted_out: false,
             consent_method: None,
