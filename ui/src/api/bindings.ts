@@ -850,6 +850,8 @@ export type Patient = {
 	address: string,
 	emergency_contact: string,
 	preferred_channel: ReminderChannel,
+	/**  The language of the patient's messages: "en" or "es". */
+	preferred_language: string,
 	reminder_consent: boolean,
 	/**  No message of any kind (the database refuses to compose one). */
 	opted_out: boolean,
@@ -883,6 +885,8 @@ export type PatientInput = {
 	address: string,
 	emergency_contact: string,
 	preferred_channel: ReminderChannel,
+	/**  The language of the patient's messages: "en" or "es" (default "en"). */
+	preferred_language: string,
 	reminder_consent: boolean,
 	opted_out: boolean,
 	/**  Required whenever the consent or opt-out changes. */
