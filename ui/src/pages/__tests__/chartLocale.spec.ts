@@ -217,7 +217,7 @@ describe("dashboards in Spanish", () => {
     } as unknown as Parameters<typeof perDayOption>[0];
     const perDay = perDayOption(d);
     expect(perDay.legend.data).toEqual(["Citas", "Anuladas"]);
-    expect(perDay.series[0].markLine.label.formatter).toBe("Hoy");
+    expect(perDay.series[0].markLine?.label.formatter).toBe("Hoy");
     expect(statusOption(d).series[0].data.map((x) => x.name)).toEqual(["Reservada", "Atendida", "Anulada", "No se presentó"]);
     expect(shortDate("2026-01-05")).toBe("5 ene");
     expect(percent(2 / 30)).toBe("6,7\u00a0%");
