@@ -1,32 +1,26 @@
 /** Clinical-record helpers: labels, the ICD-10 format hint, and draft ⇄ TreatmentInput conversion (pure). */
 import type { PrescriptionLine, Treatment, TreatmentInput, VisitType } from "../api";
+import { t } from "../i18n";
 
-export const VISIT_TYPES: { value: VisitType; label: string }[] = [
-  { value: "consultation", label: "Consultation" },
-  { value: "follow_up", label: "Follow-up" },
-  { value: "emergency", label: "Emergency" },
-  { value: "procedure", label: "Procedure" },
-];
+export const VISIT_TYPE_VALUES: VisitType[] = ["consultation", "follow_up", "emergency", "procedure"];
 
-export const VISIT_TYPE_LABELS: Record<VisitType, string> = Object.fromEntries(
-  VISIT_TYPES.map((v) => [v.value, v.label]),
-) as Record<VisitType, string>;
+/** A visit type's name in the clinic's language ("Consultation", "Consulta"). */
+export function visitTypeLabel(v: VisitType): string {
+  return t(`clinical.visit_type.${v}`);
+}
 
-/** Human names for TreatmentInput fields (amendment "changed" lists). */
-export const TREATMENT_FIELD_LABELS: Record<string, string> = {
-  visit_type: "Visit type",
-  symptoms: "Symptoms",
-  diagnosis: "Diagnosis",
-  icd10_code: "ICD-10 code",
-  treatment_given: "Treatment given",
-  prescription: "Prescription",
-  notes: "Notes",
-  next_visit_on: "Next visit",
-  next_visit_in_days: "Next visit",
-};
+/** The visit types with their names in the current language (call again after a language switch). */
+export function visitTypes(): { value: VisitType; label: string }[] {
+  return VISIT_TYPE_VALUES.map((value) => ({ value, label: visitTypeLabel(value) }));
+}
 
+/** TreatmentInput fields with a human name (amendment "changed" lists); both next-visit fields read "Next visit". */
+const TREATMENT_FIELDS = ["visit_type", "symptoms", "diagnosis", "icd10_code", "treatment_given", "prescription", "notes"];
+
+/** A TreatmentInput field's human name in the current language. */
 export function fieldLabel(field: string): string {
-  return TREATMENT_FIELD_LABELS[field] ?? field.replace(/_/g, " ");
+  if (field === "next_visit_on" || field === "next_visit_in_days") return t("clinical.field.next_visit");
+  return TREATMENT_FIELDS.includes(field) ? t(`clinical.field.${field}`) : field.replace(/_/g, " ");
 }
 
 /**

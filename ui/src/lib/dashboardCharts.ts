@@ -4,6 +4,8 @@
  */
 import type { AdminDashboard } from "../api";
 import type { RouteLocationRaw } from "vue-router";
+import { t } from "../i18n";
+import { intlTag } from "../i18n/format";
 
 /** Colours with ≥ 3:1 contrast on white, one per status. */
 export const STATUS_COLOURS = {
@@ -14,38 +16,43 @@ export const STATUS_COLOURS = {
   no_show: "#b91c1c",
 } as const;
 
-export const STATUS_LABELS: Record<keyof typeof STATUS_COLOURS, string> = {
-  booked: "Booked",
-  checked_in: "Checked in",
-  completed: "Completed",
-  cancelled: "Cancelled",
-  no_show: "No-show",
-};
+/** A status's name in the clinic's language (the charts' labels; they follow a language switch when rebuilt). */
+export function statusLabel(s: keyof typeof STATUS_COLOURS): string {
+  return t(`dashboard.status.${s}`);
+}
 
-/** "2026-11-18" → "18 Nov". */
+/** "2026-11-18" → "18 Nov" ("Nov 18" in US English, "18 nov" in Spanish): the clinic's language. */
 export function shortDate(iso: string): string {
   const [y, m, d] = iso.split("-").map(Number);
-  return new Date(Date.UTC(y, m - 1, d)).toLocaleDateString("en-GB", { day: "numeric", month: "short", timeZone: "UTC" });
+  return new Intl.DateTimeFormat(intlTag(), { day: "numeric", month: "short", timeZone: "UTC" }).format(new Date(Date.UTC(y, m - 1, d)));
 }
+
+/** 12.5 → "12.5%" ("12,5 %" in Spanish): a chart value already in percent. */
+export function percentValue(v: number): string {
+  return new Intl.NumberFormat(intlTag(), { style: "percent", maximumFractionDigits: 1 }).format(v / 100);
+}
+
+/** A percent axis label in the clinic's language. */
+const axisPercent = (v: number) => percentValue(v);
 
 export function perDayOption(d: AdminDashboard) {
   return {
     aria: { enabled: true },
     tooltip: { trigger: "axis" },
-    legend: { data: ["Appointments", "Cancelled"] },
+    legend: { data: [t("dashboard.chart.appointments"), t("dashboard.chart.cancelled")] },
     grid: { left: 40, right: 16, top: 40, bottom: 40 },
     xAxis: { type: "category", data: d.per_day.map((p) => shortDate(p.date)) },
     yAxis: { type: "value", minInterval: 1 },
     series: [
       {
-        name: "Appointments",
+        name: t("dashboard.chart.appointments"),
         type: "bar",
         stack: "day",
         data: d.per_day.map((p) => p.appointments),
         itemStyle: { color: STATUS_COLOURS.booked },
-        markLine: { symbol: "none", data: [{ xAxis: shortDate(d.today), name: "Today" }], label: { formatter: "Today" } },
+        markLine: { symbol: "none", data: [{ xAxis: shortDate(d.today), name: t("dashboard.chart.today") }], label: { formatter: t("dashboard.chart.today") } },
       },
-      { name: "Cancelled", type: "bar", stack: "day", data: d.per_day.map((p) => p.cancelled), itemStyle: { color: STATUS_COLOURS.cancelled } },
+      { name: t("dashboard.chart.cancelled"), type: "bar", stack: "day", data: d.per_day.map((p) => p.cancelled), itemStyle: { color: STATUS_COLOURS.cancelled } },
     ],
   };
 }
@@ -56,7 +63,7 @@ export function departmentOption(d: AdminDashboard) {
     tooltip: { trigger: "item", formatter: "{b}: {c} ({d}%)" },
     series: [
       {
-        name: "Appointments by department",
+        name: t("dashboard.chart.by_department"),
         type: "pie",
         stillShowZeroSum: false,
         radius: ["40%", "70%"],
@@ -73,13 +80,13 @@ export function statusOption(d: AdminDashboard) {
     tooltip: { trigger: "item", formatter: "{b}: {c} ({d}%)" },
     series: [
       {
-        name: "Status, last 30 days",
+        name: t("dashboard.chart.status"),
         type: "pie",
         stillShowZeroSum: false,
         radius: "70%",
         data: keys
           .filter((k) => d.status_breakdown[k] > 0)
-          .map((k) => ({ name: STATUS_LABELS[k], value: d.status_breakdown[k], itemStyle: { color: STATUS_COLOURS[k] } })),
+          .map((k) => ({ name: statusLabel(k), value: d.status_breakdown[k], itemStyle: { color: STATUS_COLOURS[k] } })),
       },
     ],
   };
@@ -88,13 +95,13 @@ export function statusOption(d: AdminDashboard) {
 export function noShowOption(d: AdminDashboard) {
   return {
     aria: { enabled: true },
-    tooltip: { trigger: "axis", valueFormatter: (v: number) => `${v}%` },
+    tooltip: { trigger: "axis", valueFormatter: percentValue },
     grid: { left: 48, right: 16, top: 24, bottom: 40 },
     xAxis: { type: "category", data: d.no_show_trend.map((w) => shortDate(w.week_start)) },
-    yAxis: { type: "value", axisLabel: { formatter: "{value}%" }, min: 0 },
+    yAxis: { type: "value", axisLabel: { formatter: axisPercent }, min: 0 },
     series: [
       {
-        name: "No-show rate",
+        name: t("dashboard.chart.no_show_rate"),
         type: "line",
         data: d.no_show_trend.map((w) => Math.round((w.rate ?? 0) * 1000) / 10),
         itemStyle: { color: STATUS_COLOURS.no_show },
@@ -106,13 +113,13 @@ export function noShowOption(d: AdminDashboard) {
 export function utilisationOption(d: AdminDashboard) {
   return {
     aria: { enabled: true },
-    tooltip: { trigger: "axis", valueFormatter: (v: number) => `${v}%` },
+    tooltip: { trigger: "axis", valueFormatter: percentValue },
     grid: { left: 140, right: 24, top: 16, bottom: 32 },
-    xAxis: { type: "value", max: 100, axisLabel: { formatter: "{value}%" } },
+    xAxis: { type: "value", max: 100, axisLabel: { formatter: axisPercent } },
     yAxis: { type: "category", data: d.utilisation.map((u) => u.doctor_name) },
     series: [
       {
-        name: "Utilisation this week",
+        name: t("dashboard.chart.utilisation"),
         type: "bar",
         data: d.utilisation.map((u) => Math.round((u.utilisation ?? 0) * 1000) / 10),
         itemStyle: { color: STATUS_COLOURS.completed },
@@ -128,7 +135,7 @@ export function newPatientsOption(d: AdminDashboard) {
     grid: { left: 40, right: 16, top: 24, bottom: 40 },
     xAxis: { type: "category", data: d.new_patients.map((w) => shortDate(w.week_start)) },
     yAxis: { type: "value", minInterval: 1 },
-    series: [{ name: "New patients", type: "bar", data: d.new_patients.map((w) => w.count), itemStyle: { color: STATUS_COLOURS.checked_in } }],
+    series: [{ name: t("dashboard.chart.new_patients"), type: "bar", data: d.new_patients.map((w) => w.count), itemStyle: { color: STATUS_COLOURS.checked_in } }],
   };
 }
 
@@ -150,5 +157,5 @@ export function drillDown(d: AdminDashboard, chart: ChartName, dataIndex: number
 
 /** Percent with one decimal, for the tables beside the charts. */
 export function percent(x: number): string {
-  return `${(Math.round(x * 1000) / 10).toFixed(1)}%`;
+  return new Intl.NumberFormat(intlTag(), { style: "percent", minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(x);
 }

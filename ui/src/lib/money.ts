@@ -1,4 +1,5 @@
 /** Money is stored as integer cents; forms edit it as a decimal string ("12.50"). */
+import { intlTag } from "../i18n/format";
 
 /** "12.5" → 1250, "1,200.00" → 120000, "" → null; anything else (negatives, 3 decimals, letters) → NaN. */
 export function parseMoneyToCents(input: string): number | null {
@@ -18,7 +19,7 @@ export function centsToInput(cents: number): string {
   return `${neg ? "-" : ""}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, "0")}`;
 }
 
-/** 120000 → "1,200.00" (for tables; currency symbol left to the clinic). */
+/** 120000 → "1,200.00" ("1.200,00" in Spanish) for tables, in the clinic's language; currency symbol left to the clinic. */
 export function formatCents(cents: number): string {
-  return new Intl.NumberFormat("en", { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(cents / 100);
+  return new Intl.NumberFormat(intlTag(), { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(cents / 100);
 }

@@ -5,6 +5,9 @@
 import type { RouteLocationRaw } from "vue-router";
 import type { Patient, PatientHit } from "../api";
 
+/** The languages a patient's messages can be in (the backend refuses others). */
+export const PATIENT_LANGUAGES = ["en", "es"] as const;
+
 /** The record to open for `p`: the survivor when `p` was merged into another record, else `p` itself. */
 export function survivorId(p: { id: number; merged_into_id: number | null }): number {
   return p.merged_into_id ?? p.id;

@@ -10,6 +10,8 @@ import { defineStore } from "pinia";
 import { computed, ref } from "vue";
 import { api, type ExportFinished, type ExportProgress, type ExportStarted, type UnlistenFn } from "../api";
 import { clinicToday } from "../lib/clinicToday";
+import { t } from "../i18n";
+import { formatDate } from "../i18n/format";
 
 export type ExportState = "running" | "done" | "failed" | "cancelled";
 export type ExportKind = "patient" | "visits" | "no_shows";
@@ -127,21 +129,21 @@ export const useExportsStore = defineStore("exports", () => {
   async function exportPatient(patientId: number, mrn: string, bom: boolean, patientName = mrn): Promise<ExportJob | null> {
     const path = (await api.exportDefaultPath(patientId)) ?? (await api.saveDialog(`history-${mrn}-${clinicToday()}.csv`));
     if (!path) return null;
-    return run(() => api.exportPatientHistory(patientId, path, bom), "patient", patientId, `History of ${patientName}`);
+    return run(() => api.exportPatientHistory(patientId, path, bom), "patient", patientId, t("exports.label.patient", { name: patientName }));
   }
 
   /** Admin bulk export of all visits between two dates (save dialog). Null when the dialog is cancelled. */
   async function exportVisits(from: string, to: string, bom: boolean): Promise<ExportJob | null> {
     const path = await api.saveDialog(`visits-${from}-to-${to}.csv`);
     if (!path) return null;
-    return run(() => api.exportVisits(from, to, path, bom), "visits", null, `All visits ${from} – ${to}`);
+    return run(() => api.exportVisits(from, to, path, bom), "visits", null, t("exports.label.visits", { from: formatDate(from), to: formatDate(to) }));
   }
 
   /** The DNA (no-show) report of a period as CSV (save dialog), one doctor or all. Null when the dialog is cancelled. */
   async function exportNoShows(from: string, to: string, doctorId: number | null, bom: boolean): Promise<ExportJob | null> {
     const path = await api.saveDialog(`no-shows-${from}-to-${to}.csv`);
     if (!path) return null;
-    return run(() => api.exportNoShows(from, to, doctorId, path, bom), "no_shows", null, `No-shows ${from} – ${to}`);
+    return run(() => api.exportNoShows(from, to, doctorId, path, bom), "no_shows", null, t("exports.label.no_shows", { from: formatDate(from), to: formatDate(to) }));
   }
 
   /** Ask the backend to stop; the final state arrives with the "export-finished" event. */

@@ -143,6 +143,6 @@ describe("HistoryTimeline", () => {
     expect(w.findAll(tid("history-restricted"))).toHaveLength(1);
     expect(w.text()).toContain("Clinical details are visible to doctors and administrators");
     expect(w.find(tid("visit-11")).text()).toContain("Consultation");
-    expect(w.find(tid("visit-11")).text()).toContain("2026-12-17");
+    expect(w.find(tid("visit-11")).text()).toContain("17/12/2026");
   });
 });

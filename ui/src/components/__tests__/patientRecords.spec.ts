@@ -22,7 +22,7 @@ const routes = [{ path: "/patients", name: "patients" }, { path: "/patients/:id"
 
 const jaya: Patient = {
   id: 7, mrn: "MRN0000007", full_name: "Jaya Novack", date_of_birth: "1985-06-01", sex: "female", phone: "+447700900001",
-  email: null, address: "", emergency_contact: "", preferred_channel: "sms", reminder_consent: true, opted_out: false,
+  email: null, address: "", emergency_contact: "", preferred_channel: "sms", preferred_language: "en", reminder_consent: true, opted_out: false,
   consent_method: "desk", consent_recorded_at: "2026-11-20T10:00:00Z", consent_recorded_by: "desk_rita",
   blacklisted: false, blacklist_reason: null, merged_into_id: null,
 };

@@ -22,7 +22,7 @@ import PatientChartPage from "../PatientChartPage.vue";
 const m = apiMocks(api);
 const pat: Patient = {
   id: 7, mrn: "MRN-000007", full_name: "Pat Doe", date_of_birth: "1990-02-03", sex: "female", phone: null, email: null,
-  address: "", emergency_contact: "", preferred_channel: "none", reminder_consent: false, opted_out: false,
+  address: "", emergency_contact: "", preferred_channel: "none", preferred_language: "en", reminder_consent: false, opted_out: false,
   consent_method: null, consent_recorded_at: null, consent_recorded_by: null, blacklisted: false, blacklist_reason: null,
   merged_into_id: null,
 };

@@ -15,7 +15,7 @@ import PatientChartPage from "../PatientChartPage.vue";
 const m = apiMocks(api);
 const pat: Patient = {
   id: 7, mrn: "MRN-000007", full_name: "Pat Doe", date_of_birth: "1990-02-03", sex: "female", phone: "555-1234", email: null,
-  address: "1 Main St", emergency_contact: "Sam Doe 555-9", preferred_channel: "sms", reminder_consent: true,
+  address: "1 Main St", emergency_contact: "Sam Doe 555-9", preferred_channel: "sms", preferred_language: "en", reminder_consent: true,
   opted_out: false, consent_method: "desk", consent_recorded_at: "2026-11-20T10:00:00Z", consent_recorded_by: "rita",
   blacklisted: true, blacklist_reason: "Abusive to staff", merged_into_id: null,
 };
