@@ -17,6 +17,7 @@ pub mod export;
 pub mod files;
 pub mod instance;
 pub mod jobs;
+pub mod messages;
 pub mod paths;
 pub mod schedule;
 pub mod security;

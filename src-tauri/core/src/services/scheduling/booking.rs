@@ -31,16 +31,16 @@ pub(crate) async fn overlap_sentence(
         return Error::Conflict(Error::Overlap.to_string());
     };
     match appointments::blocking(&mut conn, Some(doctor_id), Some(patient_id), start, end).await {
-        Ok(Some(b)) if b.id != exclude && b.doctor_id == doctor_id => Error::Conflict(format!(
-            "{} already has an appointment {} — choose another slot.",
-            b.doctor_name,
-            clock.when(b.starts_at, b.ends_at)
+        Ok(Some(b)) if b.id != exclude && b.doctor_id == doctor_id => Error::Conflict(crate::msg!(
+            appointment_doctor_busy,
+            doctor = b.doctor_name,
+            when = clock.when(b.starts_at, b.ends_at)
         )),
-        Ok(Some(b)) if b.id != exclude => Error::Conflict(format!(
-            "{} already has an appointment {} with {} — choose another time.",
-            b.patient_name,
-            clock.when(b.starts_at, b.ends_at),
-            b.doctor_name
+        Ok(Some(b)) if b.id != exclude => Error::Conflict(crate::msg!(
+            appointment_patient_busy,
+            patient = b.patient_name,
+            when = clock.when(b.starts_at, b.ends_at),
+            doctor = b.doctor_name
         )),
         _ => Error::Conflict(Error::Overlap.to_string()),
     }
