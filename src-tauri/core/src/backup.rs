@@ -494,7 +494,7 @@ async fn create_into(source: &Source, tmp: &Path) -> Result<(u64, String, BTreeM
         tracing::error!(output = %log_summary(&out), "pg_dump failed");
         if out.contains("No space left") {
             return Err(Error::Unavailable(
-                "The disk is full: the backup was not saved.".into(),
+                crate::msg!(backup_disk_full),
             ));
         }
         return Err(Error::Unavailable(
@@ -1237,7 +1237,7 @@ fn io_error(e: &std::io::Error, dir: &Path) -> Error {
             "folder",
             format!("ClinicDesk may not write to {}.", dir.display()),
         ),
-        (_, Some(28)) => Error::Unavailable("The disk is full: the backup was not saved.".into()),
+        (_, Some(28)) => Error::Unavailable(crate::msg!(backup_disk_full)),
         _ => Error::from(std::io::Error::new(e.kind(), e.to_string())),
     }
 }

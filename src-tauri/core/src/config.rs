@@ -253,7 +253,7 @@ const SSLROOTCERT_KEYS: &[&str] = &["sslrootcert", "ssl-root-cert", "ssl-ca"];
 /// publicly trusted roots); loopback and unix-socket URLs keep PostgreSQL's default. Both sqlx and libpq
 /// (pg_dump, pg_restore) read these parameters.
 pub fn secure_database_url(url: &str, ca_file: Option<&str>) -> Result<String> {
-    let invalid = || Error::validation("database_url", "That is not a valid postgres:// URL.");
+    let invalid = || Error::validation("database_url", crate::msg!(database_url_invalid));
     let options: PgConnectOptions = url.parse().map_err(|_| invalid())?;
     let (base, query) = url.split_once('?').unwrap_or((url, ""));
     let key_of = |p: &str| p.split('=').next().unwrap_or("").to_ascii_lowercase();

@@ -227,7 +227,7 @@ pub async fn load(conn: &mut PgConnection, opts: &DemoOptions) -> Result<DemoSum
         ));
     }
     if !(0..=3650).contains(&opts.days) {
-        return Err(Error::validation("days", "Choose between 0 and 3650 days."));
+        return Err(Error::validation("days", crate::msg!(demo_days_range)));
     }
     let mut rng = StdRng::seed_from_u64(opts.seed);
     let tz = crate::clock::clinic_zone(&mut *conn).await?;

@@ -357,7 +357,7 @@ fn server_account() -> Result<Option<(nix::unistd::Uid, nix::unistd::Gid)>> {
         return Ok(None);
     }
     let user = nix::unistd::User::from_name("postgres").ok().flatten().ok_or_else(|| {
-        Error::Unavailable("Running as root needs the 'postgres' system account (install the postgresql package).".into())
+        Error::Unavailable(crate::msg!(postgres_account_needed))
     })?;
     Ok(Some((user.uid, user.gid)))
 }

@@ -177,7 +177,7 @@ pub async fn default_path(pool: &PgPool, patient_id: i64) -> Result<Option<Strin
 pub(crate) fn check_target(path: &Path) -> Result<PathBuf> {
     let shown = path.display().to_string();
     if path.as_os_str().is_empty() {
-        return Err(Error::validation("path", "Choose where to save the file."));
+        return Err(Error::validation("path", crate::msg!(export_path_required)));
     }
     if path.is_dir() {
         return Err(Error::validation(
@@ -214,7 +214,7 @@ pub(crate) fn io_sentence(e: &std::io::Error, dir: &Path) -> Error {
                 dir.display()
             ),
         ),
-        (_, Some(28)) => Error::Unavailable("The disk is full: the export was not saved.".into()),
+        (_, Some(28)) => Error::Unavailable(crate::msg!(export_disk_full)),
         (std::io::ErrorKind::NotFound, _) => Error::validation(
             "path",
             format!("The folder {} does not exist.", dir.display()),
@@ -240,7 +240,7 @@ pub async fn start(pool: &PgPool, mut request: ExportRequest) -> Result<StartedE
             }
             patients::get(&mut conn, patient_id)
                 .await?
-                .ok_or_else(|| Error::validation("patient_id", "That patient does not exist."))?;
+                .ok_or_else(|| Error::validation("patient_id", crate::msg!(waitlist_entries_patient_id_fkey)))?;
             ("patient_history", Some(patient_id))
         }
         ExportScope::Visits { from, to } => {

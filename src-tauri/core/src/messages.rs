@@ -20,6 +20,35 @@ pub const CATALOG: &[(&str, &str)] = &[
     ("text_control_characters", "{label} cannot contain control characters."),
     ("appointment_doctor_busy", "{doctor} already has an appointment {when} — choose another slot."),
     ("appointment_patient_busy", "{patient} already has an appointment {when} with {doctor} — choose another time."),
+    ("visit_record_exists", "This visit already has its record. Amend it instead."),
+    ("database_needs_upgrade", "The database needs an upgrade — ask an administrator to sign in."),
+    ("appointment_missing", "That appointment does not exist."),
+    ("appointment_gone", "That appointment no longer exists."),
+    ("department_gone", "That department no longer exists."),
+    ("exception_gone", "That exception no longer exists."),
+    ("message_missing", "That message does not exist."),
+    ("report_missing", "That report does not exist, or it is not yours to read."),
+    ("treatment_record_missing", "That treatment record does not exist."),
+    ("waitlist_entry_missing", "That waitlist entry does not exist."),
+    ("setup_by_owner", "A clinic server is set up by its owner: `clinicctl --database-url <owner URL> setup …` (see docs/clinicctl.md)."),
+    ("backups_on_server", "Backups run on the computer that holds the database (or `clinicctl agent` on the server)."),
+    ("account_not_doctor", "Your account is not linked to a doctor."),
+    ("admin_sign_in_first", "Sign in as an administrator first."),
+    ("session_ended", "Your session has ended. Sign in again."),
+    ("postgres_account_needed", "Running as root needs the 'postgres' system account (install the postgresql package)."),
+    ("database_missing_on_server", "The ClinicDesk database does not exist on that server."),
+    ("clinic_not_set_up", "The clinic has not been set up yet."),
+    ("backup_disk_full", "The disk is full: the backup was not saved."),
+    ("export_disk_full", "The disk is full: the export was not saved."),
+    ("database_url_invalid", "That is not a valid postgres:// URL."),
+    ("board_days_range", "Ask for 1 to 62 days."),
+    ("demo_days_range", "Choose between 0 and 3650 days."),
+    ("backups_keep_range", "Keep between 1 and 365 backups."),
+    ("reminder_lead_required", "Enter how long before the appointment."),
+    ("reminder_time_required", "Enter the time on the day before."),
+    ("date_passed", "That date has passed."),
+    ("export_path_required", "Choose where to save the file."),
+    ("smtp_from_invalid", "Enter the sender as an address (desk@clinic.example) or a name and address (Clinic <desk@clinic.example>)."),
     ("staff_username_key", "That username is already taken."),
     ("staff_username_check", "Usernames are 3–32 characters: lowercase letters, digits, '_' or '.', starting with a letter."),
     ("staff_full_name_check", "Enter a name of 1–120 characters."),
@@ -306,6 +335,14 @@ mod tests {
             a.sort_unstable();
             b.sort_unstable();
             assert_eq!(a, b, "{code}: Spanish placeholders differ");
+            let mut literal = es[code].clone();
+            for ch in ['@', '|', '$', '{', '}'] {
+                literal = literal.replace(&format!("{{'{ch}'}}"), "");
+            }
+            for p in &b {
+                literal = literal.replace(&format!("{{{p}}}"), "");
+            }
+            assert!(!literal.contains(['@', '|', '$', '{', '}']), "{code}: unescaped vue-i18n character in Spanish");
         }
     }
 }

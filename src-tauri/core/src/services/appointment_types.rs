@@ -46,7 +46,7 @@ pub async fn update(desk: &Desk, id: i64, input: &AppointmentTypeInput) -> Resul
     let input = clean(input)?;
     let t = appointment_types::update(&mut *desk.acquire().await?, id, &input)
         .await?
-        .ok_or_else(|| Error::NotFound("That appointment type does not exist.".into()))?;
+        .ok_or_else(|| Error::NotFound(crate::msg!(appointments_type_id_fkey)))?;
     desk.caches().invalidate(Change::All).await;
     Ok(t)
 }
@@ -82,14 +82,14 @@ pub async fn set_offers(desk: &Desk, doctor_id: i64, offers: &[TypeOffer]) -> Re
     let mut tx = desk.begin().await?;
     let doctor = doctors::get(&mut tx, doctor_id)
         .await?
-        .ok_or_else(|| Error::validation("doctor_id", "That doctor does not exist."))?;
+        .ok_or_else(|| Error::validation("doctor_id", crate::msg!(waitlist_entries_doctor_id_fkey)))?;
     let types = appointment_types::list(&mut tx).await?;
     let longest = appointment_types::longest_session_minutes(&mut tx, doctor_id).await?;
     for o in offers {
         let t = types
             .iter()
             .find(|t| t.id == o.type_id)
-            .ok_or_else(|| Error::validation("offers", "That appointment type does not exist."))?;
+            .ok_or_else(|| Error::validation("offers", crate::msg!(appointments_type_id_fkey)))?;
         if t.minutes > longest {
             return Err(Error::validation(
                 "offers",

@@ -171,7 +171,7 @@ async fn open_session(target: &DbTarget, migrator: &Migrator, pool: &PgPool) -> 
             ))
         }
         SchemaState::Empty | SchemaState::Behind { .. } if !is_admin => {
-            return Err(Error::NeedsUpgrade("The database needs an upgrade — ask an administrator to sign in.".into()))
+            return Err(Error::NeedsUpgrade(crate::msg!(database_needs_upgrade)))
         }
         SchemaState::Empty | SchemaState::Behind { .. } => upgrade_as_admin(target, migrator).await?,
     }
@@ -185,7 +185,7 @@ async fn open_session(target: &DbTarget, migrator: &Migrator, pool: &PgPool) -> 
         })?;
     let settings = db::settings::get(&mut *conn)
         .await?
-        .ok_or_else(|| Error::Unavailable("The clinic has not been set up yet.".into()))?;
+        .ok_or_else(|| Error::Unavailable(crate::msg!(clinic_not_set_up)))?;
     sqlx::query!(
         "SELECT audit_event('sign_in', 'staff', $1)",
         staff.id.to_string()

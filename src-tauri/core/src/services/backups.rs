@@ -102,7 +102,7 @@ pub async fn status(pool: &PgPool) -> Result<BackupStatus> {
 
 pub fn validate_settings(input: &BackupSettings) -> Result<BackupSettings> {
     if !(1..=365).contains(&input.keep) {
-        return Err(Error::validation("keep", "Keep between 1 and 365 backups."));
+        return Err(Error::validation("keep", crate::msg!(backups_keep_range)));
     }
     let folder = match input.folder.as_deref().map(str::trim) {
         None | Some("") => None,

@@ -391,7 +391,7 @@ pub async fn admin(pool: &PgPool, today: Option<NaiveDate>) -> Result<AdminDashb
 pub async fn my_doctor_id(pool: &PgPool) -> Result<i64> {
     db::doctors::current_id(&mut *pool.acquire().await?)
         .await?
-        .ok_or_else(|| Error::PermissionDenied("Your account is not linked to a doctor.".into()))
+        .ok_or_else(|| Error::PermissionDenied(crate::msg!(account_not_doctor)))
 }
 
 /// One doctor's dashboard as of `today` (`None` = now).
@@ -406,7 +406,7 @@ pub async fn doctor(
     let today = today.unwrap_or_else(|| clock.today());
     let doctor = db::doctors::get(&mut conn, doctor_id)
         .await?
-        .ok_or_else(|| Error::NotFound("That doctor does not exist.".into()))?;
+        .ok_or_else(|| Error::NotFound(crate::msg!(waitlist_entries_doctor_id_fkey)))?;
     let week = week_start(today);
     let (w_from, w_to) = schedule::utc_range(clock.tz, week, 7);
     let week_appointments: Vec<Appointment> =

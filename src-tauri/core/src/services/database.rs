@@ -61,7 +61,7 @@ pub async fn choose(
     config: DatabaseConfig,
 ) -> Result<(DatabaseCheck, bool)> {
     let signed = signed
-        .ok_or_else(|| Error::Unauthenticated("Sign in as an administrator first.".into()))?;
+        .ok_or_else(|| Error::Unauthenticated(crate::msg!(admin_sign_in_first)))?;
     if signed.session.role != StaffRole::Admin {
         return Err(Error::PermissionDenied(
             "Only an administrator can change the database.".into(),

@@ -124,7 +124,7 @@ pub async fn update(desk: &Desk, id: i64, input: &DoctorInput) -> Result<Doctor>
     let mut tx = desk.begin().await?;
     check_staff_link(&mut tx, &input.staff_username).await?;
     if !doctors::update(&mut tx, id, &input).await? {
-        return Err(Error::NotFound("That doctor does not exist.".into()));
+        return Err(Error::NotFound(crate::msg!(waitlist_entries_doctor_id_fkey)));
     }
     let d = doctors::get(&mut tx, id)
         .await?
@@ -138,7 +138,7 @@ pub async fn update(desk: &Desk, id: i64, input: &DoctorInput) -> Result<Doctor>
 pub async fn set_active(desk: &Desk, id: i64, active: bool) -> Result<DoctorActivation> {
     let mut tx = desk.begin().await?;
     if !doctors::set_active(&mut tx, id, active).await? {
-        return Err(Error::NotFound("That doctor does not exist.".into()));
+        return Err(Error::NotFound(crate::msg!(waitlist_entries_doctor_id_fkey)));
     }
     let doctor = doctors::get(&mut tx, id)
         .await?

@@ -113,7 +113,7 @@ fn validated(
             ));
         }
         lettre::message::Mailbox::from_str(&c.smtp_from).map_err(|_| {
-            Error::validation("smtp_from", "Enter the sender as an address (desk@clinic.example) or a name and address (Clinic <desk@clinic.example>).")
+            Error::validation("smtp_from", crate::msg!(smtp_from_invalid))
         })?;
     }
     match c.sms_provider {
@@ -349,7 +349,7 @@ async fn after_change(pool: &PgPool, id: i64, changed: bool, refused: &str) -> R
     let mut conn = pool.acquire().await?;
     let item = notifications::get(&mut conn, id)
         .await?
-        .ok_or_else(|| Error::NotFound("That message does not exist.".into()))?;
+        .ok_or_else(|| Error::NotFound(crate::msg!(message_missing)))?;
     if changed {
         Ok(item)
     } else {
@@ -407,7 +407,7 @@ pub async fn get_report(pool: &PgPool, id: i64) -> Result<ReportDocument> {
     reports::get(&mut *pool.acquire().await?, id)
         .await?
         .ok_or_else(|| {
-            Error::NotFound("That report does not exist, or it is not yours to read.".into())
+            Error::NotFound(crate::msg!(report_missing))
         })
 }
 

@@ -126,7 +126,7 @@ fn clean(input: &PatientInput) -> Result<PatientInput> {
 pub async fn get(pool: &PgPool, id: i64) -> Result<Patient> {
     patients::get(&mut *pool.acquire().await?, id)
         .await?
-        .ok_or_else(|| Error::NotFound("That patient does not exist.".into()))
+        .ok_or_else(|| Error::NotFound(crate::msg!(waitlist_entries_patient_id_fkey)))
 }
 
 /// A change of consent must say how the patient told us (the database stamps when and who).
@@ -161,13 +161,13 @@ pub async fn update(desk: &Desk, id: i64, input: &PatientInput) -> Result<Patien
     let mut tx = desk.begin().await?;
     let before = patients::get(&mut tx, id)
         .await?
-        .ok_or_else(|| Error::NotFound("That patient does not exist.".into()))?;
+        .ok_or_else(|| Error::NotFound(crate::msg!(waitlist_entries_patient_id_fkey)))?;
     if before.merged_into_id.is_some() {
         return Err(Error::constraint("patients_merged_read_only"));
     }
     require_consent_method(&input, Some(&before))?;
     if !patients::update(&mut tx, id, &input).await? {
-        return Err(Error::NotFound("That patient does not exist.".into()));
+        return Err(Error::NotFound(crate::msg!(waitlist_entries_patient_id_fkey)));
     }
     let p = patients::get(&mut tx, id)
         .await?
@@ -271,7 +271,7 @@ pub async fn lift_blacklist(desk: &Desk, id: i64) -> Result<Patient> {
 async fn set_blacklist(desk: &Desk, id: i64, reason: Option<&str>) -> Result<Patient> {
     let mut tx = desk.begin().await?;
     if !patients::set_blacklist(&mut tx, id, reason).await? {
-        return Err(Error::NotFound("That patient does not exist.".into()));
+        return Err(Error::NotFound(crate::msg!(waitlist_entries_patient_id_fkey)));
     }
     let p = patients::get(&mut tx, id)
         .await?

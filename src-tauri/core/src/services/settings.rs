@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 pub async fn get(pool: &PgPool) -> Result<ClinicSettings> {
     settings::get(&mut *pool.acquire().await?)
         .await?
-        .ok_or_else(|| Error::Unavailable("The clinic has not been set up yet.".into()))
+        .ok_or_else(|| Error::Unavailable(crate::msg!(clinic_not_set_up)))
 }
 
 #[tracing::instrument(skip(pool))]

@@ -236,7 +236,7 @@ pub async fn close(pool: &PgPool, id: i64) -> Result<WaitlistEntry> {
     let clock = Clock::load(&mut tx).await?;
     let (_, open) = db::lock(&mut tx, id)
         .await?
-        .ok_or_else(|| Error::NotFound("That waitlist entry does not exist.".into()))?;
+        .ok_or_else(|| Error::NotFound(crate::msg!(waitlist_entry_missing)))?;
     if !open {
         return Err(Error::Conflict(
             "This waitlist entry is already closed.".into(),
@@ -267,7 +267,7 @@ async fn matches_on(
 ) -> Result<SlotMatches> {
     let doctor = doctors::get(&mut *conn, slot.doctor_id)
         .await?
-        .ok_or_else(|| Error::NotFound("That doctor does not exist.".into()))?;
+        .ok_or_else(|| Error::NotFound(crate::msg!(waitlist_entries_doctor_id_fkey)))?;
     let date = schedule::local_date(clock.tz, slot.starts_at);
     // the waiting patient is booked the doctor's default visit (as any booking without a type)
     let minutes = visit_minutes(&mut *conn, &doctor, None).await?;
@@ -337,7 +337,7 @@ async fn book_once(
     let mut tx = pool.begin().await?;
     let (patient_id, open) = db::lock(&mut tx, entry_id)
         .await?
-        .ok_or_else(|| Error::NotFound("That waitlist entry does not exist.".into()))?;
+        .ok_or_else(|| Error::NotFound(crate::msg!(waitlist_entry_missing)))?;
     if !open {
         return Err(Error::Conflict(
             "This patient was already booked or taken off the waitlist from another desk.".into(),

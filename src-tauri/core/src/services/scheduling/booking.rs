@@ -231,7 +231,7 @@ async fn existing(pool: &PgPool, id: i64) -> Result<Appointment> {
     let clock = Clock::load(&mut conn).await?;
     let row = appointments::get(&mut conn, id)
         .await?
-        .ok_or_else(|| Error::NotFound("That appointment no longer exists.".into()))?;
+        .ok_or_else(|| Error::NotFound(crate::msg!(appointment_gone)))?;
     Ok(Appointment::new(&clock, row))
 }
 
@@ -311,7 +311,7 @@ pub(crate) async fn book_in(
     let reason = visit_reason(&visit.reason)?;
     let ctx = appointments::booking_context(tx, doctor_id, patient_id, starts_at, type_id)
         .await?
-        .ok_or_else(|| Error::validation("doctor_id", "That doctor does not exist."))?;
+        .ok_or_else(|| Error::validation("doctor_id", crate::msg!(waitlist_entries_doctor_id_fkey)))?;
     let clock = Clock {
         tz: crate::clock::zone(&ctx.time_zone)?,
         now: Utc::now(),
@@ -327,7 +327,7 @@ pub(crate) async fn book_in(
     else {
         return Err(Error::validation(
             "patient_id",
-            "That patient does not exist.",
+            crate::msg!(waitlist_entries_patient_id_fkey),
         ));
     };
     if ctx.patient_blacklisted == Some(true) {
@@ -343,7 +343,7 @@ pub(crate) async fn book_in(
         (Some(_), None, ..) => {
             return Err(Error::validation(
                 "type_id",
-                "That appointment type does not exist.",
+                crate::msg!(appointments_type_id_fkey),
             ))
         }
         (_, Some(_), Some(false), _) => return Err(Error::constraint("appointments_type_offered")),
@@ -440,7 +440,7 @@ async fn reschedule_once(pool: &PgPool, id: i64, starts_at: DateTime<Utc>) -> Re
         ends_at: was_end,
     } = appointments::lock(&mut tx, id)
         .await?
-        .ok_or_else(|| Error::NotFound("That appointment does not exist.".into()))?;
+        .ok_or_else(|| Error::NotFound(crate::msg!(appointment_missing)))?;
     if status != AppointmentStatus::Booked {
         return Err(Error::validation(
             "status",

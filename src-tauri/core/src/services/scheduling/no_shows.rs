@@ -70,7 +70,7 @@ pub(crate) async fn scope(conn: &mut PgConnection, doctor_id: Option<i64>) -> Re
     }
     let own = db::doctors::current_id(conn)
         .await?
-        .ok_or_else(|| Error::PermissionDenied("Your account is not linked to a doctor.".into()))?;
+        .ok_or_else(|| Error::PermissionDenied(crate::msg!(account_not_doctor)))?;
     match doctor_id {
         Some(d) if d != own => Err(Error::PermissionDenied(
             "A doctor sees only their own no-shows.".into(),
