@@ -23,7 +23,8 @@ fn typescript_bindings_are_current() {
 /// The English error catalog the UI translates by code, generated from `clinicdesk_core::messages::CATALOG`.
 #[test]
 fn english_error_catalog_is_current() {
-    let committed = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("ui/src/i18n/locales/en/errors.json");
+    let committed =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("ui/src/i18n/locales/en/errors.json");
     let fresh = clinicdesk_core::messages::english_json();
     if std::env::var_os("UPDATE_BINDINGS").is_some() {
         std::fs::create_dir_all(committed.parent().unwrap()).unwrap();

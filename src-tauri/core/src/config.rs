@@ -167,22 +167,13 @@ impl DatabaseConfig {
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || "-._:[]".contains(c));
             if !host_ok {
-                return Err(Error::validation(
-                    "host",
-                    "Enter the server's host name or IP address.",
-                ));
+                return Err(Error::validation("host", crate::msg!(db_host_required)));
             }
             if *port == 0 {
-                return Err(Error::validation(
-                    "port",
-                    "Enter a port between 1 and 65535 (PostgreSQL uses 5432).",
-                ));
+                return Err(Error::validation("port", crate::msg!(db_port_range)));
             }
             if database.trim().is_empty() || database.len() > 63 {
-                return Err(Error::validation(
-                    "database",
-                    "Enter the database name (1–63 characters).",
-                ));
+                return Err(Error::validation("database", crate::msg!(db_name_length)));
             }
             if tls_mode.verifies() {
                 let Some(ca) = non_blank(ca_file) else {

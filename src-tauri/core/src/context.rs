@@ -336,9 +336,7 @@ impl Context {
             .await
             .ok_or_else(|| Error::Unauthenticated(crate::msg!(admin_sign_in_first)))?;
         if signed.session.role != StaffRole::Admin {
-            return Err(Error::PermissionDenied(
-                "Only an administrator can start a backup.".into(),
-            ));
+            return Err(Error::PermissionDenied(crate::msg!(backup_admin_only)));
         }
         let target = self.target().await?;
         crate::services::backups::run(

@@ -217,13 +217,13 @@ pub async fn load(conn: &mut PgConnection, opts: &DemoOptions) -> Result<DemoSum
     if opts.doctors == 0 || opts.doctors > 5_000 {
         return Err(Error::validation(
             "doctors",
-            "Choose between 1 and 5000 doctors.",
+            crate::msg!(demo_doctors_range),
         ));
     }
     if opts.patients > 20_000_000 {
         return Err(Error::validation(
             "patients",
-            "Choose at most 20,000,000 patients.",
+            crate::msg!(demo_patients_max),
         ));
     }
     if !(0..=3650).contains(&opts.days) {

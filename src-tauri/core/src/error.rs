@@ -69,7 +69,9 @@ impl Error {
     /// first: one sentence for both paths.
     pub fn constraint(name: &str) -> Self {
         match constraint_message(name) {
-            Some((_, code)) if STATE_CONFLICTS.contains(&name) => Error::Conflict(text(code).into()),
+            Some((_, code)) if STATE_CONFLICTS.contains(&name) => {
+                Error::Conflict(text(code).into())
+            }
             Some((field, code)) => Error::validation(field, text(code)),
             None => Error::internal(format!("no sentence for the rule {name}")),
         }
@@ -141,23 +143,40 @@ fn constraint_message(constraint: &str) -> Option<(&'static str, &'static str)> 
         "departments_name_check" => ("name", "departments_name_check"),
         "departments_description_check" => ("description", "departments_description_check"),
         "settings_clinic_name_check" => ("clinic_name", "settings_clinic_name_check"),
-        "settings_idle_lock_minutes_check" => ("idle_lock_minutes", "settings_idle_lock_minutes_check"),
+        "settings_idle_lock_minutes_check" => {
+            ("idle_lock_minutes", "settings_idle_lock_minutes_check")
+        }
         "appointments_status_transition" => ("status", "appointments_status_transition"),
         "appointments_doctor_active" => ("doctor_id", "appointments_doctor_active"),
-        "appointments_patient_not_blacklisted" => ("patient_id", "appointments_patient_not_blacklisted"),
+        "appointments_patient_not_blacklisted" => {
+            ("patient_id", "appointments_patient_not_blacklisted")
+        }
         "appointments_not_in_past" => ("starts_at", "appointments_not_in_past"),
         "appointments_cancel_reason" => ("reason", "appointments_cancel_reason"),
         "appointments_order" => ("ends_at", "appointments_order"),
         "appointments_length" => ("ends_at", "appointments_length"),
-        "job_settings_no_show_grace_hours_check" => ("no_show_grace_hours", "job_settings_no_show_grace_hours_check"),
-        "job_settings_prune_sent_after_days_check" => ("prune_sent_after_days", "job_settings_prune_sent_after_days_check"),
+        "job_settings_no_show_grace_hours_check" => (
+            "no_show_grace_hours",
+            "job_settings_no_show_grace_hours_check",
+        ),
+        "job_settings_prune_sent_after_days_check" => (
+            "prune_sent_after_days",
+            "job_settings_prune_sent_after_days_check",
+        ),
         "channel_settings_smtp_port_check" => ("smtp_port", "channel_settings_smtp_port_check"),
         "doctor_availability_no_overlap" => ("sessions", "doctor_availability_no_overlap"),
         "doctor_availability_order" => ("sessions", "doctor_availability_order"),
-        "doctor_availability_exceptions_times" => ("starts_at", "doctor_availability_exceptions_times"),
-        "doctor_availability_exceptions_holiday" => ("kind", "doctor_availability_exceptions_holiday"),
+        "doctor_availability_exceptions_times" => {
+            ("starts_at", "doctor_availability_exceptions_times")
+        }
+        "doctor_availability_exceptions_holiday" => {
+            ("kind", "doctor_availability_exceptions_holiday")
+        }
         "doctors_full_name_check" => ("full_name", "doctors_full_name_check"),
-        "doctors_consultation_fee_cents_check" => ("consultation_fee_cents", "doctors_consultation_fee_cents_check"),
+        "doctors_consultation_fee_cents_check" => (
+            "consultation_fee_cents",
+            "doctors_consultation_fee_cents_check",
+        ),
         "doctors_staff_id_key" => ("staff_username", "doctors_staff_id_key"),
         "doctors_department_id_fkey" => ("department_id", "doctors_department_id_fkey"),
         "patients_full_name_check" => ("full_name", "patients_full_name_check"),
@@ -167,18 +186,24 @@ fn constraint_message(constraint: &str) -> Option<(&'static str, &'static str)> 
         "patients_consent_method_check" => ("consent_method", "patients_consent_method_check"),
         "patients_opted_out_no_consent" => ("reminder_consent", "patients_opted_out_no_consent"),
         "patients_merged_read_only" => ("", "patients_merged_read_only"),
-        "patients_merge_self" | "patients_merged_not_self" => ("survivor_id", "patients_merge_self"),
+        "patients_merge_self" | "patients_merged_not_self" => {
+            ("survivor_id", "patients_merge_self")
+        }
         "patients_merged_into_fkey" => ("survivor_id", "patients_merged_into_fkey"),
         "patients_merged_complete" => ("survivor_id", "patients_merged_complete"),
         "patients_merge_tombstone" => ("survivor_id", "patients_merge_tombstone"),
         "patients_merge_overlap" => ("survivor_id", "patients_merge_overlap"),
         "reminder_rules_same_key" => ("kind", "reminder_rules_same_key"),
-        "reminder_rules_lead_minutes_check" => ("lead_minutes", "reminder_rules_lead_minutes_check"),
+        "reminder_rules_lead_minutes_check" => {
+            ("lead_minutes", "reminder_rules_lead_minutes_check")
+        }
         "reminder_rules_shape" => ("kind", "reminder_rules_shape"),
         "settings_sms_quiet_hours" => ("quiet_end", "settings_sms_quiet_hours"),
         "waitlist_entries_patient_id_fkey" => ("patient_id", "waitlist_entries_patient_id_fkey"),
         "waitlist_entries_doctor_id_fkey" => ("doctor_id", "waitlist_entries_doctor_id_fkey"),
-        "waitlist_entries_department_id_fkey" => ("department_id", "waitlist_entries_department_id_fkey"),
+        "waitlist_entries_department_id_fkey" => {
+            ("department_id", "waitlist_entries_department_id_fkey")
+        }
         "waitlist_entries_target" => ("doctor_id", "waitlist_entries_target"),
         "waitlist_entries_window" => ("window_to", "waitlist_entries_window"),
         "waitlist_entries_window_length" => ("window_to", "waitlist_entries_window_length"),
@@ -190,7 +215,9 @@ fn constraint_message(constraint: &str) -> Option<(&'static str, &'static str)> 
         "appointments_no_show_early" => ("status", "appointments_no_show_early"),
         "appointments_call_next_nobody" => ("doctor_id", "appointments_call_next_nobody"),
         "appointments_called_after_arrival" => ("status", "appointments_called_after_arrival"),
-        "settings_wait_alert_minutes_check" => ("wait_alert_minutes", "settings_wait_alert_minutes_check"),
+        "settings_wait_alert_minutes_check" => {
+            ("wait_alert_minutes", "settings_wait_alert_minutes_check")
+        }
         "free_slots_days" => ("days", "free_slots_days"),
         "appointments_type_offered" => ("type_id", "appointments_type_offered"),
         "appointments_type_length" => ("type_id", "appointments_type_length"),
@@ -200,7 +227,9 @@ fn constraint_message(constraint: &str) -> Option<(&'static str, &'static str)> 
         "appointment_types_name_check" => ("name", "appointment_types_name_check"),
         "appointment_types_minutes_check" => ("minutes", "appointment_types_minutes_check"),
         "appointment_types_colour_check" => ("colour", "appointment_types_colour_check"),
-        "doctor_appointment_types_one_default" => ("offers", "doctor_appointment_types_one_default"),
+        "doctor_appointment_types_one_default" => {
+            ("offers", "doctor_appointment_types_one_default")
+        }
         _ => return None,
     })
 }
@@ -208,17 +237,13 @@ fn constraint_message(constraint: &str) -> Option<(&'static str, &'static str)> 
 impl From<sqlx::Error> for Error {
     fn from(e: sqlx::Error) -> Self {
         match &e {
-            sqlx::Error::RowNotFound => {
-                return Error::NotFound(msg!(record_gone))
-            }
+            sqlx::Error::RowNotFound => return Error::NotFound(msg!(record_gone)),
             sqlx::Error::PoolTimedOut
             | sqlx::Error::PoolClosed
             | sqlx::Error::Io(_)
             | sqlx::Error::Tls(_) => {
                 tracing::warn!(error = %e, "database unavailable");
-                return Error::Unavailable(
-                    msg!(database_unreachable),
-                );
+                return Error::Unavailable(msg!(database_unreachable));
             }
             sqlx::Error::Database(db) => {
                 let code = db.code().map(|c| c.to_string()).unwrap_or_default();
@@ -254,9 +279,7 @@ impl From<sqlx::Error> for Error {
                     "57P01" | "57P02" | "57P03" | "53300" => {
                         return Error::Unavailable(msg!(database_busy))
                     }
-                    "02000" | "P0002" => {
-                        return Error::NotFound(msg!(record_missing))
-                    }
+                    "02000" | "P0002" => return Error::NotFound(msg!(record_missing)),
                     _ => {}
                 }
             }
@@ -292,7 +315,11 @@ mod tests {
                 assert!(crate::messages::template(c).is_some(), "{code}");
             }
         }
-        for name in ["staff_username_key", "patients_merged_not_self", "doctor_appointment_types_one_default"] {
+        for name in [
+            "staff_username_key",
+            "patients_merged_not_self",
+            "doctor_appointment_types_one_default",
+        ] {
             let (_, code) = constraint_message(name).expect(name);
             assert!(crate::messages::template(code).is_some(), "{name}");
             assert_eq!(Error::constraint(name).code(), Some(code));
@@ -301,12 +328,21 @@ mod tests {
 
     #[test]
     fn errors_carry_their_code_and_keep_their_english_sentence() {
-        assert_eq!(Error::Overlap.to_string(), "That time was just taken — choose another slot.");
+        assert_eq!(
+            Error::Overlap.to_string(),
+            "That time was just taken — choose another slot."
+        );
         assert_eq!(Error::Overlap.code(), Some("overlap_taken"));
-        assert_eq!(Error::internal("boom").to_string(), "Something went wrong; try again. Details are in the log.");
+        assert_eq!(
+            Error::internal("boom").to_string(),
+            "Something went wrong; try again. Details are in the log."
+        );
         assert_eq!(Error::internal("boom").code(), Some("internal"));
         let e = Error::from(sqlx::Error::RowNotFound);
-        assert_eq!((e.to_string().as_str(), e.code()), ("That record no longer exists.", Some("record_gone")));
+        assert_eq!(
+            (e.to_string().as_str(), e.code()),
+            ("That record no longer exists.", Some("record_gone"))
+        );
         assert_eq!(Error::Conflict("Not catalogued.".into()).code(), None);
     }
 }

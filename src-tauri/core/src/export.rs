@@ -234,26 +234,23 @@ pub async fn start(pool: &PgPool, mut request: ExportRequest) -> Result<StartedE
         ExportScope::PatientHistory { patient_id } => {
             if !clinical::reads_clinical(&mut conn).await? {
                 // Reception cannot read clinical columns, so it cannot export them either.
-                return Err(Error::PermissionDenied(
-                    "Exports of a patient's history are made by doctors and administrators, who can read it.".into(),
-                ));
+                return Err(Error::PermissionDenied(crate::msg!(
+                    export_history_clinical_only
+                )));
             }
-            patients::get(&mut conn, patient_id)
-                .await?
-                .ok_or_else(|| Error::validation("patient_id", crate::msg!(waitlist_entries_patient_id_fkey)))?;
+            patients::get(&mut conn, patient_id).await?.ok_or_else(|| {
+                Error::validation("patient_id", crate::msg!(waitlist_entries_patient_id_fkey))
+            })?;
             ("patient_history", Some(patient_id))
         }
         ExportScope::Visits { from, to } => {
             if !db::staff::session_is_member_of(&mut *conn, "clinicdesk_admin").await? {
-                return Err(Error::PermissionDenied(
-                    "Only an administrator can export all visits.".into(),
-                ));
+                return Err(Error::PermissionDenied(crate::msg!(
+                    export_visits_admin_only
+                )));
             }
             if to < from {
-                return Err(Error::validation(
-                    "to",
-                    "The end date is before the start date.",
-                ));
+                return Err(Error::validation("to", crate::msg!(export_dates_reversed)));
             }
             ("visits", None)
         }

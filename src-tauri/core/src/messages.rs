@@ -49,6 +49,52 @@ pub const CATALOG: &[(&str, &str)] = &[
     ("date_passed", "That date has passed."),
     ("export_path_required", "Choose where to save the file."),
     ("smtp_from_invalid", "Enter the sender as an address (desk@clinic.example) or a name and address (Clinic <desk@clinic.example>)."),
+    ("export_dates_reversed", "The end date is before the start date."),
+    ("slot_length_range", "Slot length must be between 5 and 240 minutes."),
+    ("appointment_type_retired", "That appointment type is no longer in use. Choose another."),
+    ("demo_doctors_range", "Choose between 1 and 5000 doctors."),
+    ("demo_patients_max", "Choose at most 20,000,000 patients."),
+    ("backup_file_name_required", "Choose a file name for the backup."),
+    ("backup_failed", "The backup failed (pg_dump reported an error; the details are in the log)."),
+    ("restore_confirm_replace", "The target database already holds data. Restoring replaces all of it: confirm to go on."),
+    ("restore_disk_full", "The disk is full: nothing was restored or changed."),
+    ("embedded_start_failed", "The built-in database did not start; the details are in the server log."),
+    ("embedded_stop_unclean", "The built-in database did not stop cleanly."),
+    ("postgres_not_installed", "The PostgreSQL server is not installed. Install it with: sudo apt install postgresql"),
+    ("backup_admin_only", "Only an administrator can start a backup."),
+    ("export_history_clinical_only", "Exports of a patient's history are made by doctors and administrators, who can read it."),
+    ("export_visits_admin_only", "Only an administrator can export all visits."),
+    ("db_host_required", "Enter the server's host name or IP address."),
+    ("db_port_range", "Enter a port between 1 and 65535 (PostgreSQL uses 5432)."),
+    ("db_name_length", "Enter the database name (1–63 characters)."),
+    ("already_open", "ClinicDesk is already open on this computer with the same data. Use that window."),
+    ("report_recipients_length", "Report recipients must be at most 1000 characters."),
+    ("smtp_host_required", "Enter the SMTP server's host name, e.g. smtp.example.com."),
+    ("sms_account_sid_required", "Enter the account SID."),
+    ("sms_from_required", "Enter the number messages are sent from."),
+    ("smtp_server_first", "Enter the SMTP server first."),
+    ("test_phone_required", "Enter a phone number to send the test to."),
+    ("webhook_url_first", "Enter the webhook URL first."),
+    ("database_change_admin_only", "Only an administrator can change the database."),
+    ("database_newer", "This database was upgraded by a newer ClinicDesk. Install the newer version on this computer."),
+    ("account_not_staff", "This database account is not an active ClinicDesk staff account."),
+    ("server_needs_migrate", "The clinic server's database needs an upgrade: run `clinicctl --database-url <owner URL> db migrate` on it."),
+    ("doctor_experience_range", "Years of experience must be between 0 and 80."),
+    ("doctor_staff_role", "Link a staff account whose role is doctor."),
+    ("birth_date_future", "The date of birth cannot be in the future."),
+    ("birth_year_check", "Check the year of birth."),
+    ("sms_needs_phone", "Reminders by SMS need a phone number."),
+    ("email_needs_address", "Reminders by email need an email address."),
+    ("search_too_long", "Search for at most 120 characters."),
+    ("merge_admin_only", "Only an administrator can merge patient records."),
+    ("audit_admin_only", "Only an administrator can read the audit log."),
+    ("dashboard_admin_only", "The clinic dashboard is for administrators."),
+    ("backup_folder_length", "Enter a folder path of at most 1024 characters."),
+    ("backup_folder_absolute", "Enter a full folder path (starting with /)."),
+    ("waitlist_window_past", "The window cannot start in the past: choose today or later."),
+    ("waitlist_times_order", "The preferred times must end after they start."),
+    ("waitlist_times_both", "Give both preferred times, or neither for any time of day."),
+
     ("staff_username_key", "That username is already taken."),
     ("staff_username_check", "Usernames are 3–32 characters: lowercase letters, digits, '_' or '.', starting with a letter."),
     ("staff_full_name_check", "Enter a name of 1–120 characters."),
@@ -174,7 +220,9 @@ pub fn identify(sentence: &str) -> Option<(&'static str, BTreeMap<String, String
     // the most specific template wins: an exact sentence before one with placeholders that also matches it
     CATALOG
         .iter()
-        .filter_map(|(code, template)| match_template(template, sentence).map(|params| (*code, params)))
+        .filter_map(|(code, template)| {
+            match_template(template, sentence).map(|params| (*code, params))
+        })
         .min_by_key(|(_, params)| params.len())
 }
 
@@ -222,7 +270,9 @@ pub fn vue_i18n_template(template: &str) -> String {
     let mut rest = template;
     loop {
         let next = rest.find('{').filter(|&i| {
-            rest[i..].find('}').is_some_and(|j| names.contains(&&rest[i + 1..i + j]))
+            rest[i..]
+                .find('}')
+                .is_some_and(|j| names.contains(&&rest[i + 1..i + j]))
         });
         let (lit, tail) = match next {
             Some(i) => rest.split_at(i),
@@ -246,7 +296,10 @@ pub fn vue_i18n_template(template: &str) -> String {
 
 /// The English UI catalog (`ui/src/i18n/locales/en/errors.json`): `{ "<code>": "<vue-i18n template>" }`.
 pub fn english_json() -> String {
-    let map: BTreeMap<&str, String> = CATALOG.iter().map(|(c, t)| (*c, vue_i18n_template(t))).collect();
+    let map: BTreeMap<&str, String> = CATALOG
+        .iter()
+        .map(|(c, t)| (*c, vue_i18n_template(t)))
+        .collect();
     serde_json::to_string_pretty(&map).expect("catalog to json") + "\n"
 }
 
@@ -268,11 +321,17 @@ mod tests {
         for (code, template) in CATALOG {
             assert!(seen.insert(code), "{code} twice in the catalog");
             assert!(
-                !code.is_empty() && code.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),
+                !code.is_empty()
+                    && code
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),
                 "{code} is not snake_case"
             );
             for p in placeholders(template) {
-                assert!(!p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c == '_'), "{code}: bad placeholder {p}");
+                assert!(
+                    !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c == '_'),
+                    "{code}: bad placeholder {p}"
+                );
             }
         }
     }
@@ -280,13 +339,18 @@ mod tests {
     #[test]
     fn every_sentence_reads_back_to_its_code_and_params() {
         for (code, template) in CATALOG {
-            let params: Vec<(&str, String)> =
-                placeholders(template).into_iter().map(|p| (p, format!("<{p} value>"))).collect();
+            let params: Vec<(&str, String)> = placeholders(template)
+                .into_iter()
+                .map(|p| (p, format!("<{p} value>")))
+                .collect();
             let sentence = render(code, &params);
             let (found, back) = identify(&sentence).expect("identified");
             // identical sentences share one translation; the first code is the one reported
             assert_eq!(text(found), *template, "{code}");
-            let expected: BTreeMap<String, String> = params.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+            let expected: BTreeMap<String, String> = params
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect();
             assert_eq!(back, expected, "{code}");
         }
     }
@@ -296,7 +360,10 @@ mod tests {
         let t = "Dr. {name} is away on {date}.";
         assert_eq!(
             match_template(t, "Dr. Ana Ruiz is away on 2026-12-01."),
-            Some(BTreeMap::from([("date".into(), "2026-12-01".into()), ("name".into(), "Ana Ruiz".into())]))
+            Some(BTreeMap::from([
+                ("date".into(), "2026-12-01".into()),
+                ("name".into(), "Ana Ruiz".into())
+            ]))
         );
         assert_eq!(match_template(t, "Dr. Ana is home."), None);
         assert!(identify("A sentence nobody catalogued.").is_none());
@@ -315,18 +382,30 @@ mod tests {
 
     #[test]
     fn vue_i18n_special_characters_are_escaped() {
-        assert_eq!(vue_i18n_template("Mail a@b | {name} costs $5 {x"), "Mail a{'@'}b {'|'} {name} costs {'$'}5 {'{'}x");
+        assert_eq!(
+            vue_i18n_template("Mail a@b | {name} costs $5 {x"),
+            "Mail a{'@'}b {'|'} {name} costs {'$'}5 {'{'}x"
+        );
     }
 
     #[test]
     fn the_ui_catalogs_are_current_and_complete() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/i18n/locales");
+        let root =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/i18n/locales");
         let en = std::fs::read_to_string(root.join("en/errors.json")).unwrap_or_default();
-        assert!(en == english_json(), "ui/src/i18n/locales/en/errors.json is stale: run `make bindings`");
+        assert!(
+            en == english_json(),
+            "ui/src/i18n/locales/en/errors.json is stale: run `make bindings`"
+        );
         let en: BTreeMap<String, String> = serde_json::from_str(&en).unwrap();
         let es: BTreeMap<String, String> =
-            serde_json::from_str(&std::fs::read_to_string(root.join("es/errors.json")).unwrap()).unwrap();
-        assert_eq!(en.keys().collect::<Vec<_>>(), es.keys().collect::<Vec<_>>(), "es/errors.json keys differ from en");
+            serde_json::from_str(&std::fs::read_to_string(root.join("es/errors.json")).unwrap())
+                .unwrap();
+        assert_eq!(
+            en.keys().collect::<Vec<_>>(),
+            es.keys().collect::<Vec<_>>(),
+            "es/errors.json keys differ from en"
+        );
         for (code, t) in &en {
             let mut a = placeholders(t);
             let mut b = placeholders(&es[code]);
@@ -342,7 +421,10 @@ mod tests {
             for p in &b {
                 literal = literal.replace(&format!("{{{p}}}"), "");
             }
-            assert!(!literal.contains(['@', '|', '$', '{', '}']), "{code}: unescaped vue-i18n character in Spanish");
+            assert!(
+                !literal.contains(['@', '|', '$', '{', '}']),
+                "{code}: unescaped vue-i18n character in Spanish"
+            );
         }
     }
 }

@@ -80,9 +80,9 @@ pub async fn set_offers(desk: &Desk, doctor_id: i64, offers: &[TypeOffer]) -> Re
         return Err(Error::constraint("doctor_appointment_types_one_default"));
     }
     let mut tx = desk.begin().await?;
-    let doctor = doctors::get(&mut tx, doctor_id)
-        .await?
-        .ok_or_else(|| Error::validation("doctor_id", crate::msg!(waitlist_entries_doctor_id_fkey)))?;
+    let doctor = doctors::get(&mut tx, doctor_id).await?.ok_or_else(|| {
+        Error::validation("doctor_id", crate::msg!(waitlist_entries_doctor_id_fkey))
+    })?;
     let types = appointment_types::list(&mut tx).await?;
     let longest = appointment_types::longest_session_minutes(&mut tx, doctor_id).await?;
     for o in offers {

@@ -165,24 +165,18 @@ async fn open_session(target: &DbTarget, migrator: &Migrator, pool: &PgPool) -> 
     let is_admin = db::staff::session_is_member_of(&mut *conn, "clinicdesk_admin").await?;
     match db::schema_state(&mut conn, migrator).await? {
         SchemaState::Current => {}
-        SchemaState::Ahead => {
-            return Err(Error::NeedsUpgrade(
-                "This database was upgraded by a newer ClinicDesk. Install the newer version on this computer.".into(),
-            ))
-        }
+        SchemaState::Ahead => return Err(Error::NeedsUpgrade(crate::msg!(database_newer))),
         SchemaState::Empty | SchemaState::Behind { .. } if !is_admin => {
             return Err(Error::NeedsUpgrade(crate::msg!(database_needs_upgrade)))
         }
-        SchemaState::Empty | SchemaState::Behind { .. } => upgrade_as_admin(target, migrator).await?,
+        SchemaState::Empty | SchemaState::Behind { .. } => {
+            upgrade_as_admin(target, migrator).await?
+        }
     }
     let staff = db::staff::current(&mut *conn)
         .await?
         .filter(|s| s.active)
-        .ok_or_else(|| {
-            Error::PermissionDenied(
-                "This database account is not an active ClinicDesk staff account.".into(),
-            )
-        })?;
+        .ok_or_else(|| Error::PermissionDenied(crate::msg!(account_not_staff)))?;
     let settings = db::settings::get(&mut *conn)
         .await?
         .ok_or_else(|| Error::Unavailable(crate::msg!(clinic_not_set_up)))?;

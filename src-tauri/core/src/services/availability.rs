@@ -172,7 +172,7 @@ pub async fn set_weekly(
     if !(5..=240).contains(&slot_minutes) {
         return Err(Error::validation(
             "slot_minutes",
-            "Slot length must be between 5 and 240 minutes.",
+            crate::msg!(slot_length_range),
         ));
     }
     let mut tx = desk.begin().await?;

@@ -110,13 +110,13 @@ pub fn validate_settings(input: &BackupSettings) -> Result<BackupSettings> {
             if f.chars().count() > 1024 || f.chars().any(char::is_control) {
                 return Err(Error::validation(
                     "folder",
-                    "Enter a folder path of at most 1024 characters.",
+                    crate::msg!(backup_folder_length),
                 ));
             }
             if !PathBuf::from(f).is_absolute() {
                 return Err(Error::validation(
                     "folder",
-                    "Enter a full folder path (starting with /).",
+                    crate::msg!(backup_folder_absolute),
                 ));
             }
             Some(f.to_string())

@@ -191,9 +191,7 @@ pub async fn record(
     match locked.status {
         AppointmentStatus::Booked | AppointmentStatus::CheckedIn => {}
         AppointmentStatus::Completed => {
-            return Err(Error::Conflict(
-                crate::msg!(visit_record_exists),
-            ));
+            return Err(Error::Conflict(crate::msg!(visit_record_exists)));
         }
         other => {
             return Err(Error::validation(
@@ -209,9 +207,7 @@ pub async fn record(
     let id = treatments::insert(&mut tx, appointment_id, &content)
         .await
         .map_err(|e| match e {
-            Error::Conflict(_) => {
-                Error::Conflict(crate::msg!(visit_record_exists))
-            }
+            Error::Conflict(_) => Error::Conflict(crate::msg!(visit_record_exists)),
             e => e,
         })?;
     appointments::set_status(&mut tx, appointment_id, AppointmentStatus::Completed).await?;

@@ -172,9 +172,7 @@ pub async fn doctor_today(desk: &Desk) -> Result<DoctorDashboard> {
 pub async fn admin(pool: &PgPool, today: Option<NaiveDate>) -> Result<AdminDashboard> {
     let mut conn = pool.acquire().await?;
     if !db::staff::session_is_member_of(&mut *conn, "clinicdesk_admin").await? {
-        return Err(Error::PermissionDenied(
-            "The clinic dashboard is for administrators.".into(),
-        ));
+        return Err(Error::PermissionDenied(crate::msg!(dashboard_admin_only)));
     }
     let clock = Clock::load(&mut conn).await?;
     let today = today.unwrap_or_else(|| clock.today());

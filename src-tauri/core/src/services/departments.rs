@@ -11,7 +11,7 @@ fn clean(input: &DepartmentInput) -> Result<DepartmentInput> {
     if description.chars().count() > 1000 {
         return Err(Error::validation(
             "description",
-            "Keep the description under 1000 characters.",
+            crate::msg!(departments_description_check),
         ));
     }
     Ok(DepartmentInput { name, description })

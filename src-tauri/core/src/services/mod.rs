@@ -29,7 +29,10 @@ use crate::error::{Error, Result};
 pub(crate) fn required_text(field: &str, label: &str, value: &str, max: usize) -> Result<String> {
     let v = value.trim();
     if v.is_empty() {
-        return Err(Error::validation(field, crate::msg!(text_required, label = label)));
+        return Err(Error::validation(
+            field,
+            crate::msg!(text_required, label = label),
+        ));
     }
     if v.chars().count() > max {
         return Err(Error::validation(

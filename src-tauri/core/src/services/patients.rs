@@ -75,13 +75,13 @@ fn clean(input: &PatientInput) -> Result<PatientInput> {
     if input.date_of_birth > today {
         return Err(Error::validation(
             "date_of_birth",
-            "The date of birth cannot be in the future.",
+            crate::msg!(birth_date_future),
         ));
     }
     if input.date_of_birth < NaiveDate::from_ymd_opt(1890, 1, 1).expect("date") {
         return Err(Error::validation(
             "date_of_birth",
-            "Check the year of birth.",
+            crate::msg!(birth_year_check),
         ));
     }
     let phone = normalise_phone("phone", input.phone.as_deref().unwrap_or(""))?;
@@ -99,16 +99,10 @@ fn clean(input: &PatientInput) -> Result<PatientInput> {
     if input.reminder_consent {
         match input.preferred_channel {
             ReminderChannel::Sms if phone.is_none() => {
-                return Err(Error::validation(
-                    "phone",
-                    "Reminders by SMS need a phone number.",
-                ))
+                return Err(Error::validation("phone", crate::msg!(sms_needs_phone)))
             }
             ReminderChannel::Email if email.is_none() => {
-                return Err(Error::validation(
-                    "email",
-                    "Reminders by email need an email address.",
-                ))
+                return Err(Error::validation("email", crate::msg!(email_needs_address)))
             }
             _ => {}
         }
@@ -167,7 +161,9 @@ pub async fn update(desk: &Desk, id: i64, input: &PatientInput) -> Result<Patien
     }
     require_consent_method(&input, Some(&before))?;
     if !patients::update(&mut tx, id, &input).await? {
-        return Err(Error::NotFound(crate::msg!(waitlist_entries_patient_id_fkey)));
+        return Err(Error::NotFound(crate::msg!(
+            waitlist_entries_patient_id_fkey
+        )));
     }
     let p = patients::get(&mut tx, id)
         .await?
@@ -184,10 +180,7 @@ pub async fn search(pool: &PgPool, query: &str) -> Result<Vec<PatientHit>> {
     let q = query.trim();
     let all_digits = !q.is_empty() && q.chars().all(|c| c.is_ascii_digit());
     if q.chars().count() > 120 {
-        return Err(Error::validation(
-            "query",
-            "Search for at most 120 characters.",
-        ));
+        return Err(Error::validation("query", crate::msg!(search_too_long)));
     }
     if q.chars().count() < 2 && !all_digits {
         return Ok(vec![]);
@@ -271,7 +264,9 @@ pub async fn lift_blacklist(desk: &Desk, id: i64) -> Result<Patient> {
 async fn set_blacklist(desk: &Desk, id: i64, reason: Option<&str>) -> Result<Patient> {
     let mut tx = desk.begin().await?;
     if !patients::set_blacklist(&mut tx, id, reason).await? {
-        return Err(Error::NotFound(crate::msg!(waitlist_entries_patient_id_fkey)));
+        return Err(Error::NotFound(crate::msg!(
+            waitlist_entries_patient_id_fkey
+        )));
     }
     let p = patients::get(&mut tx, id)
         .await?
@@ -369,9 +364,7 @@ pub async fn merge(desk: &Desk, merged: i64, survivor: i64) -> Result<MergeOutco
     }
     let counts = match patients::merge(&mut tx, merged, survivor).await {
         Err(Error::PermissionDenied(_)) => {
-            return Err(Error::PermissionDenied(
-                "Only an administrator can merge patient records.".into(),
-            ))
+            return Err(Error::PermissionDenied(crate::msg!(merge_admin_only)))
         }
         other => other?,
     };

@@ -146,19 +146,19 @@ fn validate(today: NaiveDate, input: &WaitlistInput) -> Result<String> {
     if input.doctor_id.is_some() == input.department_id.is_some() {
         return Err(Error::validation(
             "doctor_id",
-            "Choose a doctor or a department (one of them).",
+            crate::msg!(waitlist_entries_target),
         ));
     }
     if input.window_from < today {
         return Err(Error::validation(
             "window_from",
-            "The window cannot start in the past: choose today or later.",
+            crate::msg!(waitlist_window_past),
         ));
     }
     if input.window_to < input.window_from {
         return Err(Error::validation(
             "window_to",
-            "The window must end on or after its first day.",
+            crate::msg!(waitlist_entries_window),
         ));
     }
     let last = today + Duration::days(365);
@@ -177,13 +177,13 @@ fn validate(today: NaiveDate, input: &WaitlistInput) -> Result<String> {
         (Some(_), Some(_)) => {
             return Err(Error::validation(
                 "time_to",
-                "The preferred times must end after they start.",
+                crate::msg!(waitlist_times_order),
             ))
         }
         _ => {
             return Err(Error::validation(
                 "time_to",
-                "Give both preferred times, or neither for any time of day.",
+                crate::msg!(waitlist_times_both),
             ))
         }
     }

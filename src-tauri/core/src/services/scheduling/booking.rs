@@ -311,7 +311,9 @@ pub(crate) async fn book_in(
     let reason = visit_reason(&visit.reason)?;
     let ctx = appointments::booking_context(tx, doctor_id, patient_id, starts_at, type_id)
         .await?
-        .ok_or_else(|| Error::validation("doctor_id", crate::msg!(waitlist_entries_doctor_id_fkey)))?;
+        .ok_or_else(|| {
+            Error::validation("doctor_id", crate::msg!(waitlist_entries_doctor_id_fkey))
+        })?;
     let clock = Clock {
         tz: crate::clock::zone(&ctx.time_zone)?,
         now: Utc::now(),
@@ -350,7 +352,7 @@ pub(crate) async fn book_in(
         (Some(_), Some(_), _, Some(false)) => {
             return Err(Error::validation(
                 "type_id",
-                "That appointment type is no longer in use. Choose another.",
+                crate::msg!(appointment_type_retired),
             ))
         }
         (_, Some(m), ..) => m,

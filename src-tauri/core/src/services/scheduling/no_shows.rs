@@ -43,10 +43,7 @@ pub struct NoShowReport {
 /// The period's checks: the end not before the start, at most one year (`to` before `from` + 12 months).
 pub fn check_period(from: NaiveDate, to: NaiveDate) -> Result<()> {
     if to < from {
-        return Err(Error::validation(
-            "to",
-            "The end date is before the start date.",
-        ));
+        return Err(Error::validation("to", crate::msg!(export_dates_reversed)));
     }
     if from
         .checked_add_months(Months::new(12))
