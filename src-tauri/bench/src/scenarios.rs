@@ -770,11 +770,16 @@ async fn board(b: &Bench) -> Result<()> {
     .await?;
     println!("board day {day}: {n} appointments");
     // what autovacuum does after a bulk load: planner statistics for the new rows
-    sqlx::query("ANALYZE appointments").execute(&b.owner).await?;
+    sqlx::query("ANALYZE appointments")
+        .execute(&b.owner)
+        .await?;
     // the first call on a connection also prepares its statements (once per connection): shown, not sampled
     let t = Instant::now();
     appts::today_board(&b.desk, Some(day)).await?;
-    println!("board first call (prepares its statements): {:.3} ms", t.elapsed().as_secs_f64() * 1000.0);
+    println!(
+        "board first call (prepares its statements): {:.3} ms",
+        t.elapsed().as_secs_f64() * 1000.0
+    );
     let mut samples = vec![];
     for _ in 0..200 {
         let t = Instant::now();

@@ -430,7 +430,7 @@ pub async fn create(source: &Source, out: &Path) -> Result<BackupFile> {
     if out.file_name().is_none() {
         return Err(Error::validation(
             "path",
-            "Choose a file name for the backup.",
+            crate::msg!(backup_file_name_required),
         ));
     }
     // pg_dump truncates and fills this private temp file, keeping its mode: the dump is never readable by
@@ -493,13 +493,9 @@ async fn create_into(source: &Source, tmp: &Path) -> Result<(u64, String, BTreeM
     if code != 0 {
         tracing::error!(output = %log_summary(&out), "pg_dump failed");
         if out.contains("No space left") {
-            return Err(Error::Unavailable(
-                "The disk is full: the backup was not saved.".into(),
-            ));
+            return Err(Error::Unavailable(crate::msg!(backup_disk_full)));
         }
-        return Err(Error::Unavailable(
-            "The backup failed (pg_dump reported an error; the details are in the log).".into(),
-        ));
+        return Err(Error::Unavailable(crate::msg!(backup_failed)));
     }
     let f = std::fs::File::open(tmp)?;
     f.sync_all()?;
@@ -593,9 +589,7 @@ pub async fn restore(target: &Source, file: &Path, replace: bool) -> Result<Rest
     let had_data = has_data(&mut conn).await?;
     conn.close().await?;
     if had_data && !replace {
-        return Err(Error::Conflict(
-            "The target database already holds data. Restoring replaces all of it: confirm to go on.".into(),
-        ));
+        return Err(Error::Conflict(crate::msg!(restore_confirm_replace)));
     }
     let mut admin = maintenance_connection(target, &live).await?;
     let rights = db::backups::owner_rights(&mut admin, &live).await?;
@@ -819,9 +813,7 @@ async fn restore_and_check(
     if code != 0 {
         tracing::error!(output = %log_summary(&out), "pg_restore failed");
         if out.contains("No space left") {
-            return Err(Error::Unavailable(
-                "The disk is full: nothing was restored or changed.".into(),
-            ));
+            return Err(Error::Unavailable(crate::msg!(restore_disk_full)));
         }
         if out.contains("pg_hba.conf") || out.contains("authentication failed") {
             return Err(Error::Unavailable(
@@ -1237,7 +1229,7 @@ fn io_error(e: &std::io::Error, dir: &Path) -> Error {
             "folder",
             format!("ClinicDesk may not write to {}.", dir.display()),
         ),
-        (_, Some(28)) => Error::Unavailable("The disk is full: the backup was not saved.".into()),
+        (_, Some(28)) => Error::Unavailable(crate::msg!(backup_disk_full)),
         _ => Error::from(std::io::Error::new(e.kind(), e.to_string())),
     }
 }

@@ -167,22 +167,13 @@ impl DatabaseConfig {
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || "-._:[]".contains(c));
             if !host_ok {
-                return Err(Error::validation(
-                    "host",
-                    "Enter the server's host name or IP address.",
-                ));
+                return Err(Error::validation("host", crate::msg!(db_host_required)));
             }
             if *port == 0 {
-                return Err(Error::validation(
-                    "port",
-                    "Enter a port between 1 and 65535 (PostgreSQL uses 5432).",
-                ));
+                return Err(Error::validation("port", crate::msg!(db_port_range)));
             }
             if database.trim().is_empty() || database.len() > 63 {
-                return Err(Error::validation(
-                    "database",
-                    "Enter the database name (1–63 characters).",
-                ));
+                return Err(Error::validation("database", crate::msg!(db_name_length)));
             }
             if tls_mode.verifies() {
                 let Some(ca) = non_blank(ca_file) else {
@@ -253,7 +244,7 @@ const SSLROOTCERT_KEYS: &[&str] = &["sslrootcert", "ssl-root-cert", "ssl-ca"];
 /// publicly trusted roots); loopback and unix-socket URLs keep PostgreSQL's default. Both sqlx and libpq
 /// (pg_dump, pg_restore) read these parameters.
 pub fn secure_database_url(url: &str, ca_file: Option<&str>) -> Result<String> {
-    let invalid = || Error::validation("database_url", "That is not a valid postgres:// URL.");
+    let invalid = || Error::validation("database_url", crate::msg!(database_url_invalid));
     let options: PgConnectOptions = url.parse().map_err(|_| invalid())?;
     let (base, query) = url.split_once('?').unwrap_or((url, ""));
     let key_of = |p: &str| p.split('=').next().unwrap_or("").to_ascii_lowercase();

@@ -334,11 +334,9 @@ impl Context {
         let signed = self
             .session()
             .await
-            .ok_or_else(|| Error::Unauthenticated("Sign in as an administrator first.".into()))?;
+            .ok_or_else(|| Error::Unauthenticated(crate::msg!(admin_sign_in_first)))?;
         if signed.session.role != StaffRole::Admin {
-            return Err(Error::PermissionDenied(
-                "Only an administrator can start a backup.".into(),
-            ));
+            return Err(Error::PermissionDenied(crate::msg!(backup_admin_only)));
         }
         let target = self.target().await?;
         crate::services::backups::run(
@@ -372,7 +370,7 @@ impl Context {
     pub async fn signed_in(&self) -> Result<SignedIn> {
         self.session()
             .await
-            .ok_or_else(|| Error::Unauthenticated("Your session has ended. Sign in again.".into()))
+            .ok_or_else(|| Error::Unauthenticated(crate::msg!(session_ended)))
     }
 
     /// Freed slots announced by the database from now on, for as long as someone is signed in (the window's

@@ -217,17 +217,17 @@ pub async fn load(conn: &mut PgConnection, opts: &DemoOptions) -> Result<DemoSum
     if opts.doctors == 0 || opts.doctors > 5_000 {
         return Err(Error::validation(
             "doctors",
-            "Choose between 1 and 5000 doctors.",
+            crate::msg!(demo_doctors_range),
         ));
     }
     if opts.patients > 20_000_000 {
         return Err(Error::validation(
             "patients",
-            "Choose at most 20,000,000 patients.",
+            crate::msg!(demo_patients_max),
         ));
     }
     if !(0..=3650).contains(&opts.days) {
-        return Err(Error::validation("days", "Choose between 0 and 3650 days."));
+        return Err(Error::validation("days", crate::msg!(demo_days_range)));
     }
     let mut rng = StdRng::seed_from_u64(opts.seed);
     let tz = crate::clock::clinic_zone(&mut *conn).await?;

@@ -216,9 +216,7 @@ impl EmbeddedCluster {
         if code != 0 {
             let log_tail = server_lines_only(&tail(&self.server_log(), 20));
             tracing::error!(output = %out, server_log = %log_tail, "pg_ctl start failed");
-            return Err(Error::Unavailable(
-                "The built-in database did not start; the details are in the server log.".into(),
-            ));
+            return Err(Error::Unavailable(crate::msg!(embedded_start_failed)));
         }
         tracing::info!("embedded cluster running");
         Ok(())
@@ -244,9 +242,7 @@ impl EmbeddedCluster {
             .await?;
         if code != 0 {
             tracing::error!(output = %out, "pg_ctl stop failed");
-            return Err(Error::Unavailable(
-                "The built-in database did not stop cleanly.".into(),
-            ));
+            return Err(Error::Unavailable(crate::msg!(embedded_stop_unclean)));
         }
         Ok(())
     }
@@ -356,9 +352,10 @@ fn server_account() -> Result<Option<(nix::unistd::Uid, nix::unistd::Gid)>> {
     if !nix::unistd::Uid::effective().is_root() {
         return Ok(None);
     }
-    let user = nix::unistd::User::from_name("postgres").ok().flatten().ok_or_else(|| {
-        Error::Unavailable("Running as root needs the 'postgres' system account (install the postgresql package).".into())
-    })?;
+    let user = nix::unistd::User::from_name("postgres")
+        .ok()
+        .flatten()
+        .ok_or_else(|| Error::Unavailable(crate::msg!(postgres_account_needed)))?;
     Ok(Some((user.uid, user.gid)))
 }
 

@@ -177,7 +177,7 @@ pub async fn default_path(pool: &PgPool, patient_id: i64) -> Result<Option<Strin
 pub(crate) fn check_target(path: &Path) -> Result<PathBuf> {
     let shown = path.display().to_string();
     if path.as_os_str().is_empty() {
-        return Err(Error::validation("path", "Choose where to save the file."));
+        return Err(Error::validation("path", crate::msg!(export_path_required)));
     }
     if path.is_dir() {
         return Err(Error::validation(
@@ -214,7 +214,7 @@ pub(crate) fn io_sentence(e: &std::io::Error, dir: &Path) -> Error {
                 dir.display()
             ),
         ),
-        (_, Some(28)) => Error::Unavailable("The disk is full: the export was not saved.".into()),
+        (_, Some(28)) => Error::Unavailable(crate::msg!(export_disk_full)),
         (std::io::ErrorKind::NotFound, _) => Error::validation(
             "path",
             format!("The folder {} does not exist.", dir.display()),
@@ -234,26 +234,23 @@ pub async fn start(pool: &PgPool, mut request: ExportRequest) -> Result<StartedE
         ExportScope::PatientHistory { patient_id } => {
             if !clinical::reads_clinical(&mut conn).await? {
                 // Reception cannot read clinical columns, so it cannot export them either.
-                return Err(Error::PermissionDenied(
-                    "Exports of a patient's history are made by doctors and administrators, who can read it.".into(),
-                ));
+                return Err(Error::PermissionDenied(crate::msg!(
+                    export_history_clinical_only
+                )));
             }
-            patients::get(&mut conn, patient_id)
-                .await?
-                .ok_or_else(|| Error::validation("patient_id", "That patient does not exist."))?;
+            patients::get(&mut conn, patient_id).await?.ok_or_else(|| {
+                Error::validation("patient_id", crate::msg!(waitlist_entries_patient_id_fkey))
+            })?;
             ("patient_history", Some(patient_id))
         }
         ExportScope::Visits { from, to } => {
             if !db::staff::session_is_member_of(&mut *conn, "clinicdesk_admin").await? {
-                return Err(Error::PermissionDenied(
-                    "Only an administrator can export all visits.".into(),
-                ));
+                return Err(Error::PermissionDenied(crate::msg!(
+                    export_visits_admin_only
+                )));
             }
             if to < from {
-                return Err(Error::validation(
-                    "to",
-                    "The end date is before the start date.",
-                ));
+                return Err(Error::validation("to", crate::msg!(export_dates_reversed)));
             }
             ("visits", None)
         }

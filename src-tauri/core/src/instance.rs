@@ -27,9 +27,7 @@ impl InstanceLock {
             Ok(lock) => Ok(InstanceLock { _lock: lock }),
             Err((_, errno)) => {
                 tracing::warn!(%errno, "instance lock held by another process");
-                Err(Error::Unavailable(
-                    "ClinicDesk is already open on this computer with the same data. Use that window.".into(),
-                ))
+                Err(Error::Unavailable(crate::msg!(already_open)))
             }
         }
     }

@@ -18,6 +18,7 @@ pub mod files;
 pub mod instance;
 pub mod jobs;
 pub mod locale;
+pub mod messages;
 pub mod paths;
 pub mod schedule;
 pub mod security;

@@ -25,7 +25,7 @@ impl DbTarget {
     pub fn from_url(url: &str) -> Result<Self> {
         PgConnectOptions::from_str(url)
             .map(|o| DbTarget::Url(o.application_name("clinicdesk")))
-            .map_err(|_| Error::validation("database_url", "That is not a valid postgres:// URL."))
+            .map_err(|_| Error::validation("database_url", crate::msg!(database_url_invalid)))
     }
 
     /// Options for a staff member signing in with their own credentials.

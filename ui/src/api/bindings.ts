@@ -415,8 +415,13 @@ export type ClinicalDetails = {
 
 export type CommandError = {
 	kind: ErrorKind,
+	/**  The English sentence (shown when the UI has no translation for `code`). */
 	message: string,
 	field: string | null,
+	/**  The catalog code of the sentence (`ui/src/i18n/locales/<lang>/errors.json`); `None` if not catalogued. */
+	code: string | null,
+	/**  The values of the sentence's `{param}` placeholders. */
+	params: { [key in string]: string },
 };
 
 /**  How a patient gave or withdrew consent to messages. */

@@ -89,7 +89,7 @@ pub fn connect_error(e: sqlx::Error) -> Error {
             Error::Unauthenticated("Username or password is incorrect.".into())
         }
         sqlx::Error::Database(db) if db.code().as_deref() == Some("3D000") => {
-            Error::Unavailable("The ClinicDesk database does not exist on that server.".into())
+            Error::Unavailable(crate::msg!(database_missing_on_server))
         }
         sqlx::Error::Tls(inner) if inner.to_string().contains("does not support TLS") => {
             tracing::warn!(error = %e, "server refused TLS");

@@ -341,9 +341,10 @@ impl JobContext {
 
 /// The daily backup through the backups service; the run's counts are its size and what pruning left.
 async fn backup(ctx: &JobContext) -> Result<Counts> {
-    let (target, url) = ctx.owner.as_ref().ok_or_else(|| {
-        Error::PermissionDenied("Backups run on the computer that holds the database (or `clinicctl agent` on the server).".into())
-    })?;
+    let (target, url) = ctx
+        .owner
+        .as_ref()
+        .ok_or_else(|| Error::PermissionDenied(crate::msg!(backups_on_server)))?;
     let run = crate::services::backups::run_scheduled(target, url.as_deref()).await?;
     Ok(Counts::from([
         ("bytes".to_string(), run.bytes),

@@ -51,7 +51,7 @@ pub async fn update(desk: &Desk, id: i64, input: &AppointmentTypeInput) -> Resul
     let input = clean(input)?;
     let t = appointment_types::update(&mut *desk.acquire().await?, id, &input)
         .await?
-        .ok_or_else(|| Error::NotFound("That appointment type does not exist.".into()))?;
+        .ok_or_else(|| Error::NotFound(crate::msg!(appointments_type_id_fkey)))?;
     desk.caches().invalidate(Change::All).await;
     Ok(t)
 }
@@ -85,24 +85,27 @@ pub async fn set_offers(desk: &Desk, doctor_id: i64, offers: &[TypeOffer]) -> Re
         return Err(Error::constraint("doctor_appointment_types_one_default"));
     }
     let mut tx = desk.begin().await?;
-    let doctor = doctors::get(&mut tx, doctor_id)
-        .await?
-        .ok_or_else(|| Error::validation("doctor_id", "That doctor does not exist."))?;
+    let doctor = doctors::get(&mut tx, doctor_id).await?.ok_or_else(|| {
+        Error::validation("doctor_id", crate::msg!(waitlist_entries_doctor_id_fkey))
+    })?;
     let types = appointment_types::list(&mut tx).await?;
     let longest = appointment_types::longest_session_minutes(&mut tx, doctor_id).await?;
     for o in offers {
         let t = types
             .iter()
             .find(|t| t.id == o.type_id)
-            .ok_or_else(|| Error::validation("offers", "That appointment type does not exist."))?;
+            .ok_or_else(|| Error::validation("offers", crate::msg!(appointments_type_id_fkey)))?;
         // the visit and its buffer lie inside one session
         let takes = t.minutes + t.buffer_minutes;
         if takes > longest {
             return Err(Error::validation(
                 "offers",
-                format!(
-                    "{} takes {} minutes, longer than any of {}'s weekly sessions ({} minutes at most).",
-                    t.name, takes, doctor.full_name, longest
+                crate::msg!(
+                    appointment_type_longer_than_sessions,
+                    name = t.name,
+                    minutes = takes,
+                    doctor = doctor.full_name,
+                    longest = longest
                 ),
             ));
         }

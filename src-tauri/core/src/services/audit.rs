@@ -53,9 +53,7 @@ async fn require_admin(conn: &mut sqlx::PgConnection) -> Result<()> {
     if db::staff::session_is_member_of(&mut *conn, "clinicdesk_admin").await? {
         Ok(())
     } else {
-        Err(Error::PermissionDenied(
-            "Only an administrator can read the audit log.".into(),
-        ))
+        Err(Error::PermissionDenied(crate::msg!(audit_admin_only)))
     }
 }
 
@@ -69,10 +67,7 @@ fn opt(s: &Option<String>) -> Option<String> {
 fn query(clock: &Clock, f: &AuditFilter) -> Result<AuditQuery> {
     if let (Some(a), Some(b)) = (f.from, f.to) {
         if b < a {
-            return Err(Error::validation(
-                "to",
-                "The end date is before the start date.",
-            ));
+            return Err(Error::validation("to", crate::msg!(export_dates_reversed)));
         }
     }
     Ok(AuditQuery {

@@ -165,27 +165,21 @@ async fn open_session(target: &DbTarget, migrator: &Migrator, pool: &PgPool) -> 
     let is_admin = db::staff::session_is_member_of(&mut *conn, "clinicdesk_admin").await?;
     match db::schema_state(&mut conn, migrator).await? {
         SchemaState::Current => {}
-        SchemaState::Ahead => {
-            return Err(Error::NeedsUpgrade(
-                "This database was upgraded by a newer ClinicDesk. Install the newer version on this computer.".into(),
-            ))
-        }
+        SchemaState::Ahead => return Err(Error::NeedsUpgrade(crate::msg!(database_newer))),
         SchemaState::Empty | SchemaState::Behind { .. } if !is_admin => {
-            return Err(Error::NeedsUpgrade("The database needs an upgrade — ask an administrator to sign in.".into()))
+            return Err(Error::NeedsUpgrade(crate::msg!(database_needs_upgrade)))
         }
-        SchemaState::Empty | SchemaState::Behind { .. } => upgrade_as_admin(target, migrator).await?,
+        SchemaState::Empty | SchemaState::Behind { .. } => {
+            upgrade_as_admin(target, migrator).await?
+        }
     }
     let staff = db::staff::current(&mut *conn)
         .await?
         .filter(|s| s.active)
-        .ok_or_else(|| {
-            Error::PermissionDenied(
-                "This database account is not an active ClinicDesk staff account.".into(),
-            )
-        })?;
+        .ok_or_else(|| Error::PermissionDenied(crate::msg!(account_not_staff)))?;
     let settings = db::settings::get(&mut *conn)
         .await?
-        .ok_or_else(|| Error::Unavailable("The clinic has not been set up yet.".into()))?;
+        .ok_or_else(|| Error::Unavailable(crate::msg!(clinic_not_set_up)))?;
     sqlx::query!(
         "SELECT audit_event('sign_in', 'staff', $1)",
         staff.id.to_string()

@@ -37,7 +37,7 @@ pub async fn get(pool: &PgPool, doctor_id: i64) -> Result<DoctorAvailability> {
 async fn load(conn: &mut PgConnection, doctor_id: i64) -> Result<DoctorAvailability> {
     let doctor = doctors::get(conn, doctor_id)
         .await?
-        .ok_or_else(|| Error::NotFound("That doctor does not exist.".into()))?;
+        .ok_or_else(|| Error::NotFound(crate::msg!(waitlist_entries_doctor_id_fkey)))?;
     let clock = Clock::load(conn).await?;
     let sessions = availability::weekly_for(conn, &[doctor_id])
         .await?
@@ -172,14 +172,14 @@ pub async fn set_weekly(
     if !(5..=240).contains(&slot_minutes) {
         return Err(Error::validation(
             "slot_minutes",
-            "Slot length must be between 5 and 240 minutes.",
+            crate::msg!(slot_length_range),
         ));
     }
     let mut tx = desk.begin().await?;
     doctors::lock_schedule(&mut tx, doctor_id, true).await?;
     let doctor = doctors::get(&mut tx, doctor_id)
         .await?
-        .ok_or_else(|| Error::NotFound("That doctor does not exist.".into()))?;
+        .ok_or_else(|| Error::NotFound(crate::msg!(waitlist_entries_doctor_id_fkey)))?;
     let clock = Clock::load(&mut tx).await?;
     let windows: Vec<WeeklyWindow> = sessions.iter().map(Into::into).collect();
     let booked = upcoming(&mut tx, &[doctor_id], &clock).await?;
@@ -237,7 +237,7 @@ pub async fn add_exception(desk: &Desk, input: &ExceptionInput) -> Result<Availa
     let mut tx = desk.begin().await?;
     let clock = Clock::load(&mut tx).await?;
     if input.on_date < clock.today() {
-        return Err(Error::validation("on_date", "That date has passed."));
+        return Err(Error::validation("on_date", crate::msg!(date_passed)));
     }
     let affected: Vec<i64> = match input.doctor_id {
         Some(id) => vec![id],
@@ -291,7 +291,7 @@ pub async fn remove_exception(desk: &Desk, id: i64) -> Result<()> {
     let clock = Clock::load(&mut tx).await?;
     let e = availability::get_exception(&mut tx, id)
         .await?
-        .ok_or_else(|| Error::NotFound("That exception no longer exists.".into()))?;
+        .ok_or_else(|| Error::NotFound(crate::msg!(exception_gone)))?;
     if let (ExceptionKind::Extra, Some(doctor_id)) = (e.kind, e.doctor_id) {
         doctors::lock_schedule(&mut tx, doctor_id, true).await?;
         let s = Schedules::load(&mut tx, &clock, &[doctor_id], e.on_date, 1)

@@ -102,7 +102,7 @@ pub async fn status(pool: &PgPool) -> Result<BackupStatus> {
 
 pub fn validate_settings(input: &BackupSettings) -> Result<BackupSettings> {
     if !(1..=365).contains(&input.keep) {
-        return Err(Error::validation("keep", "Keep between 1 and 365 backups."));
+        return Err(Error::validation("keep", crate::msg!(backups_keep_range)));
     }
     let folder = match input.folder.as_deref().map(str::trim) {
         None | Some("") => None,
@@ -110,13 +110,13 @@ pub fn validate_settings(input: &BackupSettings) -> Result<BackupSettings> {
             if f.chars().count() > 1024 || f.chars().any(char::is_control) {
                 return Err(Error::validation(
                     "folder",
-                    "Enter a folder path of at most 1024 characters.",
+                    crate::msg!(backup_folder_length),
                 ));
             }
             if !PathBuf::from(f).is_absolute() {
                 return Err(Error::validation(
                     "folder",
-                    "Enter a full folder path (starting with /).",
+                    crate::msg!(backup_folder_absolute),
                 ));
             }
             Some(f.to_string())

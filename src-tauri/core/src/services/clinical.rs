@@ -176,7 +176,7 @@ pub async fn record(
     let clock = Clock::load(&mut tx).await?;
     let appt = appointments::get(&mut tx, appointment_id)
         .await?
-        .ok_or_else(|| Error::NotFound("That appointment does not exist.".into()))?;
+        .ok_or_else(|| Error::NotFound(crate::msg!(appointment_missing)))?;
     let mine = crate::db::doctors::current_id(&mut tx).await?;
     if mine != Some(appt.doctor_id) {
         return Err(Error::PermissionDenied(format!(
@@ -187,13 +187,11 @@ pub async fn record(
     let content = clean(input, schedule::local_date(clock.tz, appt.starts_at))?;
     let locked = appointments::lock(&mut tx, appointment_id)
         .await?
-        .ok_or_else(|| Error::NotFound("That appointment does not exist.".into()))?;
+        .ok_or_else(|| Error::NotFound(crate::msg!(appointment_missing)))?;
     match locked.status {
         AppointmentStatus::Booked | AppointmentStatus::CheckedIn => {}
         AppointmentStatus::Completed => {
-            return Err(Error::Conflict(
-                "This visit already has its record. Amend it instead.".into(),
-            ));
+            return Err(Error::Conflict(crate::msg!(visit_record_exists)));
         }
         other => {
             return Err(Error::validation(
@@ -209,9 +207,7 @@ pub async fn record(
     let id = treatments::insert(&mut tx, appointment_id, &content)
         .await
         .map_err(|e| match e {
-            Error::Conflict(_) => {
-                Error::Conflict("This visit already has its record. Amend it instead.".into())
-            }
+            Error::Conflict(_) => Error::Conflict(crate::msg!(visit_record_exists)),
             e => e,
         })?;
     appointments::set_status(&mut tx, appointment_id, AppointmentStatus::Completed).await?;
@@ -229,7 +225,7 @@ pub async fn amend(pool: &PgPool, treatment_id: i64, input: &TreatmentInput) -> 
     let clock = Clock::load(&mut tx).await?;
     let current = treatments::get(&mut tx, treatment_id)
         .await?
-        .ok_or_else(|| Error::NotFound("That treatment record does not exist.".into()))?;
+        .ok_or_else(|| Error::NotFound(crate::msg!(treatment_record_missing)))?;
     let appt = appointments::get(&mut tx, current.appointment_id)
         .await?
         .ok_or_else(|| Error::internal("appointment vanished"))?;

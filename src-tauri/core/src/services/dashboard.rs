@@ -172,9 +172,7 @@ pub async fn doctor_today(desk: &Desk) -> Result<DoctorDashboard> {
 pub async fn admin(pool: &PgPool, today: Option<NaiveDate>) -> Result<AdminDashboard> {
     let mut conn = pool.acquire().await?;
     if !db::staff::session_is_member_of(&mut *conn, "clinicdesk_admin").await? {
-        return Err(Error::PermissionDenied(
-            "The clinic dashboard is for administrators.".into(),
-        ));
+        return Err(Error::PermissionDenied(crate::msg!(dashboard_admin_only)));
     }
     let clock = Clock::load(&mut conn).await?;
     let today = today.unwrap_or_else(|| clock.today());
@@ -391,7 +389,7 @@ pub async fn admin(pool: &PgPool, today: Option<NaiveDate>) -> Result<AdminDashb
 pub async fn my_doctor_id(pool: &PgPool) -> Result<i64> {
     db::doctors::current_id(&mut *pool.acquire().await?)
         .await?
-        .ok_or_else(|| Error::PermissionDenied("Your account is not linked to a doctor.".into()))
+        .ok_or_else(|| Error::PermissionDenied(crate::msg!(account_not_doctor)))
 }
 
 /// One doctor's dashboard as of `today` (`None` = now).
@@ -406,7 +404,7 @@ pub async fn doctor(
     let today = today.unwrap_or_else(|| clock.today());
     let doctor = db::doctors::get(&mut conn, doctor_id)
         .await?
-        .ok_or_else(|| Error::NotFound("That doctor does not exist.".into()))?;
+        .ok_or_else(|| Error::NotFound(crate::msg!(waitlist_entries_doctor_id_fkey)))?;
     let week = week_start(today);
     let (w_from, w_to) = schedule::utc_range(clock.tz, week, 7);
     let week_appointments: Vec<Appointment> =

@@ -60,12 +60,11 @@ pub async fn choose(
     config_path: &Path,
     config: DatabaseConfig,
 ) -> Result<(DatabaseCheck, bool)> {
-    let signed = signed
-        .ok_or_else(|| Error::Unauthenticated("Sign in as an administrator first.".into()))?;
+    let signed = signed.ok_or_else(|| Error::Unauthenticated(crate::msg!(admin_sign_in_first)))?;
     if signed.session.role != StaffRole::Admin {
-        return Err(Error::PermissionDenied(
-            "Only an administrator can change the database.".into(),
-        ));
+        return Err(Error::PermissionDenied(crate::msg!(
+            database_change_admin_only
+        )));
     }
     let check = check(&config).await?;
     let mut local = LocalConfig::load(config_path)?;

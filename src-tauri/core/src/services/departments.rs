@@ -11,7 +11,7 @@ fn clean(input: &DepartmentInput) -> Result<DepartmentInput> {
     if description.chars().count() > 1000 {
         return Err(Error::validation(
             "description",
-            "Keep the description under 1000 characters.",
+            crate::msg!(departments_description_check),
         ));
     }
     Ok(DepartmentInput { name, description })
@@ -44,7 +44,7 @@ pub async fn update(desk: &Desk, id: i64, input: &DepartmentInput) -> Result<Dep
     let input = clean(input)?;
     let mut tx = desk.begin().await?;
     if !departments::update(&mut *tx, id, &input).await? {
-        return Err(Error::NotFound("That department no longer exists.".into()));
+        return Err(Error::NotFound(crate::msg!(department_gone)));
     }
     let d = departments::get(&mut *tx, id)
         .await?
@@ -59,7 +59,7 @@ pub async fn delete(desk: &Desk, id: i64) -> Result<()> {
     let mut tx = desk.begin().await?;
     let (name, doctors) = departments::lock_and_count_doctors(&mut tx, id)
         .await?
-        .ok_or_else(|| Error::NotFound("That department no longer exists.".into()))?;
+        .ok_or_else(|| Error::NotFound(crate::msg!(department_gone)))?;
     if doctors > 0 {
         let noun = if doctors == 1 { "doctor" } else { "doctors" };
         return Err(Error::Conflict(format!(

@@ -30,19 +30,19 @@ fn clean(input: &DoctorInput) -> Result<DoctorInput> {
     if !(0..=80).contains(&input.experience_years) {
         return Err(Error::validation(
             "experience_years",
-            "Years of experience must be between 0 and 80.",
+            crate::msg!(doctor_experience_range),
         ));
     }
     if !(0..=10_000_000).contains(&input.consultation_fee_cents) {
         return Err(Error::validation(
             "consultation_fee_cents",
-            "Enter a fee between 0 and 100,000.",
+            crate::msg!(doctors_consultation_fee_cents_check),
         ));
     }
     if !(5..=240).contains(&input.slot_minutes) {
         return Err(Error::validation(
             "slot_minutes",
-            "Slot length must be between 5 and 240 minutes.",
+            crate::msg!(slot_length_range),
         ));
     }
     let phone = super::patients::normalise_phone("phone", input.phone.as_deref().unwrap_or(""))?;
@@ -90,7 +90,7 @@ async fn check_staff_link(conn: &mut sqlx::PgConnection, username: &Option<Strin
             Some(_) => {
                 return Err(Error::validation(
                     "staff_username",
-                    "Link a staff account whose role is doctor.",
+                    crate::msg!(doctor_staff_role),
                 ))
             }
             None => {
@@ -124,7 +124,9 @@ pub async fn update(desk: &Desk, id: i64, input: &DoctorInput) -> Result<Doctor>
     let mut tx = desk.begin().await?;
     check_staff_link(&mut tx, &input.staff_username).await?;
     if !doctors::update(&mut tx, id, &input).await? {
-        return Err(Error::NotFound("That doctor does not exist.".into()));
+        return Err(Error::NotFound(crate::msg!(
+            waitlist_entries_doctor_id_fkey
+        )));
     }
     let d = doctors::get(&mut tx, id)
         .await?
@@ -138,7 +140,9 @@ pub async fn update(desk: &Desk, id: i64, input: &DoctorInput) -> Result<Doctor>
 pub async fn set_active(desk: &Desk, id: i64, active: bool) -> Result<DoctorActivation> {
     let mut tx = desk.begin().await?;
     if !doctors::set_active(&mut tx, id, active).await? {
-        return Err(Error::NotFound("That doctor does not exist.".into()));
+        return Err(Error::NotFound(crate::msg!(
+            waitlist_entries_doctor_id_fkey
+        )));
     }
     let doctor = doctors::get(&mut tx, id)
         .await?

@@ -51,19 +51,19 @@ pub async fn update_job_settings(pool: &PgPool, input: &JobSettings) -> Result<J
     if s.report_recipients.len() > 1000 {
         return Err(Error::validation(
             "report_recipients",
-            "Report recipients must be at most 1000 characters.",
+            crate::msg!(report_recipients_length),
         ));
     }
     if !(1..=720).contains(&s.no_show_grace_hours) {
         return Err(Error::validation(
             "no_show_grace_hours",
-            "The no-show grace period must be between 1 and 720 hours.",
+            crate::msg!(job_settings_no_show_grace_hours_check),
         ));
     }
     if !(1..=3650).contains(&s.prune_sent_after_days) {
         return Err(Error::validation(
             "prune_sent_after_days",
-            "Keep sent messages between 1 and 3650 days.",
+            crate::msg!(job_settings_prune_sent_after_days_check),
         ));
     }
     job_settings::update(&mut *pool.acquire().await?, &s).await
@@ -103,18 +103,17 @@ fn validated(
         {
             return Err(Error::validation(
                 "smtp_host",
-                "Enter the SMTP server's host name, e.g. smtp.example.com.",
+                crate::msg!(smtp_host_required),
             ));
         }
         if !(1..=65535).contains(&c.smtp_port) {
             return Err(Error::validation(
                 "smtp_port",
-                "The port must be between 1 and 65535.",
+                crate::msg!(channel_settings_smtp_port_check),
             ));
         }
-        lettre::message::Mailbox::from_str(&c.smtp_from).map_err(|_| {
-            Error::validation("smtp_from", "Enter the sender as an address (desk@clinic.example) or a name and address (Clinic <desk@clinic.example>).")
-        })?;
+        lettre::message::Mailbox::from_str(&c.smtp_from)
+            .map_err(|_| Error::validation("smtp_from", crate::msg!(smtp_from_invalid)))?;
     }
     match c.sms_provider {
         SmsProvider::None => {}
@@ -122,13 +121,13 @@ fn validated(
             if c.sms_account_sid.is_empty() {
                 return Err(Error::validation(
                     "sms_account_sid",
-                    "Enter the account SID.",
+                    crate::msg!(sms_account_sid_required),
                 ));
             }
             if c.sms_from.is_empty() {
                 return Err(Error::validation(
                     "sms_from",
-                    "Enter the number messages are sent from.",
+                    crate::msg!(sms_from_required),
                 ));
             }
             if !c.sms_url.is_empty() {
@@ -194,21 +193,16 @@ pub async fn send_test(
         MessageChannel::Email if c.smtp_host.is_empty() => {
             return Err(Error::validation(
                 "smtp_host",
-                "Enter the SMTP server first.",
+                crate::msg!(smtp_server_first),
             ))
         }
         MessageChannel::Email => email_address("test_recipient", recipient)?,
         MessageChannel::Sms => super::patients::normalise_phone("test_recipient", recipient)?
-            .ok_or_else(|| {
-                Error::validation(
-                    "test_recipient",
-                    "Enter a phone number to send the test to.",
-                )
-            })?,
+            .ok_or_else(|| Error::validation("test_recipient", crate::msg!(test_phone_required)))?,
         MessageChannel::Chat if c.chat_webhook_url.is_empty() => {
             return Err(Error::validation(
                 "chat_webhook_url",
-                "Enter the webhook URL first.",
+                crate::msg!(webhook_url_first),
             ))
         }
         MessageChannel::Chat => String::new(),
@@ -349,7 +343,7 @@ async fn after_change(pool: &PgPool, id: i64, changed: bool, refused: &str) -> R
     let mut conn = pool.acquire().await?;
     let item = notifications::get(&mut conn, id)
         .await?
-        .ok_or_else(|| Error::NotFound("That message does not exist.".into()))?;
+        .ok_or_else(|| Error::NotFound(crate::msg!(message_missing)))?;
     if changed {
         Ok(item)
     } else {
@@ -406,9 +400,7 @@ pub async fn list_reports(pool: &PgPool, month: NaiveDate) -> Result<Vec<ReportS
 pub async fn get_report(pool: &PgPool, id: i64) -> Result<ReportDocument> {
     reports::get(&mut *pool.acquire().await?, id)
         .await?
-        .ok_or_else(|| {
-            Error::NotFound("That report does not exist, or it is not yours to read.".into())
-        })
+        .ok_or_else(|| Error::NotFound(crate::msg!(report_missing)))
 }
 
 /// Rebuilds a month's reports without emailing them again.

@@ -29,18 +29,21 @@ use crate::error::{Error, Result};
 pub(crate) fn required_text(field: &str, label: &str, value: &str, max: usize) -> Result<String> {
     let v = value.trim();
     if v.is_empty() {
-        return Err(Error::validation(field, format!("{label} is required.")));
+        return Err(Error::validation(
+            field,
+            crate::msg!(text_required, label = label),
+        ));
     }
     if v.chars().count() > max {
         return Err(Error::validation(
             field,
-            format!("{label} must be at most {max} characters."),
+            crate::msg!(text_too_long, label = label, max = max),
         ));
     }
     if v.chars().any(|c| c.is_control()) {
         return Err(Error::validation(
             field,
-            format!("{label} cannot contain control characters."),
+            crate::msg!(text_control_characters, label = label),
         ));
     }
     Ok(v.to_string())
@@ -52,13 +55,13 @@ pub(crate) fn optional_text(field: &str, label: &str, value: &str, max: usize) -
     if v.chars().count() > max {
         return Err(Error::validation(
             field,
-            format!("{label} must be at most {max} characters."),
+            crate::msg!(text_too_long, label = label, max = max),
         ));
     }
     if v.chars().any(|c| c.is_control() && c != '\n') {
         return Err(Error::validation(
             field,
-            format!("{label} cannot contain control characters."),
+            crate::msg!(text_control_characters, label = label),
         ));
     }
     Ok(v.to_string())

@@ -75,13 +75,13 @@ fn clean(input: &PatientInput) -> Result<PatientInput> {
     if input.date_of_birth > today {
         return Err(Error::validation(
             "date_of_birth",
-            "The date of birth cannot be in the future.",
+            crate::msg!(birth_date_future),
         ));
     }
     if input.date_of_birth < NaiveDate::from_ymd_opt(1890, 1, 1).expect("date") {
         return Err(Error::validation(
             "date_of_birth",
-            "Check the year of birth.",
+            crate::msg!(birth_year_check),
         ));
     }
     let phone = normalise_phone("phone", input.phone.as_deref().unwrap_or(""))?;
@@ -95,10 +95,7 @@ fn clean(input: &PatientInput) -> Result<PatientInput> {
     )?;
     let preferred_language = input.preferred_language.trim();
     if !crate::locale::LANGUAGES.contains(&preferred_language) {
-        return Err(Error::validation(
-            "preferred_language",
-            "Messages can be sent in English (en) or Spanish (es) only.",
-        ));
+        return Err(Error::constraint("patients_preferred_language_check"));
     }
     if input.opted_out && input.reminder_consent {
         return Err(Error::constraint("patients_opted_out_no_consent"));
@@ -106,16 +103,10 @@ fn clean(input: &PatientInput) -> Result<PatientInput> {
     if input.reminder_consent {
         match input.preferred_channel {
             ReminderChannel::Sms if phone.is_none() => {
-                return Err(Error::validation(
-                    "phone",
-                    "Reminders by SMS need a phone number.",
-                ))
+                return Err(Error::validation("phone", crate::msg!(sms_needs_phone)))
             }
             ReminderChannel::Email if email.is_none() => {
-                return Err(Error::validation(
-                    "email",
-                    "Reminders by email need an email address.",
-                ))
+                return Err(Error::validation("email", crate::msg!(email_needs_address)))
             }
             _ => {}
         }
@@ -134,7 +125,7 @@ fn clean(input: &PatientInput) -> Result<PatientInput> {
 pub async fn get(pool: &PgPool, id: i64) -> Result<Patient> {
     patients::get(&mut *pool.acquire().await?, id)
         .await?
-        .ok_or_else(|| Error::NotFound("That patient does not exist.".into()))
+        .ok_or_else(|| Error::NotFound(crate::msg!(waitlist_entries_patient_id_fkey)))
 }
 
 /// A change of consent must say how the patient told us (the database stamps when and who).
@@ -169,13 +160,15 @@ pub async fn update(desk: &Desk, id: i64, input: &PatientInput) -> Result<Patien
     let mut tx = desk.begin().await?;
     let before = patients::get(&mut tx, id)
         .await?
-        .ok_or_else(|| Error::NotFound("That patient does not exist.".into()))?;
+        .ok_or_else(|| Error::NotFound(crate::msg!(waitlist_entries_patient_id_fkey)))?;
     if before.merged_into_id.is_some() {
         return Err(Error::constraint("patients_merged_read_only"));
     }
     require_consent_method(&input, Some(&before))?;
     if !patients::update(&mut tx, id, &input).await? {
-        return Err(Error::NotFound("That patient does not exist.".into()));
+        return Err(Error::NotFound(crate::msg!(
+            waitlist_entries_patient_id_fkey
+        )));
     }
     let p = patients::get(&mut tx, id)
         .await?
@@ -192,10 +185,7 @@ pub async fn search(pool: &PgPool, query: &str) -> Result<Vec<PatientHit>> {
     let q = query.trim();
     let all_digits = !q.is_empty() && q.chars().all(|c| c.is_ascii_digit());
     if q.chars().count() > 120 {
-        return Err(Error::validation(
-            "query",
-            "Search for at most 120 characters.",
-        ));
+        return Err(Error::validation("query", crate::msg!(search_too_long)));
     }
     if q.chars().count() < 2 && !all_digits {
         return Ok(vec![]);
@@ -279,7 +269,9 @@ pub async fn lift_blacklist(desk: &Desk, id: i64) -> Result<Patient> {
 async fn set_blacklist(desk: &Desk, id: i64, reason: Option<&str>) -> Result<Patient> {
     let mut tx = desk.begin().await?;
     if !patients::set_blacklist(&mut tx, id, reason).await? {
-        return Err(Error::NotFound("That patient does not exist.".into()));
+        return Err(Error::NotFound(crate::msg!(
+            waitlist_entries_patient_id_fkey
+        )));
     }
     let p = patients::get(&mut tx, id)
         .await?
@@ -377,9 +369,7 @@ pub async fn merge(desk: &Desk, merged: i64, survivor: i64) -> Result<MergeOutco
     }
     let counts = match patients::merge(&mut tx, merged, survivor).await {
         Err(Error::PermissionDenied(_)) => {
-            return Err(Error::PermissionDenied(
-                "Only an administrator can merge patient records.".into(),
-            ))
+            return Err(Error::PermissionDenied(crate::msg!(merge_admin_only)))
         }
         other => other?,
     };

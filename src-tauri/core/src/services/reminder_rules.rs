@@ -22,7 +22,7 @@ fn clean(input: &ReminderRuleInput) -> Result<ReminderRuleInput> {
     match input.kind {
         ReminderRuleKind::Lead => {
             let lead = input.lead_minutes.ok_or_else(|| {
-                Error::validation("lead_minutes", "Enter how long before the appointment.")
+                Error::validation("lead_minutes", crate::msg!(reminder_lead_required))
             })?;
             if lead < 1 {
                 return Err(Error::validation(
@@ -44,7 +44,7 @@ fn clean(input: &ReminderRuleInput) -> Result<ReminderRuleInput> {
         }
         ReminderRuleKind::EveningBefore => {
             let t = input.local_time.ok_or_else(|| {
-                Error::validation("local_time", "Enter the time on the day before.")
+                Error::validation("local_time", crate::msg!(reminder_time_required))
             })?;
             Ok(ReminderRuleInput {
                 lead_minutes: None,

@@ -10,7 +10,7 @@ use crate::locale;
 pub async fn get(pool: &PgPool) -> Result<ClinicSettings> {
     settings::get(&mut *pool.acquire().await?)
         .await?
-        .ok_or_else(|| Error::Unavailable("The clinic has not been set up yet.".into()))
+        .ok_or_else(|| Error::Unavailable(crate::msg!(clinic_not_set_up)))
 }
 
 #[tracing::instrument(skip(pool))]
@@ -34,30 +34,18 @@ pub async fn update(pool: &PgPool, input: &ClinicSettings) -> Result<ClinicSetti
 pub(crate) fn check_locale(input: &ClinicSettings) -> Result<ClinicSettings> {
     let language = input.language.trim();
     if !locale::LANGUAGES.contains(&language) {
-        return Err(Error::validation(
-            "language",
-            "Choose English (en) or Spanish (es).",
-        ));
+        return Err(Error::constraint("settings_language_check"));
     }
     let date_format = input.date_format.trim();
     if !locale::DATE_FORMATS.contains(&date_format) {
-        return Err(Error::validation(
-            "date_format",
-            "Choose a date format from the list: dd/MM/yyyy, MM/dd/yyyy, yyyy-MM-dd or dd.MM.yyyy.",
-        ));
+        return Err(Error::constraint("settings_date_format_check"));
     }
     let clock = input.clock.trim();
     if !locale::CLOCKS.contains(&clock) {
-        return Err(Error::validation(
-            "clock",
-            "Choose a 24-hour or 12-hour clock.",
-        ));
+        return Err(Error::constraint("settings_clock_check"));
     }
     if !locale::FIRST_DAYS.contains(&input.first_day) {
-        return Err(Error::validation(
-            "first_day",
-            "The week starts on Sunday, Monday or Saturday.",
-        ));
+        return Err(Error::constraint("settings_first_day_check"));
     }
     Ok(ClinicSettings {
         language: language.into(),

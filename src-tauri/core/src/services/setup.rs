@@ -82,9 +82,9 @@ pub async fn complete_setup(
         &[&username, &full_name, &clinic_name],
     )?;
 
-    let owner = target.owner_options().ok_or_else(|| {
-        Error::PermissionDenied("A clinic server is set up by its owner: `clinicctl --database-url <owner URL> setup …` (see docs/clinicctl.md).".into())
-    })?;
+    let owner = target
+        .owner_options()
+        .ok_or_else(|| Error::PermissionDenied(crate::msg!(setup_by_owner)))?;
     let mut conn = db::connect_one(&owner).await?;
     db::migrate(&mut conn, migrator).await?;
     let mut tx = conn.begin().await?;

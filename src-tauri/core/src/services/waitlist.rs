@@ -146,19 +146,19 @@ fn validate(today: NaiveDate, input: &WaitlistInput) -> Result<String> {
     if input.doctor_id.is_some() == input.department_id.is_some() {
         return Err(Error::validation(
             "doctor_id",
-            "Choose a doctor or a department (one of them).",
+            crate::msg!(waitlist_entries_target),
         ));
     }
     if input.window_from < today {
         return Err(Error::validation(
             "window_from",
-            "The window cannot start in the past: choose today or later.",
+            crate::msg!(waitlist_window_past),
         ));
     }
     if input.window_to < input.window_from {
         return Err(Error::validation(
             "window_to",
-            "The window must end on or after its first day.",
+            crate::msg!(waitlist_entries_window),
         ));
     }
     let last = today + Duration::days(365);
@@ -177,13 +177,13 @@ fn validate(today: NaiveDate, input: &WaitlistInput) -> Result<String> {
         (Some(_), Some(_)) => {
             return Err(Error::validation(
                 "time_to",
-                "The preferred times must end after they start.",
+                crate::msg!(waitlist_times_order),
             ))
         }
         _ => {
             return Err(Error::validation(
                 "time_to",
-                "Give both preferred times, or neither for any time of day.",
+                crate::msg!(waitlist_times_both),
             ))
         }
     }
@@ -236,7 +236,7 @@ pub async fn close(pool: &PgPool, id: i64) -> Result<WaitlistEntry> {
     let clock = Clock::load(&mut tx).await?;
     let (_, open) = db::lock(&mut tx, id)
         .await?
-        .ok_or_else(|| Error::NotFound("That waitlist entry does not exist.".into()))?;
+        .ok_or_else(|| Error::NotFound(crate::msg!(waitlist_entry_missing)))?;
     if !open {
         return Err(Error::Conflict(
             "This waitlist entry is already closed.".into(),
@@ -267,7 +267,7 @@ async fn matches_on(
 ) -> Result<SlotMatches> {
     let doctor = doctors::get(&mut *conn, slot.doctor_id)
         .await?
-        .ok_or_else(|| Error::NotFound("That doctor does not exist.".into()))?;
+        .ok_or_else(|| Error::NotFound(crate::msg!(waitlist_entries_doctor_id_fkey)))?;
     let date = schedule::local_date(clock.tz, slot.starts_at);
     // the waiting patient is booked the doctor's default visit (as any booking without a type)
     let minutes = visit_minutes(&mut *conn, &doctor, None).await?;
@@ -337,7 +337,7 @@ async fn book_once(
     let mut tx = pool.begin().await?;
     let (patient_id, open) = db::lock(&mut tx, entry_id)
         .await?
-        .ok_or_else(|| Error::NotFound("That waitlist entry does not exist.".into()))?;
+        .ok_or_else(|| Error::NotFound(crate::msg!(waitlist_entry_missing)))?;
     if !open {
         return Err(Error::Conflict(
             "This patient was already booked or taken off the waitlist from another desk.".into(),

@@ -333,7 +333,9 @@ async fn a_type_books_its_own_length_where_the_whole_visit_fits_and_a_move_keeps
 
 /// The free starts of a type with the doctor on `day()`, as "HH:MM".
 async fn start_times(c: &Clinic, doc: i64, type_id: Option<i64>) -> Vec<String> {
-    appts::free_starts(&c.desk, doc, type_id, day(), 1).await.unwrap()[0]
+    appts::free_starts(&c.desk, doc, type_id, day(), 1)
+        .await
+        .unwrap()[0]
         .slots
         .iter()
         .map(|s| s.time.clone())
@@ -393,10 +395,7 @@ async fn a_types_buffer_keeps_the_doctor_free_after_the_visit_and_a_move_keeps_i
     let e = appts::book(&c.desk, doc, bo, ten + Duration::minutes(30))
         .await
         .unwrap_err();
-    assert!(
-        matches!(e, Error::Conflict(_) | Error::Overlap),
-        "{e:?}"
-    );
+    assert!(matches!(e, Error::Conflict(_) | Error::Overlap), "{e:?}");
 
     // the database holds it in plain SQL, as the desk: no visit of the doctor starts in the buffer; the patient's
     // own time is the visit only; nobody writes the buffer's end

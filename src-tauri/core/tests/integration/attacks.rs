@@ -1208,7 +1208,9 @@ async fn no_staff_role_can_write_a_visits_buffer_and_only_admins_set_a_types() {
     assert_eq!(
         count(
             &s.owner,
-            &format!("SELECT count(*) FROM appointments WHERE id = {id} AND blocked_until = ends_at")
+            &format!(
+                "SELECT count(*) FROM appointments WHERE id = {id} AND blocked_until = ends_at"
+            )
         )
         .await,
         1

@@ -211,10 +211,11 @@ async fn compare(tz: &str, from: NaiveDate, seed: u64) {
         );
     }
     // the first one, as the database finds it a day at a time, is the earliest of them all
-    let first = availability_db::first_free(&mut conn, &doctors, from, 7, Utc::now(), tz, None, None)
-        .await
-        .unwrap()
-        .map(|(d, s)| (d, s.starts_at));
+    let first =
+        availability_db::first_free(&mut conn, &doctors, from, 7, Utc::now(), tz, None, None)
+            .await
+            .unwrap()
+            .map(|(d, s)| (d, s.starts_at));
     assert_eq!(
         first.map(|f| f.1),
         rust.iter().map(|r| r.1).min(),
@@ -261,31 +262,30 @@ async fn compare(tz: &str, from: NaiveDate, seed: u64) {
         ));
     }
     rust.sort();
-    let mut sql: Vec<Row> =
-        availability_db::free_slots(
-            &mut conn,
-            &offering,
-            from,
-            7,
-            Utc::now(),
-            tz,
-            Some(minutes),
-            Some(buffer),
+    let mut sql: Vec<Row> = availability_db::free_slots(
+        &mut conn,
+        &offering,
+        from,
+        7,
+        Utc::now(),
+        tz,
+        Some(minutes),
+        Some(buffer),
+    )
+    .await
+    .unwrap()
+    .into_iter()
+    .map(|(d, s)| {
+        (
+            d,
+            s.starts_at,
+            s.ends_at,
+            s.date,
+            s.time.format("%H:%M").to_string(),
+            s.end_time.format("%H:%M").to_string(),
         )
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|(d, s)| {
-                (
-                    d,
-                    s.starts_at,
-                    s.ends_at,
-                    s.date,
-                    s.time.format("%H:%M").to_string(),
-                    s.end_time.format("%H:%M").to_string(),
-                )
-            })
-            .collect();
+    })
+    .collect();
     sql.sort();
     assert!(
         rust.iter()

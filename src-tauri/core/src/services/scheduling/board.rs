@@ -68,7 +68,7 @@ pub async fn doctor_calendar(
     days: i64,
 ) -> Result<Vec<Appointment>> {
     if !(1..=62).contains(&days) {
-        return Err(Error::validation("days", "Ask for 1 to 62 days."));
+        return Err(Error::validation("days", crate::msg!(board_days_range)));
     }
     let mut conn = pool.acquire().await?;
     let clock = Clock::load(&mut conn).await?;

@@ -31,16 +31,16 @@ pub(crate) async fn overlap_sentence(
         return Error::Conflict(Error::Overlap.to_string());
     };
     match appointments::blocking(&mut conn, Some(doctor_id), Some(patient_id), start, end).await {
-        Ok(Some(b)) if b.id != exclude && b.doctor_id == doctor_id => Error::Conflict(format!(
-            "{} already has an appointment {} — choose another slot.",
-            b.doctor_name,
-            clock.when(b.starts_at, b.ends_at)
+        Ok(Some(b)) if b.id != exclude && b.doctor_id == doctor_id => Error::Conflict(crate::msg!(
+            appointment_doctor_busy,
+            doctor = b.doctor_name,
+            when = clock.when(b.starts_at, b.ends_at)
         )),
-        Ok(Some(b)) if b.id != exclude => Error::Conflict(format!(
-            "{} already has an appointment {} with {} — choose another time.",
-            b.patient_name,
-            clock.when(b.starts_at, b.ends_at),
-            b.doctor_name
+        Ok(Some(b)) if b.id != exclude => Error::Conflict(crate::msg!(
+            appointment_patient_busy,
+            patient = b.patient_name,
+            when = clock.when(b.starts_at, b.ends_at),
+            doctor = b.doctor_name
         )),
         _ => Error::Conflict(Error::Overlap.to_string()),
     }
@@ -234,7 +234,7 @@ async fn existing(pool: &PgPool, id: i64) -> Result<Appointment> {
     let clock = Clock::load(&mut conn).await?;
     let row = appointments::get(&mut conn, id)
         .await?
-        .ok_or_else(|| Error::NotFound("That appointment no longer exists.".into()))?;
+        .ok_or_else(|| Error::NotFound(crate::msg!(appointment_gone)))?;
     Ok(Appointment::new(&clock, row))
 }
 
@@ -314,7 +314,9 @@ pub(crate) async fn book_in(
     let reason = visit_reason(&visit.reason)?;
     let ctx = appointments::booking_context(tx, doctor_id, patient_id, starts_at, type_id)
         .await?
-        .ok_or_else(|| Error::validation("doctor_id", "That doctor does not exist."))?;
+        .ok_or_else(|| {
+            Error::validation("doctor_id", crate::msg!(waitlist_entries_doctor_id_fkey))
+        })?;
     let clock = Clock {
         tz: crate::clock::zone(&ctx.time_zone)?,
         now: Utc::now(),
@@ -330,7 +332,7 @@ pub(crate) async fn book_in(
     else {
         return Err(Error::validation(
             "patient_id",
-            "That patient does not exist.",
+            crate::msg!(waitlist_entries_patient_id_fkey),
         ));
     };
     if ctx.patient_blacklisted == Some(true) {
@@ -346,14 +348,14 @@ pub(crate) async fn book_in(
         (Some(_), None, ..) => {
             return Err(Error::validation(
                 "type_id",
-                "That appointment type does not exist.",
+                crate::msg!(appointments_type_id_fkey),
             ))
         }
         (_, Some(_), Some(false), _) => return Err(Error::constraint("appointments_type_offered")),
         (Some(_), Some(_), _, Some(false)) => {
             return Err(Error::validation(
                 "type_id",
-                "That appointment type is no longer in use. Choose another.",
+                crate::msg!(appointment_type_retired),
             ))
         }
         (_, Some(m), ..) => m,
@@ -447,7 +449,7 @@ async fn reschedule_once(pool: &PgPool, id: i64, starts_at: DateTime<Utc>) -> Re
         blocked_until,
     } = appointments::lock(&mut tx, id)
         .await?
-        .ok_or_else(|| Error::NotFound("That appointment does not exist.".into()))?;
+        .ok_or_else(|| Error::NotFound(crate::msg!(appointment_missing)))?;
     if status != AppointmentStatus::Booked {
         return Err(Error::validation(
             "status",

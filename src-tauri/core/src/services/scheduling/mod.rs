@@ -153,7 +153,7 @@ pub(crate) async fn fetch_view(
     appointments::get(conn, id)
         .await?
         .map(|r| Appointment::new(&clock, r))
-        .ok_or_else(|| Error::NotFound("That appointment does not exist.".into()))
+        .ok_or_else(|| Error::NotFound(crate::msg!(appointment_missing)))
 }
 
 /// Runs a use case again when its transaction lost a deadlock (two desks inserting overlapping rows for the

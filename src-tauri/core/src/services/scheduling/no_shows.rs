@@ -43,10 +43,7 @@ pub struct NoShowReport {
 /// The period's checks: the end not before the start, at most one year (`to` before `from` + 12 months).
 pub fn check_period(from: NaiveDate, to: NaiveDate) -> Result<()> {
     if to < from {
-        return Err(Error::validation(
-            "to",
-            "The end date is before the start date.",
-        ));
+        return Err(Error::validation("to", crate::msg!(export_dates_reversed)));
     }
     if from
         .checked_add_months(Months::new(12))
@@ -70,7 +67,7 @@ pub(crate) async fn scope(conn: &mut PgConnection, doctor_id: Option<i64>) -> Re
     }
     let own = db::doctors::current_id(conn)
         .await?
-        .ok_or_else(|| Error::PermissionDenied("Your account is not linked to a doctor.".into()))?;
+        .ok_or_else(|| Error::PermissionDenied(crate::msg!(account_not_doctor)))?;
     match doctor_id {
         Some(d) if d != own => Err(Error::PermissionDenied(
             "A doctor sees only their own no-shows.".into(),

@@ -363,7 +363,7 @@ pub async fn cancel_series(desk: &Desk, id: i64, reason: &str, and_later: bool) 
     let mut tx = desk.begin().await?;
     let (series, starts_at) = appointments::series_of(&mut tx, id)
         .await?
-        .ok_or_else(|| Error::NotFound("That appointment does not exist.".into()))?;
+        .ok_or_else(|| Error::NotFound(crate::msg!(appointment_missing)))?;
     let Some(series) = series else {
         return Err(Error::validation(
             "and_later",

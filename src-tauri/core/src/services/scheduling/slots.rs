@@ -199,9 +199,9 @@ pub(super) fn slot_view(doctor_id: i64, s: &SlotTime) -> Slot {
 }
 
 pub(super) async fn active_doctor(conn: &mut PgConnection, doctor_id: i64) -> Result<Doctor> {
-    let d = doctors::get(conn, doctor_id)
-        .await?
-        .ok_or_else(|| Error::validation("doctor_id", "That doctor does not exist."))?;
+    let d = doctors::get(conn, doctor_id).await?.ok_or_else(|| {
+        Error::validation("doctor_id", crate::msg!(waitlist_entries_doctor_id_fkey))
+    })?;
     if !d.active {
         return Err(Error::validation(
             "doctor_id",
@@ -229,7 +229,7 @@ pub(crate) async fn visit_minutes(
             Some((t, _)) if t.active => Ok(t.minutes + t.buffer_minutes),
             Some(_) => Err(Error::validation(
                 "type_id",
-                "That appointment type is no longer in use. Choose another.",
+                crate::msg!(appointment_type_retired),
             )),
             None => Err(Error::constraint("appointments_type_offered")),
         },
@@ -331,7 +331,7 @@ pub async fn first_available(
             let Some((minutes, buffer)) = appointment_types::minutes_of(&mut conn, t).await? else {
                 return Err(Error::validation(
                     "type_id",
-                    "That appointment type does not exist.",
+                    crate::msg!(appointments_type_id_fkey),
                 ));
             };
             (

@@ -15,7 +15,7 @@ pub async fn cancel(desk: &Desk, id: i64, reason: &str) -> Result<Appointment> {
     let clock = Clock::load(&mut tx).await?;
     let status = appointments::lock(&mut tx, id)
         .await?
-        .ok_or_else(|| Error::NotFound("That appointment does not exist.".into()))?
+        .ok_or_else(|| Error::NotFound(crate::msg!(appointment_missing)))?
         .status;
     if !matches!(
         status,
@@ -57,7 +57,7 @@ pub async fn set_status(desk: &Desk, id: i64, to: AppointmentStatus) -> Result<A
     let clock = Clock::load(&mut tx).await?;
     let locked = appointments::lock(&mut tx, id)
         .await?
-        .ok_or_else(|| Error::NotFound("That appointment does not exist.".into()))?;
+        .ok_or_else(|| Error::NotFound(crate::msg!(appointment_missing)))?;
     let status = locked.status;
     if !allowed_from.contains(&status) {
         return Err(Error::validation(
