@@ -513,6 +513,9 @@ async fn racing_desks_booking_visits_of_different_lengths_never_double_book() {
         match t.await.unwrap() {
             Ok(_) => booked += 1,
             Err(Error::Conflict(m)) => assert!(m.contains("already has an appointment"), "{m}"),
+            // two desks whose overlapping rows went in at the same instant can deadlock in the exclusion check;
+            // after its retries the use case says so ("try again"), and nothing is written
+            Err(Error::Contended(m)) => assert!(m.contains("Try again"), "{m}"),
             Err(e) => panic!("unexpected {e:?}"),
         }
     }

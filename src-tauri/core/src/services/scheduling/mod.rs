@@ -166,10 +166,15 @@ where
     let mut attempt = 0;
     loop {
         match f().await {
-            Err(Error::Contended(m)) if attempt < 3 => {
+            Err(Error::Contended(m)) if attempt < 5 => {
                 attempt += 1;
                 tracing::debug!(attempt, reason = %m, "retrying after a collision");
-                tokio::time::sleep(std::time::Duration::from_millis(5 * attempt)).await;
+                // a growing pause with jitter: two desks that deadlocked (exclusion checks of rows inserted at
+                // the same moment) must not retry in step and collide again
+                let jitter = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| u64::from(d.subsec_nanos()) % 10);
+                tokio::time::sleep(std::time::Duration::from_millis(5 * attempt + jitter)).await;
             }
             other => return other,
         }
