@@ -3,6 +3,7 @@
  * into plain promises that reject with `ApiError`, so stores can use try/catch.
  */
 import { commands } from "./bindings";
+import { t, te } from "../i18n";
 import {
   onExportFinished,
   onExportProgress,
@@ -33,26 +34,45 @@ export type VisitClinical = NonNullable<Visit["clinical"]>;
 /** What a person reads when something failed that no sentence was written for (the raw text goes to the log). */
 export const GENERIC_ERROR = "Something went wrong; try again. Details are in the log.";
 
+/**
+ * The sentence of a backend error in the clinic's language: the catalog's translation of its code (errors area,
+ * generated from the Rust catalog), else the English sentence the backend wrote.
+ */
+export function localSentence(code: string | null | undefined, params: Record<string, string | undefined> | undefined, english: string): string {
+  if (!code) return english;
+  const key = `errors.${code}`;
+  return te(key) ? t(key, (params ?? {}) as Record<string, string>) : english;
+}
+
 export class ApiError extends Error {
   readonly kind: ErrorKind;
   readonly field: string | null;
+  readonly code: string | null;
+  /** The backend's English sentence (the log's text). */
+  readonly english: string;
 
-  constructor(kind: ErrorKind, message: string, field: string | null = null) {
+  constructor(kind: ErrorKind, message: string, field: string | null = null, code: string | null = null, english = message) {
     super(message);
     this.name = "ApiError";
     this.kind = kind;
     this.field = field;
+    this.code = code;
+    this.english = english;
   }
 
   /**
-   * A backend CommandError keeps its sentence (written for people). Anything else (a bare string from the IPC layer,
-   * a JS Error such as a TypeError, a rejected plugin call) is raw text: it goes to the log, the person reads GENERIC_ERROR.
+   * A backend CommandError keeps its sentence (written for people), in the clinic's language when its code is in the
+   * catalog. Anything else (a bare string from the IPC layer, a JS Error such as a TypeError, a rejected plugin call)
+   * is raw text: it goes to the log, the person reads the generic sentence.
    */
   static from(e: unknown): ApiError {
     if (e instanceof ApiError) return e;
-    if (isCommandError(e)) return new ApiError(e.kind, e.message, e.field ?? null);
+    if (isCommandError(e)) {
+      const text = localSentence(e.code, e.params, e.message);
+      return new ApiError(e.kind, text, e.field ?? null, e.code ?? null, e.message);
+    }
     console.error("ClinicDesk: unexpected failure:", e);
-    return new ApiError("Internal", GENERIC_ERROR);
+    return new ApiError("Internal", localSentence("internal", {}, GENERIC_ERROR), null, "internal", GENERIC_ERROR);
   }
 }
 
