@@ -10,6 +10,7 @@ import "primeicons/primeicons.css";
 import "./styles.css";
 import App from "./App.vue";
 import { i18n } from "./i18n";
+import { restoreLocale } from "./i18n/format";
 import { createAppRouter } from "./router";
 import { installFocusGuard } from "./lib/focus";
 import { takeEarlyKeys } from "./lib/earlyKeys";
@@ -21,6 +22,7 @@ installFocusGuard(router);
 router.afterEach((to) => {
   if (to.name !== "signin") takeEarlyKeys();
 });
+restoreLocale();
 app.use(i18n);
 app.use(createPinia());
 app.use(router);

@@ -34,6 +34,24 @@ export function applyLocale(l: Partial<Record<keyof ClinicLocale, unknown>>) {
   setLanguage(clinicLocale.language);
 }
 
+const REMEMBERED = "clinicdesk.locale";
+
+/** Keeps the clinic's locale on this PC, so the sign-in screen (before any database answers) already speaks it. */
+export function rememberLocale(l: Partial<Record<keyof ClinicLocale, unknown>>) {
+  applyLocale(l);
+  try {
+    localStorage.setItem(REMEMBERED, JSON.stringify(clinicLocale));
+  } catch { /* no storage: the next start uses the defaults until settings load */ }
+}
+
+/** The locale this PC last used (at start, before sign-in). */
+export function restoreLocale() {
+  try {
+    const saved = localStorage.getItem(REMEMBERED);
+    if (saved) applyLocale(JSON.parse(saved));
+  } catch { /* unreadable: the defaults */ }
+}
+
 /** A BCP 47 tag for Intl and FullCalendar ("en-GB", "es"). */
 export function intlTag(l: ClinicLocale = clinicLocale): string {
   return l.language === "en" ? (l.date_format === "MM/dd/yyyy" ? "en-US" : "en-GB") : l.language;

@@ -1,13 +1,18 @@
 /** Clinic settings, the database location, and reference lists (time zones). */
 import { defineStore } from "pinia";
-import { computed, ref } from "vue";
+import { computed, ref, watch } from "vue";
 import { api, type ClinicSettings, type DatabaseCheck, type DatabaseConfig } from "../api";
 import { useSessionStore } from "./session";
+import { rememberLocale } from "../i18n/format";
 
 export const useSettingsStore = defineStore("settings", () => {
   const settings = ref<ClinicSettings | null>(null);
   const database = ref<DatabaseConfig | null>(null);
   const timeZones = ref<string[]>([]);
+  // whatever the settings say, the whole UI formats and speaks (and this PC remembers it for the sign-in screen)
+  watch(settings, (s) => {
+    if (s) rememberLocale(s);
+  });
 
   async function load() {
     const [s, db] = await Promise.all([api.getSettings(), api.getDatabaseConfig()]);

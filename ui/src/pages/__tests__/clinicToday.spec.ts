@@ -2,6 +2,7 @@
  * The desk's "today" is the clinic's date (its time zone), not the PC's: Check in / No-show are offered for the visit
  * on the clinic's date, and a refusal from the backend is said in its own sentence.
  */
+import { DEFAULT_LOCALE } from "../../i18n/format";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { flushPromises } from "@vue/test-utils";
 import { defineComponent, h } from "vue";
@@ -43,7 +44,7 @@ async function mountChart(zone: string) {
     routes: [{ path: "/patients", name: "patients" }, { path: "/patients/:id", name: "patient" }, { path: "/book", name: "book" }, { path: "/today", name: "today" }],
     beforeMount: () => {
       useSessionStore().session = { username: "rita", full_name: "Rita", role: "reception", clinic_name: "C", idle_lock_minutes: 10 };
-      useSettingsStore().settings = { clinic_name: "C", time_zone: zone, idle_lock_minutes: 10 };
+      useSettingsStore().settings = { clinic_name: "C", time_zone: zone, idle_lock_minutes: 10, ...DEFAULT_LOCALE };
     },
   });
 }

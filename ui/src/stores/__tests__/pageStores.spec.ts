@@ -1,4 +1,5 @@
 /** The stores pages use instead of calling the api themselves: what they add to the commands (dates, order, flags). */
+import { DEFAULT_LOCALE } from "../../i18n/format";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createPinia, setActivePinia } from "pinia";
 
@@ -31,7 +32,7 @@ describe("availability store", () => {
     vi.setSystemTime(new Date("2026-11-28T23:30:00Z"));
     // UTC+14 and UTC-11 are on different dates at every instant: one of them is not on the PC's date
     const zone = ["Pacific/Kiritimati", "Pacific/Pago_Pago"].find((z) => todayIn(z) !== isoDate(new Date()))!;
-    useSettingsStore().settings = { clinic_name: "Riverside", time_zone: zone, idle_lock_minutes: 10 };
+    useSettingsStore().settings = { clinic_name: "Riverside", time_zone: zone, idle_lock_minutes: 10, ...DEFAULT_LOCALE };
     m.freeSlots.mockResolvedValue([]);
     await useAvailabilityStore().preview(4);
     expect(m.freeSlots).toHaveBeenCalledWith(4, null, todayIn(zone), PREVIEW_DAYS);
