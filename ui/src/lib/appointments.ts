@@ -1,12 +1,18 @@
 import type { Appointment, AppointmentStatus } from "../api";
+import { t } from "../i18n";
 
-export const STATUS_LABELS: Record<AppointmentStatus, string> = {
-  booked: "Booked",
-  checked_in: "Checked in",
-  completed: "Completed",
-  cancelled: "Cancelled",
-  no_show: "No-show",
-};
+const STATUSES: AppointmentStatus[] = ["booked", "checked_in", "completed", "cancelled", "no_show"];
+
+/** The status's label in the current language. */
+export function statusLabel(s: AppointmentStatus): string {
+  return t(`appointments.status.${s}`);
+}
+
+/** Status labels keyed by status; each read looks the key up, so it follows a language switch. */
+export const STATUS_LABELS = Object.defineProperties(
+  {} as Record<AppointmentStatus, string>,
+  Object.fromEntries(STATUSES.map((s) => [s, { get: () => statusLabel(s), enumerable: true }])),
+);
 
 export type ApptAction = "checkin" | "noshow" | "cancel" | "reschedule" | "complete";
 
