@@ -28,13 +28,13 @@ export function actionsFor(status: AppointmentStatus): ApptAction[] {
   }
 }
 
-export const ACTION_LABELS: Record<ApptAction, string> = {
-  checkin: "Check in",
-  noshow: "No-show",
-  cancel: "Cancel",
-  reschedule: "Reschedule",
-  complete: "Complete",
-};
+const ACTIONS: ApptAction[] = ["checkin", "noshow", "cancel", "reschedule", "complete"];
+
+/** Action labels keyed by action; each read looks the key up, so it follows a language switch. */
+export const ACTION_LABELS = Object.defineProperties(
+  {} as Record<ApptAction, string>,
+  Object.fromEntries(ACTIONS.map((a) => [a, { get: () => t(`appointments.action.${a}`), enumerable: true }])),
+);
 
 /**
  * Whether a board card matches the desk's filter: every word typed is found (case-insensitively) in the patient's
