@@ -1,12 +1,18 @@
 import type { Appointment, AppointmentStatus } from "../api";
+import { t } from "../i18n";
 
-export const STATUS_LABELS: Record<AppointmentStatus, string> = {
-  booked: "Booked",
-  checked_in: "Checked in",
-  completed: "Completed",
-  cancelled: "Cancelled",
-  no_show: "No-show",
-};
+const STATUSES: AppointmentStatus[] = ["booked", "checked_in", "completed", "cancelled", "no_show"];
+
+/** The status's label in the current language. */
+export function statusLabel(s: AppointmentStatus): string {
+  return t(`appointments.status.${s}`);
+}
+
+/** Status labels keyed by status; each read looks the key up, so it follows a language switch. */
+export const STATUS_LABELS = Object.defineProperties(
+  {} as Record<AppointmentStatus, string>,
+  Object.fromEntries(STATUSES.map((s) => [s, { get: () => statusLabel(s), enumerable: true }])),
+);
 
 export type ApptAction = "checkin" | "noshow" | "cancel" | "reschedule" | "complete";
 
@@ -22,13 +28,13 @@ export function actionsFor(status: AppointmentStatus): ApptAction[] {
   }
 }
 
-export const ACTION_LABELS: Record<ApptAction, string> = {
-  checkin: "Check in",
-  noshow: "No-show",
-  cancel: "Cancel",
-  reschedule: "Reschedule",
-  complete: "Complete",
-};
+const ACTIONS: ApptAction[] = ["checkin", "noshow", "cancel", "reschedule", "complete"];
+
+/** Action labels keyed by action; each read looks the key up, so it follows a language switch. */
+export const ACTION_LABELS = Object.defineProperties(
+  {} as Record<ApptAction, string>,
+  Object.fromEntries(ACTIONS.map((a) => [a, { get: () => t(`appointments.action.${a}`), enumerable: true }])),
+);
 
 /**
  * Whether a board card matches the desk's filter: every word typed is found (case-insensitively) in the patient's
