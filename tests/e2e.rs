@@ -1516,6 +1516,12 @@ async fn book_today(data: &Path, doctor_id: i64, patient_id: i64, nth: usize) ->
     a.id
 }
 
+/// "2026-12-03" as the UI shows it with the clinic's default date format: "03/12/2026".
+fn clinic_date(iso: &str) -> String {
+    let (y, rest) = iso.split_at(4);
+    format!("{}/{}/{y}", &rest[4..6], &rest[1..3])
+}
+
 /// Starts the app on a seeded clinic and signs reception in (not counted: the budgets start on the Today board).
 async fn desk_session(data: &Path) -> (Driver, Client) {
     let driver = Driver::start(data);
@@ -1612,8 +1618,10 @@ async fn book_returning_patient(
     let text = wait_for(c, &row).await.text().await.unwrap();
     // slot-YYYY-MM-DD-HH:MM
     let (date, time) = slot["slot-".len()..].split_at(10);
+    // the chart shows dates in the clinic's format (dd/MM/yyyy by default)
+    let date = clinic_date(date);
     assert!(
-        text.contains(date) && text.contains(&time[1..]) && text.contains("Dr. Meera Shah"),
+        text.contains(&date) && text.contains(&time[1..]) && text.contains("Dr. Meera Shah"),
         "the chart's focused row is the booked slot {slot}: {text}"
     );
     slot

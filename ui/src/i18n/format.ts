@@ -146,6 +146,14 @@ export function formatDateTime(instant: string | Date | null | undefined, zone?:
   return `${formatDate(`${p("year")}-${p("month")}-${p("day")}`, l)} ${formatTime(`${p("hour")}:${p("minute")}`, l)}`;
 }
 
+/** A day heading from its ISO date in the clinic's language: "Tue 3 Dec" / "mar, 3 dic". */
+export function formatDayLabel(iso: string, l: ClinicLocale = clinicLocale): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(iso);
+  if (!m) return "";
+  const d = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3]));
+  return new Intl.DateTimeFormat(intlTag(l), { weekday: "short", day: "numeric", month: "short", timeZone: "UTC" }).format(d);
+}
+
 /** Weekday names (long or short) Monday-first, in the clinic's language: index 0 = Monday (like `WEEKDAYS`). */
 export function weekdayNames(style: "long" | "short" = "long", l: ClinicLocale = clinicLocale): string[] {
   const f = new Intl.DateTimeFormat(intlTag(l), { weekday: style, timeZone: "UTC" });
