@@ -1,5 +1,6 @@
 /** Which screens each role may see. Pure so the router guard and the nav share one truth. */
 import type { StaffRole } from "../api";
+import { t } from "../i18n";
 
 export type NavName =
   | "home"
@@ -29,26 +30,36 @@ export interface NavItem {
   icon: string;
 }
 
+/** A nav entry whose label is read in the clinic's language each time it is shown. */
+function item(name: NavName, path: string, icon: string): NavItem {
+  return {
+    name, path, icon,
+    get label() {
+      return t(`nav.${name}`);
+    },
+  };
+}
+
 const ALL: Record<NavName, NavItem> = {
-  home: { name: "home", label: "Home", path: "/", icon: "pi pi-home" },
-  today: { name: "today", label: "Today", path: "/today", icon: "pi pi-th-large" },
-  patients: { name: "patients", label: "Patients", path: "/patients", icon: "pi pi-id-card" },
-  book: { name: "book", label: "Book", path: "/book", icon: "pi pi-calendar-plus" },
-  waitlist: { name: "waitlist", label: "Waitlist", path: "/waitlist", icon: "pi pi-list" },
-  calendar: { name: "calendar", label: "Calendar", path: "/calendar", icon: "pi pi-calendar" },
-  doctors: { name: "doctors", label: "Doctors", path: "/doctors", icon: "pi pi-briefcase" },
-  availability: { name: "availability", label: "Availability", path: "/availability", icon: "pi pi-clock" },
-  staff: { name: "staff", label: "Staff", path: "/staff", icon: "pi pi-users" },
-  departments: { name: "departments", label: "Departments", path: "/departments", icon: "pi pi-sitemap" },
-  types: { name: "types", label: "Appointment types", path: "/appointment-types", icon: "pi pi-tags" },
-  settings: { name: "settings", label: "Settings", path: "/settings", icon: "pi pi-cog" },
-  jobs: { name: "jobs", label: "Jobs", path: "/jobs", icon: "pi pi-sync" },
-  outbox: { name: "outbox", label: "Outbox", path: "/outbox", icon: "pi pi-send" },
-  reports: { name: "reports", label: "Reports", path: "/reports", icon: "pi pi-file" },
-  diagnostics: { name: "diagnostics", label: "Diagnostics", path: "/diagnostics", icon: "pi pi-wrench" },
-  audit: { name: "audit", label: "Audit log", path: "/audit", icon: "pi pi-history" },
-  dashboard: { name: "dashboard", label: "My dashboard", path: "/my-dashboard", icon: "pi pi-chart-bar" },
-  noshows: { name: "noshows", label: "No-shows", path: "/no-shows", icon: "pi pi-user-minus" },
+  home: item("home", "/", "pi pi-home"),
+  today: item("today", "/today", "pi pi-th-large"),
+  patients: item("patients", "/patients", "pi pi-id-card"),
+  book: item("book", "/book", "pi pi-calendar-plus"),
+  waitlist: item("waitlist", "/waitlist", "pi pi-list"),
+  calendar: item("calendar", "/calendar", "pi pi-calendar"),
+  doctors: item("doctors", "/doctors", "pi pi-briefcase"),
+  availability: item("availability", "/availability", "pi pi-clock"),
+  staff: item("staff", "/staff", "pi pi-users"),
+  departments: item("departments", "/departments", "pi pi-sitemap"),
+  types: item("types", "/appointment-types", "pi pi-tags"),
+  settings: item("settings", "/settings", "pi pi-cog"),
+  jobs: item("jobs", "/jobs", "pi pi-sync"),
+  outbox: item("outbox", "/outbox", "pi pi-send"),
+  reports: item("reports", "/reports", "pi pi-file"),
+  diagnostics: item("diagnostics", "/diagnostics", "pi pi-wrench"),
+  audit: item("audit", "/audit", "pi pi-history"),
+  dashboard: item("dashboard", "/my-dashboard", "pi pi-chart-bar"),
+  noshows: item("noshows", "/no-shows", "pi pi-user-minus"),
 };
 
 const BY_ROLE: Record<StaffRole, NavName[]> = {
@@ -95,7 +106,13 @@ export function canVisit(role: StaffRole | null | undefined, name: string): bool
 }
 
 export const ROLE_LABELS: Record<StaffRole, string> = {
-  admin: "Admin",
-  doctor: "Doctor",
-  reception: "Reception",
+  get admin() {
+    return t("nav.role_admin");
+  },
+  get doctor() {
+    return t("nav.role_doctor");
+  },
+  get reception() {
+    return t("nav.role_reception");
+  },
 };

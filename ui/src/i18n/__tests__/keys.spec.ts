@@ -27,7 +27,6 @@ const PENDING: string[] = [
   "components/SeriesDialog.vue",
   "components/SlotFreedNotice.vue",
   "components/TestSend.vue",
-  "pages/AppShell.vue",
   "pages/AppointmentTypesPage.vue",
   "pages/AuditLogPage.vue",
   "pages/BookPage.vue",
