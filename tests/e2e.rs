@@ -1825,7 +1825,7 @@ async fn budget_reschedule_todays_appointment_to_the_next_free_slot() {
         .unwrap();
     let (date, time) = slot["slot-".len()..].split_at(10);
     assert!(
-        text.contains(date) && text.contains(&time[1..]),
+        text.contains(&clinic_date(date)) && text.contains(&time[1..]),
         "moved to {slot}: {text}"
     );
     kb.within("reschedule today's appointment to the next free slot", 8);
@@ -2303,5 +2303,134 @@ async fn reception_books_a_weekly_series_of_six_with_one_conflict_resolved() {
         on_time, 5,
         "five at the weekly time, one at the accepted alternative: {booked:?}"
     );
+    finish(c, driver, data.path(), &a11y).await;
+}
+
+/// Issue 17: an administrator switches a clinic set up the American way (English, 12-hour, weeks from Sunday) to
+/// Spanish, 24-hour and Monday-first in Settings; the whole app follows at once, the sign-in screen keeps it, and
+/// reception books a returning patient by keyboard. Screenshots of the booking grid, the calendar and the Today board
+/// in Spanish.
+#[tokio::test]
+#[ignore = "needs the built app, Xvfb and tauri-driver: run by `make test-e2e`"]
+async fn admin_switches_the_clinic_to_spanish_24h_monday_first_and_reception_books() {
+    use clinicdesk_core::services::settings;
+    let data = tempfile::tempdir().unwrap();
+    let (shah, ids) = seed_desk(data.path(), &["Hazel Brennan"]).await;
+    let target = DbTarget::Embedded {
+        cluster: EmbeddedCluster::new(data.path(), Durability::Durable).unwrap(),
+        database: embedded::DATABASE.into(),
+    };
+    let admin = Desk::new(
+        db::connect_pool(target.staff_options("ada", PW), 1)
+            .await
+            .unwrap(),
+    );
+    let mut us = settings::get(admin.pool()).await.unwrap();
+    us.language = "en".into();
+    us.date_format = "MM/dd/yyyy".into();
+    us.clock = "12h".into();
+    us.first_day = 0;
+    settings::update(admin.pool(), &us).await.unwrap();
+
+    let driver = Driver::start(data.path());
+    let c = driver.connect().await;
+    sign_in(&c, "ada", PW).await;
+    wait_text(&c, "nav-settings", "settings").await;
+    goto(&c, "nav-settings", "settings-language").await;
+    expect_value(&c, "settings-clock", "12h").await;
+    set_value(&c, "settings-language", "es").await;
+    set_value(&c, "settings-date_format", "dd/MM/yyyy").await;
+    set_value(&c, "settings-clock", "24h").await;
+    set_value(&c, "settings-first_day", "1").await;
+    click(&c, "settings-save").await;
+    // the app speaks Spanish at once, without a restart
+    wait_text(&c, "nav-settings", "ajustes").await;
+    let mut a11y = axe(&c, "90-settings-spanish").await;
+    shot(&c, "90-settings-spanish").await;
+    let saved = settings::get(admin.pool()).await.unwrap();
+    assert_eq!(
+        (
+            saved.language.as_str(),
+            saved.date_format.as_str(),
+            saved.clock.as_str(),
+            saved.first_day
+        ),
+        ("es", "dd/MM/yyyy", "24h", 1)
+    );
+    admin.pool().close().await;
+    click(&c, "signout").await;
+    // this PC remembers the clinic's language for the sign-in screen
+    wait_for(&c, "signin-username").await;
+    let label = c
+        .find(Locator::Css("label[for='signin-username']"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(label, "Usuario");
+    sign_in(&c, "rita", PW).await;
+    wait_text(&c, "nav-today", "hoy").await;
+    c.execute(
+        "const tid = (el) => el ? (el.getAttribute && el.getAttribute('data-testid')) || el.tagName : null;
+         window.__focusLog = [];
+         document.addEventListener('focusin', (e) => window.__focusLog.push(['in', tid(e.target)]), true);",
+        vec![],
+    )
+    .await
+    .unwrap();
+    let mut kb = Keyboard::new(&c);
+    let slot = book_returning_patient(&c, &mut kb, ids[0], false, &mut a11y).await;
+    // booked at a 24-hour time in the grid
+    let time = &slot["slot-YYYY-MM-DD-".len()..];
+    assert!(
+        time.len() == 5 && time.as_bytes()[2] == b':',
+        "slot {slot}"
+    );
+
+    // the booking grid in Spanish: the days' headings and times on the 24-hour clock
+    kb.chord(Key::Alt, '3', "Alt+3").await;
+    wait_focus(&c, "patient-search").await;
+    kb.word("hazel").await;
+    kb.press(Key::Enter, "Enter").await;
+    wait_focus(&c, "book-department").await;
+    kb.press(Key::Tab, "Tab").await;
+    wait_focus(&c, "book-doctor").await;
+    kb.word("s").await;
+    kb.press(Key::Enter, "Enter").await;
+    let first = wait_focus(&c, "slot-*").await;
+    let shown = wait_for(&c, &first).await.text().await.unwrap();
+    assert_eq!(shown.trim(), &first[first.len() - 5..], "24-hour time on the grid");
+    let grid = wait_for(&c, "slot-grid").await.text().await.unwrap();
+    assert!(
+        grid.contains("lun") || grid.contains("mar") || grid.contains("mié"),
+        "Spanish day headings: {grid}"
+    );
+    shot(&c, "91-grid-spanish").await;
+    a11y.extend(axe(&c, "91-grid-spanish").await);
+
+    // the calendar: Spanish, weeks from Monday, 24-hour slot labels
+    goto(&c, "nav-calendar", "calendar-doctor").await;
+    set_value(&c, "calendar-doctor", &shah.to_string()).await;
+    let head = c
+        .wait()
+        .for_element(Locator::Css(".fc-col-header-cell"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+        .to_lowercase();
+    assert!(head.starts_with("lun"), "the week starts on Monday: {head}");
+    let body = body_text(&c).await;
+    assert!(body.contains("Calendario") && body.contains("13:00"), "{body}");
+    shot(&c, "92-calendar-spanish").await;
+    a11y.extend(axe(&c, "92-calendar-spanish").await);
+
+    // the Today board
+    goto(&c, "nav-today", "nav-today").await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    shot(&c, "93-today-spanish").await;
+    a11y.extend(axe(&c, "93-today-spanish").await);
     finish(c, driver, data.path(), &a11y).await;
 }
