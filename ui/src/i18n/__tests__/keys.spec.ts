@@ -26,7 +26,6 @@ const PENDING: string[] = [
   "components/TestSend.vue",
   "pages/AppointmentTypesPage.vue",
   "pages/AuditLogPage.vue",
-  "pages/BookPage.vue",
   "pages/DepartmentsPage.vue",
   "pages/DiagnosticsPage.vue",
   "pages/DoctorsPage.vue",
