@@ -35,7 +35,6 @@ const PENDING: string[] = [
   "pages/SettingsPage.vue",
   "pages/SetupPage.vue",
   "pages/StaffPage.vue",
-  "pages/TodayPage.vue",
   "pages/WaitlistPage.vue",
 ];
 
