@@ -1,5 +1,6 @@
 /** The flow board's arithmetic: live waiting minutes, the alert, and the words a card shows. */
 import type { FlowCard, FlowState } from "../api";
+import { t } from "../i18n";
 
 /** Whole minutes waited: until the call once called, else until `nowMs` while still waiting; null before arrival. */
 export function liveWaitMinutes(card: Pick<FlowCard, "state" | "checked_in_at" | "called_at" | "wait_minutes">, nowMs: number): number | null {
@@ -15,22 +16,15 @@ export function overAlert(card: Pick<FlowCard, "state">, minutes: number | null,
   return card.state === "arrived" && minutes !== null && minutes > alertMinutes;
 }
 
-const STATES: Record<FlowState, string> = {
-  booked: "Booked",
-  arrived: "Arrived",
-  with_doctor: "With doctor",
-  done: "Done",
-  closed: "",
-};
-
-/** "Arrived · waiting 12 min", "With doctor · waited 9 min", "Booked". */
+/** "Arrived · waiting 12 min", "With doctor · waited 9 min", "Booked" (in the clinic's language). */
 export function flowLabel(state: FlowState, minutes: number | null): string {
-  const name = STATES[state];
-  if (minutes === null || !name) return name;
-  return state === "arrived" ? `${name} · waiting ${minutes} min` : `${name} · waited ${minutes} min`;
+  if (state === "closed") return "";
+  const name = t(`flow.${state}`);
+  if (minutes === null) return name;
+  return state === "arrived" ? t("flow.waiting", { name, n: minutes }) : t("flow.waited", { name, n: minutes });
 }
 
 /** "Average wait 13 min" or "No waits yet". */
 export function averageLabel(minutes: number | null): string {
-  return minutes === null ? "No waits yet" : `Average wait ${minutes} min`;
+  return minutes === null ? t("flow.no_waits") : t("flow.average", { n: minutes });
 }
