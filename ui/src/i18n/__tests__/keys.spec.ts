@@ -22,7 +22,6 @@ const PENDING: string[] = [
   "components/NotificationChannels.vue",
   "components/ReminderRules.vue",
   "components/SeriesDialog.vue",
-  "components/SlotFreedNotice.vue",
   "components/TestSend.vue",
   "pages/AppointmentTypesPage.vue",
   "pages/AuditLogPage.vue",
