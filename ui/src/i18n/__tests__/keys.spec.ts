@@ -29,7 +29,6 @@ const PENDING: string[] = [
   "pages/DiagnosticsPage.vue",
   "pages/DoctorsPage.vue",
   "pages/JobsPage.vue",
-  "pages/NoShowsPage.vue",
   "pages/OutboxPage.vue",
   "pages/SettingsPage.vue",
   "pages/SetupPage.vue",
