@@ -1,11 +1,13 @@
 /**
- * Search-as-you-type for patients: debounced, and a slower older response never overwrites a newer one
- * (each request gets a sequence number; only the latest may write results).
+ * Search-as-you-type for patients: the first keystroke searches at once, keystrokes typed while a search runs become
+ * one search for the newest text when it ends (`oneAtATime`, no debounce timer), and a slower older response never
+ * overwrites a newer one (each request gets a sequence number; only the latest may write results).
  */
-import { getCurrentScope, onScopeDispose, ref, watch } from "vue";
+import { ref, watch } from "vue";
 import { api, type PatientHit, errorMessage } from "../api";
+import { oneAtATime } from "../lib/latest";
 
-export function usePatientSearch(delayMs = 150) {
+export function usePatientSearch() {
   const query = ref("");
   const hits = ref<PatientHit[]>([]);
   const loading = ref(false);
@@ -13,7 +15,6 @@ export function usePatientSearch(delayMs = 150) {
   /** The query the current `hits` answer (for "3 patients match …"). */
   const answered = ref("");
   let seq = 0;
-  let timer: ReturnType<typeof setTimeout> | null = null;
 
   /** Runs a search now. Returns true if its answer was applied (false if overtaken by a newer one). */
   async function run(q: string): Promise<boolean> {
@@ -45,30 +46,23 @@ export function usePatientSearch(delayMs = 150) {
     }
   }
 
-  function cancelTimer() {
-    if (timer) clearTimeout(timer);
-    timer = null;
-  }
+  const typed = oneAtATime((q: string) => run(q));
 
   /** Search again for the current text right away (e.g. after registering a patient). */
   function refresh() {
-    cancelTimer();
+    typed.drop();
     return run(query.value);
   }
 
   watch(query, (q) => {
-    cancelTimer();
     if (!q.trim()) {
+      typed.drop();
       void run("");
       return;
     }
-    timer = setTimeout(() => {
-      timer = null;
-      void run(q);
-    }, delayMs);
+    loading.value = true;
+    typed.push(q);
   });
-
-  if (getCurrentScope()) onScopeDispose(cancelTimer);
 
   return { query, hits, loading, error, answered, run, refresh };
 }

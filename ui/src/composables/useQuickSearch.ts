@@ -1,5 +1,5 @@
 /**
- * Ctrl+K quick search: debounced, drops answers to older queries, flattens the groups for arrow keys.
+ * Ctrl+K quick search: searches as the keys arrive (`oneAtATime`, no debounce timer), drops answers to older queries, flattens the groups for arrow keys.
  * Today's appointments come first (the desk searches most for the patient who just arrived) and open the Today
  * board on that card, where `c` checks them in; patients open their chart, doctors their calendar.
  */
@@ -8,6 +8,7 @@ import { api, errorMessage, type QuickResults } from "../api";
 import type { RouteLocationRaw } from "vue-router";
 import { STATUS_LABELS } from "../lib/appointments";
 import { chartOf } from "../lib/patients";
+import { oneAtATime } from "../lib/latest";
 
 export interface QuickItem {
   key: string;
@@ -35,7 +36,7 @@ export function flatten(r: QuickResults | null): QuickItem[] {
   ];
 }
 
-export function useQuickSearch(delayMs = 200) {
+export function useQuickSearch() {
   const query = ref("");
   const results = ref<QuickResults | null>(null);
   const error = ref("");
@@ -43,7 +44,6 @@ export function useQuickSearch(delayMs = 200) {
   /** The query the current results answer. */
   let answered = "";
   let seq = 0;
-  let timer: ReturnType<typeof setTimeout> | null = null;
 
   async function run(q: string) {
     const mine = ++seq;
@@ -60,10 +60,8 @@ export function useQuickSearch(delayMs = 200) {
     }
   }
 
-  watch(query, (q) => {
-    if (timer) clearTimeout(timer);
-    timer = setTimeout(() => void run(q), delayMs);
-  });
+  const typed = oneAtATime(run);
+  watch(query, (q) => typed.push(q));
 
   const items = computed(() => flatten(results.value));
 
@@ -75,8 +73,7 @@ export function useQuickSearch(delayMs = 200) {
   /** The results for what is typed now: runs the search at once if the shown results answer an older query. */
   async function settle(): Promise<void> {
     if (answered === query.value) return;
-    if (timer) clearTimeout(timer);
-    timer = null;
+    typed.drop();
     await run(query.value);
   }
 

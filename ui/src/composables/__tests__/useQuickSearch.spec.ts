@@ -46,7 +46,7 @@ describe("quick search", () => {
 
   it("shows a backend sentence, but never a thrown plain Error's raw text", async () => {
     const quiet = vi.spyOn(console, "error").mockImplementation(() => {});
-    const qs = useQuickSearch(0);
+    const qs = useQuickSearch();
     m.quickSearch.mockRejectedValueOnce(new TypeError("Cannot read properties of undefined (reading 'patients')"));
     await qs.run("qu");
     expect(qs.error.value).toBe(GENERIC_ERROR);
@@ -61,7 +61,7 @@ describe("quick search", () => {
     let resolveOld: (r: QuickResults) => void = () => {};
     m.quickSearch.mockImplementationOnce(() => new Promise((r) => (resolveOld = r)));
     m.quickSearch.mockResolvedValueOnce(results("New"));
-    const qs = useQuickSearch(0);
+    const qs = useQuickSearch();
     const old = qs.run("ol");
     await qs.run("new");
     resolveOld(results("Old"));
