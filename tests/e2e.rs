@@ -23,6 +23,9 @@ use clinicdesk_core::target::DbTarget;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
+#[path = "e2e/ipc.rs"]
+mod ipc;
+
 const PW: &str = "violet-anchor-mango-29-tundra";
 const WAIT: Duration = Duration::from_secs(60);
 
@@ -2383,10 +2386,7 @@ async fn admin_switches_the_clinic_to_spanish_24h_monday_first_and_reception_boo
     let slot = book_returning_patient(&c, &mut kb, ids[0], false, &mut a11y).await;
     // booked at a 24-hour time in the grid
     let time = &slot["slot-YYYY-MM-DD-".len()..];
-    assert!(
-        time.len() == 5 && time.as_bytes()[2] == b':',
-        "slot {slot}"
-    );
+    assert!(time.len() == 5 && time.as_bytes()[2] == b':', "slot {slot}");
 
     // the booking grid in Spanish: the days' headings and times on the 24-hour clock
     kb.chord(Key::Alt, '3', "Alt+3").await;
@@ -2400,7 +2400,11 @@ async fn admin_switches_the_clinic_to_spanish_24h_monday_first_and_reception_boo
     kb.press(Key::Enter, "Enter").await;
     let first = wait_focus(&c, "slot-*").await;
     let shown = wait_for(&c, &first).await.text().await.unwrap();
-    assert_eq!(shown.trim(), &first[first.len() - 5..], "24-hour time on the grid");
+    assert_eq!(
+        shown.trim(),
+        &first[first.len() - 5..],
+        "24-hour time on the grid"
+    );
     let grid = wait_for(&c, "slot-grid").await.text().await.unwrap();
     assert!(
         grid.contains("lun") || grid.contains("mar") || grid.contains("mié"),
@@ -2423,7 +2427,10 @@ async fn admin_switches_the_clinic_to_spanish_24h_monday_first_and_reception_boo
         .to_lowercase();
     assert!(head.starts_with("lun"), "the week starts on Monday: {head}");
     let body = body_text(&c).await;
-    assert!(body.contains("Calendario") && body.contains("13:00"), "{body}");
+    assert!(
+        body.contains("Calendario") && body.contains("13:00"),
+        "{body}"
+    );
     shot(&c, "92-calendar-spanish").await;
     a11y.extend(axe(&c, "92-calendar-spanish").await);
 
