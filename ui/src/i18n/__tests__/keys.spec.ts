@@ -21,7 +21,6 @@ const PENDING: string[] = [
   "components/JobTimes.vue",
   "components/NotificationChannels.vue",
   "components/ReminderRules.vue",
-  "components/SeriesDialog.vue",
   "components/TestSend.vue",
   "pages/AppointmentTypesPage.vue",
   "pages/AuditLogPage.vue",
