@@ -11,10 +11,10 @@ import Toast from "primevue/toast";
 
 vi.mock("../../api", async (importOriginal) =>
   (await import("../../test/apiMock")).mockApiModule(importOriginal, [
-    "previewSeries", "bookSeries", "listWaitlist", "addWaitlistEntry", "listDoctors",
+    "previewSeries", "bookSeries", "listWaitlist", "addWaitlistEntry", "listDoctors", "waitlistMatches", "onSlotFreed",
   ]));
 
-import { api, type Appointment, type Doctor, type Occurrence, type Slot, type WaitlistEntry } from "../../api";
+import { api, type Appointment, type Doctor, type FreedSlot, type Occurrence, type Slot, type WaitlistEntry } from "../../api";
 import { apiMocks } from "../../test/apiMock";
 import { mountWithRouter } from "../../test/mountWithRouter";
 import { seriousAxeFindings } from "../../test/axe";
@@ -23,6 +23,9 @@ import { conflictText } from "../../lib/series";
 import SeriesDialog from "../../components/SeriesDialog.vue";
 import WaitlistPage from "../../pages/WaitlistPage.vue";
 import ApptActions from "../../components/ApptActions.vue";
+import SlotFreedNotice from "../../components/SlotFreedNotice.vue";
+import { useWaitlistStore } from "../../stores/waitlist";
+import { useSettingsStore } from "../../stores/settings";
 
 const m = apiMocks(api);
 const routes = [{ path: "/", name: "home" }, { path: "/waitlist", name: "waitlist" }];
@@ -172,6 +175,36 @@ describe("WaitlistPage in Spanish, dd/MM/yyyy, 24h", () => {
       department_id: 7, window_from: "2026-12-03", window_to: "2026-12-20", time_from: "17:00:00", time_to: "21:00:00",
     }));
     expect(document.body.textContent).toContain("Añadido a la lista de espera");
+    w.unmount();
+  });
+});
+
+describe("SlotFreedNotice in Spanish: the freed slot from its instants in the clinic's zone", () => {
+  it("says the day and times in the clinic's language and clock; the backend's label until the zone is known", async () => {
+    let emit: (s: FreedSlot) => void = () => undefined;
+    m.onSlotFreed.mockImplementation(async (cb: (s: FreedSlot) => void) => {
+      emit = cb;
+      return () => undefined;
+    });
+    const slotFreed: FreedSlot = { doctor_id: 3, starts_at: "2026-12-02T09:00:00Z", ends_at: "2026-12-02T09:15:00Z" };
+    const waiting = { id: 11, patient_name: "Wim Waiting", patient_mrn: "MRN-5", doctor_name: "Dr. Rao", note: "" };
+    m.waitlistMatches.mockResolvedValue({
+      slot: slotFreed, doctor_name: "Dr. Rao", date: "2026-12-02", label: "09:00–09:15 on Wed 2 Dec", free: true, entries: [waiting],
+    });
+    const { w } = await mountWithRouter(SlotFreedNotice, { routes });
+    await useWaitlistStore().listen();
+    emit(slotFreed);
+    await flushPromises();
+    expect(w.find(".slot").text()).toBe("Dr. Rao, 09:00–09:15 on Wed 2 Dec"); // no zone yet: the backend's label
+
+    useSettingsStore().settings = { clinic_name: "C", time_zone: "Europe/Madrid", idle_lock_minutes: 10, ...DEFAULT_LOCALE,
+      language: "es" } as never;
+    await flushPromises();
+    expect(w.find(".slot").text()).toBe("Dr. Rao, mié, 2 dic, de 10:00 a 10:15");
+    expect(w.find('[data-testid="slot-notice-dismiss"]').attributes("aria-label")).toBe("Descartar el aviso de mié, 2 dic, de 10:00 a 10:15");
+    applyLocale({ language: "en", clock: "12h" });
+    await flushPromises();
+    expect(w.find(".slot").text()).toBe("Dr. Rao, 10:00 AM–10:15 AM on Wed 2 Dec");
     w.unmount();
   });
 });
