@@ -5,6 +5,8 @@ import { useToast } from "primevue/usetoast";
 import { api, type Appointment, errorMessage } from "../api";
 import type { ApptAction } from "../lib/appointments";
 import { STATUS_LABELS } from "../lib/appointments";
+import { t } from "../i18n";
+import { formatDate, formatTime } from "../i18n/format";
 
 export function useAppointmentActions(onChanged: (a: Appointment | null) => void | Promise<void>) {
   const router = useRouter();
@@ -16,10 +18,10 @@ export function useAppointmentActions(onChanged: (a: Appointment | null) => void
     busy.value = true;
     try {
       const a = await call();
-      toast.add({ severity: "success", summary: STATUS_LABELS[a.status], detail: `${a.patient_name} · ${a.time}`, life: 2500 });
+      toast.add({ severity: "success", summary: STATUS_LABELS[a.status], detail: `${a.patient_name} · ${formatTime(a.time)}`, life: 2500 });
       await onChanged(a);
     } catch (e) {
-      toast.add({ severity: "error", summary: "Could not update the appointment", detail: errorMessage(e), life: 6000 });
+      toast.add({ severity: "error", summary: t("actions.failed"), detail: errorMessage(e), life: 6000 });
       await onChanged(null);
     } finally {
       busy.value = false;
@@ -52,7 +54,9 @@ export function useAppointmentActions(onChanged: (a: Appointment | null) => void
   async function cancelled(a: Appointment, count = 1) {
     cancelTarget.value = null;
     const [summary, detail] =
-      count > 1 ? [`${count} visits cancelled`, `${a.patient_name} · from ${a.date} ${a.time}`] : ["Cancelled", `${a.patient_name} · ${a.time}`];
+      count > 1
+        ? [t("actions.cancelled_many", { n: count }, count), t("actions.cancelled_from", { patient: a.patient_name, date: formatDate(a.date), time: formatTime(a.time) })]
+        : [t("actions.cancelled"), `${a.patient_name} · ${formatTime(a.time)}`];
     toast.add({ severity: "success", summary, detail, life: 2500 });
     await onChanged(a);
   }

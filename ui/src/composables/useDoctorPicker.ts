@@ -5,9 +5,10 @@
 import { computed, ref } from "vue";
 import type { Doctor } from "../api";
 import { useDoctorsStore } from "../stores/doctors";
+import { t } from "../i18n";
 
 /** Shown to a doctor whose staff account is not linked to a doctor record. */
-export const NOT_LINKED = "Your account is not linked to a doctor yet. Ask an administrator to link it on the Doctors page.";
+export const notLinked = () => t("misc.not_linked");
 
 export function useDoctorPicker(ownOnly: () => boolean) {
   const store = useDoctorsStore();

@@ -9,6 +9,8 @@ import type { RouteLocationRaw } from "vue-router";
 import { STATUS_LABELS } from "../lib/appointments";
 import { chartOf } from "../lib/patients";
 import { oneAtATime } from "../lib/latest";
+import { t } from "../i18n";
+import { formatTime } from "../i18n/format";
 
 export interface QuickItem {
   key: string;
@@ -22,12 +24,12 @@ export function flatten(r: QuickResults | null): QuickItem[] {
   if (!r) return [];
   return [
     ...r.appointments.map((a) => ({
-      key: `a${a.id}`, group: "Today" as const, label: `${a.time} ${a.patient_name}`,
+      key: `a${a.id}`, group: "Today" as const, label: `${formatTime(a.time)} ${a.patient_name}`,
       detail: `${a.doctor_name} · ${STATUS_LABELS[a.status]}`, to: { name: "today", query: { appt: String(a.id) } },
     })),
     ...r.patients.map((p) => ({
       key: `p${p.id}`, group: "Patients" as const, label: p.full_name,
-      detail: `${p.mrn}${p.merged_into_id ? " · merged into another record" : ""}${p.phone ? ` · ${p.phone}` : ""}`, to: chartOf(p),
+      detail: `${p.mrn}${p.merged_into_id ? ` · ${t("misc.quick.merged")}` : ""}${p.phone ? ` · ${p.phone}` : ""}`, to: chartOf(p),
     })),
     ...r.doctors.map((d) => ({
       key: `d${d.id}`, group: "Doctors" as const, label: d.full_name, detail: d.department_name,

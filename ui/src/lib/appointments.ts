@@ -51,7 +51,7 @@ export function matchesBoardFilter(a: Appointment, filter: string): boolean {
 
 /** A calendar event's text: the patient, the appointment type, the status, and the visit reason. */
 export function calendarTitle(a: Appointment): string {
-  return [a.patient_name, a.type_name, STATUS_LABELS[a.status], a.patient_blacklisted ? "BLACKLISTED" : null, a.reason ? `Reason: ${a.reason}` : null]
+  return [a.patient_name, a.type_name, STATUS_LABELS[a.status], a.patient_blacklisted ? t("misc.calendar.blacklisted") : null, a.reason ? t("misc.calendar.reason", { reason: a.reason }) : null]
     .filter(Boolean)
     .join(" · ");
 }

@@ -19,6 +19,20 @@ export function todayIn(zone: string | null | undefined, now: Date = new Date())
   return `${part("year")}-${part("month")}-${part("day")}`;
 }
 
+/** The wall-clock "HH:MM" of `instant` in the IANA `zone`; null when the zone is unknown or invalid. */
+export function timeIn(zone: string | null | undefined, instant: string | Date): string | null {
+  if (!zone) return null;
+  const d = typeof instant === "string" ? new Date(instant) : instant;
+  if (Number.isNaN(d.getTime())) return null;
+  try {
+    const parts = new Intl.DateTimeFormat("en-US", { timeZone: zone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).formatToParts(d);
+    const part = (t: string) => parts.find((p) => p.type === t)?.value ?? "";
+    return `${part("hour")}:${part("minute")}`;
+  } catch {
+    return null; // RangeError: a zone this webview does not know
+  }
+}
+
 export function addDays(date: string, days: number): string {
   const [y, m, d] = date.split("-").map(Number);
   const dt = new Date(Date.UTC(y, m - 1, d + days));

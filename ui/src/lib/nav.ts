@@ -75,8 +75,9 @@ const EXTRA: Record<StaffRole, NavName[]> = {
   doctor: ["dashboard"], // from My week
 };
 
-const LABELS: Partial<Record<StaffRole, Partial<Record<NavName, string>>>> = {
-  doctor: { calendar: "My week" },
+/** A role's own name for an entry, read in the clinic's language each time. */
+const LABELS: Partial<Record<StaffRole, Partial<Record<NavName, () => string>>>> = {
+  doctor: { calendar: () => t("calendar.my_week") },
 };
 
 /** Where a role lands after sign-in (and when it opens a screen it may not see). */
@@ -91,7 +92,7 @@ export function navItemsFor(role: StaffRole | null | undefined): NavItem[] {
   return BY_ROLE[role].map((name) => {
     const item = { ...ALL[name] };
     const label = LABELS[role]?.[name];
-    if (label) item.label = label;
+    if (label) item.label = label();
     return item;
   });
 }

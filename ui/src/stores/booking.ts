@@ -4,6 +4,7 @@ import { computed, ref } from "vue";
 import { api, ApiError, newRequestKey, type Appointment, type OfferedType, type Slot, type SlotDay } from "../api";
 import { addDays } from "../lib/dates";
 import { clinicToday } from "../lib/clinicToday";
+import { t } from "../i18n";
 
 export const GRID_DAYS = 7;
 /** The visit reason's longest length (the server refuses longer ones too). */
@@ -130,15 +131,15 @@ export const useBookingStore = defineStore("booking", () => {
     fieldErrors.value = {};
     const slot = selected.value;
     if (rescheduleId === null && reason.value.trim().length > REASON_MAX) {
-      fieldErrors.value = { reason: `The visit reason is ${reason.value.trim().length} characters long; at most ${REASON_MAX}.` };
+      fieldErrors.value = { reason: t("misc.booking.reason_too_long", { n: reason.value.trim().length, max: REASON_MAX }) };
       return null;
     }
     if (!slot) {
-      error.value = "Pick a free slot first.";
+      error.value = t("misc.booking.pick_slot");
       return null;
     }
     if (rescheduleId === null && patientId === null) {
-      error.value = "Choose the patient first.";
+      error.value = t("misc.booking.choose_patient");
       return null;
     }
     try {

@@ -16,6 +16,9 @@ import {
   type WaitlistInput,
 } from "../api";
 import { useBoardStore } from "./board";
+import { t } from "../i18n";
+import { formatDayLabel, formatTime } from "../i18n/format";
+import { timeIn } from "../lib/dates";
 
 export interface SlotNotice {
   key: string;
@@ -26,6 +29,17 @@ export interface SlotNotice {
 }
 
 const keyOf = (s: FreedSlot) => `${s.doctor_id}@${s.starts_at}`;
+
+/**
+ * A freed slot as the desk reads it, "10:00–10:15 on Wed 2 Dec", in the clinic's language and clock: built from the
+ * slot's instants in the clinic's `zone`. Until the zone is known (settings not loaded), the backend's English label.
+ */
+export function slotLabel(m: SlotMatches, zone: string | null | undefined): string {
+  const start = timeIn(zone, m.slot.starts_at);
+  const end = timeIn(zone, m.slot.ends_at);
+  if (!start || !end) return m.label;
+  return t("waitlist.slot", { start: formatTime(start), end: formatTime(end), day: formatDayLabel(m.date) });
+}
 
 export const useWaitlistStore = defineStore("waitlist", () => {
   const items = ref<WaitlistEntry[]>([]);

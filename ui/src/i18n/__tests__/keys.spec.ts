@@ -21,7 +21,6 @@ const PENDING: string[] = [
   "components/JobTimes.vue",
   "components/NotificationChannels.vue",
   "components/ReminderRules.vue",
-  "components/SeriesDialog.vue",
   "components/TestSend.vue",
   "pages/AppointmentTypesPage.vue",
   "pages/AuditLogPage.vue",
@@ -33,7 +32,6 @@ const PENDING: string[] = [
   "pages/SettingsPage.vue",
   "pages/SetupPage.vue",
   "pages/StaffPage.vue",
-  "pages/WaitlistPage.vue",
 ];
 
 type Tree = { [k: string]: string | Tree };

@@ -2,7 +2,7 @@
  * The desk's "today" is the clinic's date (its time zone), not the PC's: Check in / No-show are offered for the visit
  * on the clinic's date, and a refusal from the backend is said in its own sentence.
  */
-import { DEFAULT_LOCALE } from "../../i18n/format";
+import { DEFAULT_LOCALE, formatDate } from "../../i18n/format";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { flushPromises } from "@vue/test-utils";
 import { defineComponent, h } from "vue";
@@ -80,7 +80,7 @@ describe("the clinic's today", () => {
     expect(w.find('[data-testid="appt-noshow-5"]').exists()).toBe(true);
     expect(w.find('[data-testid="appt-checkin-6"]').exists()).toBe(false);
     expect(w.find('[data-testid="appt-noshow-6"]').exists()).toBe(false);
-    expect(w.find('[data-testid="appt-cancel-6"]').attributes("aria-label")).toBe(`Cancel: Pat Doe, ${pcDate} at 09:30`);
+    expect(w.find('[data-testid="appt-cancel-6"]').attributes("aria-label")).toBe(`Cancel: Pat Doe, ${formatDate(pcDate)} at 09:30`);
     w.unmount();
   });
 

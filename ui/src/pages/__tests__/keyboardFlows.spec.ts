@@ -17,6 +17,7 @@ import { apiMocks } from "../../test/apiMock";
 import { mountWithRouter } from "../../test/mountWithRouter";
 import { seriousAxeFindings } from "../../test/axe";
 import { todayIn, addDays } from "../../lib/dates";
+import { formatDate } from "../../i18n/format";
 import TodayPage from "../TodayPage.vue";
 import BookPage from "../BookPage.vue";
 import SlotGrid from "../../components/SlotGrid.vue";
@@ -288,7 +289,7 @@ describe("ApptActions", () => {
     const later = mount(ApptActions, { props: { appt: future } });
     expect(later.find('[data-testid="appt-checkin-40"]').exists()).toBe(false);
     expect(later.find('[data-testid="appt-noshow-40"]').exists()).toBe(false);
-    expect(later.find('[data-testid="appt-cancel-40"]').attributes("aria-label")).toBe(`Cancel: Patient 40, ${addDays(TODAY, 4)} at 09:30`);
+    expect(later.find('[data-testid="appt-cancel-40"]').attributes("aria-label")).toBe(`Cancel: Patient 40, ${formatDate(addDays(TODAY, 4))} at 09:30`);
     const now = mount(ApptActions, { props: { appt: appt(41, 2, "09:30") } });
     expect(now.find('[data-testid="appt-checkin-41"]').attributes("aria-label")).toBe("Check in: Patient 41, today at 09:30");
   });

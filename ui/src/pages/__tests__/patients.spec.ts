@@ -6,6 +6,7 @@ vi.mock("../../api", async (importOriginal) =>
 
 import { api, type Appointment, type Patient, type StaffRole } from "../../api";
 import { addDays, todayIn } from "../../lib/dates";
+import { formatDate } from "../../i18n/format";
 import { apiMocks } from "../../test/apiMock";
 import { mountWithRouter } from "../../test/mountWithRouter";
 import { useSessionStore } from "../../stores/session";
@@ -88,7 +89,7 @@ describe("PatientChartPage", () => {
     await flushPromises();
     expect(document.activeElement).toBe(w.find('[data-testid="appt-6"]').element);
     expect(w.find('[data-testid="appt-checkin-6"]').exists()).toBe(false);
-    expect(w.find('[data-testid="appt-cancel-6"]').attributes("aria-label")).toBe(`Cancel: Pat Doe, ${later} at 09:30`);
+    expect(w.find('[data-testid="appt-cancel-6"]').attributes("aria-label")).toBe(`Cancel: Pat Doe, ${formatDate(later)} at 09:30`);
 
     m.checkIn.mockResolvedValue(visit(5, today, "checked_in"));
     m.patientAppointments.mockResolvedValue([visit(6, later), visit(5, today, "checked_in")]);
