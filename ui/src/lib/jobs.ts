@@ -2,18 +2,34 @@
  * Labels and pure helpers for the scheduled jobs, the notification outbox, channels and monthly reports
  * (docs/ui-contract-jobs.md). No api calls here.
  */
-import type { Channel, JobRun, NotificationKind, NotificationStatus, SmsProvider, SmtpSecurity } from "../api";
+import type {
+  Channel, JobKind, JobRun, JobStatus, NotificationKind, NotificationStatus, RunNowResult, SmsProvider, SmtpSecurity,
+} from "../api";
+import { t, te } from "../i18n";
+import { formatDateTime, formatTime, intlTag } from "../i18n/format";
 
-export const CHANNEL_LABELS: Record<Channel, string> = { email: "Email", sms: "SMS", chat: "Google Chat" };
+/**
+ * A label table whose every read looks its key up (`<prefix>.<value>`), so it follows a language switch; a value
+ * without a key reads as itself.
+ */
+function keyedLabels<K extends string>(values: readonly K[], prefix: string): Record<K, string> {
+  return Object.defineProperties(
+    {} as Record<K, string>,
+    Object.fromEntries(values.map((v) => [v, { get: () => t(`${prefix}.${v}`), enumerable: true }])),
+  );
+}
 
-export const NOTIFICATION_STATUS_LABELS: Record<NotificationStatus, string> = {
-  pending: "Pending",
-  sending: "Sending",
-  sent: "Sent",
-  failed: "Failed",
-  cancelled: "Cancelled",
-};
-export const NOTIFICATION_STATUSES = Object.keys(NOTIFICATION_STATUS_LABELS) as NotificationStatus[];
+/** `<prefix>.<value>` when that key exists, else `fallback` (a backend value this UI does not know yet). */
+function labelOr(prefix: string, value: string, fallback: string = value): string {
+  return te(`${prefix}.${value}`) ? t(`${prefix}.${value}`) : fallback;
+}
+
+export const CHANNEL_LABELS = keyedLabels<Channel>(["email", "sms", "chat"], "outbox.channel");
+export const channelLabel = (c: string) => labelOr("outbox.channel", c);
+
+export const NOTIFICATION_STATUSES: NotificationStatus[] = ["pending", "sending", "sent", "failed", "cancelled"];
+export const NOTIFICATION_STATUS_LABELS = keyedLabels<NotificationStatus>(NOTIFICATION_STATUSES, "outbox.status");
+export const notificationStatusLabel = (s: string) => labelOr("outbox.status", s);
 
 /** PrimeVue Tag severity per status (the Tag always shows the status text; colour only reinforces it). */
 export const NOTIFICATION_STATUS_SEVERITY: Record<NotificationStatus, string> = {
@@ -24,32 +40,69 @@ export const NOTIFICATION_STATUS_SEVERITY: Record<NotificationStatus, string> = 
   cancelled: "secondary",
 };
 
-export const NOTIFICATION_KIND_LABELS: Record<NotificationKind, string> = {
-  confirmation: "Confirmation",
-  reminder: "Reminder",
-  digest: "Staff digest",
-  report: "Report",
-  export_ready: "Export ready",
-  test: "Test",
-};
+export const NOTIFICATION_KIND_LABELS = keyedLabels<NotificationKind>(
+  ["confirmation", "reminder", "digest", "report", "export_ready", "test"], "outbox.kind");
+export const notificationKindLabel = (k: string) => labelOr("outbox.kind", k);
 
-export const SMTP_SECURITY_LABELS: Record<SmtpSecurity, string> = {
-  starttls: "STARTTLS (usually port 587)",
-  tls: "TLS from the start (usually port 465)",
-  plain: "None (not encrypted)",
-};
+export const SMTP_SECURITY_LABELS = keyedLabels<SmtpSecurity>(["starttls", "tls", "plain"], "channels.security");
 
-export const SMS_PROVIDER_LABELS: Record<SmsProvider, string> = {
-  none: "None (SMS off)",
-  twilio: "Twilio",
-  json: "Other gateway (JSON over HTTPS)",
-};
+export const SMS_PROVIDER_LABELS = keyedLabels<SmsProvider>(["none", "twilio", "json"], "channels.provider");
 
-export const TRIGGER_LABELS: Record<JobRun["trigger"], string> = {
-  schedule: "Scheduled",
-  catch_up: "Catch-up",
-  manual: "Run now",
+export const TRIGGER_LABELS = keyedLabels<JobRun["trigger"]>(["schedule", "catch_up", "manual"], "jobs.trigger");
+export const triggerLabel = (tr: string) => labelOr("jobs.trigger", tr);
+
+/** A job's name in the clinic's language (the backend's English label for a job this UI does not know). */
+export function jobLabel(job: string, fallback?: string): string {
+  return labelOr("jobs.kind", job, fallback ?? job);
+}
+
+/**
+ * A job's schedule in the clinic's language and clock. The overview carries it as an English sentence built by the
+ * backend from the job settings ("Daily at 08:00, for tomorrow", "Off"); its variable parts (the time, the grace
+ * hours, which variant) are read from it and the sentence is rebuilt from keys. A sentence of an unknown shape is
+ * shown as it came.
+ */
+export function scheduleText(s: Pick<JobStatus, "job" | "schedule">): string {
+  const raw = s.schedule;
+  if (raw === "Off") return t("jobs.schedule.off");
+  const time = formatTime(/\b(\d{2}:\d{2})\b/.exec(raw)?.[1]);
+  if (!time) return raw;
+  const shapes: Partial<Record<JobKind, [RegExp, string][]>> = {
+    reminders_daily: [[/^Daily at \S+: reminder rules only/, "rules_only"], [/^Daily at \S+$/, "daily"]],
+    reminders_day_before: [[/^Daily at \S+, for tomorrow$/, "day_before"]],
+    monthly_report: [[/^1st of the month at \S+, for the month before$/, "monthly"]],
+    weekly_cleanup: [[/^Sundays at \S+$/, "sundays"]],
+    no_shows: [[/^Daily at \S+, \d+ h after the appointment$/, "no_shows"]],
+    backup: [[/^Daily at \S+, where the database is$/, "backup"]],
+  };
+  const key = (shapes[s.job as JobKind] ?? []).find(([re]) => re.test(raw))?.[1];
+  if (!key) return raw;
+  const hours = Number(/(\d+) h after/.exec(raw)?.[1] ?? 0);
+  return t(`jobs.schedule.${key}`, { time, hours });
+}
+
+/** Who runs the jobs (the backend's fixed sentences, in the clinic's language; an unknown one as it came). */
+const RUNNER_SENTENCES: Record<string, string> = {
+  "This computer runs the jobs: it holds the clinic's database.": "owner",
+  "This computer runs the jobs while an administrator is signed in. For a clinic server, run `clinicctl agent` there so jobs run around the clock.":
+    "admin",
+  "This computer does not run the jobs. Run `clinicctl agent` on the clinic server, or keep an administrator signed in on one computer.":
+    "none",
 };
+export function runnerText(runner: string | null | undefined): string {
+  if (!runner) return t("jobs.runner.unknown");
+  const key = RUNNER_SENTENCES[runner];
+  return key ? t(`jobs.runner.${key}`) : runner;
+}
+
+/** The result of "Run now" as a sentence (the backend's English one rebuilt from its parts). */
+export function runNowText(job: string, result: RunNowResult): string {
+  const name = jobLabel(job);
+  if (!result.ran || !result.run) return result.ran ? result.message : t("jobs.run_now.already", { job: name });
+  if (result.run.outcome === "ok") return t("jobs.run_now.finished", { job: name, counts: countsText(result.run.counts, ", ") });
+  if (result.run.outcome === "failed") return t("jobs.run_now.failed", { job: name, error: result.run.error ?? "" });
+  return result.message;
+}
 
 /** Options for a PrimeVue Select from a label table. */
 export function optionsOf<K extends string>(labels: Record<K, string>): { value: K; label: string }[] {
@@ -62,32 +115,26 @@ export const canCancel = (s: NotificationStatus) => s === "pending" || s === "fa
 
 /** A run's outcome as text: "Running", "OK", "Failed". */
 export function outcomeLabel(run: Pick<JobRun, "outcome">): string {
-  return run.outcome === null ? "Running" : run.outcome === "ok" ? "OK" : "Failed";
+  return t(run.outcome === null ? "jobs.outcome.running" : run.outcome === "ok" ? "jobs.outcome.ok" : "jobs.outcome.failed");
 }
 
 export function outcomeSeverity(run: Pick<JobRun, "outcome">): string {
   return run.outcome === null ? "info" : run.outcome === "ok" ? "success" : "danger";
 }
 
-/** `{ sent: 3, failed: 1 }` → "sent 3 · failed 1" ("" for none). Underscores read as spaces. */
-export function countsText(counts: Partial<Record<string, number>> | null | undefined): string {
+/**
+ * `{ sent: 3, failed: 1 }` → "sent 3 · failed 1" ("" for none). A count the UI has a word for says it in the clinic's
+ * language; another reads its name with underscores as spaces.
+ */
+export function countsText(counts: Partial<Record<string, number>> | null | undefined, separator = " · "): string {
   return Object.entries(counts ?? {})
-    .map(([k, v]) => `${k.replace(/_/g, " ")} ${v}`)
-    .join(" · ");
+    .map(([k, v]) => `${labelOr("jobs.count", k, k.replace(/_/g, " "))} ${v}`)
+    .join(separator);
 }
 
-/**
- * An RFC 3339 instant in the desk PC's zone (the clinic's, see the scheduling decisions), short like the backend's
- * own labels: "26 Nov, 18:00", with the year only when it is not this year ("30 Dec 2025, 18:00").
- */
-export function localInstant(iso: string | null | undefined, now: Date = new Date()): string {
-  if (!iso) return "—";
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
-  return d.toLocaleString("en-GB", {
-    day: "numeric", month: "short", year: d.getFullYear() === now.getFullYear() ? undefined : "numeric",
-    hour: "2-digit", minute: "2-digit", hour12: false,
-  });
+/** An instant (RFC 3339) as the clinic's date and time in its zone ("—" for none). */
+export function instantText(iso: string | null | undefined, zone?: string | null): string {
+  return formatDateTime(iso, zone) || "—";
 }
 
 /** "YYYY-MM-01" of the month `back` months before `today`'s ("YYYY-MM-DD", the clinic's: see clinicToday). */
@@ -102,10 +149,10 @@ export function previousMonth(today: string): string {
   return monthBefore(today, 1);
 }
 
-/** "2026-10-01" → "October 2026". */
+/** "2026-10-01" → "October 2026" ("octubre de 2026" in Spanish). */
 export function monthLabel(month: string): string {
   const [y, m] = month.split("-").map(Number);
-  return new Date(y, m - 1, 1).toLocaleString("en-GB", { month: "long", year: "numeric" });
+  return new Intl.DateTimeFormat(intlTag(), { month: "long", year: "numeric", timeZone: "UTC" }).format(new Date(Date.UTC(y, m - 1, 1)));
 }
 
 /** The last `count` complete months before `today` (the clinic's date), newest first, as Select options ("YYYY-MM-01"). */

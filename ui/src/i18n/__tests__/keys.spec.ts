@@ -18,7 +18,6 @@ const SRC = join(__dirname, "..", "..");
  */
 const PENDING: string[] = [
   "components/BackupsCard.vue",
-  "components/JobTimes.vue",
   "components/NotificationChannels.vue",
   "components/ReminderRules.vue",
   "components/SeriesDialog.vue",
@@ -28,8 +27,6 @@ const PENDING: string[] = [
   "pages/DepartmentsPage.vue",
   "pages/DiagnosticsPage.vue",
   "pages/DoctorsPage.vue",
-  "pages/JobsPage.vue",
-  "pages/OutboxPage.vue",
   "pages/SettingsPage.vue",
   "pages/SetupPage.vue",
   "pages/StaffPage.vue",
