@@ -25,7 +25,6 @@ const PENDING: string[] = [
   "pages/AppointmentTypesPage.vue",
   "pages/AuditLogPage.vue",
   "pages/DepartmentsPage.vue",
-  "pages/DiagnosticsPage.vue",
   "pages/DoctorsPage.vue",
   "pages/SettingsPage.vue",
   "pages/SetupPage.vue",
