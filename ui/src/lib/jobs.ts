@@ -46,7 +46,7 @@ export const notificationKindLabel = (k: string) => labelOr("outbox.kind", k);
 
 export const SMTP_SECURITY_LABELS = keyedLabels<SmtpSecurity>(["starttls", "tls", "plain"], "channels.security");
 
-export const SMS_PROVIDER_LABELS = keyedLabels<SmsProvider>(["none", "twilio", "json"], "channels.provider");
+export const SMS_PROVIDER_LABELS = keyedLabels<SmsProvider>(["none", "twilio", "json"], "channels.provider_option");
 
 export const TRIGGER_LABELS = keyedLabels<JobRun["trigger"]>(["schedule", "catch_up", "manual"], "jobs.trigger");
 export const triggerLabel = (tr: string) => labelOr("jobs.trigger", tr);
@@ -107,6 +107,16 @@ export function runNowText(job: string, result: RunNowResult): string {
 /** Options for a PrimeVue Select from a label table. */
 export function optionsOf<K extends string>(labels: Record<K, string>): { value: K; label: string }[] {
   return (Object.keys(labels) as K[]).map((value) => ({ value, label: labels[value] }));
+}
+
+/**
+ * The backend's sentence for a test message that went out ("Test email sent to a@b.org."), in the clinic's language;
+ * a sentence of another shape as it came.
+ */
+export function testSentText(sentence: string): string {
+  const m = /^Test (email|SMS) sent to (.+)\.$/.exec(sentence);
+  if (m) return t(m[1] === "email" ? "testsend.sent_email" : "testsend.sent_sms", { recipient: m[2] });
+  return sentence === "Test message posted to the staff chat." ? t("testsend.sent_chat") : sentence;
 }
 
 /** Retry: failed/cancelled → pending. Cancel: pending/failed → cancelled. */

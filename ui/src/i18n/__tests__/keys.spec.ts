@@ -18,10 +18,8 @@ const SRC = join(__dirname, "..", "..");
  */
 const PENDING: string[] = [
   "components/BackupsCard.vue",
-  "components/NotificationChannels.vue",
   "components/ReminderRules.vue",
   "components/SeriesDialog.vue",
-  "components/TestSend.vue",
   "pages/AppointmentTypesPage.vue",
   "pages/AuditLogPage.vue",
   "pages/DepartmentsPage.vue",
