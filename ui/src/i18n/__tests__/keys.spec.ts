@@ -18,7 +18,6 @@ const SRC = join(__dirname, "..", "..");
  */
 const PENDING: string[] = [
   "components/BackupsCard.vue",
-  "components/ReminderRules.vue",
   "components/SeriesDialog.vue",
   "pages/AppointmentTypesPage.vue",
   "pages/AuditLogPage.vue",
