@@ -3,10 +3,12 @@
  * (docs/ui-contract-jobs.md). No api calls here.
  */
 import type {
-  Channel, JobKind, JobRun, JobStatus, NotificationKind, NotificationStatus, RunNowResult, SmsProvider, SmtpSecurity,
+  Channel, JobRun, NotificationKind, NotificationStatus, RunNowResult, SmsProvider, SmtpSecurity,
 } from "../api";
 import { t, te } from "../i18n";
 import { formatDateTime, formatTime, intlTag } from "../i18n/format";
+import enJobs from "../i18n/locales/en/jobs.json";
+import enTestSend from "../i18n/locales/en/testsend.json";
 
 /**
  * A label table whose every read looks its key up (`<prefix>.<value>`), so it follows a language switch; a value
@@ -57,42 +59,38 @@ export function jobLabel(job: string, fallback?: string): string {
 }
 
 /**
- * A job's schedule in the clinic's language and clock. The overview carries it as an English sentence built by the
- * backend from the job settings ("Daily at 08:00, for tomorrow", "Off"); its variable parts (the time, the grace
- * hours, which variant) are read from it and the sentence is rebuilt from keys. A sentence of an unknown shape is
- * shown as it came.
+ * A sentence the backend composed in English, said in the clinic's language: the message of `group` (the English of
+ * `<prefix>.<key>`, from the English locale file) whose shape the sentence has is rendered with the parts read from
+ * it, `{time}` ("HH:MM") on the clinic's clock. null when no message has its shape.
  */
-export function scheduleText(s: Pick<JobStatus, "job" | "schedule">): string {
-  const raw = s.schedule;
-  if (raw === "Off") return t("jobs.schedule.off");
-  const time = formatTime(/\b(\d{2}:\d{2})\b/.exec(raw)?.[1]);
-  if (!time) return raw;
-  const shapes: Partial<Record<JobKind, [RegExp, string][]>> = {
-    reminders_daily: [[/^Daily at \S+: reminder rules only/, "rules_only"], [/^Daily at \S+$/, "daily"]],
-    reminders_day_before: [[/^Daily at \S+, for tomorrow$/, "day_before"]],
-    monthly_report: [[/^1st of the month at \S+, for the month before$/, "monthly"]],
-    weekly_cleanup: [[/^Sundays at \S+$/, "sundays"]],
-    no_shows: [[/^Daily at \S+, \d+ h after the appointment$/, "no_shows"]],
-    backup: [[/^Daily at \S+, where the database is$/, "backup"]],
-  };
-  const key = (shapes[s.job as JobKind] ?? []).find(([re]) => re.test(raw))?.[1];
-  if (!key) return raw;
-  const hours = Number(/(\d+) h after/.exec(raw)?.[1] ?? 0);
-  return t(`jobs.schedule.${key}`, { time, hours });
+function fromEnglish(prefix: string, group: Record<string, string>, sentence: string): string | null {
+  for (const [key, english] of Object.entries(group)) {
+    const names: string[] = [];
+    const pattern = english.split(/(\{[a-z_]+\})/).map((part) => {
+      const slot = /^\{([a-z_]+)\}$/.exec(part)?.[1];
+      if (!slot) return part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+      names.push(slot);
+      return slot === "time" ? "(\\d{2}:\\d{2})" : slot === "hours" ? "(\\d+)" : "(.+)";
+    }).join("");
+    const m = new RegExp(`^${pattern}$`).exec(sentence);
+    if (m) return t(`${prefix}.${key}`, Object.fromEntries(names.map((n, i) => [n, n === "time" ? formatTime(m[i + 1]) : m[i + 1]])));
+  }
+  return null;
 }
 
-/** Who runs the jobs (the backend's fixed sentences, in the clinic's language; an unknown one as it came). */
-const RUNNER_SENTENCES: Record<string, string> = {
-  "This computer runs the jobs: it holds the clinic's database.": "owner",
-  "This computer runs the jobs while an administrator is signed in. For a clinic server, run `clinicctl agent` there so jobs run around the clock.":
-    "admin",
-  "This computer does not run the jobs. Run `clinicctl agent` on the clinic server, or keep an administrator signed in on one computer.":
-    "none",
-};
+/**
+ * A job's schedule in the clinic's language and clock. The overview carries it as an English sentence the backend
+ * builds from the job settings ("Daily at 08:00, for tomorrow", "Off"); the `jobs.schedule` messages are those
+ * sentences word for word in English, so the one it matches is said again from its key. Another shape: as it came.
+ */
+export function scheduleText(schedule: string): string {
+  return fromEnglish("jobs.schedule", enJobs.schedule, schedule) ?? schedule;
+}
+
+/** Who runs the jobs: the backend's fixed sentence in the clinic's language (an unknown one as it came). */
 export function runnerText(runner: string | null | undefined): string {
   if (!runner) return t("jobs.runner.unknown");
-  const key = RUNNER_SENTENCES[runner];
-  return key ? t(`jobs.runner.${key}`) : runner;
+  return fromEnglish("jobs.runner", enJobs.runner, runner) ?? runner;
 }
 
 /** The result of "Run now" as a sentence (the backend's English one rebuilt from its parts). */
@@ -114,9 +112,7 @@ export function optionsOf<K extends string>(labels: Record<K, string>): { value:
  * a sentence of another shape as it came.
  */
 export function testSentText(sentence: string): string {
-  const m = /^Test (email|SMS) sent to (.+)\.$/.exec(sentence);
-  if (m) return t(m[1] === "email" ? "testsend.sent_email" : "testsend.sent_sms", { recipient: m[2] });
-  return sentence === "Test message posted to the staff chat." ? t("testsend.sent_chat") : sentence;
+  return fromEnglish("testsend.sent", enTestSend.sent, sentence) ?? sentence;
 }
 
 /** Retry: failed/cancelled → pending. Cancel: pending/failed → cancelled. */

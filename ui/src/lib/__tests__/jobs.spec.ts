@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { applyLocale, DEFAULT_LOCALE } from "../../i18n/format";
 import {
   instantText, isSender, badEmails, canCancel, canRetry, countsText, emptySecret, monthLabel, monthOptions, normaliseEmailList, outcomeLabel,
-  previousMonth, secretInput, scheduleText, jobLabel, triggerLabel, runnerText, runNowText,
+  previousMonth, secretInput, scheduleText, jobLabel, triggerLabel, runnerText, runNowText, testSentText,
 } from "../jobs";
 
 describe("secretInput", () => {
@@ -66,21 +66,23 @@ describe("job wording in the clinic's language and clock", () => {
   afterEach(() => applyLocale(DEFAULT_LOCALE));
 
   it("rebuilds the backend's schedule sentences from keys, keeping English word for word", () => {
-    for (const [job, schedule] of [
-      ["reminders_daily", "Daily at 08:00"],
-      ["reminders_daily", "Daily at 08:00: reminder rules only (catch-up planning, digest)"],
-      ["reminders_day_before", "Daily at 18:00, for tomorrow"],
-      ["monthly_report", "1st of the month at 06:00, for the month before"],
-      ["weekly_cleanup", "Sundays at 03:00"],
-      ["no_shows", "Daily at 03:00, 2 h after the appointment"],
-      ["backup", "Daily at 02:00, where the database is"],
-      ["backup", "Off"],
-    ] as const) expect(scheduleText({ job, schedule })).toBe(schedule);
-    expect(scheduleText({ job: "weekly_cleanup", schedule: "Some new wording at 03:00" })).toBe("Some new wording at 03:00");
+    for (const schedule of [
+      "Daily at 08:00",
+      "Daily at 08:00: reminder rules only (catch-up planning, digest)",
+      "Daily at 18:00, for tomorrow",
+      "1st of the month at 06:00, for the month before",
+      "Sundays at 03:00",
+      "Daily at 03:00, 2 h after the appointment",
+      "Daily at 02:00, where the database is",
+      "Off",
+    ]) expect(scheduleText(schedule)).toBe(schedule);
+    expect(scheduleText("Some new wording at 03:00")).toBe("Some new wording at 03:00");
     applyLocale({ language: "es", clock: "12h" });
-    expect(scheduleText({ job: "no_shows", schedule: "Daily at 15:00, 2 h after the appointment" }))
+    expect(scheduleText("Daily at 15:00, 2 h after the appointment"))
       .toBe("Cada día a las 3:00 p. m., 2 h después de la cita");
-    expect(scheduleText({ job: "backup", schedule: "Off" })).toBe("Desactivada");
+    expect(scheduleText("Off")).toBe("Desactivada");
+    expect(scheduleText("Daily at 08:00: reminder rules only (catch-up planning, digest)"))
+      .toBe("Cada día a las 8:00 a. m.: solo reglas de recordatorio (planificación pendiente, resumen)");
   });
 
   it("says runs, outcomes, triggers and who runs the jobs in Spanish", () => {
@@ -93,6 +95,8 @@ describe("job wording in the clinic's language and clock", () => {
     expect(runnerText("This computer runs the jobs: it holds the clinic's database."))
       .toBe("Este equipo ejecuta las tareas: contiene la base de datos de la clínica.");
     expect(runnerText("Something new.")).toBe("Something new.");
+    expect(testSentText("Test SMS sent to +34600123456.")).toBe("SMS de prueba enviado a +34600123456.");
+    expect(testSentText("Test message posted to the staff chat.")).toBe("Mensaje de prueba publicado en el chat del personal.");
     const run = { id: 1, job: "reminders_daily", period: "", host: "", trigger: "manual", started_at: "", finished_at: null,
       outcome: "ok", counts: { queued: 2, sent: 1 }, error: null, attempts: 1 } as const;
     expect(runNowText("reminders_daily", { ran: true, message: "", run })).toBe("Recordatorios del día terminó: en cola 2, enviados 1.");
