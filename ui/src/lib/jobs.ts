@@ -6,7 +6,7 @@ import type {
   Channel, JobRun, NotificationKind, NotificationStatus, RunNowResult, SmsProvider, SmtpSecurity,
 } from "../api";
 import { t, te } from "../i18n";
-import { formatDateTime, formatTime, intlTag } from "../i18n/format";
+import { formatDate, formatDateTime, formatTime, intlTag } from "../i18n/format";
 import enJobs from "../i18n/locales/en/jobs.json";
 import enTestSend from "../i18n/locales/en/testsend.json";
 
@@ -141,6 +141,17 @@ export function countsText(counts: Partial<Record<string, number>> | null | unde
 /** An instant (RFC 3339) as the clinic's date and time in its zone ("—" for none). */
 export function instantText(iso: string | null | undefined, zone?: string | null): string {
   return formatDateTime(iso, zone) || "—";
+}
+
+/**
+ * A run's period key in the clinic's format: a day ("2026-11-27") as a date, a month ("2026-10") by name, a manual
+ * run ("manual 2026-11-27T14:05") with its date and time; another key as it came.
+ */
+export function periodText(period: string): string {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(period)) return formatDate(period);
+  if (/^\d{4}-\d{2}$/.test(period)) return monthLabel(`${period}-01`);
+  const m = /^manual (\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})$/.exec(period);
+  return m ? t("jobs.period_manual", { when: `${formatDate(m[1])} ${formatTime(m[2])}` }) : period;
 }
 
 /** "YYYY-MM-01" of the month `back` months before `today`'s ("YYYY-MM-DD", the clinic's: see clinicToday). */

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { applyLocale, DEFAULT_LOCALE } from "../../i18n/format";
 import {
   instantText, isSender, badEmails, canCancel, canRetry, countsText, emptySecret, monthLabel, monthOptions, normaliseEmailList, outcomeLabel,
-  previousMonth, secretInput, scheduleText, jobLabel, triggerLabel, runnerText, runNowText, testSentText,
+  previousMonth, secretInput, scheduleText, jobLabel, triggerLabel, runnerText, runNowText, testSentText, periodText,
 } from "../jobs";
 
 describe("secretInput", () => {
@@ -103,6 +103,11 @@ describe("job wording in the clinic's language and clock", () => {
     expect(runNowText("backup", { ran: false, message: "", run: null }))
       .toBe("Copia de seguridad diaria ya se ejecutó en este minuto (aquí o en otro equipo).");
     expect(monthLabel("2026-10-01")).toBe("octubre de 2026");
+    applyLocale({ language: "es", date_format: "MM/dd/yyyy", clock: "12h" });
+    expect(periodText("2026-11-27")).toBe("11/27/2026");
+    expect(periodText("2026-10")).toBe("octubre de 2026");
+    expect(periodText("manual 2026-11-27T14:05")).toBe("manual, 11/27/2026 2:05 p. m.");
+    expect(periodText("something else")).toBe("something else");
   });
 
   it("keeps the backend's English run-now sentence in English", () => {
