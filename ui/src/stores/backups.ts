@@ -2,6 +2,7 @@
 import { defineStore } from "pinia";
 import { ref } from "vue";
 import { api, type BackupRun, type BackupSettings, type BackupStatus } from "../api";
+import { intlTag } from "../i18n/format";
 
 export const useBackupsStore = defineStore("backups", () => {
   const status = ref<BackupStatus | null>(null);
@@ -33,7 +34,7 @@ export const useBackupsStore = defineStore("backups", () => {
   return { status, running, load, save, backUpNow };
 });
 
-/** "1.4 MB" for a byte count. */
+/** "1.4 MB" for a byte count ("1,4 MB" in Spanish: the decimal mark of the clinic's language). */
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;
   const units = ["KB", "MB", "GB", "TB"];
@@ -43,5 +44,6 @@ export function formatBytes(n: number): string {
     v /= 1024;
     i++;
   }
-  return `${v.toFixed(1)} ${units[i]}`;
+  const num = new Intl.NumberFormat(intlTag(), { minimumFractionDigits: 1, maximumFractionDigits: 1, useGrouping: false }).format(v);
+  return `${num} ${units[i]}`;
 }

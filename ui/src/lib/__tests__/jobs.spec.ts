@@ -1,7 +1,8 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
+import { applyLocale, DEFAULT_LOCALE } from "../../i18n/format";
 import {
-  localInstant, isSender, badEmails, canCancel, canRetry, countsText, emptySecret, monthLabel, monthOptions, normaliseEmailList, outcomeLabel,
-  previousMonth, secretInput,
+  instantText, isSender, badEmails, canCancel, canRetry, countsText, emptySecret, monthLabel, monthOptions, normaliseEmailList, outcomeLabel,
+  previousMonth, secretInput, scheduleText, jobLabel, triggerLabel, runnerText, runNowText, testSentText, periodText,
 } from "../jobs";
 
 describe("secretInput", () => {
@@ -53,12 +54,67 @@ describe("emails, counts, outbox actions", () => {
   });
 });
 
-describe("localInstant", () => {
-  it("is short, local, and shows the year only for other years", () => {
-    const now = new Date(2026, 10, 27, 12, 0);
-    const local = new Date(2026, 10, 26, 18, 5);
-    expect(localInstant(local.toISOString(), now)).toBe("26 Nov, 18:05");
-    expect(localInstant(new Date(2025, 11, 30, 7, 0).toISOString(), now)).toBe("30 Dec 2025, 07:00");
-    expect(localInstant(null, now)).toBe("—");
+describe("instantText", () => {
+  it("is the clinic's date and time in its zone, and a dash for none", () => {
+    expect(instantText("2026-11-26T18:05:00Z", "UTC")).toBe("26/11/2026 18:05");
+    expect(instantText("2026-11-26T18:05:00Z", "America/New_York")).toBe("26/11/2026 13:05");
+    expect(instantText(null, "UTC")).toBe("—");
+  });
+});
+
+describe("job wording in the clinic's language and clock", () => {
+  afterEach(() => applyLocale(DEFAULT_LOCALE));
+
+  it("rebuilds the backend's schedule sentences from keys, keeping English word for word", () => {
+    for (const schedule of [
+      "Daily at 08:00",
+      "Daily at 08:00: reminder rules only (catch-up planning, digest)",
+      "Daily at 18:00, for tomorrow",
+      "1st of the month at 06:00, for the month before",
+      "Sundays at 03:00",
+      "Daily at 03:00, 2 h after the appointment",
+      "Daily at 02:00, where the database is",
+      "Off",
+    ]) expect(scheduleText(schedule)).toBe(schedule);
+    expect(scheduleText("Some new wording at 03:00")).toBe("Some new wording at 03:00");
+    applyLocale({ language: "es", clock: "12h" });
+    expect(scheduleText("Daily at 15:00, 2 h after the appointment"))
+      .toBe("Cada día a las 3:00 p. m., 2 h después de la cita");
+    expect(scheduleText("Off")).toBe("Desactivada");
+    expect(scheduleText("Daily at 08:00: reminder rules only (catch-up planning, digest)"))
+      .toBe("Cada día a las 8:00 a. m.: solo reglas de recordatorio (planificación pendiente, resumen)");
+  });
+
+  it("says runs, outcomes, triggers and who runs the jobs in Spanish", () => {
+    applyLocale({ language: "es" });
+    expect(jobLabel("monthly_report", "Monthly doctor reports")).toBe("Informes mensuales de los médicos");
+    expect(jobLabel("some_new_job", "Some new job")).toBe("Some new job");
+    expect(outcomeLabel({ outcome: "ok" })).toBe("Correcta");
+    expect(triggerLabel("catch_up")).toBe("Recuperada");
+    expect(countsText({ sent: 3, weird_thing: 1 })).toBe("enviados 3 · weird thing 1");
+    expect(runnerText("This computer runs the jobs: it holds the clinic's database."))
+      .toBe("Este equipo ejecuta las tareas: contiene la base de datos de la clínica.");
+    expect(runnerText("Something new.")).toBe("Something new.");
+    expect(testSentText("Test SMS sent to +34600123456.")).toBe("SMS de prueba enviado a +34600123456.");
+    expect(testSentText("Test message posted to the staff chat.")).toBe("Mensaje de prueba publicado en el chat del personal.");
+    const run = { id: 1, job: "reminders_daily", period: "", host: "", trigger: "manual", started_at: "", finished_at: null,
+      outcome: "ok", counts: { queued: 2, sent: 1 }, error: null, attempts: 1 } as const;
+    expect(runNowText("reminders_daily", { ran: true, message: "", run })).toBe("Recordatorios del día terminó: en cola 2, enviados 1.");
+    expect(runNowText("backup", { ran: false, message: "", run: null }))
+      .toBe("Copia de seguridad diaria ya se ejecutó en este minuto (aquí o en otro equipo).");
+    expect(monthLabel("2026-10-01")).toBe("octubre de 2026");
+    applyLocale({ language: "es", date_format: "MM/dd/yyyy", clock: "12h" });
+    expect(periodText("2026-11-27")).toBe("11/27/2026");
+    expect(periodText("2026-10")).toBe("octubre de 2026");
+    expect(periodText("manual 2026-11-27T14:05")).toBe("manual, 11/27/2026 2:05 p. m.");
+    expect(periodText("something else")).toBe("something else");
+  });
+
+  it("keeps the backend's English run-now sentence in English", () => {
+    const run = { id: 1, job: "monthly_report", period: "", host: "", trigger: "manual", started_at: "", finished_at: null,
+      outcome: "failed", counts: {}, error: "SMTP down", attempts: 1 } as const;
+    expect(runNowText("monthly_report", { ran: true, message: "", run })).toBe("Monthly doctor reports failed: SMTP down");
+    expect(runNowText("reminders_daily", { ran: true, message: "", run: { ...run, outcome: "ok", counts: { queued: 2, sent: 1 } } }))
+      .toBe("Today's reminders finished: queued 2, sent 1.");
   });
 });

@@ -18,3 +18,14 @@ describe("TLS_WARNING", () => {
     expect(TLS_WARNING).toBe(rustString(m![1]));
   });
 });
+
+describe("tlsWarning", () => {
+  it("is the English sentence in English and a translation in Spanish", async () => {
+    const { tlsWarning } = await import("../tls");
+    const { applyLocale, DEFAULT_LOCALE } = await import("../../i18n/format");
+    expect(tlsWarning()).toBe(TLS_WARNING);
+    applyLocale({ language: "es" });
+    expect(tlsWarning()).toMatch(/^Sin verificar: cualquier equipo/);
+    applyLocale(DEFAULT_LOCALE);
+  });
+});

@@ -39,11 +39,11 @@ const run = (id: number, extra: Partial<JobRun> = {}): JobRun => ({
   finished_at: "2026-11-27T08:00:05Z", outcome: "ok", counts: { queued: 12, skipped_no_contact: 1 }, error: null, attempts: 1, ...extra,
 });
 const overview = (extra: Partial<JobsOverview> = {}): JobsOverview => ({
-  runner: "This computer runs the jobs", runner_active: true,
+  runner: "This computer runs the jobs: it holds the clinic's database.", runner_active: true,
   jobs: [
-    { job: "reminders_daily", label: "Daily reminders", schedule: "Daily at 08:00", next_run_at: "2026-11-28T08:00:00Z",
+    { job: "reminders_daily", label: "Today's reminders", schedule: "Daily at 08:00", next_run_at: "2026-11-28T08:00:00Z",
       next_run_local: "Sat 28 Nov 08:00", last_run: run(7) },
-    { job: "monthly_report", label: "Monthly reports", schedule: "1st of the month at 06:00", next_run_at: null,
+    { job: "monthly_report", label: "Monthly doctor reports", schedule: "1st of the month at 06:00, for the month before", next_run_at: null,
       next_run_local: null, last_run: run(6, { job: "monthly_report", outcome: "failed", error: "SMTP server unreachable", counts: {} }) },
   ],
   ...extra,
@@ -54,37 +54,40 @@ describe("JobsPage", () => {
   afterEach(() => vi.useRealTimers());
 
   it("lists jobs with next and last run, warns when no computer runs them, and has no serious axe findings", async () => {
-    m.jobsOverview.mockResolvedValue(overview({ runner: "No computer has run the jobs for 2 hours", runner_active: false }));
+    const none = "This computer does not run the jobs. Run `clinicctl agent` on the clinic server, or keep an administrator signed in on one computer.";
+    m.jobsOverview.mockResolvedValue(overview({ runner: none, runner_active: false }));
     m.jobRuns.mockResolvedValue([run(7), run(6, { job: "monthly_report", outcome: null, finished_at: null })]);
     const { w } = await mountPage(JobsPage);
     expect(m.jobRuns).toHaveBeenCalledWith(null, 50);
     const daily = w.find(tid("job-row-reminders_daily"));
     expect(daily.text()).toContain("Daily at 08:00");
-    expect(daily.text()).toContain("Sat 28 Nov 08:00");
+    expect(daily.text()).toContain("28/11/2026 08:00"); // next run, from next_run_at in the clinic's format
+    expect(daily.text()).toContain("Today's reminders");
     expect(daily.text()).toContain("queued 12 · skipped no contact 1");
     expect(daily.text()).toContain("DESK-1");
     expect(w.find(tid("job-row-monthly_report")).text()).toContain("SMTP server unreachable");
     const banner = w.find(tid("jobs-runner"));
-    expect(banner.text()).toContain("No computer has run the jobs for 2 hours");
+    expect(banner.text()).toContain(none);
     expect(banner.find('[role="status"]').attributes("data-p")).toBe("warn");
-    expect(w.find(tid("run-row-6")).text()).toContain("Monthly reports");
+    expect(w.find(tid("run-row-6")).text()).toContain("Monthly doctor reports");
+    expect(w.find(tid("job-row-monthly_report")).text()).toContain("1st of the month at 06:00, for the month before");
     expect(w.find(tid("run-row-6")).text()).toContain("Running");
     expect(await seriousAxeFindings(w.element.parentElement!)).toEqual([]);
     w.unmount();
   });
 
-  it("runs a job now, shows the backend's message in a toast and refreshes", async () => {
+  it("runs a job now, says what came of it in a toast and refreshes", async () => {
     m.jobsOverview.mockResolvedValue(overview());
     m.jobRuns.mockResolvedValue([]);
-    m.runJobNow.mockResolvedValue({ ran: false, message: "Another computer started this job less than a minute ago.", run: null });
+    m.runJobNow.mockResolvedValue({ ran: false, message: "Monthly doctor reports already ran this minute (here or on another computer).", run: null });
     const { w } = await mountPage(JobsPage);
     const btn = w.find(tid("job-run-monthly_report"));
-    expect(btn.attributes("aria-label")).toBe("Run now: Monthly reports");
+    expect(btn.attributes("aria-label")).toBe("Run now: Monthly doctor reports");
     await btn.trigger("click");
     await flushPromises();
     expect(m.runJobNow).toHaveBeenCalledWith("monthly_report");
     expect(m.jobsOverview).toHaveBeenCalledTimes(2);
-    expect(document.body.textContent).toContain("Another computer started this job less than a minute ago.");
+    expect(document.body.textContent).toContain("Monthly doctor reports already ran this minute (here or on another computer).");
     w.unmount();
   });
 

@@ -91,3 +91,16 @@ describe("channels and jobs stores", () => {
     expect(s.labelOf("something_else")).toBe("something_else");
   });
 });
+
+describe("backup sizes", () => {
+  it("reads bytes in the largest unit with the clinic language's decimal mark", async () => {
+    const { formatBytes } = await import("../backups");
+    const { applyLocale, DEFAULT_LOCALE } = await import("../../i18n/format");
+    expect(formatBytes(512)).toBe("512 B");
+    expect(formatBytes(1536)).toBe("1.5 KB");
+    expect(formatBytes(1023.96 * 1024)).toBe("1024.0 KB");
+    applyLocale({ language: "es" });
+    expect(formatBytes(1536 * 1024)).toBe("1,5 MB");
+    applyLocale(DEFAULT_LOCALE);
+  });
+});
