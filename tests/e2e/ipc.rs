@@ -29,34 +29,45 @@ const shown = () => kind === 'search'
   : document.querySelectorAll('[data-card]').length >= arg;
 const toastIn = (records) => records.some((r) => [...r.addedNodes].some((n) => n.nodeType === 1
   && (n.matches('.p-toast-message') || n.querySelector('.p-toast-message')) && n.textContent.includes(arg)));
+// the first task after the next frame: what changed the DOM has been painted
+const afterPaint = (set) => requestAnimationFrame(() => {
+  const ch = new MessageChannel();
+  ch.port1.onmessage = () => set(performance.now());
+  ch.port2.postMessage(0);
+});
 const obs = new MutationObserver((records) => {
   if (m.t0 === null || m.dom !== null) return;
+  if (kind === 'board' && m.first === undefined && document.querySelector('[data-card]')) {
+    m.first = null;
+    afterPaint((t) => { m.first = t; });
+  }
   if (kind === 'booking' ? toastIn(records) : shown()) {
     m.dom = performance.now();
     obs.disconnect();
-    requestAnimationFrame(() => {
-      const ch = new MessageChannel();
-      ch.port1.onmessage = () => { m.end = performance.now(); };
-      ch.port2.postMessage(0);
-    });
+    afterPaint((t) => { m.end = t; });
   }
 });
 obs.observe(document.body, { childList: true, subtree: true, attributes: true, characterData: true });
 "#;
 
-/// Waits for the armed measurement; returns (to the DOM holding the result, to after its frame) in ms.
-async fn measured(c: &Client, what: &str) -> (f64, f64) {
+/// Waits for the armed measurement; returns (to the DOM holding the result, to after its frame, to after the frame
+/// that first showed a board card) in ms.
+async fn measured(c: &Client, what: &str) -> (f64, f64, f64) {
     let deadline = Instant::now() + WAIT;
     while Instant::now() < deadline {
         let v = c
             .execute(
-                "const m = window.__ipcM; return m && m.end !== null ? [m.dom - m.t0, m.end - m.t0] : null;",
+                "const m = window.__ipcM; return m && m.end !== null && m.first !== null ? [m.dom - m.t0, m.end - m.t0, (m.first || 0) - m.t0] : null;",
                 vec![],
             )
             .await
             .unwrap();
         if let Some(a) = v.as_array() {
-            return (a[0].as_f64().unwrap(), a[1].as_f64().unwrap());
+            return (
+                a[0].as_f64().unwrap(),
+                a[1].as_f64().unwrap(),
+                a[2].as_f64().unwrap(),
+            );
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
@@ -69,6 +80,19 @@ async fn measured(c: &Client, what: &str) -> (f64, f64) {
         .await
         .ok();
     panic!("{what}: the result never showed; {state:?}");
+}
+
+/// One command called straight through Tauri's IPC from the page (no screen): invoke, the answer's JSON parsed, in ms.
+async fn invoke_ms(c: &Client, cmd: &str, args: serde_json::Value) -> f64 {
+    c.execute_async(
+        "const [cmd, args, done] = arguments; const t = performance.now();
+         window.__TAURI_INTERNALS__.invoke(cmd, args).then(() => done(performance.now() - t), (e) => done(String(e)));",
+        vec![json!(cmd), args],
+    )
+    .await
+    .unwrap()
+    .as_f64()
+    .unwrap_or_else(|| panic!("{cmd} was refused"))
 }
 
 async fn arm(c: &Client, kind: &str, arg: serde_json::Value) {
@@ -255,13 +279,18 @@ async fn ipc_timings_search_booking_and_board() {
         tokio::time::sleep(Duration::from_millis(150)).await;
         arm(&c, "search", json!(q)).await;
         field.send_keys(q).await.unwrap();
-        let (d, p) = measured(&c, &format!("search {q}")).await;
+        let (d, p, _) = measured(&c, &format!("search {q}")).await;
         if i >= WARM_UP {
             dom.push(d);
             painted.push(p);
         }
     }
     if runs("search") {
+        let mut ipc: Vec<f64> = vec![];
+        for q in queries.iter().take(tries) {
+            ipc.push(invoke_ms(&c, "search_patients", json!({ "query": q })).await);
+        }
+        print_line("Search, the command alone through IPC", &mut ipc);
         shot(&c, "95-ipc-search").await;
         print_line("Search, last keystroke to results in the DOM", &mut dom);
         print_line("Search, last keystroke to results painted", &mut painted);
@@ -269,7 +298,7 @@ async fn ipc_timings_search_booking_and_board() {
 
     // 2. opening the Today board to its first paint: from another screen, with no board kept from the last visit
     let cards = busy.today as u64;
-    let (mut dom, mut painted) = (vec![], vec![]);
+    let (mut dom, mut painted, mut first) = (vec![], vec![], vec![]);
     let board_tries = if runs("board") { tries + WARM_UP } else { 0 };
     for i in 0..board_tries {
         goto(&c, "nav-patients", "patient-search").await;
@@ -281,13 +310,22 @@ async fn ipc_timings_search_booking_and_board() {
         .unwrap();
         arm(&c, "board", json!(cards)).await;
         click(&c, "nav-today").await;
-        let (d, p) = measured(&c, "board").await;
+        let (d, p, f) = measured(&c, "board").await;
         if i >= WARM_UP {
             dom.push(d);
             painted.push(p);
+            first.push(f);
         }
     }
     if runs("board") {
+        let mut ipc: Vec<f64> = vec![];
+        for _ in 0..tries {
+            ipc.push(invoke_ms(&c, "today_board", json!({ "date": null })).await);
+        }
+        print_line(
+            &format!("Today board ({cards} appointments), the command alone through IPC"),
+            &mut ipc,
+        );
         let shown: u64 = c
             .execute(
                 "return document.querySelectorAll('[data-card]').length;",
@@ -300,11 +338,15 @@ async fn ipc_timings_search_booking_and_board() {
         assert_eq!(shown, cards, "the board shows every appointment of the day");
         shot(&c, "97-ipc-board").await;
         print_line(
-            &format!("Today board ({cards} appointments), click to the cards in the DOM"),
+            &format!("Today board ({cards} appointments), click to its first cards painted"),
+            &mut first,
+        );
+        print_line(
+            &format!("Today board ({cards} appointments), click to all cards in the DOM"),
             &mut dom,
         );
         print_line(
-            &format!("Today board ({cards} appointments), click to the cards painted"),
+            &format!("Today board ({cards} appointments), click to all cards painted"),
             &mut painted,
         );
     }
@@ -341,7 +383,7 @@ async fn ipc_timings_search_booking_and_board() {
             .unwrap();
         arm(&c, "booking", json!(name)).await;
         click(&c, "book-confirm").await;
-        let (d, p) = measured(&c, &format!("booking {patient}")).await;
+        let (d, p, _) = measured(&c, &format!("booking {patient}")).await;
         if i >= WARM_UP {
             dom.push(d);
             painted.push(p);

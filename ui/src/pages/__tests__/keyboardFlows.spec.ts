@@ -203,6 +203,29 @@ describe("TodayPage by keyboard", () => {
     w.unmount();
   });
 
+  it("a busy day is drawn a few columns at a time; a card in a column not drawn yet still takes the cursor", async () => {
+    const many = {
+      date: TODAY, label: "Today",
+      columns: Array.from({ length: 14 }, (_, i) => ({
+        doctor: doctor(100 + i, `Dr. Number ${i}`), appointments: [appt(1000 + i, 100 + i, "09:00")],
+      })),
+    };
+    m.todayBoard.mockResolvedValue(many);
+    const { w } = await mountPage(TodayPage, "/today?appt=1013");
+    // the requested card (the 14th column) was drawn at once and has the cursor
+    await flushPromises();
+    expect(document.activeElement).toBe(byTestId("appt-1013"));
+    expect(document.querySelectorAll("[data-card]")).toHaveLength(14);
+    w.unmount();
+
+    const again = await mountPage(TodayPage, "/today");
+    // the first columns come first, the cursor on the first card; the rest follow frame by frame
+    expect(document.querySelectorAll("[data-card]").length).toBeLessThan(14);
+    expect(document.activeElement).toBe(byTestId("appt-1000"));
+    await vi.waitFor(() => expect(document.querySelectorAll("[data-card]")).toHaveLength(14));
+    again.w.unmount();
+  });
+
   it("walk-in: nobody found → register in the dialog (name kept, cursor in Date of birth) → doctor by surname → Enter adds; the cursor goes to the new card", async () => {
     m.searchPatients.mockResolvedValue([]);
     m.registerPatient.mockResolvedValue({
