@@ -28,21 +28,24 @@ export function usePatientSearch() {
       return true;
     }
     loading.value = true;
+    // a newer search was started, or the box moved on (its search waits its turn): this answer is not shown, so the
+    // screen does not draw results for text no longer typed on the way to the newest answer
+    const stale = () => mine !== seq || query.value.trim() !== term;
     try {
       const res = await api.searchPatients(term);
-      if (mine !== seq) return false;
+      if (stale()) return false;
       hits.value = res;
       answered.value = term;
       error.value = "";
       return true;
     } catch (e) {
-      if (mine !== seq) return false;
+      if (stale()) return false;
       hits.value = [];
       answered.value = term;
       error.value = errorMessage(e);
       return true;
     } finally {
-      if (mine === seq) loading.value = false;
+      if (!stale()) loading.value = false;
     }
   }
 

@@ -152,7 +152,9 @@ export const useBookingStore = defineStore("booking", () => {
             );
       selected.value = null;
       requestKey = null;
-      await loadSlots().catch(() => undefined);
+      // the grid refreshes behind the "booked" toast: the person is told at once (the screen usually moves on to
+      // the chart anyway)
+      void loadSlots().catch(() => undefined);
       return appt;
     } catch (e) {
       const ae = ApiError.from(e);

@@ -43,6 +43,9 @@ describe("usePatientSearch", () => {
     expect(s.loading.value).toBe(true);
     first.resolve([hit(1, "Pablo")]);
     await flushPromises();
+    // the answer for "p" is not drawn: the box holds "pat" and its search is on its way
+    expect(s.hits.value).toEqual([]);
+    expect(s.loading.value).toBe(true);
     expect(m.searchPatients).toHaveBeenCalledTimes(2);
     expect(m.searchPatients).toHaveBeenLastCalledWith("pat");
     second.resolve([hit(7, "Pat Doe")]);
