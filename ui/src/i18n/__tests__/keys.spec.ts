@@ -32,7 +32,6 @@ const PENDING: string[] = [
   "pages/OutboxPage.vue",
   "pages/SettingsPage.vue",
   "pages/SetupPage.vue",
-  "pages/StaffPage.vue",
   "pages/WaitlistPage.vue",
 ];
 
