@@ -25,7 +25,6 @@ const PENDING: string[] = [
   "components/TestSend.vue",
   "pages/AppointmentTypesPage.vue",
   "pages/AuditLogPage.vue",
-  "pages/DepartmentsPage.vue",
   "pages/DiagnosticsPage.vue",
   "pages/DoctorsPage.vue",
   "pages/JobsPage.vue",
