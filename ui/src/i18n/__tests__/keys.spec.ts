@@ -26,7 +26,6 @@ const PENDING: string[] = [
   "pages/AppointmentTypesPage.vue",
   "pages/AuditLogPage.vue",
   "pages/DiagnosticsPage.vue",
-  "pages/DoctorsPage.vue",
   "pages/JobsPage.vue",
   "pages/OutboxPage.vue",
   "pages/SettingsPage.vue",
