@@ -24,7 +24,6 @@ const PENDING: string[] = [
   "components/SeriesDialog.vue",
   "components/TestSend.vue",
   "pages/AppointmentTypesPage.vue",
-  "pages/AuditLogPage.vue",
   "pages/DiagnosticsPage.vue",
   "pages/JobsPage.vue",
   "pages/OutboxPage.vue",
