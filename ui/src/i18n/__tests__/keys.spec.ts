@@ -23,7 +23,6 @@ const PENDING: string[] = [
   "components/ReminderRules.vue",
   "components/SeriesDialog.vue",
   "components/TestSend.vue",
-  "pages/AppointmentTypesPage.vue",
   "pages/DiagnosticsPage.vue",
   "pages/JobsPage.vue",
   "pages/OutboxPage.vue",
