@@ -26,7 +26,6 @@ const PENDING: string[] = [
   "pages/DiagnosticsPage.vue",
   "pages/JobsPage.vue",
   "pages/OutboxPage.vue",
-  "pages/SetupPage.vue",
   "pages/WaitlistPage.vue",
 ];
 
