@@ -138,7 +138,9 @@ pub struct ExportOutcome {
     /// A sentence for the person who asked (English); `code` and `params` are its catalog code and values, for the
     /// UI's translation (`messages::code_of`).
     pub message: String,
+    #[specta(optional)]
     pub code: Option<String>,
+    #[specta(optional)]
     pub params: std::collections::BTreeMap<String, String>,
 }
 

@@ -14,7 +14,9 @@ pub struct DatabaseCheck {
     pub ok: bool,
     /// The English sentence; `code` and `params` are its catalog code and values, for the UI's translation.
     pub message: String,
+    #[specta(optional)]
     pub code: Option<String>,
+    #[specta(optional)]
     pub params: std::collections::BTreeMap<String, String>,
 }
 

@@ -232,8 +232,13 @@ pub struct JobStatus {
 
 #[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct JobsOverview {
-    /// Who runs the jobs, from this computer's point of view.
+    /// Who runs the jobs, from this computer's point of view (English); `runner_code` and `runner_params` are its
+    /// catalog code and values, for the UI's translation.
     pub runner: Option<String>,
+    #[specta(optional)]
+    pub runner_code: Option<String>,
+    #[specta(optional)]
+    pub runner_params: std::collections::BTreeMap<String, String>,
     pub runner_active: bool,
     pub jobs: Vec<JobStatus>,
 }
@@ -261,8 +266,14 @@ pub async fn overview(
             }
         })
         .collect();
+    let (runner_code, runner_params) = runner
+        .as_deref()
+        .map(crate::messages::code_of)
+        .unwrap_or_default();
     Ok(JobsOverview {
         runner,
+        runner_code,
+        runner_params,
         runner_active,
         jobs,
     })
@@ -282,7 +293,9 @@ pub struct RunNowResult {
     pub ran: bool,
     /// The English sentence; `code` and `params` are its catalog code and values, for the UI's translation.
     pub message: String,
+    #[specta(optional)]
     pub code: Option<String>,
+    #[specta(optional)]
     pub params: std::collections::BTreeMap<String, String>,
     pub run: Option<JobRun>,
 }
