@@ -146,7 +146,7 @@ pub async fn cancel_export(state: State<'_, AppState>, export_id: i64) -> CmdRes
 pub async fn reveal_in_folder(path: String) -> CmdResult<()> {
     tauri_plugin_opener::reveal_item_in_dir(&path).map_err(|e| {
         tracing::warn!(error = %e, "reveal in folder failed");
-        Error::Unavailable("The folder could not be opened.".into()).into()
+        Error::Unavailable(clinicdesk_core::msg!(folder_not_opened)).into()
     })
 }
 
@@ -179,14 +179,20 @@ async fn start_export(
     tauri::async_runtime::spawn(async move {
         let outcome = match export::run(&pool, &started, &control).await {
             Ok(o) => o,
-            Err(e) => ExportOutcome {
-                export_id,
-                status: export::ExportStatus::Failed,
-                rows: 0,
-                bytes: 0,
-                path: started.request.path.display().to_string(),
-                message: e.to_string(),
-            },
+            Err(e) => {
+                let message = e.to_string();
+                let (code, params) = clinicdesk_core::messages::code_of(&message);
+                ExportOutcome {
+                    export_id,
+                    status: export::ExportStatus::Failed,
+                    rows: 0,
+                    bytes: 0,
+                    path: started.request.path.display().to_string(),
+                    message,
+                    code,
+                    params,
+                }
+            }
         };
         app.state::<AppState>().finish_export(export_id);
         if let Err(e) = app

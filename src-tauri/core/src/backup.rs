@@ -67,11 +67,7 @@ impl Source {
                 bindir: crate::embedded::find_bindir().ok(),
             }),
             // not `Unavailable`: nothing is unreachable, this computer just is not where the backup runs
-            DbTarget::Server(_) => Err(Error::PermissionDenied(
-                "This computer uses the clinic server: back it up on the server with \
-                 `clinicctl --database-url <owner URL> backup create` (see docs/operations.md)."
-                    .into(),
-            )),
+            DbTarget::Server(_) => Err(Error::PermissionDenied(crate::msg!(backup_on_server_cli))),
         }
     }
 
@@ -508,7 +504,7 @@ pub async fn check_file(bindir: Option<&Path>, file: &Path) -> Result<Option<Man
     if !file.is_file() {
         return Err(Error::validation(
             "file",
-            format!("{} does not exist.", file.display()),
+            crate::msg!(backup_file_missing, file = file.display()),
         ));
     }
     let manifest = read_manifest(file)?;
@@ -517,10 +513,7 @@ pub async fn check_file(bindir: Option<&Path>, file: &Path) -> Result<Option<Man
         if bytes != m.bytes || sha != m.sha256 {
             return Err(Error::validation(
                 "file",
-                format!(
-                    "{} is damaged: its contents differ from when it was made (checksum mismatch).",
-                    file.display()
-                ),
+                crate::msg!(backup_checksum_mismatch, file = file.display()),
             ));
         }
     }
@@ -538,10 +531,7 @@ pub async fn check_file(bindir: Option<&Path>, file: &Path) -> Result<Option<Man
         tracing::warn!(output = %log_summary(&list), "not a backup");
         return Err(Error::validation(
             "file",
-            format!(
-                "{} is not a ClinicDesk backup, or it is damaged.",
-                file.display()
-            ),
+            crate::msg!(backup_not_ours, file = file.display()),
         ));
     }
     Ok(manifest)
@@ -557,7 +547,7 @@ fn read_manifest(file: &Path) -> Result<Option<Manifest>> {
         Ok(m) if m.format == MANIFEST_FORMAT => Ok(Some(m)),
         _ => Err(Error::validation(
             "file",
-            format!("{} is not a ClinicDesk backup manifest.", p.display()),
+            crate::msg!(backup_manifest_not_ours, file = p.display()),
         )),
     }
 }
@@ -594,20 +584,11 @@ pub async fn restore(target: &Source, file: &Path, replace: bool) -> Result<Rest
     let mut admin = maintenance_connection(target, &live).await?;
     let rights = db::backups::owner_rights(&mut admin, &live).await?;
     if !rights.create_db || !rights.owns_database {
-        return Err(Error::PermissionDenied(
-            "The database owner may not create and rename databases on this server, so the backup cannot be \
-             restored beside the live database and swapped in: nothing was changed (see docs/operations.md, \
-             \"Restore on a clinic server\")."
-                .into(),
-        ));
+        return Err(Error::PermissionDenied(crate::msg!(restore_owner_rights)));
     }
     if !rights.groups_exist {
         if !rights.create_role {
-            return Err(Error::PermissionDenied(
-                "The ClinicDesk staff groups do not exist on this server and the database owner may not create \
-                 them: nothing was changed."
-                    .into(),
-            ));
+            return Err(Error::PermissionDenied(crate::msg!(restore_groups_missing)));
         }
         // cluster-wide groups first: the dump's GRANTs name them
         sqlx::raw_sql(GROUP_ROLES_SQL).execute(&mut admin).await?;
@@ -672,10 +653,9 @@ pub async fn restore(target: &Source, file: &Path, replace: bool) -> Result<Rest
             db::backups::drop_role(&mut admin, &r.name).await?;
         }
         if !plan.create.is_empty() && !rights.create_role {
-            return Err(Error::PermissionDenied(format!(
-                "The backup's {} staff account(s) do not exist on this server and the database owner may not \
-                 create them: nothing was changed.",
-                plan.create.len()
+            return Err(Error::PermissionDenied(crate::msg!(
+                restore_accounts_missing,
+                count = plan.create.len()
             )));
         }
         swap(&mut admin, &live, &staging, &previous, &plan.create).await?;
@@ -768,11 +748,9 @@ async fn maintenance_connection(target: &Source, live: &str) -> Result<PgConnect
         }
     }
     tracing::warn!(error = ?last, "no maintenance database");
-    Err(Error::PermissionDenied(
-        "The database owner may not connect to the server's maintenance database (postgres), which a restore \
-         needs: nothing was changed."
-            .into(),
-    ))
+    Err(Error::PermissionDenied(crate::msg!(
+        restore_no_maintenance_db
+    )))
 }
 
 /// `base` + `suffix`, cut to PostgreSQL's 63-byte limit on names (at a character boundary).
@@ -816,18 +794,11 @@ async fn restore_and_check(
             return Err(Error::Unavailable(crate::msg!(restore_disk_full)));
         }
         if out.contains("pg_hba.conf") || out.contains("authentication failed") {
-            return Err(Error::Unavailable(
-                "The server did not let the temporary restore role sign in (check its pg_hba.conf, see \
-                 docs/operations.md): nothing was changed."
-                    .into(),
-            ));
+            return Err(Error::Unavailable(crate::msg!(restore_role_refused)));
         }
         return Err(Error::validation(
             "file",
-            format!(
-                "{} could not be restored (it is damaged or not a ClinicDesk backup): nothing was changed.",
-                file.display()
-            ),
+            crate::msg!(restore_failed_file, file = file.display()),
         ));
     }
     // read what the file brought, as the role that restored it
@@ -846,10 +817,7 @@ async fn restore_and_check(
             tracing::warn!(error = ?other, "the restored copy could not be read as a ClinicDesk database");
             Error::validation(
                 "file",
-                format!(
-                    "{} is not a ClinicDesk backup, or it is damaged: nothing was changed.",
-                    file.display()
-                ),
+                crate::msg!(restore_not_ours, file = file.display()),
             )
         }
     })?;
@@ -868,11 +836,7 @@ async fn restore_and_check(
             Some(_) => {
                 return Err(Error::validation(
                     "file",
-                    format!(
-                        "The backup lists a staff account named {}, but this server already has a role of \
-                         that name that is not a ClinicDesk staff account: nothing was changed.",
-                        shown(&r.rolname)
-                    ),
+                    crate::msg!(restore_role_clash, account = shown(&r.rolname)),
                 ))
             }
         }
@@ -915,8 +879,7 @@ async fn check_migrations(conn: &mut PgConnection) -> Result<()> {
         tracing::warn!(versions = ?applied.iter().map(|a| a.0).collect::<Vec<_>>(), "unknown schema in backup");
         return Err(Error::validation(
             "file",
-            "The backup's database schema is not one this version of ClinicDesk made (a newer version's backup, \
-             or another application's): nothing was changed.",
+            crate::msg!(restore_foreign_schema),
         ));
     }
     Ok(())
@@ -985,11 +948,7 @@ pub fn check_snapshot_role(r: &SnapshotRole) -> Result<()> {
     if !is_staff_username(&r.rolname) {
         return Err(Error::validation(
             "file",
-            format!(
-                "The backup lists {} as a staff account, which is not a staff username (it may name the owner, \
-                 a superuser or a system role): nothing was changed.",
-                shown(&r.rolname)
-            ),
+            crate::msg!(restore_not_staff_name, account = shown(&r.rolname)),
         ));
     }
     if let Some(g) = r
@@ -999,20 +958,17 @@ pub fn check_snapshot_role(r: &SnapshotRole) -> Result<()> {
     {
         return Err(Error::validation(
             "file",
-            format!(
-                "The backup puts staff account {} in {}, which is not a ClinicDesk staff group: nothing was changed.",
-                shown(&r.rolname),
-                shown(g)
+            crate::msg!(
+                restore_foreign_group,
+                account = shown(&r.rolname),
+                group = shown(g)
             ),
         ));
     }
     if r.verifier.as_deref().is_some_and(|v| !is_scram_verifier(v)) {
         return Err(Error::validation(
             "file",
-            format!(
-                "The backup's password data for staff account {} is damaged: nothing was changed.",
-                shown(&r.rolname)
-            ),
+            crate::msg!(restore_verifier_damaged, account = shown(&r.rolname)),
         ));
     }
     Ok(())
@@ -1059,11 +1015,7 @@ async fn swap(
             Err(sqlx::Error::Database(d)) if d.code().as_deref() == Some("55006") => {
                 tx.rollback().await?;
                 if attempt == 19 {
-                    return Err(Error::Unavailable(
-                        "Other sessions are still connected to the database, so the restored copy could not take \
-                         its place: nothing was changed; close ClinicDesk on every computer and try again."
-                            .into(),
-                    ));
+                    return Err(Error::Unavailable(crate::msg!(restore_sessions_connected)));
                 }
                 tokio::time::sleep(std::time::Duration::from_millis(250)).await;
             }
@@ -1092,10 +1044,7 @@ fn compare_counts(expected: &BTreeMap<String, i64>, got: &BTreeMap<String, i64>)
     } else {
         Err(Error::Validation {
             field: "file".into(),
-            message: format!(
-                "The restored row counts differ from the backup's manifest ({}): nothing was changed.",
-                diffs.join("; ")
-            ),
+            message: crate::msg!(restore_counts_differ, differences = diffs.join("; ")),
         })
     }
 }
@@ -1194,7 +1143,7 @@ pub fn private_folder(dir: &Path, create: bool) -> Result<()> {
     if !dir.is_dir() {
         return Err(Error::validation(
             "folder",
-            format!("The folder {} does not exist.", dir.display()),
+            crate::msg!(folder_missing, folder = dir.display()),
         ));
     }
     if let Err(e) = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)) {
@@ -1211,13 +1160,13 @@ fn writable_dir(out: &Path) -> Result<PathBuf> {
     if !dir.is_dir() {
         return Err(Error::validation(
             "folder",
-            format!("The folder {} does not exist.", dir.display()),
+            crate::msg!(folder_missing, folder = dir.display()),
         ));
     }
     if out.is_dir() {
         return Err(Error::validation(
             "folder",
-            format!("{} is a folder: give a file name.", out.display()),
+            crate::msg!(backup_path_is_folder, path = out.display()),
         ));
     }
     Ok(dir)
@@ -1227,7 +1176,7 @@ fn io_error(e: &std::io::Error, dir: &Path) -> Error {
     match (e.kind(), e.raw_os_error()) {
         (std::io::ErrorKind::PermissionDenied, _) | (_, Some(30)) => Error::validation(
             "folder",
-            format!("ClinicDesk may not write to {}.", dir.display()),
+            crate::msg!(backup_folder_not_writable, folder = dir.display()),
         ),
         (_, Some(28)) => Error::Unavailable(crate::msg!(backup_disk_full)),
         _ => Error::from(std::io::Error::new(e.kind(), e.to_string())),
@@ -1262,9 +1211,10 @@ async fn run_tool(cmd: ToolCommand) -> Result<(i32, String)> {
         .output()
         .await
         .map_err(|e| {
-            Error::Unavailable(format!(
-                "Could not run {} ({e}). Install the PostgreSQL client tools.",
-                cmd.program.display()
+            Error::Unavailable(crate::msg!(
+                client_tool_not_run,
+                program = cmd.program.display(),
+                detail = e
             ))
         })?;
     drop(cmd);

@@ -49,69 +49,45 @@ const CA_FILE_MAX_BYTES: u64 = 1024 * 1024;
 pub fn check_ca_file(field: &str, path: &str) -> Result<()> {
     let p = Path::new(path);
     if !p.is_absolute() {
-        return Err(Error::validation(
-            field,
-            "Choose the CA certificate file with its full path (for example /etc/clinicdesk/clinic-ca.crt).",
-        ));
+        return Err(Error::validation(field, crate::msg!(ca_file_full_path)));
     }
     let meta = match std::fs::metadata(p) {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Err(Error::validation(
                 field,
-                format!(
-                "There is no file at {path}. Choose the clinic's CA certificate (clinic-ca.crt)."
-            ),
+                crate::msg!(ca_file_missing, path = path),
             ))
         }
         Err(_) => {
             return Err(Error::validation(
                 field,
-                format!(
-                    "The CA certificate file {path} cannot be read by this computer's account."
-                ),
+                crate::msg!(ca_file_unreadable, path = path),
             ))
         }
     };
     if !meta.is_file() {
         return Err(Error::validation(
             field,
-            format!("{path} is not a file. Choose the clinic's CA certificate (clinic-ca.crt)."),
+            crate::msg!(ca_file_not_file, path = path),
         ));
     }
     if meta.len() > CA_FILE_MAX_BYTES {
         return Err(Error::validation(
             field,
-            format!("{path} is too large to be a CA certificate."),
+            crate::msg!(ca_file_too_large, path = path),
         ));
     }
-    let data = std::fs::read(p).map_err(|_| {
-        Error::validation(
-            field,
-            format!("The CA certificate file {path} cannot be read by this computer's account."),
-        )
-    })?;
+    let data = std::fs::read(p)
+        .map_err(|_| Error::validation(field, crate::msg!(ca_file_unreadable, path = path)))?;
     use rustls::pki_types::{pem::PemObject, CertificateDer};
-    let not_pem = || {
-        Error::validation(
-            field,
-            format!(
-                "{path} is not a PEM certificate (a text file starting with -----BEGIN CERTIFICATE-----). \
-                 Choose the clinic's CA certificate, not its key."
-            ),
-        )
-    };
+    let not_pem = || Error::validation(field, crate::msg!(ca_file_not_pem, path = path));
     let mut roots = rustls::RootCertStore::empty();
     for cert in CertificateDer::pem_slice_iter(&data) {
         let cert = cert.map_err(|_| not_pem())?;
-        roots.add(cert).map_err(|_| {
-            Error::validation(
-                field,
-                format!(
-                    "{path} holds a damaged certificate (not valid X.509). Copy the CA file again."
-                ),
-            )
-        })?;
+        roots
+            .add(cert)
+            .map_err(|_| Error::validation(field, crate::msg!(ca_file_damaged, path = path)))?;
     }
     if roots.is_empty() {
         return Err(not_pem());
@@ -177,10 +153,7 @@ impl DatabaseConfig {
             }
             if tls_mode.verifies() {
                 let Some(ca) = non_blank(ca_file) else {
-                    return Err(Error::validation(
-                        "ca_file",
-                        "Choose the clinic's CA certificate file (clinic-ca.crt; see the README, \"Clinic server\").",
-                    ));
+                    return Err(Error::validation("ca_file", crate::msg!(ca_file_required)));
                 };
                 check_ca_file("ca_file", ca)?;
             }
@@ -325,10 +298,7 @@ impl LocalConfig {
         match std::fs::read_to_string(path) {
             Ok(text) => serde_json::from_str(&text).map_err(|e| {
                 tracing::error!(error = %e, path = %path.display(), "config unreadable");
-                Error::Unavailable(format!(
-                    "The settings file {} is damaged; fix or delete it.",
-                    path.display()
-                ))
+                Error::Unavailable(crate::msg!(settings_file_damaged, path = path.display()))
             }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(LocalConfig::default()),
             Err(e) => Err(e.into()),

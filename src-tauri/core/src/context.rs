@@ -293,15 +293,9 @@ impl Context {
     /// Who runs the jobs here, in a sentence for the Jobs screen, and whether it is running.
     pub async fn runner_status(&self) -> (String, bool) {
         match self.runner.lock().await.as_ref().map(|(_, k)| *k) {
-            Some(RunnerKind::Owner) => ("This computer runs the jobs: it holds the clinic's database.".into(), true),
-            Some(RunnerKind::Admin) => (
-                "This computer runs the jobs while an administrator is signed in. For a clinic server, run `clinicctl agent` there so jobs run around the clock.".into(),
-                true,
-            ),
-            None => (
-                "This computer does not run the jobs. Run `clinicctl agent` on the clinic server, or keep an administrator signed in on one computer.".into(),
-                false,
-            ),
+            Some(RunnerKind::Owner) => (crate::msg!(runner_owner), true),
+            Some(RunnerKind::Admin) => (crate::msg!(runner_admin), true),
+            None => (crate::msg!(runner_none), false),
         }
     }
 

@@ -290,8 +290,9 @@ pub async fn load(conn: &mut PgConnection, opts: &DemoOptions) -> Result<DemoSum
         .fetch_one(&mut *conn)
         .await?;
         if exists {
-            return Err(Error::Conflict(format!(
-                "This database already has the demo account '{username}': demo data is loaded once per database."
+            return Err(Error::Conflict(crate::msg!(
+                demo_already_loaded,
+                username = username
             )));
         }
         crate::db::staff::create(&mut *conn, username, full, *role, &verifier).await?;

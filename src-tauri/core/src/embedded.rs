@@ -140,9 +140,9 @@ impl EmbeddedCluster {
         let (code, out) = self.run_server_binary("initdb", &args).await?;
         if code != 0 {
             tracing::error!(output = %out, "initdb failed");
-            return Err(Error::Unavailable(format!(
-                "Could not create the built-in database in {} (initdb failed; see the log).",
-                pg_dir.display()
+            return Err(Error::Unavailable(crate::msg!(
+                embedded_initdb_failed,
+                folder = pg_dir.display()
             )));
         }
         self.write_config()?;
@@ -332,12 +332,16 @@ impl EmbeddedCluster {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         // pg_ctl start leaves the server running with our pipes open; read with a bound so we never hang on them.
-        let child = cmd
-            .spawn()
-            .map_err(|e| Error::Unavailable(format!("Could not run {}: {e}", bin.display())))?;
+        let child = cmd.spawn().map_err(|e| {
+            Error::Unavailable(crate::msg!(
+                program_not_run,
+                program = bin.display(),
+                detail = e
+            ))
+        })?;
         let output = tokio::time::timeout(Duration::from_secs(180), child.wait_with_output())
             .await
-            .map_err(|_| Error::Unavailable(format!("{name} did not finish in time")))??;
+            .map_err(|_| Error::Unavailable(crate::msg!(program_timed_out, program = name)))??;
         let text = format!(
             "{}{}",
             String::from_utf8_lossy(&output.stdout),
@@ -394,9 +398,9 @@ pub fn find_bindir_in(explicit: Option<&Path>, versions_root: &Path) -> Result<P
         return if has_server(dir) {
             Ok(dir.to_path_buf())
         } else {
-            Err(Error::Unavailable(format!(
-                "CLINICDESK_PG_BINDIR={} does not contain the PostgreSQL server (postgres, initdb, pg_ctl).",
-                dir.display()
+            Err(Error::Unavailable(crate::msg!(
+                pg_bindir_invalid,
+                folder = dir.display()
             )))
         };
     }
@@ -425,10 +429,7 @@ pub fn find_bindir_in(explicit: Option<&Path>, versions_root: &Path) -> Result<P
             return Ok(dir);
         }
     }
-    Err(Error::Unavailable(
-        "The PostgreSQL server is not installed. Install it with: sudo apt install postgresql"
-            .into(),
-    ))
+    Err(Error::Unavailable(crate::msg!(postgres_not_installed)))
 }
 
 fn path_str(p: &Path) -> String {

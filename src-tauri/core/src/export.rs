@@ -135,8 +135,13 @@ pub struct ExportOutcome {
     pub rows: i64,
     pub bytes: i64,
     pub path: String,
-    /// A sentence for the person who asked.
+    /// A sentence for the person who asked (English); `code` and `params` are its catalog code and values, for the
+    /// UI's translation (`messages::code_of`).
     pub message: String,
+    #[specta(optional)]
+    pub code: Option<String>,
+    #[specta(optional)]
+    pub params: std::collections::BTreeMap<String, String>,
 }
 
 /// A started export: its record exists and its target was checked; `run` writes it.
@@ -182,7 +187,7 @@ pub(crate) fn check_target(path: &Path) -> Result<PathBuf> {
     if path.is_dir() {
         return Err(Error::validation(
             "path",
-            format!("{shown} is a folder. Choose a file name inside it."),
+            crate::msg!(export_path_is_folder, path = shown),
         ));
     }
     let dir = match path.parent() {
@@ -192,7 +197,7 @@ pub(crate) fn check_target(path: &Path) -> Result<PathBuf> {
     if !dir.is_dir() {
         return Err(Error::validation(
             "path",
-            format!("The folder {} does not exist.", dir.display()),
+            crate::msg!(folder_missing, folder = dir.display()),
         ));
     }
     let probe = dir.join(format!(".clinicdesk-write-test-{}", std::process::id()));
@@ -209,19 +214,15 @@ pub(crate) fn io_sentence(e: &std::io::Error, dir: &Path) -> Error {
     match (e.kind(), e.raw_os_error()) {
         (std::io::ErrorKind::PermissionDenied, _) | (_, Some(30)) => Error::validation(
             "path",
-            format!(
-                "ClinicDesk may not write to {}. Choose another folder.",
-                dir.display()
-            ),
+            crate::msg!(export_folder_not_writable, folder = dir.display()),
         ),
         (_, Some(28)) => Error::Unavailable(crate::msg!(export_disk_full)),
-        (std::io::ErrorKind::NotFound, _) => Error::validation(
-            "path",
-            format!("The folder {} does not exist.", dir.display()),
-        ),
+        (std::io::ErrorKind::NotFound, _) => {
+            Error::validation("path", crate::msg!(folder_missing, folder = dir.display()))
+        }
         _ => {
             tracing::error!(error = %e, "export i/o error");
-            Error::Unavailable(format!("The file could not be written ({e})."))
+            Error::Unavailable(crate::msg!(export_write_failed, detail = e))
         }
     }
 }
@@ -325,10 +326,7 @@ pub async fn run(
             doctor_id.map_or_else(|| "no_shows".to_string(), |d| format!("no_shows:{d}"))
         }
     };
-    let what = match started.request.scope {
-        ExportScope::NoShows { .. } => "patients with no-shows",
-        _ => "visits",
-    };
+    let no_shows = matches!(started.request.scope, ExportScope::NoShows { .. });
     sqlx::query!(
         "SELECT audit_event('export_' || $1, 'patients', $2, jsonb_build_object('export_id', $3::bigint, 'rows', $4::bigint))",
         status_text,
@@ -340,17 +338,23 @@ pub async fn run(
     .await?;
     let shown = path.display().to_string();
     let message = match (&status, &error) {
-        (ExportStatus::Done, _) => format!("Saved {rows} {what} to {shown}."),
-        (ExportStatus::Cancelled, _) => "The export was cancelled; no file was saved.".to_string(),
-        (_, Some(e)) => format!("The export failed: {e} No file was saved."),
-        _ => "The export failed; no file was saved.".to_string(),
+        (ExportStatus::Done, _) if no_shows => {
+            crate::msg!(export_saved_no_shows, rows = rows, path = shown)
+        }
+        (ExportStatus::Done, _) => crate::msg!(export_saved_visits, rows = rows, path = shown),
+        (ExportStatus::Cancelled, _) => crate::msg!(export_cancelled),
+        (_, Some(e)) => crate::msg!(export_failed_because, reason = e),
+        _ => crate::msg!(export_failed),
     };
+    let (code, params) = crate::messages::code_of(&message);
     Ok(ExportOutcome {
         export_id: started.export_id,
         status,
         rows,
         bytes,
         path: shown,
+        code,
+        params,
         message,
     })
 }

@@ -94,6 +94,190 @@ pub const CATALOG: &[(&str, &str)] = &[
     ("waitlist_window_past", "The window cannot start in the past: choose today or later."),
     ("waitlist_times_order", "The preferred times must end after they start."),
     ("waitlist_times_both", "Give both preferred times, or neither for any time of day."),
+    ("folder_not_opened", "The folder could not be opened."),
+    ("email_recipient_invalid", "“{recipient}” is not a valid email address."),
+    ("email_not_built", "The email could not be built from this sender and subject; the details are in the log."),
+    ("time_zone_unknown", "Choose a time zone from the list (e.g. Europe/London)."),
+    ("sign_in_fields_required", "Enter your username and password."),
+    ("department_has_doctor", "{name} still has 1 doctor. Move them to another department first."),
+    ("department_has_doctors", "{name} still has {count} doctors. Move them to another department first."),
+    ("diagnostics_admin_only", "Diagnostics are for administrators."),
+    ("staff_account_unknown", "There is no staff account '{username}'."),
+    ("email_address_invalid", "“{value}” is not an email address like name@example.com."),
+    ("gateway_url_invalid", "The gateway URL must be an http:// or https:// address."),
+    ("webhook_url_invalid", "The webhook URL must be an http:// or https:// address."),
+    ("at_most_characters", "At most {max} characters."),
+    ("month_required", "Choose a month."),
+    ("weekday_range", "Weekdays go from 1 (Monday) to 7 (Sunday)."),
+    ("session_ends_before_start", "The session starting {start} must end after it starts."),
+    ("sessions_overlap_on", "Two sessions overlap on {weekday}: {first} and {second}."),
+    ("hours_strand_one", "1 booked appointment falls outside the new hours — rebook or cancel first: {list}."),
+    ("hours_strand_many", "{count} booked appointments fall outside the new hours — rebook or cancel first: {list}."),
+    ("hours_strand_more", "{count} booked appointments fall outside the new hours — rebook or cancel first: {list}; and {more} more."),
+    ("holiday_for_everyone", "A clinic holiday applies to everyone; leave and extra sessions belong to one doctor."),
+    ("extra_session_times", "An extra session needs a start and an end time."),
+    ("end_after_start", "The end time must be after the start time."),
+    ("both_times_or_neither", "Give both times, or neither for the whole day."),
+    ("icd10_shape", "An ICD-10 code looks like I10, E11.9 or S93.401."),
+    ("prescription_max_lines", "A prescription has at most 30 lines."),
+    ("prescription_line_medicine", "Prescription line {line} needs a medicine."),
+    ("next_visit_date_or_days", "Give a date or a number of days, not both."),
+    ("next_visit_after", "The next visit must be after this one."),
+    ("next_visit_days_range", "Suggest the next visit in 1 to 3650 days."),
+    ("visit_record_empty", "Record at least a diagnosis, the treatment given or a note."),
+    ("visit_record_own_doctor", "Only {doctor} can record this visit."),
+    ("visit_no_record_status", "This appointment is {status}; there is no visit to record."),
+    ("visit_amend_author_only", "Only the doctor who recorded this visit or an administrator can amend it."),
+    ("history_search_too_long", "Search for at most 200 characters."),
+    ("phone_characters", "A phone number may contain digits, spaces, '+', '-', '(' and ')'."),
+    ("phone_digits", "A phone number has 7 to 15 digits."),
+    ("email_invalid", "Enter an email address like name@example.com."),
+    ("merge_overlap_at", "These records cannot be merged: both have an appointment at the same time ({appointments}). Cancel one of them first."),
+    ("clinic_already_set_up", "This clinic is already set up. Sign in instead."),
+    ("staff_member_unknown", "There is no staff member '{username}'."),
+    ("waitlist_window_until", "A waitlist window can reach at most a year ahead (until {until})."),
+    ("waitlist_taken_elsewhere", "This patient was already booked or taken off the waitlist from another desk."),
+    ("reminder_lead_min", "A reminder must come at least 1 minute before the appointment."),
+    ("reminder_lead_max", "A reminder can come at most 14 days before the appointment."),
+    ("reminder_rule_gone", "That reminder rule no longer exists."),
+    ("quiet_end_required", "Give the time quiet hours end, or clear both times."),
+    ("quiet_start_required", "Give the time quiet hours start, or clear both times."),
+    ("quiet_whole_day", "Quiet hours cannot cover the whole day: no SMS could ever be sent. Choose an end time different from the start."),
+    ("password_too_short", "This password is too easy to guess. Use at least {min} characters."),
+    ("password_too_long", "This password is too easy to guess. Use at most {max} characters."),
+    ("password_weak_more", "This password is too easy to guess. Add more words or characters."),
+    ("password_weak_hint", "This password is too easy to guess. {hint}"),
+    ("password_weak", "This password is too easy to guess."),
+    ("slot_passed", "That time has already passed. Choose a later slot."),
+    ("doctor_not_seeing_at", "{doctor} does not see patients at {time} on {date}. Choose a slot from the grid."),
+    ("visit_reason_one_line", "Keep the visit reason on one line."),
+    ("request_key_shape", "The request key must be 8–64 letters, digits or '-'."),
+    ("doctor_inactive_named", "{doctor} is inactive and cannot be booked."),
+    ("patient_blacklisted_named", "{patient} is blacklisted ({reason}). Lift the blacklist before booking."),
+    ("reschedule_only_booked", "This appointment is {status}; only booked appointments can be rescheduled."),
+    ("walk_in_no_free_slot", "{doctor} has no free slot left today. An administrator can overbook."),
+    ("cancel_not_allowed", "This appointment is already {status}; it cannot be cancelled."),
+    ("use_cancel", "Use cancel to cancel an appointment."),
+    ("status_move_refused", "This appointment is {status}; it cannot be marked {to}."),
+    ("period_max_year", "Choose a period of at most one year."),
+    ("no_shows_own_only", "A doctor sees only their own no-shows."),
+    ("series_every_range", "Repeat every 1 to 52 days or weeks."),
+    ("series_count_or_until", "Say how many visits, or until which date."),
+    ("series_count_range", "A series has 1 to {max} visits."),
+    ("series_until_before_first", "The end date is before the first visit."),
+    ("series_weekdays_range", "Choose weekdays from Monday to Sunday."),
+    ("series_weekdays_weekly", "Weekdays go with a weekly series."),
+    ("series_too_many", "That makes more than {max} visits: choose an earlier end date."),
+    ("series_no_visit", "These settings give no visit: check the weekdays and the end date."),
+    ("series_time_passed", "That time has already passed."),
+    ("series_patient_busy", "The patient has another appointment then."),
+    ("series_doctor_busy", "{doctor} already has an appointment then."),
+    ("series_time_skipped", "That time does not exist on this day (the clocks change)."),
+    ("series_clinic_closed", "The clinic is closed that day."),
+    ("series_doctor_on_leave", "The doctor is on leave then."),
+    ("series_doctor_not_working", "The doctor does not see patients then."),
+    ("series_book_count", "Choose 1 to {max} visits to book."),
+    ("series_visit_refused", "The visit on {date} at {time}: {reason} Nothing was booked."),
+    ("not_in_series", "This visit is not part of a series: cancel it on its own."),
+    ("export_path_is_folder", "{path} is a folder. Choose a file name inside it."),
+    ("folder_missing", "The folder {folder} does not exist."),
+    ("export_folder_not_writable", "ClinicDesk may not write to {folder}. Choose another folder."),
+    ("export_write_failed", "The file could not be written ({detail})."),
+    ("export_saved_visits", "Saved {rows} visits to {path}."),
+    ("export_saved_no_shows", "Saved {rows} patients with no-shows to {path}."),
+    ("export_cancelled", "The export was cancelled; no file was saved."),
+    ("export_failed_because", "The export failed: {reason} No file was saved."),
+    ("export_failed", "The export failed; no file was saved."),
+    ("ca_file_full_path", "Choose the CA certificate file with its full path (for example /etc/clinicdesk/clinic-ca.crt)."),
+    ("ca_file_missing", "There is no file at {path}. Choose the clinic's CA certificate (clinic-ca.crt)."),
+    ("ca_file_unreadable", "The CA certificate file {path} cannot be read by this computer's account."),
+    ("ca_file_not_file", "{path} is not a file. Choose the clinic's CA certificate (clinic-ca.crt)."),
+    ("ca_file_too_large", "{path} is too large to be a CA certificate."),
+    ("ca_file_not_pem", "{path} is not a PEM certificate (a text file starting with -----BEGIN CERTIFICATE-----). Choose the clinic's CA certificate, not its key."),
+    ("ca_file_damaged", "{path} holds a damaged certificate (not valid X.509). Copy the CA file again."),
+    ("ca_file_required", "Choose the clinic's CA certificate file (clinic-ca.crt; see the README, \"Clinic server\")."),
+    ("settings_file_damaged", "The settings file {path} is damaged; fix or delete it."),
+    ("ca_file_gone", "The clinic's CA certificate file (Settings → Database) is missing or damaged on this computer, so ClinicDesk cannot check the database server. Copy the clinic's CA file back to where it was (see the README, \"Clinic server\")."),
+    ("server_no_tls", "The database server does not offer TLS, so ClinicDesk did not connect. Turn on ssl in the server's postgresql.conf (see the README)."),
+    ("server_unreachable", "The database server cannot be reached. Check the address and the network."),
+    ("tls_unknown_issuer", "The database server's certificate is not signed by the clinic's CA (the CA file in Settings), so ClinicDesk did not connect and sent no password. Check the CA file; if it is right, this may not be the clinic's server."),
+    ("tls_wrong_name", "The database server's certificate is not made out to the server name in Settings, so ClinicDesk did not connect and sent no password. Use the name written in the certificate, or remake the certificate with this name (see the README)."),
+    ("tls_expired", "The database server's certificate has expired (or this computer's clock is wrong), so ClinicDesk did not connect."),
+    ("tls_refused", "The database server's certificate was refused, so ClinicDesk did not connect and sent no password."),
+    ("tls_failed", "A secure (TLS) connection to the database server could not be made."),
+    ("embedded_initdb_failed", "Could not create the built-in database in {folder} (initdb failed; see the log)."),
+    ("program_not_run", "Could not run {program}: {detail}"),
+    ("program_timed_out", "{program} did not finish in time"),
+    ("pg_bindir_invalid", "CLINICDESK_PG_BINDIR={folder} does not contain the PostgreSQL server (postgres, initdb, pg_ctl)."),
+    ("demo_already_loaded", "This database already has the demo account '{username}': demo data is loaded once per database."),
+    ("backup_on_server_cli", "This computer uses the clinic server: back it up on the server with `clinicctl --database-url <owner URL> backup create` (see docs/operations.md)."),
+    ("backup_file_missing", "{file} does not exist."),
+    ("backup_checksum_mismatch", "{file} is damaged: its contents differ from when it was made (checksum mismatch)."),
+    ("backup_not_ours", "{file} is not a ClinicDesk backup, or it is damaged."),
+    ("backup_manifest_not_ours", "{file} is not a ClinicDesk backup manifest."),
+    ("restore_owner_rights", "The database owner may not create and rename databases on this server, so the backup cannot be restored beside the live database and swapped in: nothing was changed (see docs/operations.md, \"Restore on a clinic server\")."),
+    ("restore_groups_missing", "The ClinicDesk staff groups do not exist on this server and the database owner may not create them: nothing was changed."),
+    ("restore_accounts_missing", "The backup's {count} staff account(s) do not exist on this server and the database owner may not create them: nothing was changed."),
+    ("restore_no_maintenance_db", "The database owner may not connect to the server's maintenance database (postgres), which a restore needs: nothing was changed."),
+    ("restore_role_refused", "The server did not let the temporary restore role sign in (check its pg_hba.conf, see docs/operations.md): nothing was changed."),
+    ("restore_failed_file", "{file} could not be restored (it is damaged or not a ClinicDesk backup): nothing was changed."),
+    ("restore_not_ours", "{file} is not a ClinicDesk backup, or it is damaged: nothing was changed."),
+    ("restore_role_clash", "The backup lists a staff account named {account}, but this server already has a role of that name that is not a ClinicDesk staff account: nothing was changed."),
+    ("restore_foreign_schema", "The backup's database schema is not one this version of ClinicDesk made (a newer version's backup, or another application's): nothing was changed."),
+    ("restore_not_staff_name", "The backup lists {account} as a staff account, which is not a staff username (it may name the owner, a superuser or a system role): nothing was changed."),
+    ("restore_foreign_group", "The backup puts staff account {account} in {group}, which is not a ClinicDesk staff group: nothing was changed."),
+    ("restore_verifier_damaged", "The backup's password data for staff account {account} is damaged: nothing was changed."),
+    ("restore_sessions_connected", "Other sessions are still connected to the database, so the restored copy could not take its place: nothing was changed; close ClinicDesk on every computer and try again."),
+    ("restore_counts_differ", "The restored row counts differ from the backup's manifest ({differences}): nothing was changed."),
+    ("backup_path_is_folder", "{path} is a folder: give a file name."),
+    ("backup_folder_not_writable", "ClinicDesk may not write to {folder}."),
+    ("client_tool_not_run", "Could not run {program} ({detail}). Install the PostgreSQL client tools."),
+    ("sms_gateway_timeout", "The SMS gateway did not answer in time."),
+    ("sms_gateway_unreachable", "The SMS gateway is unreachable (could not resolve or connect)."),
+    ("sms_gateway_bad_url", "The SMS gateway address is not a valid URL."),
+    ("sms_gateway_connection_failed", "The connection to the SMS gateway failed."),
+    ("sms_gateway_auth_failed", "The SMS gateway refused the credentials (authentication failed, HTTP {status}){detail}"),
+    ("sms_gateway_busy", "The SMS gateway is busy (HTTP {status}); will retry."),
+    ("sms_gateway_rejected", "The SMS gateway rejected the message (HTTP {status}){detail}"),
+    ("sms_gateway_failed", "The SMS gateway failed (HTTP {status}); will retry."),
+    ("chat_webhook_timeout", "The chat webhook did not answer in time."),
+    ("chat_webhook_unreachable", "The chat webhook is unreachable (could not resolve or connect)."),
+    ("chat_webhook_bad_url", "The chat webhook address is not a valid URL."),
+    ("chat_webhook_connection_failed", "The connection to the chat webhook failed."),
+    ("chat_webhook_auth_failed", "The chat webhook refused the credentials (authentication failed, HTTP {status}){detail}"),
+    ("chat_webhook_busy", "The chat webhook is busy (HTTP {status}); will retry."),
+    ("chat_webhook_rejected", "The chat webhook rejected the message (HTTP {status}){detail}"),
+    ("chat_webhook_failed", "The chat webhook failed (HTTP {status}); will retry."),
+    ("chat_not_set_up", "The staff chat is not set up: add the webhook URL in Settings."),
+    ("sms_not_set_up", "SMS is not set up: choose a gateway in Settings."),
+    ("sms_template_invalid", "The SMS JSON template is not valid JSON once filled in."),
+    ("email_not_set_up", "Email is not set up: add the SMTP server in Settings."),
+    ("email_sender_invalid", "The sender address in the email settings is not a valid address."),
+    ("smtp_host_invalid", "The SMTP server name is not valid."),
+    ("smtp_auth_failed", "The SMTP server refused the username or password (authentication failed, {code})."),
+    ("smtp_rejected", "The SMTP server rejected the message ({reply})."),
+    ("smtp_deferred", "The SMTP server deferred the message ({reply}); will retry."),
+    ("smtp_tls_failed", "The TLS handshake with the SMTP server failed (check the security setting and the port)."),
+    ("smtp_no_starttls", "The SMTP server does not offer STARTTLS: choose TLS (usually port 465) or, for a relay on this network, no encryption."),
+    ("smtp_dns_failed", "The SMTP server is unreachable: its name could not be resolved (DNS)."),
+    ("smtp_timeout", "The SMTP server did not answer in time."),
+    ("smtp_unsupported", "The SMTP server does not support what the settings ask for (login method or encryption); the details are in the log."),
+    ("smtp_unreachable", "The SMTP server is unreachable (could not resolve or connect)."),
+    ("send_gave_up", "Gave up after {attempts} attempts. {reason}"),
+    ("runner_owner", "This computer runs the jobs: it holds the clinic's database."),
+    ("runner_admin", "This computer runs the jobs while an administrator is signed in. For a clinic server, run `clinicctl agent` there so jobs run around the clock."),
+    ("runner_none", "This computer does not run the jobs. Run `clinicctl agent` on the clinic server, or keep an administrator signed in on one computer."),
+    ("database_builtin_chosen", "ClinicDesk will use the database built into this computer."),
+    ("database_probe_timeout", "The server did not answer within 8 seconds."),
+    ("database_probe_answered", "{server} answered. Sign in again to use it."),
+    ("test_email_sent", "Test email sent to {recipient}."),
+    ("test_sms_sent", "Test SMS sent to {recipient}."),
+    ("test_chat_posted", "Test message posted to the staff chat."),
+    ("outbox_retry_refused", "This message can only be retried when it failed or was cancelled; it is {status}."),
+    ("outbox_cancel_refused", "This message can only be cancelled before it is sent; it is {status}."),
+    ("job_already_ran", "{job} already ran this minute (here or on another computer)."),
+    ("job_finished", "{job} finished: {counts}."),
+    ("job_failed", "{job} failed: {error}"),
 
     ("staff_username_key", "That username is already taken."),
     ("staff_username_check", "Usernames are 3–32 characters: lowercase letters, digits, '_' or '.', starting with a letter."),
@@ -224,13 +408,28 @@ pub fn render(code: &str, params: &[(&str, String)]) -> String {
 /// Finds the catalog entry a rendered English sentence came from, with the parameter values read back out of it.
 /// This is how an `Error` built from a plain sentence still carries a code; sentences not in the catalog have none.
 pub fn identify(sentence: &str) -> Option<(&'static str, BTreeMap<String, String>)> {
-    // the most specific template wins: an exact sentence before one with placeholders that also matches it
+    // the most specific template wins: the one with the most literal text (an exact sentence has it all, so it
+    // comes before any template with placeholders that also matches it; "The folder {folder} does not exist."
+    // before "{file} does not exist."), then the one with fewer placeholders
     CATALOG
         .iter()
         .filter_map(|(code, template)| {
-            match_template(template, sentence).map(|params| (*code, params))
+            match_template(template, sentence).map(|params| {
+                let holes: usize = placeholders(template).iter().map(|p| p.len() + 2).sum();
+                (*code, params, template.len() - holes)
+            })
         })
-        .min_by_key(|(_, params)| params.len())
+        .min_by_key(|(_, params, literal)| (std::cmp::Reverse(*literal), params.len()))
+        .map(|(code, params, _)| (code, params))
+}
+
+/// The catalog code and params of a sentence a result carries for the screen (a test-send outcome, a job run,
+/// an export), read back like an `Error`'s: `(None, {})` when it is not catalogued.
+pub fn code_of(sentence: &str) -> (Option<String>, BTreeMap<String, String>) {
+    match identify(sentence) {
+        Some((code, params)) => (Some(code.to_string()), params),
+        None => (None, BTreeMap::new()),
+    }
 }
 
 fn match_template(template: &str, sentence: &str) -> Option<BTreeMap<String, String>> {
@@ -393,6 +592,145 @@ mod tests {
             vue_i18n_template("Mail a@b | {name} costs $5 {x"),
             "Mail a{'@'}b {'|'} {name} costs {'$'}5 {'{'}x"
         );
+    }
+
+    /// Every `.rs` file of the crate's `src/` with its text before its unit tests.
+    fn sources() -> Vec<(String, String)> {
+        fn walk(dir: &std::path::Path, out: &mut Vec<(String, String)>) {
+            for e in std::fs::read_dir(dir).unwrap().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    walk(&p, out);
+                } else if p.extension().is_some_and(|x| x == "rs") {
+                    let text = std::fs::read_to_string(&p).unwrap();
+                    let text = match text.find("#[cfg(test)]\nmod tests") {
+                        Some(i) => text[..i].to_string(),
+                        None => text,
+                    };
+                    out.push((p.display().to_string(), text));
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut out,
+        );
+        assert!(out.len() > 50, "the sources were not found");
+        out
+    }
+
+    /// The text between the parenthesis or brace that ends `head` and its partner (string literals skipped).
+    fn argument(text: &str) -> &str {
+        let (mut depth, mut in_str, mut escaped) = (1, false, false);
+        for (i, c) in text.char_indices() {
+            match (in_str, c) {
+                (true, _) if escaped => escaped = false,
+                (true, '\\') => escaped = true,
+                (true, '"') => in_str = false,
+                (true, _) => {}
+                (false, '"') => in_str = true,
+                (false, '(' | '{') => depth += 1,
+                (false, ')' | '}') => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return &text[..i];
+                    }
+                }
+                _ => {}
+            }
+        }
+        text
+    }
+
+    /// A sentence that reaches a person through an `Error` (or a channel's refusal, shown by the test send and in
+    /// the outbox) is built with `msg!` (or taken from the catalog by code), never typed as a literal or `format!`:
+    /// such a sentence would reach the UI in English only. A pass-through (`Error::Conflict(m)`) is not a literal.
+    #[test]
+    fn no_error_sentence_is_built_outside_the_catalog() {
+        let heads = [
+            "Error::NotFound(",
+            "Error::Conflict(",
+            "Error::Contended(",
+            "Error::PermissionDenied(",
+            "Error::Unavailable(",
+            "Error::Unauthenticated(",
+            "Error::NeedsUpgrade(",
+            "Error::validation(",
+            "Error::Validation {",
+            "SendError::Transient(",
+            "SendError::Permanent(",
+        ];
+        let mut uncoded = Vec::new();
+        for (path, text) in sources() {
+            for head in heads {
+                for (at, _) in text.match_indices(head) {
+                    let arg = argument(&text[at + head.len()..]);
+                    // a field name is a literal: look at the sentence only
+                    let sentence = match head {
+                        "Error::validation(" => arg.split_once(',').map_or("", |(_, s)| s),
+                        "Error::Validation {" => arg.split_once("message").map_or("", |(_, s)| s),
+                        _ => arg,
+                    };
+                    // `msg!`, a catalog `text(code)`, or a channel's `say(service, outcome, …)` (coded by name)
+                    let coded = ["msg!(", "text(", "say("]
+                        .iter()
+                        .any(|b| sentence.contains(b));
+                    if sentence.contains('"') && !coded {
+                        let line = text[..at].lines().count();
+                        uncoded.push(format!("{path}:{line}: {}", sentence.trim()));
+                    }
+                }
+            }
+        }
+        assert!(
+            uncoded.is_empty(),
+            "sentences not built with msg! (add them to CATALOG):\n{}",
+            uncoded.join("\n")
+        );
+    }
+
+    /// Every `msg!(code …)` in the sources names a code of the catalog (else it would panic when it is reached),
+    /// and so does every sentence the channels build by code (`channels::http_outcome`).
+    #[test]
+    fn every_code_the_sources_use_is_in_the_catalog() {
+        let mut used = 0;
+        // messages.rs itself only defines the macro (its docs show made-up codes)
+        for (path, text) in sources()
+            .into_iter()
+            .filter(|(p, _)| !p.ends_with("messages.rs"))
+        {
+            for (at, _) in text.match_indices("msg!(") {
+                let rest = text[at + 5..].trim_start();
+                let code: String = rest
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                assert!(
+                    template(&code).is_some(),
+                    "{path}: msg!({code}) is not in CATALOG"
+                );
+                used += 1;
+            }
+        }
+        assert!(used > 200, "only {used} msg! sites found");
+        for service in ["sms_gateway", "chat_webhook"] {
+            for outcome in [
+                "timeout",
+                "unreachable",
+                "bad_url",
+                "connection_failed",
+                "auth_failed",
+                "busy",
+                "rejected",
+                "failed",
+            ] {
+                assert!(
+                    template(&format!("{service}_{outcome}")).is_some(),
+                    "{service}_{outcome}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -435,7 +435,10 @@ export type ConsentMethod =
 
 export type DatabaseCheck = {
 	ok: boolean,
+	/**  The English sentence; `code` and `params` are its catalog code and values, for the UI's translation. */
 	message: string,
+	code?: string | null,
+	params?: { [key in string]: string },
 };
 
 /**  Where this computer's ClinicDesk data lives. */
@@ -629,8 +632,13 @@ export type ExportOutcome = {
 	rows: number,
 	bytes: number,
 	path: string,
-	/**  A sentence for the person who asked. */
+	/**
+	 *  A sentence for the person who asked (English); `code` and `params` are its catalog code and values, for the
+	 *  UI's translation (`messages::code_of`).
+	 */
 	message: string,
+	code?: string | null,
+	params?: { [key in string]: string },
 };
 
 /**  Payload of the `export-progress` event. */
@@ -736,8 +744,13 @@ export type JobStatus = {
 };
 
 export type JobsOverview = {
-	/**  Who runs the jobs, from this computer's point of view. */
+	/**
+	 *  Who runs the jobs, from this computer's point of view (English); `runner_code` and `runner_params` are its
+	 *  catalog code and values, for the UI's translation.
+	 */
 	runner: string | null,
+	runner_code?: string | null,
+	runner_params?: { [key in string]: string },
 	runner_active: boolean,
 	jobs: JobStatus[],
 };
@@ -985,7 +998,10 @@ export type ReportSummary = {
 
 export type RunNowResult = {
 	ran: boolean,
+	/**  The English sentence; `code` and `params` are its catalog code and values, for the UI's translation. */
 	message: string,
+	code?: string | null,
+	params?: { [key in string]: string },
 	run: JobRun | null,
 };
 

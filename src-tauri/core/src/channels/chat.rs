@@ -18,14 +18,12 @@ impl ChatChannel {
 
     pub async fn send(&self, text: &str) -> Result<(), SendError> {
         if self.url.is_empty() {
-            return Err(SendError::Permanent(
-                "The staff chat is not set up: add the webhook URL in Settings.".into(),
-            ));
+            return Err(SendError::Permanent(crate::msg!(chat_not_set_up)));
         }
         let req = self
             .http
             .post(&self.url)
             .json(&serde_json::json!({ "text": text }));
-        http_outcome("chat webhook", req.send().await).await
+        http_outcome("chat_webhook", req.send().await).await
     }
 }

@@ -18,11 +18,12 @@ impl EmailChannel {
     /// The transport for the settings, or a sentence saying what is missing.
     pub fn new(c: &ChannelConfig) -> Result<EmailChannel, String> {
         if c.smtp_host.is_empty() {
-            return Err("Email is not set up: add the SMTP server in Settings.".into());
+            return Err(crate::msg!(email_not_set_up));
         }
-        let from: Mailbox = c.smtp_from.parse().map_err(|_| {
-            "The sender address in the email settings is not a valid address.".to_string()
-        })?;
+        let from: Mailbox = c
+            .smtp_from
+            .parse()
+            .map_err(|_| crate::msg!(email_sender_invalid))?;
         let builder = match c.smtp_security {
             SmtpSecurity::Starttls => {
                 AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&c.smtp_host)
@@ -32,7 +33,7 @@ impl EmailChannel {
                 c.smtp_host.as_str(),
             )),
         }
-        .map_err(|_| "The SMTP server name is not valid.".to_string())?;
+        .map_err(|_| crate::msg!(smtp_host_invalid))?;
         let mut builder = builder
             .port(u16::try_from(c.smtp_port).unwrap_or(587))
             .timeout(Some(Duration::from_secs(15)));
@@ -50,7 +51,10 @@ impl EmailChannel {
 
     pub async fn send(&self, m: &Envelope<'_>) -> Result<(), SendError> {
         let to: Mailbox = m.recipient.parse().map_err(|_| {
-            SendError::Permanent(format!("“{}” is not a valid email address.", m.recipient))
+            SendError::Permanent(crate::msg!(
+                email_recipient_invalid,
+                recipient = m.recipient
+            ))
         })?;
         let builder = Message::builder()
             .from(self.from.clone())
@@ -69,7 +73,7 @@ impl EmailChannel {
         }
         .map_err(|e| {
             tracing::warn!(error = %e, "email could not be built");
-            SendError::Permanent("The email could not be built from this sender and subject; the details are in the log.".into())
+            SendError::Permanent(crate::msg!(email_not_built))
         })?;
         self.transport
             .send(message)
@@ -90,16 +94,12 @@ fn classify(e: lettre::transport::smtp::Error) -> SendError {
             .take(200)
             .collect::<String>();
         if code.starts_with("53") {
-            return SendError::Permanent(format!(
-                "The SMTP server refused the username or password (authentication failed, {code})."
-            ));
+            return SendError::Permanent(crate::msg!(smtp_auth_failed, code = code));
         }
         return if e.is_permanent() {
-            SendError::Permanent(format!("The SMTP server rejected the message ({words})."))
+            SendError::Permanent(crate::msg!(smtp_rejected, reply = words))
         } else {
-            SendError::Transient(format!(
-                "The SMTP server deferred the message ({words}); will retry."
-            ))
+            SendError::Transient(crate::msg!(smtp_deferred, reply = words))
         };
     }
     // rustls reports a failed handshake (e.g. TLS spoken to a plain port) as InvalidData, nested in connection errors
@@ -108,29 +108,21 @@ fn classify(e: lettre::transport::smtp::Error) -> SendError {
             .filter_map(|s| s.downcast_ref::<std::io::Error>().map(|io| io.kind()))
             .collect();
     if e.is_tls() || io_kinds.contains(&std::io::ErrorKind::InvalidData) {
-        return SendError::Transient(
-            "The TLS handshake with the SMTP server failed (check the security setting and the port).".into(),
-        );
+        return SendError::Transient(crate::msg!(smtp_tls_failed));
     }
     let text = e.to_string();
     if text.contains("STARTTLS") {
-        return SendError::Permanent(
-            "The SMTP server does not offer STARTTLS: choose TLS (usually port 465) or, for a relay on this network, no encryption.".into(),
-        );
+        return SendError::Permanent(crate::msg!(smtp_no_starttls));
     }
     if text.contains("lookup address") {
-        return SendError::Transient(
-            "The SMTP server is unreachable: its name could not be resolved (DNS).".into(),
-        );
+        return SendError::Transient(crate::msg!(smtp_dns_failed));
     }
     if e.is_timeout() {
-        return SendError::Transient("The SMTP server did not answer in time.".into());
+        return SendError::Transient(crate::msg!(smtp_timeout));
     }
     if e.is_client() {
         tracing::warn!(error = %e, "SMTP client error");
-        return SendError::Permanent(
-            "The SMTP server does not support what the settings ask for (login method or encryption); the details are in the log.".into(),
-        );
+        return SendError::Permanent(crate::msg!(smtp_unsupported));
     }
-    SendError::Transient("The SMTP server is unreachable (could not resolve or connect).".into())
+    SendError::Transient(crate::msg!(smtp_unreachable))
 }

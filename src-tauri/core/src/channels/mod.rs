@@ -85,33 +85,20 @@ impl Channels {
     }
 }
 
-/// Sorts an HTTP gateway's answer or failure. `what` names the service in the sentence ("SMS gateway").
+/// Sorts an HTTP gateway's answer or failure. `what` is the service's prefix of the catalog codes of the sentences
+/// (`sms_gateway`, `chat_webhook`: `<what>_timeout`, `<what>_unreachable`, …).
 pub(crate) async fn http_outcome(
     what: &str,
     result: reqwest::Result<reqwest::Response>,
 ) -> Result<(), SendError> {
     let resp = match result {
         Ok(r) => r,
-        Err(e) if e.is_timeout() => {
-            return Err(SendError::Transient(format!(
-                "The {what} did not answer in time."
-            )))
-        }
+        Err(e) if e.is_timeout() => return Err(SendError::Transient(say(what, "timeout", &[]))),
         Err(e) if e.is_connect() => {
-            return Err(SendError::Transient(format!(
-                "The {what} is unreachable (could not resolve or connect)."
-            )))
+            return Err(SendError::Transient(say(what, "unreachable", &[])))
         }
-        Err(e) if e.is_builder() => {
-            return Err(SendError::Permanent(format!(
-                "The {what} address is not a valid URL."
-            )))
-        }
-        Err(_) => {
-            return Err(SendError::Transient(format!(
-                "The connection to the {what} failed."
-            )))
-        }
+        Err(e) if e.is_builder() => return Err(SendError::Permanent(say(what, "bad_url", &[]))),
+        Err(_) => return Err(SendError::Transient(say(what, "connection_failed", &[]))),
     };
     let status = resp.status();
     if status.is_success() {
@@ -132,18 +119,25 @@ pub(crate) async fn http_outcome(
     } else {
         format!(": {}", detail.trim())
     };
+    let status = ("status", code.to_string());
+    let detail = ("detail", detail);
     match code {
-        401 | 403 => Err(SendError::Permanent(format!(
-            "The {what} refused the credentials (authentication failed, HTTP {code}){detail}"
+        401 | 403 => Err(SendError::Permanent(say(
+            what,
+            "auth_failed",
+            &[status, detail],
         ))),
-        408 | 425 | 429 => Err(SendError::Transient(format!(
-            "The {what} is busy (HTTP {code}); will retry."
+        408 | 425 | 429 => Err(SendError::Transient(say(what, "busy", &[status]))),
+        400..=499 => Err(SendError::Permanent(say(
+            what,
+            "rejected",
+            &[status, detail],
         ))),
-        400..=499 => Err(SendError::Permanent(format!(
-            "The {what} rejected the message (HTTP {code}){detail}"
-        ))),
-        _ => Err(SendError::Transient(format!(
-            "The {what} failed (HTTP {code}); will retry."
-        ))),
+        _ => Err(SendError::Transient(say(what, "failed", &[status]))),
     }
+}
+
+/// The sentence `<service>_<outcome>` of the catalog.
+fn say(service: &str, outcome: &str, params: &[(&str, String)]) -> String {
+    crate::messages::render(&format!("{service}_{outcome}"), params)
 }

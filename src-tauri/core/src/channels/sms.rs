@@ -13,7 +13,8 @@ pub struct SmsChannel {
     http: reqwest::Client,
 }
 
-const WHAT: &str = "SMS gateway";
+/// The prefix of the SMS gateway's sentences in the catalog (`channels::http_outcome`).
+const WHAT: &str = "sms_gateway";
 
 impl SmsChannel {
     pub fn new(c: &ChannelConfig, http: reqwest::Client) -> SmsChannel {
@@ -38,9 +39,7 @@ impl SmsChannel {
 
     pub async fn send(&self, to: &str, body: &str) -> Result<(), SendError> {
         match self.provider {
-            SmsProvider::None => Err(SendError::Permanent(
-                "SMS is not set up: choose a gateway in Settings.".into(),
-            )),
+            SmsProvider::None => Err(SendError::Permanent(crate::msg!(sms_not_set_up))),
             SmsProvider::Twilio => {
                 let form = [("To", to), ("From", self.from.as_str()), ("Body", body)];
                 let req = self
@@ -84,7 +83,7 @@ pub(crate) fn render_template(
         .replace("{{from}}", &esc(from));
     serde_json::from_str::<serde_json::Value>(&out)
         .map(|_| out)
-        .map_err(|_| "The SMS JSON template is not valid JSON once filled in.".to_string())
+        .map_err(|_| crate::msg!(sms_template_invalid))
 }
 
 #[cfg(test)]

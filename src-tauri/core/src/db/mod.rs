@@ -66,12 +66,7 @@ fn ca_file_error(e: sqlx::Error, verified: bool) -> std::result::Result<Error, s
         matches!(&e, sqlx::Error::Tls(t) if t.to_string().starts_with("Invalid certificate"));
     if verified && (missing || damaged) {
         tracing::warn!(error = %e, "clinic CA file unusable");
-        Ok(Error::Unavailable(
-            "The clinic's CA certificate file (Settings → Database) is missing or damaged on this computer, \
-             so ClinicDesk cannot check the database server. Copy the clinic's CA file back to where it was \
-             (see the README, \"Clinic server\")."
-                .into(),
-        ))
+        Ok(Error::Unavailable(crate::msg!(ca_file_gone)))
     } else {
         Err(e)
     }
@@ -86,34 +81,28 @@ pub fn connect_error(e: sqlx::Error) -> Error {
                 code = db.code().as_deref().unwrap_or(""),
                 "sign-in refused by the database"
             );
-            Error::Unauthenticated("Username or password is incorrect.".into())
+            Error::Unauthenticated(crate::msg!(credentials_incorrect))
         }
         sqlx::Error::Database(db) if db.code().as_deref() == Some("3D000") => {
             Error::Unavailable(crate::msg!(database_missing_on_server))
         }
         sqlx::Error::Tls(inner) if inner.to_string().contains("does not support TLS") => {
             tracing::warn!(error = %e, "server refused TLS");
-            Error::Unavailable(
-                "The database server does not offer TLS, so ClinicDesk did not connect. Turn on ssl in the \
-                 server's postgresql.conf (see the README)."
-                    .into(),
-            )
+            Error::Unavailable(crate::msg!(server_no_tls))
         }
         sqlx::Error::Tls(_) => {
             tracing::warn!(error = %e, "TLS failure");
-            Error::Unavailable(
-                "A secure (TLS) connection to the database server could not be made.".into(),
-            )
+            Error::Unavailable(crate::msg!(tls_failed))
         }
         sqlx::Error::Io(io) if tls_failure(io).is_some() => {
             tracing::warn!(error = %e, "TLS handshake refused");
-            Error::Unavailable(tls_failure(io).unwrap_or_default().into())
+            Error::Unavailable(
+                crate::messages::text(tls_failure(io).unwrap_or("tls_failed")).into(),
+            )
         }
         sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut => {
             tracing::warn!(error = %e, "database unreachable");
-            Error::Unavailable(
-                "The database server cannot be reached. Check the address and the network.".into(),
-            )
+            Error::Unavailable(crate::msg!(server_unreachable))
         }
         _ => e.into(),
     }
@@ -121,31 +110,21 @@ pub fn connect_error(e: sqlx::Error) -> Error {
 
 /// A TLS handshake failure (rustls reports it inside an I/O error) as a sentence; None for other I/O errors.
 /// Each of these stops the connection before the startup message: no user name or password was sent.
+/// The catalog code of the sentence for a refused TLS handshake, if `io` is one.
 fn tls_failure(io: &std::io::Error) -> Option<&'static str> {
     use rustls::{CertificateError, Error as TlsError};
     let tls = io.get_ref()?.downcast_ref::<TlsError>()?;
     Some(match tls {
         TlsError::InvalidCertificate(CertificateError::UnknownIssuer)
-        | TlsError::InvalidCertificate(CertificateError::BadSignature) => {
-            "The database server's certificate is not signed by the clinic's CA (the CA file in Settings), so \
-             ClinicDesk did not connect and sent no password. Check the CA file; if it is right, this may not be \
-             the clinic's server."
-        }
+        | TlsError::InvalidCertificate(CertificateError::BadSignature) => "tls_unknown_issuer",
         TlsError::InvalidCertificate(CertificateError::NotValidForName)
         | TlsError::InvalidCertificate(CertificateError::NotValidForNameContext { .. }) => {
-            "The database server's certificate is not made out to the server name in Settings, so ClinicDesk \
-             did not connect and sent no password. Use the name written in the certificate, or remake the \
-             certificate with this name (see the README)."
+            "tls_wrong_name"
         }
         TlsError::InvalidCertificate(CertificateError::Expired)
-        | TlsError::InvalidCertificate(CertificateError::ExpiredContext { .. }) => {
-            "The database server's certificate has expired (or this computer's clock is wrong), so ClinicDesk \
-             did not connect."
-        }
-        TlsError::InvalidCertificate(_) => {
-            "The database server's certificate was refused, so ClinicDesk did not connect and sent no password."
-        }
-        _ => "A secure (TLS) connection to the database server could not be made.",
+        | TlsError::InvalidCertificate(CertificateError::ExpiredContext { .. }) => "tls_expired",
+        TlsError::InvalidCertificate(_) => "tls_refused",
+        _ => "tls_failed",
     })
 }
 

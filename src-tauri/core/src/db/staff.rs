@@ -33,10 +33,7 @@ impl std::str::FromStr for StaffRole {
             "admin" => Ok(StaffRole::Admin),
             "doctor" => Ok(StaffRole::Doctor),
             "reception" => Ok(StaffRole::Reception),
-            _ => Err(Error::validation(
-                "role",
-                "Choose admin, doctor or reception.",
-            )),
+            _ => Err(Error::validation("role", crate::msg!(staff_role_check))),
         }
     }
 }

@@ -131,9 +131,10 @@ async fn send_batch(
             Err(e) => {
                 let (retry_at, reason) = match (&e, backoff(attempts)) {
                     (SendError::Transient(r), Some(wait)) => (Some(Utc::now() + wait), r.clone()),
-                    (SendError::Transient(r), None) => {
-                        (None, format!("Gave up after {attempts} attempts. {r}"))
-                    }
+                    (SendError::Transient(r), None) => (
+                        None,
+                        crate::msg!(send_gave_up, attempts = attempts, reason = r),
+                    ),
                     (SendError::Permanent(r), _) => (None, r.clone()),
                 };
                 // The reason names the server or the address problem; the recipient is the admin's to see in

@@ -56,14 +56,16 @@ pub fn check(field: &str, password: &str, user_inputs: &[&str]) -> Result<()> {
     if s.acceptable {
         Ok(())
     } else {
+        // the sentence is coded by what the feedback says (the length rules, else zxcvbn's English hint as a param)
+        let len = password.chars().count();
         Err(Error::validation(
             field,
-            format!(
-                "This password is too easy to guess. {}",
-                s.feedback.unwrap_or_default()
-            )
-            .trim()
-            .to_string(),
+            match s.feedback {
+                _ if len < MIN_LENGTH => crate::msg!(password_too_short, min = MIN_LENGTH),
+                _ if len > MAX_LENGTH => crate::msg!(password_too_long, max = MAX_LENGTH),
+                Some(hint) => crate::msg!(password_weak_hint, hint = hint),
+                None => crate::msg!(password_weak),
+            },
         ))
     }
 }

@@ -93,7 +93,7 @@ pub async fn sign_in(
             } else {
                 "password"
             },
-            "Enter your username and password.",
+            crate::msg!(sign_in_fields_required),
         ));
     }
     let delay = throttle.delay_before_attempt(&username);
@@ -197,12 +197,9 @@ async fn open_session(target: &DbTarget, migrator: &Migrator, pool: &PgPool) -> 
 
 /// An administrator's sign-in upgrades the schema, through the owner connection this computer has.
 async fn upgrade_as_admin(target: &DbTarget, migrator: &Migrator) -> Result<()> {
-    let owner = target.owner_options().ok_or_else(|| {
-        Error::NeedsUpgrade(
-            "The clinic server's database needs an upgrade: run `clinicctl --database-url <owner URL> db migrate` on it."
-                .into(),
-        )
-    })?;
+    let owner = target
+        .owner_options()
+        .ok_or_else(|| Error::NeedsUpgrade(crate::msg!(server_needs_migrate)))?;
     let mut conn = db::connect_one(&owner).await?;
     db::migrate(&mut conn, migrator).await
 }

@@ -65,17 +65,14 @@ fn check_sessions(sessions: &[WeeklySession]) -> Result<()> {
     sorted.sort_by_key(|s| (s.weekday, s.starts_at));
     for s in &sorted {
         if !(1..=7).contains(&s.weekday) {
-            return Err(Error::validation(
-                "sessions",
-                "Weekdays go from 1 (Monday) to 7 (Sunday).",
-            ));
+            return Err(Error::validation("sessions", crate::msg!(weekday_range)));
         }
         if s.ends_at <= s.starts_at {
             return Err(Error::validation(
                 "sessions",
-                format!(
-                    "The session starting {} must end after it starts.",
-                    s.starts_at.format("%H:%M")
+                crate::msg!(
+                    session_ends_before_start,
+                    start = s.starts_at.format("%H:%M")
                 ),
             ));
         }
@@ -84,13 +81,19 @@ fn check_sessions(sessions: &[WeeklySession]) -> Result<()> {
         if w[0].weekday == w[1].weekday && w[1].starts_at < w[0].ends_at {
             return Err(Error::validation(
                 "sessions",
-                format!(
-                    "Two sessions overlap on {}: {}–{} and {}–{}.",
-                    weekday_name(w[0].weekday),
-                    w[0].starts_at.format("%H:%M"),
-                    w[0].ends_at.format("%H:%M"),
-                    w[1].starts_at.format("%H:%M"),
-                    w[1].ends_at.format("%H:%M")
+                crate::msg!(
+                    sessions_overlap_on,
+                    weekday = weekday_name(w[0].weekday),
+                    first = format!(
+                        "{}–{}",
+                        w[0].starts_at.format("%H:%M"),
+                        w[0].ends_at.format("%H:%M")
+                    ),
+                    second = format!(
+                        "{}–{}",
+                        w[1].starts_at.format("%H:%M"),
+                        w[1].ends_at.format("%H:%M")
+                    )
                 ),
             ));
         }
@@ -132,21 +135,12 @@ fn refuse_stranded(clock: &Clock, stranded: &[AppointmentRow]) -> Result<()> {
             )
         })
         .collect();
-    let more = if stranded.len() > 10 {
-        format!("; and {} more", stranded.len() - 10)
-    } else {
-        String::new()
-    };
-    let noun = if stranded.len() == 1 {
-        "appointment falls"
-    } else {
-        "appointments fall"
-    };
-    Err(Error::Conflict(format!(
-        "{} booked {noun} outside the new hours — rebook or cancel first: {}{more}.",
-        stranded.len(),
-        list.join("; ")
-    )))
+    let list = list.join("; ");
+    Err(Error::Conflict(match stranded.len() {
+        1 => crate::msg!(hours_strand_one, list = list),
+        n if n > 10 => crate::msg!(hours_strand_more, count = n, list = list, more = n - 10),
+        n => crate::msg!(hours_strand_many, count = n, list = list),
+    }))
 }
 
 async fn upcoming(
@@ -208,28 +202,22 @@ pub async fn set_weekly(
 pub async fn add_exception(desk: &Desk, input: &ExceptionInput) -> Result<AvailabilityException> {
     let reason = super::optional_text("reason", "Reason", &input.reason, 200)?;
     if (input.kind == ExceptionKind::Holiday) != input.doctor_id.is_none() {
-        return Err(Error::validation(
-            "kind",
-            "A clinic holiday applies to everyone; leave and extra sessions belong to one doctor.",
-        ));
+        return Err(Error::validation("kind", crate::msg!(holiday_for_everyone)));
     }
     match (input.starts_at, input.ends_at) {
         (None, None) if input.kind == ExceptionKind::Extra => {
             return Err(Error::validation(
                 "starts_at",
-                "An extra session needs a start and an end time.",
+                crate::msg!(extra_session_times),
             ))
         }
         (Some(s), Some(e)) if e <= s => {
-            return Err(Error::validation(
-                "ends_at",
-                "The end time must be after the start time.",
-            ))
+            return Err(Error::validation("ends_at", crate::msg!(end_after_start)))
         }
         (Some(_), None) | (None, Some(_)) => {
             return Err(Error::validation(
                 "ends_at",
-                "Give both times, or neither for the whole day.",
+                crate::msg!(both_times_or_neither),
             ))
         }
         _ => {}

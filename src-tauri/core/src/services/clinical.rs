@@ -84,18 +84,13 @@ fn clean(form: &TreatmentInput, visit_date: NaiveDate) -> Result<ClinicalContent
     let icd10_code = match input.icd10_code.as_deref().map(|c| c.trim().to_uppercase()) {
         Some(c) if c.is_empty() => None,
         Some(c) if valid_icd10(&c) => Some(c),
-        Some(_) => {
-            return Err(Error::validation(
-                "icd10_code",
-                "An ICD-10 code looks like I10, E11.9 or S93.401.",
-            ))
-        }
+        Some(_) => return Err(Error::validation("icd10_code", crate::msg!(icd10_shape))),
         None => None,
     };
     if input.prescription.len() > 30 {
         return Err(Error::validation(
             "prescription",
-            "A prescription has at most 30 lines.",
+            crate::msg!(prescription_max_lines),
         ));
     }
     let mut prescription = vec![];
@@ -118,7 +113,7 @@ fn clean(form: &TreatmentInput, visit_date: NaiveDate) -> Result<ClinicalContent
             }
             return Err(Error::validation(
                 "prescription",
-                format!("Prescription line {} needs a medicine.", i + 1),
+                crate::msg!(prescription_line_medicine, line = i + 1),
             ));
         }
         prescription.push(l);
@@ -127,20 +122,20 @@ fn clean(form: &TreatmentInput, visit_date: NaiveDate) -> Result<ClinicalContent
         (Some(_), Some(_)) => {
             return Err(Error::validation(
                 "next_visit_on",
-                "Give a date or a number of days, not both.",
+                crate::msg!(next_visit_date_or_days),
             ))
         }
         (Some(d), None) if d <= visit_date => {
             return Err(Error::validation(
                 "next_visit_on",
-                "The next visit must be after this one.",
+                crate::msg!(next_visit_after),
             ))
         }
         (Some(d), None) => Some(d),
         (None, Some(n)) if !(1..=3650).contains(&n) => {
             return Err(Error::validation(
                 "next_visit_in_days",
-                "Suggest the next visit in 1 to 3650 days.",
+                crate::msg!(next_visit_days_range),
             ))
         }
         (None, Some(n)) => Some(visit_date + Duration::days(n as i64)),
@@ -159,7 +154,7 @@ fn clean(form: &TreatmentInput, visit_date: NaiveDate) -> Result<ClinicalContent
     if c.diagnosis.is_empty() && c.treatment_given.is_empty() && c.notes.is_empty() {
         return Err(Error::validation(
             "diagnosis",
-            "Record at least a diagnosis, the treatment given or a note.",
+            crate::msg!(visit_record_empty),
         ));
     }
     Ok(c)
@@ -179,9 +174,9 @@ pub async fn record(
         .ok_or_else(|| Error::NotFound(crate::msg!(appointment_missing)))?;
     let mine = crate::db::doctors::current_id(&mut tx).await?;
     if mine != Some(appt.doctor_id) {
-        return Err(Error::PermissionDenied(format!(
-            "Only {} can record this visit.",
-            appt.doctor_name
+        return Err(Error::PermissionDenied(crate::msg!(
+            visit_record_own_doctor,
+            doctor = appt.doctor_name
         )));
     }
     let content = clean(input, schedule::local_date(clock.tz, appt.starts_at))?;
@@ -196,10 +191,7 @@ pub async fn record(
         other => {
             return Err(Error::validation(
                 "appointment_id",
-                format!(
-                    "This appointment is {}; there is no visit to record.",
-                    other.label()
-                ),
+                crate::msg!(visit_no_record_status, status = other.label()),
             ));
         }
     }
@@ -231,9 +223,9 @@ pub async fn amend(pool: &PgPool, treatment_id: i64, input: &TreatmentInput) -> 
         .ok_or_else(|| Error::internal("appointment vanished"))?;
     let content = clean(input, schedule::local_date(clock.tz, appt.starts_at))?;
     if !treatments::amend(&mut tx, treatment_id, &content).await? {
-        return Err(Error::PermissionDenied(
-            "Only the doctor who recorded this visit or an administrator can amend it.".into(),
-        ));
+        return Err(Error::PermissionDenied(crate::msg!(
+            visit_amend_author_only
+        )));
     }
     let t = treatments::get(&mut tx, treatment_id)
         .await?
@@ -273,7 +265,7 @@ pub async fn history(pool: &PgPool, patient_id: i64, filter: &HistoryFilter) -> 
     if text.is_some_and(|t| t.chars().count() > 200) {
         return Err(Error::validation(
             "text",
-            "Search for at most 200 characters.",
+            crate::msg!(history_search_too_long),
         ));
     }
     let appts: std::collections::HashMap<i64, Appointment> =

@@ -12,7 +12,24 @@ use crate::services::auth::SignedIn;
 #[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct DatabaseCheck {
     pub ok: bool,
+    /// The English sentence; `code` and `params` are its catalog code and values, for the UI's translation.
     pub message: String,
+    #[specta(optional)]
+    pub code: Option<String>,
+    #[specta(optional)]
+    pub params: std::collections::BTreeMap<String, String>,
+}
+
+impl DatabaseCheck {
+    fn new(ok: bool, message: String) -> Self {
+        let (code, params) = crate::messages::code_of(&message);
+        DatabaseCheck {
+            ok,
+            message,
+            code,
+            params,
+        }
+    }
 }
 
 /// Probes a clinic server without credentials: a PostgreSQL server answers an unknown role with an
@@ -22,10 +39,10 @@ pub struct DatabaseCheck {
 pub async fn check(config: &DatabaseConfig) -> Result<DatabaseCheck> {
     config.validate()?;
     let Some(options) = config.server_options("clinicdesk_probe") else {
-        return Ok(DatabaseCheck {
-            ok: true,
-            message: "ClinicDesk will use the database built into this computer.".into(),
-        });
+        return Ok(DatabaseCheck::new(
+            true,
+            crate::msg!(database_builtin_chosen),
+        ));
     };
     let probe = tokio::time::timeout(
         std::time::Duration::from_secs(8),
@@ -33,22 +50,13 @@ pub async fn check(config: &DatabaseConfig) -> Result<DatabaseCheck> {
     )
     .await;
     Ok(match probe {
-        Err(_) => DatabaseCheck {
-            ok: false,
-            message: "The server did not answer within 8 seconds.".into(),
-        },
-        Ok(Ok(_)) | Ok(Err(Error::Unauthenticated(_))) => DatabaseCheck {
-            ok: true,
-            message: format!("{} answered. Sign in again to use it.", config.label()),
-        },
-        Ok(Err(Error::Unavailable(m))) => DatabaseCheck {
-            ok: false,
-            message: m,
-        },
-        Ok(Err(e)) => DatabaseCheck {
-            ok: false,
-            message: e.to_string(),
-        },
+        Err(_) => DatabaseCheck::new(false, crate::msg!(database_probe_timeout)),
+        Ok(Ok(_)) | Ok(Err(Error::Unauthenticated(_))) => DatabaseCheck::new(
+            true,
+            crate::msg!(database_probe_answered, server = config.label()),
+        ),
+        Ok(Err(Error::Unavailable(m))) => DatabaseCheck::new(false, m),
+        Ok(Err(e)) => DatabaseCheck::new(false, e.to_string()),
     })
 }
 

@@ -61,10 +61,11 @@ pub async fn delete(desk: &Desk, id: i64) -> Result<()> {
         .await?
         .ok_or_else(|| Error::NotFound(crate::msg!(department_gone)))?;
     if doctors > 0 {
-        let noun = if doctors == 1 { "doctor" } else { "doctors" };
-        return Err(Error::Conflict(format!(
-            "{name} still has {doctors} {noun}. Move them to another department first."
-        )));
+        return Err(Error::Conflict(if doctors == 1 {
+            crate::msg!(department_has_doctor, name = name)
+        } else {
+            crate::msg!(department_has_doctors, name = name, count = doctors)
+        }));
     }
     departments::delete(&mut *tx, id).await?;
     tx.commit().await?;

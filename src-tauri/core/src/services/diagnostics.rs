@@ -61,9 +61,7 @@ pub async fn database_info(conn: &mut sqlx::PgConnection) -> Result<DatabaseInfo
 pub async fn collect(desk: &Desk, app_version: &str) -> Result<Diagnostics> {
     let mut conn = desk.acquire().await?;
     if !db::staff::session_is_member_of(&mut *conn, "clinicdesk_admin").await? {
-        return Err(Error::PermissionDenied(
-            "Diagnostics are for administrators.".into(),
-        ));
+        return Err(Error::PermissionDenied(crate::msg!(diagnostics_admin_only)));
     }
     let database = database_info(&mut conn).await?;
     let jobs = db::job_runs::latest_per_job(&mut conn).await?;

@@ -96,7 +96,7 @@ async fn check_staff_link(conn: &mut sqlx::PgConnection, username: &Option<Strin
             None => {
                 return Err(Error::validation(
                     "staff_username",
-                    format!("There is no staff account '{u}'."),
+                    crate::msg!(staff_account_unknown, username = u),
                 ))
             }
         }

@@ -27,10 +27,7 @@ fn email_address(field: &str, value: &str) -> Result<String> {
         Ok(Some(e)) => Ok(e),
         _ => Err(Error::validation(
             field,
-            format!(
-                "“{}” is not an email address like name@example.com.",
-                value.trim()
-            ),
+            crate::msg!(email_address_invalid, value = value.trim()),
         )),
     }
 }
@@ -75,7 +72,8 @@ pub async fn get_channel_settings(pool: &PgPool) -> Result<ChannelSettings> {
         .public())
 }
 
-fn http_url(field: &str, label: &str, value: &str) -> Result<()> {
+/// `webhook` picks the sentence: the chat webhook's URL, else the SMS gateway's.
+fn http_url(field: &str, webhook: bool, value: &str) -> Result<()> {
     let v = value.trim();
     let ok = reqwest::Url::parse(v)
         .map(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
@@ -85,7 +83,11 @@ fn http_url(field: &str, label: &str, value: &str) -> Result<()> {
     } else {
         Err(Error::validation(
             field,
-            format!("{label} must be an http:// or https:// address."),
+            if webhook {
+                crate::msg!(webhook_url_invalid)
+            } else {
+                crate::msg!(gateway_url_invalid)
+            },
         ))
     }
 }
@@ -131,17 +133,17 @@ fn validated(
                 ));
             }
             if !c.sms_url.is_empty() {
-                http_url("sms_url", "The gateway URL", &c.sms_url)?;
+                http_url("sms_url", false, &c.sms_url)?;
             }
         }
         SmsProvider::Json => {
-            http_url("sms_url", "The gateway URL", &c.sms_url)?;
+            http_url("sms_url", false, &c.sms_url)?;
             crate::channels::check_sms_template(&c.sms_json_template)
                 .map_err(|m| Error::validation("sms_json_template", m))?;
         }
     }
     if !c.chat_webhook_url.is_empty() {
-        http_url("chat_webhook_url", "The webhook URL", &c.chat_webhook_url)?;
+        http_url("chat_webhook_url", true, &c.chat_webhook_url)?;
     }
     for (field, v, max) in [
         ("smtp_username", &c.smtp_username, 254),
@@ -153,7 +155,7 @@ fn validated(
         if v.chars().count() > max {
             return Err(Error::validation(
                 field,
-                format!("At most {max} characters."),
+                crate::msg!(at_most_characters, max = max),
             ));
         }
     }
@@ -210,9 +212,9 @@ pub async fn send_test(
     let recipient = recipient.as_str();
     match dispatcher::send_test(&c, channel, recipient, &clinic).await {
         Ok(()) => Ok(match channel {
-            MessageChannel::Email => format!("Test email sent to {recipient}."),
-            MessageChannel::Sms => format!("Test SMS sent to {recipient}."),
-            MessageChannel::Chat => "Test message posted to the staff chat.".into(),
+            MessageChannel::Email => crate::msg!(test_email_sent, recipient = recipient),
+            MessageChannel::Sms => crate::msg!(test_sms_sent, recipient = recipient),
+            MessageChannel::Chat => crate::msg!(test_chat_posted),
         }),
         Err(SendError::Transient(r) | SendError::Permanent(r)) => Err(Error::Unavailable(r)),
     }
@@ -230,8 +232,13 @@ pub struct JobStatus {
 
 #[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct JobsOverview {
-    /// Who runs the jobs, from this computer's point of view.
+    /// Who runs the jobs, from this computer's point of view (English); `runner_code` and `runner_params` are its
+    /// catalog code and values, for the UI's translation.
     pub runner: Option<String>,
+    #[specta(optional)]
+    pub runner_code: Option<String>,
+    #[specta(optional)]
+    pub runner_params: std::collections::BTreeMap<String, String>,
     pub runner_active: bool,
     pub jobs: Vec<JobStatus>,
 }
@@ -259,8 +266,14 @@ pub async fn overview(
             }
         })
         .collect();
+    let (runner_code, runner_params) = runner
+        .as_deref()
+        .map(crate::messages::code_of)
+        .unwrap_or_default();
     Ok(JobsOverview {
         runner,
+        runner_code,
+        runner_params,
         runner_active,
         jobs,
     })
@@ -278,17 +291,31 @@ pub async fn runs(pool: &PgPool, job: Option<JobKind>, limit: i64) -> Result<Vec
 #[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct RunNowResult {
     pub ran: bool,
+    /// The English sentence; `code` and `params` are its catalog code and values, for the UI's translation.
     pub message: String,
+    #[specta(optional)]
+    pub code: Option<String>,
+    #[specta(optional)]
+    pub params: std::collections::BTreeMap<String, String>,
     pub run: Option<JobRun>,
+}
+
+impl RunNowResult {
+    fn new(ran: bool, message: String, run: Option<JobRun>) -> Self {
+        let (code, params) = crate::messages::code_of(&message);
+        RunNowResult {
+            ran,
+            message,
+            code,
+            params,
+            run,
+        }
+    }
 }
 
 fn run_result(job_label: &str, run: Option<JobRun>) -> RunNowResult {
     match run {
-        None => RunNowResult {
-            ran: false,
-            message: format!("{job_label} already ran this minute (here or on another computer)."),
-            run: None,
-        },
+        None => RunNowResult::new(false, crate::msg!(job_already_ran, job = job_label), None),
         Some(r) if r.outcome.as_deref() == Some("ok") => {
             let counts = r
                 .counts
@@ -296,20 +323,21 @@ fn run_result(job_label: &str, run: Option<JobRun>) -> RunNowResult {
                 .map(|(k, v)| format!("{} {v}", k.replace('_', " ")))
                 .collect::<Vec<_>>()
                 .join(", ");
-            RunNowResult {
-                ran: true,
-                message: format!("{job_label} finished: {counts}."),
-                run: Some(r),
-            }
+            RunNowResult::new(
+                true,
+                crate::msg!(job_finished, job = job_label, counts = counts),
+                Some(r),
+            )
         }
-        Some(r) => RunNowResult {
-            ran: true,
-            message: format!(
-                "{job_label} failed: {}",
-                r.error.clone().unwrap_or_default()
+        Some(r) => RunNowResult::new(
+            true,
+            crate::msg!(
+                job_failed,
+                job = job_label,
+                error = r.error.clone().unwrap_or_default()
             ),
-            run: Some(r),
-        },
+            Some(r),
+        ),
     }
 }
 
@@ -339,7 +367,8 @@ pub async fn outbox_counts(pool: &PgPool) -> Result<OutboxCounts> {
     notifications::counts(&mut *pool.acquire().await?).await
 }
 
-async fn after_change(pool: &PgPool, id: i64, changed: bool, refused: &str) -> Result<OutboxItem> {
+/// `retrying` picks the refusal's sentence: a retry's, else a cancel's.
+async fn after_change(pool: &PgPool, id: i64, changed: bool, retrying: bool) -> Result<OutboxItem> {
     let mut conn = pool.acquire().await?;
     let item = notifications::get(&mut conn, id)
         .await?
@@ -351,30 +380,22 @@ async fn after_change(pool: &PgPool, id: i64, changed: bool, refused: &str) -> R
             .ok()
             .and_then(|v| v.as_str().map(str::to_string))
             .unwrap_or_default();
-        Err(Error::Conflict(format!("{refused}; it is {now}.")))
+        Err(Error::Conflict(if retrying {
+            crate::msg!(outbox_retry_refused, status = now)
+        } else {
+            crate::msg!(outbox_cancel_refused, status = now)
+        }))
     }
 }
 
 pub async fn retry(pool: &PgPool, id: i64) -> Result<OutboxItem> {
     let changed = notifications::retry(&mut *pool.acquire().await?, id).await?;
-    after_change(
-        pool,
-        id,
-        changed,
-        "This message can only be retried when it failed or was cancelled",
-    )
-    .await
+    after_change(pool, id, changed, true).await
 }
 
 pub async fn cancel(pool: &PgPool, id: i64) -> Result<OutboxItem> {
     let changed = notifications::cancel(&mut *pool.acquire().await?, id).await?;
-    after_change(
-        pool,
-        id,
-        changed,
-        "This message can only be cancelled before it is sent",
-    )
-    .await
+    after_change(pool, id, changed, false).await
 }
 
 /// "Send now": messages waiting out a backoff after a failure become due at once (the administrator has just fixed
@@ -388,7 +409,7 @@ pub async fn dispatch_now(pool: &PgPool) -> Result<i64> {
 fn month_start(field: &str, month: NaiveDate) -> Result<NaiveDate> {
     use chrono::Datelike;
     if month.day() != 1 {
-        return Err(Error::validation(field, "Choose a month."));
+        return Err(Error::validation(field, crate::msg!(month_required)));
     }
     Ok(month)
 }

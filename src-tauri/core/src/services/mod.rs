@@ -80,10 +80,7 @@ pub(crate) fn username(field: &str, value: &str) -> Result<String> {
     if ok {
         Ok(v)
     } else {
-        Err(Error::validation(
-            field,
-            "Usernames are 3–32 characters: lowercase letters, digits, '_' or '.', starting with a letter.",
-        ))
+        Err(Error::validation(field, crate::msg!(staff_username_check)))
     }
 }
 
@@ -92,12 +89,7 @@ pub(crate) fn time_zone(field: &str, value: &str) -> Result<String> {
         .trim()
         .parse::<chrono_tz::Tz>()
         .map(|tz| tz.name().to_string())
-        .map_err(|_| {
-            Error::validation(
-                field,
-                "Choose a time zone from the list (e.g. Europe/London).",
-            )
-        })
+        .map_err(|_| Error::validation(field, crate::msg!(time_zone_unknown)))
 }
 
 #[cfg(test)]

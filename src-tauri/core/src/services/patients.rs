@@ -30,17 +30,11 @@ pub(crate) fn normalise_phone(field: &str, raw: &str) -> Result<Option<String>> 
         .chars()
         .any(|c| !(c.is_ascii_digit() || " -().+/".contains(c)))
     {
-        return Err(Error::validation(
-            field,
-            "A phone number may contain digits, spaces, '+', '-', '(' and ')'.",
-        ));
+        return Err(Error::validation(field, crate::msg!(phone_characters)));
     }
     let digits: String = trimmed.chars().filter(|c| c.is_ascii_digit()).collect();
     if !(7..=15).contains(&digits.len()) {
-        return Err(Error::validation(
-            field,
-            "A phone number has 7 to 15 digits.",
-        ));
+        return Err(Error::validation(field, crate::msg!(phone_digits)));
     }
     Ok(Some(if plus { format!("+{digits}") } else { digits }))
 }
@@ -62,10 +56,7 @@ pub(crate) fn email(field: &str, raw: &str) -> Result<Option<String>> {
     if ok {
         Ok(Some(e.to_string()))
     } else {
-        Err(Error::validation(
-            field,
-            "Enter an email address like name@example.com.",
-        ))
+        Err(Error::validation(field, crate::msg!(email_invalid)))
     }
 }
 
@@ -362,9 +353,9 @@ pub async fn merge(desk: &Desk, merged: i64, survivor: i64) -> Result<MergeOutco
                 )
             })
             .collect();
-        return Err(Error::Conflict(format!(
-            "These records cannot be merged: both have an appointment at the same time ({}). Cancel one of them first.",
-            pairs.join("; ")
+        return Err(Error::Conflict(crate::msg!(
+            merge_overlap_at,
+            appointments = pairs.join("; ")
         )));
     }
     let counts = match patients::merge(&mut tx, merged, survivor).await {

@@ -27,13 +27,13 @@ fn clean(input: &ReminderRuleInput) -> Result<ReminderRuleInput> {
             if lead < 1 {
                 return Err(Error::validation(
                     "lead_minutes",
-                    "A reminder must come at least 1 minute before the appointment.",
+                    crate::msg!(reminder_lead_min),
                 ));
             }
             if lead > MAX_LEAD_MINUTES {
                 return Err(Error::validation(
                     "lead_minutes",
-                    "A reminder can come at most 14 days before the appointment.",
+                    crate::msg!(reminder_lead_max),
                 ));
             }
             Ok(ReminderRuleInput {
@@ -76,9 +76,7 @@ pub async fn add(pool: &PgPool, input: &ReminderRuleInput) -> Result<ReminderRul
 #[tracing::instrument(skip(pool))]
 pub async fn remove(pool: &PgPool, id: i64) -> Result<()> {
     if !reminder_rules::delete(&mut *pool.acquire().await?, id).await? {
-        return Err(Error::NotFound(
-            "That reminder rule no longer exists.".into(),
-        ));
+        return Err(Error::NotFound(crate::msg!(reminder_rule_gone)));
     }
     Ok(())
 }
@@ -98,20 +96,17 @@ pub async fn set_quiet_hours(pool: &PgPool, input: &QuietHours) -> Result<QuietH
         (Some(_), None) => {
             return Err(Error::validation(
                 "quiet_end",
-                "Give the time quiet hours end, or clear both times.",
+                crate::msg!(quiet_end_required),
             ))
         }
         (None, Some(_)) => {
             return Err(Error::validation(
                 "quiet_start",
-                "Give the time quiet hours start, or clear both times.",
+                crate::msg!(quiet_start_required),
             ))
         }
         (Some(s), Some(e)) if s == e => {
-            return Err(Error::validation(
-                "quiet_end",
-                "Quiet hours cannot cover the whole day: no SMS could ever be sent. Choose an end time different from the start.",
-            ))
+            return Err(Error::validation("quiet_end", crate::msg!(quiet_whole_day)))
         }
         _ => {}
     }

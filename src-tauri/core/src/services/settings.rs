@@ -24,7 +24,7 @@ pub async fn update(pool: &PgPool, input: &ClinicSettings) -> Result<ClinicSetti
     if !(1..=240).contains(&clean.idle_lock_minutes) {
         return Err(Error::validation(
             "idle_lock_minutes",
-            "Idle lock must be between 1 and 240 minutes.",
+            crate::msg!(settings_idle_lock_minutes_check),
         ));
     }
     settings::update(&mut *pool.acquire().await?, &clean).await
@@ -105,7 +105,7 @@ pub async fn set_wait_alert_minutes(pool: &PgPool, minutes: i32) -> Result<i32> 
     if !(1..=240).contains(&minutes) {
         return Err(Error::validation(
             "wait_alert_minutes",
-            "The waiting alert must be between 1 and 240 minutes.",
+            crate::msg!(settings_wait_alert_minutes_check),
         ));
     }
     settings::set_wait_alert_minutes(&mut *pool.acquire().await?, minutes).await

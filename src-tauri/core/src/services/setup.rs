@@ -93,9 +93,7 @@ pub async fn complete_setup(
         .execute(&mut *tx)
         .await?;
     if db::settings::get(&mut *tx).await?.is_some() {
-        return Err(Error::Conflict(
-            "This clinic is already set up. Sign in instead.".into(),
-        ));
+        return Err(Error::Conflict(crate::msg!(clinic_already_set_up)));
     }
     let (language, date_format, clock, first_day) = super::settings::machine_locale();
     let settings = ClinicSettings {

@@ -59,7 +59,7 @@ pub async fn reset_password(pool: &PgPool, username: &str, new_password: &str) -
     let mut conn = pool.acquire().await?;
     let target = staff::by_username(&mut conn, username)
         .await?
-        .ok_or_else(|| Error::NotFound(format!("There is no staff member '{username}'.")))?;
+        .ok_or_else(|| Error::NotFound(crate::msg!(staff_member_unknown, username = username)))?;
     password::check(
         "password",
         new_password,
@@ -74,7 +74,7 @@ pub async fn set_active(pool: &PgPool, username: &str, active: bool) -> Result<S
     staff::set_active(&mut *tx, username, active).await?;
     let s = staff::by_username(&mut *tx, username)
         .await?
-        .ok_or_else(|| Error::NotFound(format!("There is no staff member '{username}'.")))?;
+        .ok_or_else(|| Error::NotFound(crate::msg!(staff_member_unknown, username = username)))?;
     tx.commit().await?;
     Ok(s)
 }

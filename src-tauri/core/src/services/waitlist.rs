@@ -165,10 +165,7 @@ fn validate(today: NaiveDate, input: &WaitlistInput) -> Result<String> {
     if input.window_to > last {
         return Err(Error::validation(
             "window_to",
-            format!(
-                "A waitlist window can reach at most a year ahead (until {}).",
-                Clock::day_label(last)
-            ),
+            crate::msg!(waitlist_window_until, until = Clock::day_label(last)),
         ));
     }
     match (input.time_from, input.time_to) {
@@ -238,9 +235,7 @@ pub async fn close(pool: &PgPool, id: i64) -> Result<WaitlistEntry> {
         .await?
         .ok_or_else(|| Error::NotFound(crate::msg!(waitlist_entry_missing)))?;
     if !open {
-        return Err(Error::Conflict(
-            "This waitlist entry is already closed.".into(),
-        ));
+        return Err(Error::Conflict(crate::msg!(waitlist_entries_final)));
     }
     db::close(&mut tx, id, "closed", None).await?;
     let row = db::get(&mut tx, id)
@@ -339,9 +334,7 @@ async fn book_once(
         .await?
         .ok_or_else(|| Error::NotFound(crate::msg!(waitlist_entry_missing)))?;
     if !open {
-        return Err(Error::Conflict(
-            "This patient was already booked or taken off the waitlist from another desk.".into(),
-        ));
+        return Err(Error::Conflict(crate::msg!(waitlist_taken_elsewhere)));
     }
     let visit = BookingRequest::at(doctor_id, patient_id, starts_at);
     match book_in(&mut tx, &visit, None).await? {

@@ -74,10 +74,7 @@ fn slot_end(
     windows: &[(chrono::NaiveTime, chrono::NaiveTime)],
 ) -> Result<DateTime<Utc>> {
     if start < clock.now {
-        return Err(Error::validation(
-            "starts_at",
-            "That time has already passed. Choose a later slot.",
-        ));
+        return Err(Error::validation("starts_at", crate::msg!(slot_passed)));
     }
     let date = schedule::local_date(clock.tz, start);
     // the visit and its buffer lie inside the hours; the visit ends before the buffer
@@ -89,10 +86,11 @@ fn slot_end(
         Some(t) => Ok(t.ends_at - chrono::Duration::minutes(buffer as i64)),
         None => Err(Error::validation(
             "starts_at",
-            format!(
-                "{doctor_name} does not see patients at {} on {}. Choose a slot from the grid.",
-                clock.hm(start),
-                Clock::day_label(date)
+            crate::msg!(
+                doctor_not_seeing_at,
+                doctor = doctor_name,
+                time = clock.hm(start),
+                date = Clock::day_label(date)
             ),
         )),
     }
@@ -148,7 +146,7 @@ pub(super) fn visit_reason(reason: &str) -> Result<String> {
     if r.contains('\n') {
         return Err(Error::validation(
             "reason",
-            "Keep the visit reason on one line.",
+            crate::msg!(visit_reason_one_line),
         ));
     }
     Ok(r)
@@ -247,7 +245,7 @@ pub fn request_key(key: &str) -> Result<String> {
     } else {
         Err(Error::validation(
             "request_key",
-            "The request key must be 8–64 letters, digits or '-'.",
+            crate::msg!(request_key_shape),
         ))
     }
 }
@@ -324,7 +322,7 @@ pub(crate) async fn book_in(
     if !ctx.doctor_active {
         return Err(Error::validation(
             "doctor_id",
-            format!("{} is inactive and cannot be booked.", ctx.doctor_name),
+            crate::msg!(doctor_inactive_named, doctor = ctx.doctor_name),
         ));
     }
     let (Some(patient_name), Some(patient_mrn)) =
@@ -338,9 +336,10 @@ pub(crate) async fn book_in(
     if ctx.patient_blacklisted == Some(true) {
         return Err(Error::validation(
             "patient_id",
-            format!(
-                "{patient_name} is blacklisted ({}). Lift the blacklist before booking.",
-                ctx.blacklist_reason.clone().unwrap_or_default()
+            crate::msg!(
+                patient_blacklisted_named,
+                patient = patient_name,
+                reason = ctx.blacklist_reason.clone().unwrap_or_default()
             ),
         ));
     }
@@ -453,10 +452,7 @@ async fn reschedule_once(pool: &PgPool, id: i64, starts_at: DateTime<Utc>) -> Re
     if status != AppointmentStatus::Booked {
         return Err(Error::validation(
             "status",
-            format!(
-                "This appointment is {}; only booked appointments can be rescheduled.",
-                status.label()
-            ),
+            crate::msg!(reschedule_only_booked, status = status.label()),
         ));
     }
     doctors::lock_schedule(&mut tx, doctor_id, false).await?;
@@ -522,9 +518,9 @@ async fn walk_in_once(
         return retrying(|| book_once(desk, &visit, None)).await;
     }
     if !overbook {
-        return Err(Error::Conflict(format!(
-            "{} has no free slot left today. An administrator can overbook.",
-            doctor.full_name
+        return Err(Error::Conflict(crate::msg!(
+            walk_in_no_free_slot,
+            doctor = doctor.full_name
         )));
     }
     let mut tx = desk.begin().await?;

@@ -49,10 +49,7 @@ pub fn check_period(from: NaiveDate, to: NaiveDate) -> Result<()> {
         .checked_add_months(Months::new(12))
         .is_none_or(|limit| to >= limit)
     {
-        return Err(Error::validation(
-            "to",
-            "Choose a period of at most one year.",
-        ));
+        return Err(Error::validation("to", crate::msg!(period_max_year)));
     }
     Ok(())
 }
@@ -69,9 +66,7 @@ pub(crate) async fn scope(conn: &mut PgConnection, doctor_id: Option<i64>) -> Re
         .await?
         .ok_or_else(|| Error::PermissionDenied(crate::msg!(account_not_doctor)))?;
     match doctor_id {
-        Some(d) if d != own => Err(Error::PermissionDenied(
-            "A doctor sees only their own no-shows.".into(),
-        )),
+        Some(d) if d != own => Err(Error::PermissionDenied(crate::msg!(no_shows_own_only))),
         _ => Ok(Some(own)),
     }
 }

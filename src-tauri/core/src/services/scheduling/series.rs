@@ -66,28 +66,25 @@ pub struct Occurrence {
 /// The dates of the series' visits (validated: 1–104 of them).
 fn dates(req: &SeriesRequest, first: NaiveDate) -> Result<Vec<NaiveDate>> {
     if !(1..=52).contains(&req.every) {
-        return Err(Error::validation(
-            "every",
-            "Repeat every 1 to 52 days or weeks.",
-        ));
+        return Err(Error::validation("every", crate::msg!(series_every_range)));
     }
     match (req.count, req.until) {
         (None, None) => {
             return Err(Error::validation(
                 "count",
-                "Say how many visits, or until which date.",
+                crate::msg!(series_count_or_until),
             ))
         }
         (Some(c), _) if !(1..=MAX_VISITS as i32).contains(&c) => {
             return Err(Error::validation(
                 "count",
-                format!("A series has 1 to {MAX_VISITS} visits."),
+                crate::msg!(series_count_range, max = MAX_VISITS),
             ))
         }
         (_, Some(u)) if u < first => {
             return Err(Error::validation(
                 "until",
-                "The end date is before the first visit.",
+                crate::msg!(series_until_before_first),
             ))
         }
         _ => {}
@@ -95,13 +92,13 @@ fn dates(req: &SeriesRequest, first: NaiveDate) -> Result<Vec<NaiveDate>> {
     if req.weekdays.iter().any(|w| !(1..=7).contains(w)) {
         return Err(Error::validation(
             "weekdays",
-            "Choose weekdays from Monday to Sunday.",
+            crate::msg!(series_weekdays_range),
         ));
     }
     if !req.weekdays.is_empty() && req.unit == RepeatUnit::Days {
         return Err(Error::validation(
             "weekdays",
-            "Weekdays go with a weekly series.",
+            crate::msg!(series_weekdays_weekly),
         ));
     }
     let every = req.every as i64;
@@ -128,9 +125,7 @@ fn dates(req: &SeriesRequest, first: NaiveDate) -> Result<Vec<NaiveDate>> {
             if out.len() == MAX_VISITS {
                 return Err(Error::validation(
                     "until",
-                    format!(
-                        "That makes more than {MAX_VISITS} visits: choose an earlier end date."
-                    ),
+                    crate::msg!(series_too_many, max = MAX_VISITS),
                 ));
             }
             out.push(d);
@@ -138,10 +133,7 @@ fn dates(req: &SeriesRequest, first: NaiveDate) -> Result<Vec<NaiveDate>> {
         d += Duration::days(1);
     }
     if out.is_empty() {
-        return Err(Error::validation(
-            "weekdays",
-            "These settings give no visit: check the weekdays and the end date.",
-        ));
+        return Err(Error::validation("weekdays", crate::msg!(series_no_visit)));
     }
     Ok(out)
 }
@@ -212,14 +204,9 @@ pub async fn preview_series(desk: &Desk, req: &SeriesRequest) -> Result<Vec<Occu
             let conflict = match &planned {
                 Err(why) => Some(why.clone()),
                 Ok(p) if free.iter().any(|f| f.starts_at == p.starts_at) => None,
-                Ok(p) if p.starts_at < clock.now => Some("That time has already passed.".into()),
-                Ok(p) if !patient_free(p) => {
-                    Some("The patient has another appointment then.".into())
-                }
-                Ok(_) => Some(format!(
-                    "{} already has an appointment then.",
-                    doctor.full_name
-                )),
+                Ok(p) if p.starts_at < clock.now => Some(crate::msg!(series_time_passed)),
+                Ok(p) if !patient_free(p) => Some(crate::msg!(series_patient_busy)),
+                Ok(_) => Some(crate::msg!(series_doctor_busy, doctor = doctor.full_name)),
             };
             let alternative = conflict.as_ref().and_then(|_| {
                 let want = planned
@@ -265,7 +252,7 @@ fn planned_slot(
         .earliest()
         .is_none()
     {
-        return Err("That time does not exist on this day (the clocks change).".into());
+        return Err(crate::msg!(series_time_skipped));
     }
     let windows = s.windows(doctor_id, date);
     if let Some(t) = crate::schedule::starts_in_windows(
@@ -282,11 +269,11 @@ fn planned_slot(
     }
     let kinds = s.exceptions_on(doctor_id, date);
     Err(if kinds.contains(&ExceptionKind::Holiday) {
-        "The clinic is closed that day.".into()
+        crate::msg!(series_clinic_closed)
     } else if kinds.contains(&ExceptionKind::Leave) {
-        "The doctor is on leave then.".into()
+        crate::msg!(series_doctor_on_leave)
     } else {
-        "The doctor does not see patients then.".into()
+        crate::msg!(series_doctor_not_working)
     })
 }
 
@@ -305,7 +292,7 @@ pub async fn book_series(
     if starts.is_empty() || starts.len() > MAX_VISITS {
         return Err(Error::validation(
             "starts",
-            format!("Choose 1 to {MAX_VISITS} visits to book."),
+            crate::msg!(series_book_count, max = MAX_VISITS),
         ));
     }
     let mut tx = desk.begin().await?;
@@ -322,12 +309,10 @@ pub async fn book_series(
             type_id: req.type_id,
             reason: req.reason.clone(),
         };
-        let when = format!(
-            "The visit on {} at {}",
-            Clock::day_label(crate::schedule::local_date(clock.tz, *start)),
-            clock.hm(*start)
-        );
-        let about = |m: &str| format!("{when}: {m} Nothing was booked.");
+        let date = Clock::day_label(crate::schedule::local_date(clock.tz, *start));
+        let time = clock.hm(*start);
+        let about =
+            |m: &str| crate::msg!(series_visit_refused, date = date, time = time, reason = m);
         match book_in(&mut tx, &visit, Some(series_id)).await {
             Ok(Ok(a)) => booked.push(a),
             Ok(Err(overlap)) => {
@@ -365,10 +350,7 @@ pub async fn cancel_series(desk: &Desk, id: i64, reason: &str, and_later: bool) 
         .await?
         .ok_or_else(|| Error::NotFound(crate::msg!(appointment_missing)))?;
     let Some(series) = series else {
-        return Err(Error::validation(
-            "and_later",
-            "This visit is not part of a series: cancel it on its own.",
-        ));
+        return Err(Error::validation("and_later", crate::msg!(not_in_series)));
     };
     let n = appointments::cancel_series_from(&mut tx, series, starts_at, &reason).await?;
     tx.commit().await?;

@@ -205,7 +205,7 @@ pub(super) async fn active_doctor(conn: &mut PgConnection, doctor_id: i64) -> Re
     if !d.active {
         return Err(Error::validation(
             "doctor_id",
-            format!("{} is inactive and cannot be booked.", d.full_name),
+            crate::msg!(doctor_inactive_named, doctor = d.full_name),
         ));
     }
     Ok(d)

@@ -23,10 +23,7 @@ pub async fn cancel(desk: &Desk, id: i64, reason: &str) -> Result<Appointment> {
     ) {
         return Err(Error::validation(
             "status",
-            format!(
-                "This appointment is already {}; it cannot be cancelled.",
-                status.label()
-            ),
+            crate::msg!(cancel_not_allowed, status = status.label()),
         ));
     }
     appointments::cancel(&mut tx, id, &reason).await?;
@@ -46,12 +43,7 @@ pub async fn set_status(desk: &Desk, id: i64, to: AppointmentStatus) -> Result<A
         AppointmentStatus::CheckedIn => &[AppointmentStatus::Booked],
         AppointmentStatus::NoShow => &[AppointmentStatus::Booked, AppointmentStatus::CheckedIn],
         AppointmentStatus::Completed => &[AppointmentStatus::CheckedIn],
-        _ => {
-            return Err(Error::validation(
-                "status",
-                "Use cancel to cancel an appointment.",
-            ))
-        }
+        _ => return Err(Error::validation("status", crate::msg!(use_cancel))),
     };
     let mut tx = desk.begin().await?;
     let clock = Clock::load(&mut tx).await?;
@@ -62,10 +54,10 @@ pub async fn set_status(desk: &Desk, id: i64, to: AppointmentStatus) -> Result<A
     if !allowed_from.contains(&status) {
         return Err(Error::validation(
             "status",
-            format!(
-                "This appointment is {}; it cannot be marked {}.",
-                status.label(),
-                to.label()
+            crate::msg!(
+                status_move_refused,
+                status = status.label(),
+                to = to.label()
             ),
         ));
     }
