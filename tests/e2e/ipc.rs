@@ -103,6 +103,10 @@ async fn arm(c: &Client, kind: &str, arg: serde_json::Value) {
 
 /// p50/p99 (nearest rank) of `ms`, printed as one line.
 fn print_line(name: &str, ms: &mut [f64]) {
+    if ms.is_empty() {
+        println!("{name}: no tries");
+        return;
+    }
     ms.sort_by(|a, b| a.partial_cmp(b).unwrap());
     let at = |p: f64| ms[((p * ms.len() as f64).ceil() as usize).clamp(1, ms.len()) - 1];
     println!(

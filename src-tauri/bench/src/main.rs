@@ -28,6 +28,9 @@ struct Cli {
     /// Appointments per doctor for `dashboard` (default 20,000: 1,000,000 for 50 doctors).
     #[arg(long, default_value_t = 20_000)]
     appointments_per_doctor: i64,
+    /// Completed visits for `export` (default 1,000,000).
+    #[arg(long, default_value_t = 1_000_000)]
+    visits: i64,
 }
 
 fn main() -> ExitCode {
@@ -68,6 +71,7 @@ fn main() -> ExitCode {
         cli.scenario,
         cli.patients,
         cli.appointments_per_doctor,
+        cli.visits,
     ));
     eprintln!("clinicdesk-bench: log in {}", log_path.display());
     match result {

@@ -890,16 +890,17 @@ fn peak_rss_mib() -> f64 {
         / 1024.0
 }
 
-async fn export_bench(b: &Bench) -> Result<()> {
+async fn export_bench(b: &Bench, visits_n: i64) -> Result<()> {
     use clinicdesk_core::export::{self, ExportControl, ExportRequest, ExportScope};
     let started = Instant::now();
-    let n = visits(b, 1_000_000, None).await?;
+    let n = visits(b, visits_n, None).await?;
     println!(
         "generated {n} visits in {:.1}s",
         started.elapsed().as_secs_f64()
     );
     let dir = tempfile::tempdir()?;
-    let (from, to) = (b.today - Days::days(400), b.today);
+    // every visit: 10-minute steps over 50 doctors reach back n / 7,200 days (139 for 1,000,000)
+    let (from, to) = (b.today - Days::days(n / 7_200 + 30), b.today);
 
     // raw PostgreSQL: COPY of the same query, streamed into a file
     let copy_path = dir.path().join("copy.csv");
@@ -991,6 +992,7 @@ pub async fn run(
     scenario: Scenario,
     patients_n: Option<usize>,
     per_doctor: i64,
+    visits_n: i64,
 ) -> Result<()> {
     let dir = data_dir.join("bench-cluster");
     let cluster = EmbeddedCluster::new(&dir, clinicdesk_core::embedded::Durability::Durable)?;
@@ -998,7 +1000,7 @@ pub async fn run(
     if dir.exists() {
         std::fs::remove_dir_all(&dir)?;
     }
-    let result = run_in(&cluster, scenario, patients_n, per_doctor).await;
+    let result = run_in(&cluster, scenario, patients_n, per_doctor, visits_n).await;
     cluster.stop().await?;
     std::fs::remove_dir_all(&dir)?;
     result
@@ -1009,6 +1011,7 @@ async fn run_in(
     scenario: Scenario,
     patients_n: Option<usize>,
     per_doctor: i64,
+    visits_n: i64,
 ) -> Result<()> {
     let (doctors, default_patients) = match scenario {
         Scenario::Search => (50, 1_000_000),
@@ -1020,7 +1023,7 @@ async fn run_in(
         Scenario::Slots => slots(&b).await,
         Scenario::Search => search(&b).await,
         Scenario::Board => board(&b).await,
-        Scenario::Export => export_bench(&b).await,
+        Scenario::Export => export_bench(&b, visits_n).await,
         Scenario::Timeline => timeline(&b).await,
         Scenario::Notify => crate::jobs::notify(&b.owner, b.today, 10_000).await,
         Scenario::Reminders => crate::jobs::reminders(&b.owner, b.today, 10_000).await,

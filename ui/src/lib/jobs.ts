@@ -6,6 +6,7 @@ import type {
   Channel, JobRun, NotificationKind, NotificationStatus, RunNowResult, SmsProvider, SmtpSecurity,
 } from "../api";
 import { t, te } from "../i18n";
+import { localSentence } from "../api";
 import { formatDate, formatDateTime, formatTime, intlTag } from "../i18n/format";
 import enJobs from "../i18n/locales/en/jobs.json";
 import enTestSend from "../i18n/locales/en/testsend.json";
@@ -88,18 +89,20 @@ export function scheduleText(schedule: string): string {
 }
 
 /** Who runs the jobs: the backend's fixed sentence in the clinic's language (an unknown one as it came). */
-export function runnerText(runner: string | null | undefined): string {
+export function runnerText(runner: string | null | undefined, code?: string | null, params?: Record<string, string>): string {
   if (!runner) return t("jobs.runner.unknown");
+  if (code) return localSentence(code, params, runner);
   return fromEnglish("jobs.runner", enJobs.runner, runner) ?? runner;
 }
 
 /** The result of "Run now" as a sentence (the backend's English one rebuilt from its parts). */
 export function runNowText(job: string, result: RunNowResult): string {
   const name = jobLabel(job);
-  if (!result.ran || !result.run) return result.ran ? result.message : t("jobs.run_now.already", { job: name });
+  const said = () => localSentence(result.code, result.params, result.message);
+  if (!result.ran || !result.run) return result.ran ? said() : t("jobs.run_now.already", { job: name });
   if (result.run.outcome === "ok") return t("jobs.run_now.finished", { job: name, counts: countsText(result.run.counts, ", ") });
   if (result.run.outcome === "failed") return t("jobs.run_now.failed", { job: name, error: result.run.error ?? "" });
-  return result.message;
+  return said();
 }
 
 /** Options for a PrimeVue Select from a label table. */

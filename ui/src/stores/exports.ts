@@ -8,7 +8,7 @@
  */
 import { defineStore } from "pinia";
 import { computed, ref } from "vue";
-import { api, type ExportFinished, type ExportProgress, type ExportStarted, type UnlistenFn } from "../api";
+import { api, localSentence, type ExportFinished, type ExportProgress, type ExportStarted, type UnlistenFn } from "../api";
 import { clinicToday } from "../lib/clinicToday";
 import { t } from "../i18n";
 import { formatDate } from "../i18n/format";
@@ -94,7 +94,7 @@ export const useExportsStore = defineStore("exports", () => {
     job.rows = e.rows;
     job.bytes = e.bytes;
     if (e.path) job.path = e.path;
-    job.message = e.message;
+    job.message = localSentence(e.code, e.params, e.message);
     job.cancelling = false;
     for (const cb of finishedListeners) cb(job);
   }

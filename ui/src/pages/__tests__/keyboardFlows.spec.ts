@@ -210,19 +210,24 @@ describe("TodayPage by keyboard", () => {
         doctor: doctor(100 + i, `Dr. Number ${i}`), appointments: [appt(1000 + i, 100 + i, "09:00")],
       })),
     };
+    // the first doctor has a long day: ten cards
+    many.columns[0].appointments.push(...Array.from({ length: 9 }, (_, k) => appt(2000 + k, 100, `1${k}:00`)));
     m.todayBoard.mockResolvedValue(many);
     const { w } = await mountPage(TodayPage, "/today?appt=1013");
     // the requested card (the 14th column) was drawn at once and has the cursor
     await flushPromises();
     expect(document.activeElement).toBe(byTestId("appt-1013"));
-    expect(document.querySelectorAll("[data-card]")).toHaveLength(14);
+    expect(document.querySelectorAll("[data-card]")).toHaveLength(23);
     w.unmount();
 
     const again = await mountPage(TodayPage, "/today");
-    // the first columns come first, the cursor on the first card; the rest follow frame by frame
+    // the top of the first columns comes first, the cursor on the first card; the rest follow frame by frame
+    const first = byTestId("board-column-100")!;
+    expect(first.querySelectorAll("[data-card]")).toHaveLength(6);
+    expect(first.textContent).toContain("10 appointments");
     expect(document.querySelectorAll("[data-card]").length).toBeLessThan(14);
     expect(document.activeElement).toBe(byTestId("appt-1000"));
-    await vi.waitFor(() => expect(document.querySelectorAll("[data-card]")).toHaveLength(14));
+    await vi.waitFor(() => expect(document.querySelectorAll("[data-card]")).toHaveLength(23));
     again.w.unmount();
   });
 
