@@ -436,6 +436,7 @@ async fn seed_clinic(data: &Path) -> i64 {
         admin_full_name: "Ada Admin".into(),
         admin_password: PW.into(),
         load_demo: false,
+        locale: None,
     };
     setup::complete_setup(&target, &db::MIGRATOR, &input)
         .await

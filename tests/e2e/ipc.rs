@@ -147,6 +147,7 @@ async fn seed_busy_clinic(data: &Path, patients: usize, tries: usize) -> Busy {
         admin_full_name: "Ada Admin".into(),
         admin_password: PW.into(),
         load_demo: false,
+        locale: None,
     };
     setup::complete_setup(&target, &db::MIGRATOR, &input)
         .await

@@ -90,6 +90,7 @@ async fn prepare(
         admin_full_name: "Bench Admin".into(),
         admin_password: PW.into(),
         load_demo: false,
+        locale: None,
     };
     setup::complete_setup(&target, &db::MIGRATOR, &input).await?;
     let owner = db::connect_pool(target.owner_options().expect("owner"), clients.max(2)).await?;

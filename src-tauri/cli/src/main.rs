@@ -360,6 +360,7 @@ async fn run(mut cli: Cli) -> Result<()> {
                     .unwrap_or_else(|| admin_username.clone()),
                 admin_password: read_password()?,
                 load_demo: *demo,
+                locale: None,
             };
             let out =
                 clinicdesk_core::services::setup::complete_setup(&t, &db::MIGRATOR, &input).await?;

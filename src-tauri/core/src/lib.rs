@@ -72,6 +72,7 @@ mod redaction_tests {
                 admin_full_name: "Ada Admin".into(),
                 admin_password: SECRET.into(),
                 load_demo: false,
+                locale: None,
             }
         ));
         assert_redacted(format!(

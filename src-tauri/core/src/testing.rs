@@ -267,6 +267,7 @@ impl Clinic {
             admin_full_name: "Ada Admin".into(),
             admin_password: TEST_PASSWORD.into(),
             load_demo: false,
+            locale: None,
         };
         setup::complete_setup(&db.target, &db::MIGRATOR, &input)
             .await

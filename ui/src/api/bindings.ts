@@ -1041,6 +1041,16 @@ export type SetupInput = {
 	admin_full_name: string,
 	admin_password: string,
 	load_demo: boolean,
+	/**  The clinic's language, date format, clock and first day chosen in the wizard; without it, the machine's. */
+	locale?: SetupLocale | null,
+};
+
+/**  The locale the wizard offers (the same four codes Settings changes later). */
+export type SetupLocale = {
+	language: string,
+	date_format: string,
+	clock: string,
+	first_day: number,
 };
 
 export type SetupOutcome = {

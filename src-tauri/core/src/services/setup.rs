@@ -29,6 +29,18 @@ pub struct SetupInput {
     pub admin_full_name: String,
     pub admin_password: String,
     pub load_demo: bool,
+    /// The clinic's language, date format, clock and first day chosen in the wizard; without it, the machine's.
+    #[serde(default)]
+    pub locale: Option<SetupLocale>,
+}
+
+/// The locale the wizard offers (the same four codes Settings changes later).
+#[derive(Debug, Clone, Deserialize, specta::Type)]
+pub struct SetupLocale {
+    pub language: String,
+    pub date_format: String,
+    pub clock: String,
+    pub first_day: i32,
 }
 
 /// Debug output (logs, panics) never shows the password.
@@ -41,6 +53,7 @@ impl std::fmt::Debug for SetupInput {
             .field("admin_full_name", &self.admin_full_name)
             .field("admin_password", &crate::REDACTED)
             .field("load_demo", &self.load_demo)
+            .field("locale", &self.locale)
             .finish()
     }
 }
@@ -95,8 +108,17 @@ pub async fn complete_setup(
     if db::settings::get(&mut *tx).await?.is_some() {
         return Err(Error::Conflict(crate::msg!(clinic_already_set_up)));
     }
-    let (language, date_format, clock, first_day) = super::settings::machine_locale();
-    let settings = ClinicSettings {
+    let (language, date_format, clock, first_day) = match &input.locale {
+        Some(l) => (
+            l.language.clone(),
+            l.date_format.clone(),
+            l.clock.clone(),
+            l.first_day,
+        ),
+        None => super::settings::machine_locale(),
+    };
+    // an unknown code is a field error, as in Settings
+    let settings = super::settings::check_locale(&ClinicSettings {
         clinic_name,
         time_zone,
         idle_lock_minutes: 10,
@@ -104,7 +126,7 @@ pub async fn complete_setup(
         date_format,
         clock,
         first_day,
-    };
+    })?;
     db::settings::create(&mut *tx, &settings).await?;
     db::staff::create(
         &mut *tx,

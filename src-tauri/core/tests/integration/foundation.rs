@@ -19,6 +19,7 @@ fn setup_input(admin: &str) -> setup::SetupInput {
         admin_full_name: "Ada Admin".into(),
         admin_password: PW.into(),
         load_demo: false,
+        locale: None,
     }
 }
 
@@ -110,6 +111,22 @@ async fn setup_refuses_bad_input_field_by_field_and_writes_nothing() {
             "admin_password",
             Box::new(|i| i.admin_password = "password123".into()),
         ),
+        (
+            "language",
+            Box::new(|i| i.locale = Some(locale("fr", "dd/MM/yyyy", "24h", 1))),
+        ),
+        (
+            "date_format",
+            Box::new(|i| i.locale = Some(locale("es", "yyyy/dd/MM", "24h", 1))),
+        ),
+        (
+            "clock",
+            Box::new(|i| i.locale = Some(locale("es", "dd/MM/yyyy", "13h", 1))),
+        ),
+        (
+            "first_day",
+            Box::new(|i| i.locale = Some(locale("es", "dd/MM/yyyy", "24h", 3))),
+        ),
     ];
     for (field, spoil) in cases {
         let mut input = setup_input(&admin);
@@ -124,6 +141,39 @@ async fn setup_refuses_bad_input_field_by_field_and_writes_nothing() {
             .await
             .unwrap(),
         "nothing was half-written"
+    );
+}
+
+fn locale(language: &str, date_format: &str, clock: &str, first_day: i32) -> setup::SetupLocale {
+    setup::SetupLocale {
+        language: language.into(),
+        date_format: date_format.into(),
+        clock: clock.into(),
+        first_day,
+    }
+}
+
+#[tokio::test]
+async fn the_wizard_keeps_the_locale_chosen_in_it() {
+    let db = TestDb::empty().await;
+    let mut input = setup_input(&unique_username("admin"));
+    input.locale = Some(locale("es", "dd.MM.yyyy", "24h", 6));
+    setup::complete_setup(&db.target, &db::MIGRATOR, &input)
+        .await
+        .expect("setup");
+    let owner = db.owner_pool().await;
+    let s = db::settings::get(&mut *owner.acquire().await.unwrap())
+        .await
+        .unwrap()
+        .expect("settings written");
+    assert_eq!(
+        (
+            s.language.as_str(),
+            s.date_format.as_str(),
+            s.clock.as_str(),
+            s.first_day
+        ),
+        ("es", "dd.MM.yyyy", "24h", 6)
     );
 }
 

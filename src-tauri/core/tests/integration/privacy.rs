@@ -49,6 +49,7 @@ async fn a_failed_sign_in_logs_no_typed_text_except_a_known_staff_username() {
             admin_full_name: "Ada Admin".into(),
             admin_password: PW.into(),
             load_demo: false,
+            locale: None,
         },
     )
     .await

@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { flushPromises, mount } from "@vue/test-utils";
 import { createPinia, setActivePinia } from "pinia";
 import { createMemoryHistory, createRouter } from "vue-router";
@@ -13,6 +13,7 @@ import { api, ApiError } from "../../api";
 import { apiMocks } from "../../test/apiMock";
 import SignInPage from "../SignInPage.vue";
 import SetupPage from "../SetupPage.vue";
+import { applyLocale, clinicLocale, DEFAULT_LOCALE } from "../../i18n/format";
 
 const m = apiMocks(api);
 
@@ -63,6 +64,41 @@ describe("SignInPage", () => {
 
 describe("SetupPage", () => {
   beforeEach(() => vi.clearAllMocks());
+  afterEach(() => applyLocale(DEFAULT_LOCALE));
+
+  it("offers the machine's locale, speaks the one chosen, sends it, and shows a refused code on its field", async () => {
+    m.appStatus.mockResolvedValue({
+      setup_required: true, clinic_name: null, database: { kind: "embedded" }, database_label: "x",
+      machine_time_zone: "UTC", version: "0",
+    });
+    m.listTimeZones.mockResolvedValue(["UTC"]);
+    m.completeSetup.mockRejectedValue(new ApiError("Validation", "Choose a first day of the week.", "first_day"));
+    const { w } = setup(SetupPage);
+    await flushPromises();
+    // jsdom's navigator says en-US: month first, 12-hour clock, Sunday
+    const value = (id: string) => (w.find(`[data-testid="${id}"]`).element as HTMLSelectElement).value;
+    expect([value("setup-language"), value("setup-date_format"), value("setup-clock"), value("setup-first_day")])
+      .toEqual(["en", "MM/dd/yyyy", "12h", "0"]);
+    await w.find('[data-testid="setup-language"]').setValue("es");
+    await w.find('[data-testid="setup-date_format"]').setValue("dd.MM.yyyy");
+    await w.find('[data-testid="setup-clock"]').setValue("24h");
+    await w.find('[data-testid="setup-first_day"]').setValue("1");
+    expect(clinicLocale.language).toBe("es");
+    expect(w.text()).toContain("Idioma");
+
+    await w.find('[data-testid="setup-clinic-name"]').setValue("Sunrise");
+    await w.find('[data-testid="setup-admin-username"]').setValue("ada");
+    await w.find('[data-testid="setup-admin-full-name"]').setValue("Ada Admin");
+    await w.find('[data-testid="setup-admin-password"]').setValue("a long passphrase");
+    await w.find('[data-testid="setup-admin-password-confirm"]').setValue("a long passphrase");
+    await w.find('[data-testid="setup-submit"]').trigger("click");
+    await flushPromises();
+    expect(m.completeSetup).toHaveBeenCalledWith(expect.objectContaining({
+      locale: { language: "es", date_format: "dd.MM.yyyy", clock: "24h", first_day: 1 },
+    }));
+    expect(w.find('[data-testid="setup-first_day"]').attributes("aria-invalid")).toBe("true");
+    w.unmount();
+  });
 
   it("defaults the time zone to the machine's and shows a field error from the backend", async () => {
     m.appStatus.mockResolvedValue({
