@@ -418,10 +418,9 @@ async fn wizard_admin_creates_reception_who_sees_reception_navigation() {
     cluster.stop().await.unwrap();
 }
 
-/// A set-up clinic seeded through the core before the app starts (clinic time zone UTC, as the test display):
-/// admin `ada`, reception `rita`, and Dr. Rao (login `drrao`) seeing patients every day 08:00–18:00 in
-/// 15-minute slots.
-async fn seed_clinic(data: &Path) -> i64 {
+/// A clinic set up through the core in `data` (time zone UTC, as the test display): admin `ada` and reception
+/// `rita`; returns the owner's connection (the app is not running yet).
+async fn set_up_clinic(data: &Path) -> Desk {
     let cluster = EmbeddedCluster::new(data, Durability::Durable).unwrap();
     cluster.start().await.unwrap();
     cluster.ensure_database(embedded::DATABASE).await.unwrap();
@@ -453,6 +452,14 @@ async fn seed_clinic(data: &Path) -> i64 {
         password: PW.into(),
     };
     staff::create(&owner, &rita).await.unwrap();
+    owner
+}
+
+/// A set-up clinic seeded through the core before the app starts (clinic time zone UTC, as the test display):
+/// admin `ada`, reception `rita`, and Dr. Rao (login `drrao`) seeing patients every day 08:00–18:00 in
+/// 15-minute slots.
+async fn seed_clinic(data: &Path) -> i64 {
+    let owner = set_up_clinic(data).await;
     let rao = staff::NewStaff {
         username: "drrao".into(),
         full_name: "Dr. Rao".into(),

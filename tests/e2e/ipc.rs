@@ -133,35 +133,7 @@ struct Busy {
 async fn seed_busy_clinic(data: &Path, patients: usize, tries: usize) -> Busy {
     let wanted = tries as i64 + 10;
     let started = Instant::now();
-    let cluster = EmbeddedCluster::new(data, Durability::Durable).unwrap();
-    cluster.start().await.unwrap();
-    cluster.ensure_database(embedded::DATABASE).await.unwrap();
-    let target = DbTarget::Embedded {
-        cluster,
-        database: embedded::DATABASE.into(),
-    };
-    let input = setup::SetupInput {
-        clinic_name: "Riverside Clinic".into(),
-        time_zone: "UTC".into(),
-        admin_username: "ada".into(),
-        admin_full_name: "Ada Admin".into(),
-        admin_password: PW.into(),
-        load_demo: false,
-        locale: None,
-    };
-    setup::complete_setup(&target, &db::MIGRATOR, &input)
-        .await
-        .unwrap();
-    let owner = db::connect_pool(target.owner_options().unwrap(), 2)
-        .await
-        .unwrap();
-    let rita = staff::NewStaff {
-        username: "rita".into(),
-        full_name: "Rita Reception".into(),
-        role: StaffRole::Reception,
-        password: PW.into(),
-    };
-    staff::create(&owner, &rita).await.unwrap();
+    let owner = set_up_clinic(data).await;
     let today = Utc::now().date_naive();
     let mut tx = owner.begin().await.unwrap();
     let opts = clinicdesk_core::demo::DemoOptions {
@@ -185,16 +157,16 @@ async fn seed_busy_clinic(data: &Path, patients: usize, tries: usize) -> Busy {
            FROM d CROSS JOIN generate_series(0, 39) s JOIN p ON p.k = d.k * 40 + s",
     )
     .bind(today)
-    .execute(&owner)
+    .execute(&*owner)
     .await
     .unwrap();
-    sqlx::query("ANALYZE").execute(&owner).await.unwrap();
+    sqlx::query("ANALYZE").execute(&*owner).await.unwrap();
     let today_n: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM appointments a JOIN doctors d ON d.id = a.doctor_id AND d.active
           WHERE starts_at >= ($1::date)::timestamp AT TIME ZONE 'UTC' AND starts_at < ($1::date + 1)::timestamp AT TIME ZONE 'UTC'",
     )
     .bind(today)
-    .fetch_one(&owner)
+    .fetch_one(&*owner)
     .await
     .unwrap();
     // enough for the warm-up tries too
@@ -203,7 +175,7 @@ async fn seed_busy_clinic(data: &Path, patients: usize, tries: usize) -> Busy {
         sqlx::query_scalar("SELECT full_name FROM patients WHERE id % $1 = 0 ORDER BY id LIMIT $2")
             .bind(step)
             .bind(wanted)
-            .fetch_all(&owner)
+            .fetch_all(&*owner)
             .await
             .unwrap();
     let queries = names
@@ -222,7 +194,7 @@ async fn seed_busy_clinic(data: &Path, patients: usize, tries: usize) -> Busy {
              ON d.k = p.k % (SELECT count(*) FROM doctors WHERE active)",
     )
     .bind(wanted)
-    .fetch_all(&owner)
+    .fetch_all(&*owner)
     .await
     .unwrap();
     owner.close().await;
