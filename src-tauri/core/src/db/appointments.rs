@@ -137,6 +137,9 @@ pub async fn upcoming_for_doctor(
 }
 
 /// The non-cancelled appointment that overlaps `[start, end)` for a doctor or a patient (for Conflict sentences).
+/// The `starts_at` bounds (an appointment lasts at most a day: `appointments_length`) keep the read to a day of the
+/// starts_at index; without them `ORDER BY starts_at LIMIT 1` walked the index from the oldest appointment, so a
+/// refused booking took longer the more history the clinic had (BENCHMARKS.md, growth).
 pub async fn blocking(
     db: &mut PgConnection,
     doctor_id: Option<i64>,
@@ -146,6 +149,7 @@ pub async fn blocking(
 ) -> Result<Option<AppointmentRow>> {
     Ok(select_rows!(
         "a.status <> 'cancelled' AND a.during && tstzrange($3, $4, '[)')
+           AND a.starts_at < $4 AND a.starts_at > $3 - interval '1 day'
            AND (a.doctor_id = $1 OR a.patient_id = $2) ORDER BY a.starts_at LIMIT 1",
         doctor_id,
         patient_id,
