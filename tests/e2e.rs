@@ -245,10 +245,21 @@ async fn wait_for(c: &Client, id: &str) -> fantoccini::elements::Element {
 }
 
 /// Runs axe-core's WCAG 2.1 A/AA rules on the current screen; returns its serious and critical findings.
-/// Toasts that are fading out are left out (their contrast is measured mid-animation).
+/// It first lets running transitions end (at most 5 s): a toast fading in on a busy machine is half transparent,
+/// and its contrast would be measured mid-animation. Toasts fading out are left out for the same reason.
 async fn axe(c: &Client, screen: &str) -> Vec<String> {
     let source = std::fs::read_to_string(repo().join("ui/node_modules/axe-core/axe.min.js"))
         .expect("axe-core (npm) in ui/node_modules");
+    c.execute_async(
+        "const done = arguments[arguments.length - 1];
+         const until = performance.now() + 5000;
+         const moving = () => (document.getAnimations ? document.getAnimations() : []).some(a =>
+           a.playState === 'running' && a.effect && a.effect.getComputedTiming().iterations !== Infinity);
+         (function check() { if (!moving() || performance.now() > until) done(null); else requestAnimationFrame(check); })();",
+        vec![],
+    )
+    .await
+    .expect("wait for transitions to end");
     c.execute(&format!("{source}\nreturn typeof axe;"), vec![])
         .await
         .expect("load axe-core");
