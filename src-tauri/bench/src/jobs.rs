@@ -40,15 +40,26 @@ async fn reminder_load(owner: &PgPool, n: usize, day: NaiveDate, channel: &str) 
     .bind(channel)
     .execute(owner)
     .await?;
+    // 200 five-minute appointments per doctor fit in the day (00:00–16:40): 50 doctors for 10,000, more for more
+    let doctors = (n as i64 + 199).max(10_000) / 200;
     sqlx::query(
-        "WITH d AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS k FROM doctors WHERE active ORDER BY id LIMIT 50),
+        "INSERT INTO doctors (full_name, department_id, qualification, slot_minutes)
+         SELECT 'Dr. Reminder ' || g, (SELECT min(id) FROM departments), 'MBBS', 5
+           FROM generate_series(1, $1 - (SELECT count(*) FROM doctors WHERE active)) g",
+    )
+    .bind(doctors)
+    .execute(owner)
+    .await?;
+    sqlx::query(
+        "WITH d AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS k FROM doctors WHERE active ORDER BY id LIMIT $3),
               p AS (SELECT id, row_number() OVER (ORDER BY id DESC) - 1 AS k FROM patients ORDER BY id DESC LIMIT $1)
          INSERT INTO appointments (doctor_id, patient_id, starts_at, ends_at)
-         SELECT d.id, p.id, $2::date + interval '1 minute' * 5 * (p.k / 50), $2::date + interval '1 minute' * (5 * (p.k / 50) + 5)
-           FROM p JOIN d ON d.k = p.k % 50",
+         SELECT d.id, p.id, $2::date + interval '1 minute' * 5 * (p.k / $3), $2::date + interval '1 minute' * (5 * (p.k / $3) + 5)
+           FROM p JOIN d ON d.k = p.k % $3",
     )
     .bind(n as i64)
     .bind(day)
+    .bind(doctors)
     .execute(owner)
     .await?;
     Ok(())
@@ -206,21 +217,32 @@ pub async fn notify(owner: &PgPool, today: NaiveDate, n: usize) -> Result<()> {
     result
 }
 
-pub async fn reports(owner: &PgPool, today: NaiveDate) -> Result<()> {
+/// Monthly reports for `doctors` doctors with 200 appointments each (500 by default: ~100,000 appointments).
+pub async fn reports(owner: &PgPool, today: NaiveDate, doctors: i64) -> Result<()> {
     let month = (today.with_day(1).expect("day 1") - Duration::days(1))
         .with_day(1)
         .expect("day 1");
     let started = Instant::now();
     exec(
         owner,
-        "INSERT INTO departments (name) VALUES ('Bench Reports') ON CONFLICT DO NOTHING;
-         INSERT INTO doctors (full_name, department_id, qualification, slot_minutes, email)
+        "INSERT INTO departments (name) VALUES ('Bench Reports') ON CONFLICT DO NOTHING",
+    )
+    .await?;
+    sqlx::query(
+        "INSERT INTO doctors (full_name, department_id, qualification, slot_minutes, email)
          SELECT 'Dr. Report ' || g, (SELECT id FROM departments WHERE name = 'Bench Reports'), 'MBBS', 15,
                 'doc' || g || '@bench.example'
-           FROM generate_series(1, 500) g;
-         INSERT INTO patients (full_name, date_of_birth, sex, preferred_channel)
-         SELECT 'Report Patient ' || g, DATE '1970-01-01', 'male', 'none' FROM generate_series(1, 100000) g;",
+           FROM generate_series(1, $1) g",
     )
+    .bind(doctors)
+    .execute(owner)
+    .await?;
+    sqlx::query(
+        "INSERT INTO patients (full_name, date_of_birth, sex, preferred_channel)
+         SELECT 'Report Patient ' || g, DATE '1970-01-01', 'male', 'none' FROM generate_series(1, $1) g",
+    )
+    .bind(200 * doctors)
+    .execute(owner)
     .await?;
     let mut tx = owner.begin().await?;
     sqlx::raw_sql("SET LOCAL session_replication_role = replica")
@@ -256,7 +278,7 @@ pub async fn reports(owner: &PgPool, today: NaiveDate) -> Result<()> {
         .fetch_one(owner)
         .await?;
     println!(
-        "prepared 500 doctors, {appts} appointments in {} in {:.1}s",
+        "prepared {doctors} doctors, {appts} appointments in {} in {:.1}s",
         month.format("%B %Y"),
         started.elapsed().as_secs_f64()
     );

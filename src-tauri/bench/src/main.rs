@@ -31,6 +31,11 @@ struct Cli {
     /// Completed visits for `export` (default 1,000,000).
     #[arg(long, default_value_t = 1_000_000)]
     visits: i64,
+    /// The growth runs (issue 16): multiplies the data of `timeline` (500 visits), `notify` and `reminders`
+    /// (10,000 appointments), `reports` (500 doctors), `waitlist` (10,000 entries), and gives `booking` a history
+    /// of 100,000 past appointments per unit. Without it, the sizes above and no booking history.
+    #[arg(long)]
+    scale: Option<u32>,
 }
 
 fn main() -> ExitCode {
@@ -72,6 +77,7 @@ fn main() -> ExitCode {
         cli.patients,
         cli.appointments_per_doctor,
         cli.visits,
+        cli.scale,
     ));
     eprintln!("clinicdesk-bench: log in {}", log_path.display());
     match result {

@@ -176,11 +176,15 @@ async fn slot_tasks(
     Ok(out)
 }
 
+/// Live appointments that overlap an earlier one of the same doctor (one sorted pass, not a self-join: the
+/// growth runs hold a million appointments).
 async fn double_bookings(pool: &PgPool) -> Result<i64> {
     Ok(sqlx::query_scalar!(
-        r#"SELECT count(*) AS "n!" FROM appointments a JOIN appointments b
-             ON a.doctor_id = b.doctor_id AND a.id < b.id AND a.during && b.during
-          WHERE a.status <> 'cancelled' AND b.status <> 'cancelled' AND NOT a.overbooked AND NOT b.overbooked"#
+        r#"SELECT count(*) AS "n!" FROM (
+             SELECT starts_at, max(ends_at) OVER (PARTITION BY doctor_id ORDER BY starts_at, id
+                                                  ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS earlier_end
+               FROM appointments WHERE status <> 'cancelled' AND NOT overbooked) x
+            WHERE starts_at < earlier_end"#
     )
     .fetch_one(pool)
     .await?)
@@ -233,7 +237,13 @@ where
     )
 }
 
-async fn booking(b: &Bench, clients: usize) -> Result<()> {
+/// Booking throughput; `history` past appointments are loaded first (the growth runs), none by default.
+async fn booking(b: &Bench, clients: usize, history: i64) -> Result<()> {
+    if history > 0 {
+        let started = Instant::now();
+        let n = visits(b, history, None).await?;
+        println!("history: {n} past appointments in {:.1}s", started.elapsed().as_secs_f64());
+    }
     let patients: Vec<i64> = sqlx::query_scalar!("SELECT id FROM patients ORDER BY id")
         .fetch_all(&b.owner)
         .await?;
@@ -963,12 +973,12 @@ async fn export_bench(b: &Bench, visits_n: i64) -> Result<()> {
     Ok(())
 }
 
-async fn timeline(b: &Bench) -> Result<()> {
+async fn timeline(b: &Bench, visits_n: i64) -> Result<()> {
     use clinicdesk_core::services::clinical::{self, HistoryFilter};
     let patient: i64 = sqlx::query_scalar!(r#"SELECT min(id) AS "id!" FROM patients"#)
         .fetch_one(&b.owner)
         .await?;
-    let n = visits(b, 500, Some(patient)).await?;
+    let n = visits(b, visits_n, Some(patient)).await?;
     let doctor: String =
         sqlx::query_scalar!("SELECT username FROM staff WHERE role = 'doctor' ORDER BY id LIMIT 1")
             .fetch_one(&b.owner)
@@ -994,6 +1004,7 @@ pub async fn run(
     patients_n: Option<usize>,
     per_doctor: i64,
     visits_n: i64,
+    scale: Option<u32>,
 ) -> Result<()> {
     let dir = data_dir.join("bench-cluster");
     let cluster = EmbeddedCluster::new(&dir, clinicdesk_core::embedded::Durability::Durable)?;
@@ -1001,7 +1012,7 @@ pub async fn run(
     if dir.exists() {
         std::fs::remove_dir_all(&dir)?;
     }
-    let result = run_in(&cluster, scenario, patients_n, per_doctor, visits_n).await;
+    let result = run_in(&cluster, scenario, patients_n, per_doctor, visits_n, scale).await;
     cluster.stop().await?;
     std::fs::remove_dir_all(&dir)?;
     result
@@ -1013,24 +1024,26 @@ async fn run_in(
     patients_n: Option<usize>,
     per_doctor: i64,
     visits_n: i64,
+    scale: Option<u32>,
 ) -> Result<()> {
+    let times = i64::from(scale.unwrap_or(1));
     let (doctors, default_patients) = match scenario {
         Scenario::Search => (50, 1_000_000),
         _ => (50, 20_000),
     };
     let b = prepare(cluster, 8, doctors, patients_n.unwrap_or(default_patients)).await?;
     let result = match scenario {
-        Scenario::Booking => booking(&b, 8).await,
+        Scenario::Booking => booking(&b, 8, scale.map_or(0, |s| 100_000 * i64::from(s))).await,
         Scenario::Slots => slots(&b).await,
         Scenario::Search => search(&b).await,
         Scenario::Board => board(&b).await,
         Scenario::Export => export_bench(&b, visits_n).await,
-        Scenario::Timeline => timeline(&b).await,
-        Scenario::Notify => crate::jobs::notify(&b.owner, b.today, 10_000).await,
-        Scenario::Reminders => crate::jobs::reminders(&b.owner, b.today, 10_000).await,
-        Scenario::Reports => crate::jobs::reports(&b.owner, b.today).await,
+        Scenario::Timeline => timeline(&b, 500 * times).await,
+        Scenario::Notify => crate::jobs::notify(&b.owner, b.today, 10_000 * times as usize).await,
+        Scenario::Reminders => crate::jobs::reminders(&b.owner, b.today, 10_000 * times as usize).await,
+        Scenario::Reports => crate::jobs::reports(&b.owner, b.today, 500 * times).await,
         Scenario::Dashboard => dashboard::run(&b, per_doctor).await,
-        Scenario::Waitlist => waitlist::run(&b).await,
+        Scenario::Waitlist => waitlist::run(&b, 10_000 * times).await,
     };
     b.finish().await;
     result

@@ -13,10 +13,9 @@ use rand::{Rng, SeedableRng};
 
 use super::{report, Bench};
 
-const ENTRIES: i64 = 10_000;
 const SLOTS: usize = 500;
 
-pub async fn run(b: &Bench) -> Result<()> {
+pub async fn run(b: &Bench, entries: i64) -> Result<()> {
     let started = Instant::now();
     let n = sqlx::query(
         "WITH d AS (SELECT array_agg(id ORDER BY id) AS ids, array_agg(department_id ORDER BY id) AS deps
@@ -34,7 +33,7 @@ pub async fn run(b: &Bench) -> Result<()> {
            FROM generate_series(1, $2::bigint) g, d, p",
     )
     .bind(b.today)
-    .bind(ENTRIES)
+    .bind(entries)
     .execute(&b.owner)
     .await?
     .rows_affected();
