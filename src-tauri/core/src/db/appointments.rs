@@ -137,7 +137,8 @@ pub async fn upcoming_for_doctor(
 }
 
 /// The non-cancelled appointment that overlaps `[start, end)` for a doctor or a patient (for Conflict sentences).
-/// The `starts_at` bounds (an appointment lasts at most a day: `appointments_length`) keep the read to a day of the
+/// The `starts_at` bounds (an appointment lasts at most 24 hours: `appointments_length`; hours, not a calendar day,
+/// which is 23 hours on the night clocks go forward) keep the read to a day of the
 /// starts_at index; without them `ORDER BY starts_at LIMIT 1` walked the index from the oldest appointment, so a
 /// refused booking took longer the more history the clinic had (BENCHMARKS.md, growth).
 pub async fn blocking(
@@ -149,7 +150,7 @@ pub async fn blocking(
 ) -> Result<Option<AppointmentRow>> {
     Ok(select_rows!(
         "a.status <> 'cancelled' AND a.during && tstzrange($3, $4, '[)')
-           AND a.starts_at < $4 AND a.starts_at > $3 - interval '1 day'
+           AND a.starts_at < $4 AND a.starts_at > $3 - interval '24 hours'
            AND (a.doctor_id = $1 OR a.patient_id = $2) ORDER BY a.starts_at LIMIT 1",
         doctor_id,
         patient_id,
@@ -167,11 +168,12 @@ pub async fn busy(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<Vec<(i64, DateTime<Utc>, DateTime<Utc>)>> {
-    // appointments last at most a day (appointments_length), so the lower bound keeps the index range short
+    // appointments last at most 24 hours (appointments_length) and their buffer at most 60 minutes, so the lower
+    // bound keeps the index range short (in hours: a calendar day in the server's zone can be 23 of them)
     Ok(sqlx::query!(
         r#"SELECT doctor_id, starts_at, blocked_until AS "blocked_until!" FROM appointments
           WHERE doctor_id = ANY($1) AND status <> 'cancelled'
-            AND starts_at > $2::timestamptz - interval '1 day' AND starts_at < $3 AND blocked_until > $2"#,
+            AND starts_at > $2::timestamptz - interval '25 hours' AND starts_at < $3 AND blocked_until > $2"#,
         doctor_ids,
         from,
         to

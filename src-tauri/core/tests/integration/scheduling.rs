@@ -786,3 +786,56 @@ async fn doctor_form_mistakes_are_field_errors() {
         "That staff account is already linked to another doctor."
     );
 }
+
+/// The reads that bound `starts_at` to the day before a slot (the refused booking's "who holds it", the busy times of
+/// free slots) count that day in hours: on the night clocks go forward a calendar day is 23 hours, and a 23½-hour
+/// appointment that began the day before still holds the slot, whatever zone the session is in.
+#[tokio::test]
+async fn an_appointment_that_began_the_day_before_still_blocks_across_the_spring_forward_night() {
+    let c = clinic("Europe/London").await;
+    let doc = doctor(&c, "Dr. Long").await;
+    let pat = patient(&c, "Nina Night").await;
+    // Saturday 27 March 2027 12:00 UTC to Sunday 28 March 11:30 UTC (British clocks go forward at 01:00 UTC)
+    let start = NaiveDate::from_ymd_opt(2027, 3, 27)
+        .unwrap()
+        .and_hms_opt(12, 0, 0)
+        .unwrap()
+        .and_utc();
+    let end = start + Duration::minutes(23 * 60 + 30);
+    let owner = c.db.owner_pool().await;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO appointments (doctor_id, patient_id, starts_at, ends_at) VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(doc)
+    .bind(pat)
+    .bind(start)
+    .bind(end)
+    .fetch_one(&owner)
+    .await
+    .unwrap();
+    let mut conn = owner.acquire().await.unwrap();
+    sqlx::query("SET TimeZone = 'Europe/London'")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    // a slot at 11:00–11:15 UTC on the Sunday: 23 hours after the visit began
+    let slot = start + Duration::hours(23);
+    let blocking = db::appointments::blocking(
+        &mut *conn,
+        Some(doc),
+        None,
+        slot,
+        slot + Duration::minutes(15),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        blocking.map(|a| a.id),
+        Some(id),
+        "the visit that began the day before is named"
+    );
+    let busy = db::appointments::busy(&mut *conn, &[doc], slot, slot + Duration::hours(1))
+        .await
+        .unwrap();
+    assert_eq!(busy, vec![(doc, start, end)], "and counted as busy");
+}
