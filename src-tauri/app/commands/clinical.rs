@@ -177,23 +177,9 @@ async fn start_export(
     };
     let path = started.request.path.display().to_string();
     tauri::async_runtime::spawn(async move {
-        let outcome = match export::run(&pool, &started, &control).await {
-            Ok(o) => o,
-            Err(e) => {
-                let message = e.to_string();
-                let (code, params) = clinicdesk_core::messages::code_of(&message);
-                ExportOutcome {
-                    export_id,
-                    status: export::ExportStatus::Failed,
-                    rows: 0,
-                    bytes: 0,
-                    path: started.request.path.display().to_string(),
-                    message,
-                    code,
-                    params,
-                }
-            }
-        };
+        let outcome = export::run(&pool, &started, &control)
+            .await
+            .unwrap_or_else(|e| ExportOutcome::failed(&started, &e));
         app.state::<AppState>().finish_export(export_id);
         if let Err(e) = app
             .notification()

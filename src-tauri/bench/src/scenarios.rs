@@ -242,7 +242,10 @@ async fn booking(b: &Bench, clients: usize, history: i64) -> Result<()> {
     if history > 0 {
         let started = Instant::now();
         let n = visits(b, history, None).await?;
-        println!("history: {n} past appointments in {:.1}s", started.elapsed().as_secs_f64());
+        println!(
+            "history: {n} past appointments in {:.1}s",
+            started.elapsed().as_secs_f64()
+        );
     }
     let patients: Vec<i64> = sqlx::query_scalar!("SELECT id FROM patients ORDER BY id")
         .fetch_all(&b.owner)
@@ -1040,7 +1043,9 @@ async fn run_in(
         Scenario::Export => export_bench(&b, visits_n).await,
         Scenario::Timeline => timeline(&b, 500 * times).await,
         Scenario::Notify => crate::jobs::notify(&b.owner, b.today, 10_000 * times as usize).await,
-        Scenario::Reminders => crate::jobs::reminders(&b.owner, b.today, 10_000 * times as usize).await,
+        Scenario::Reminders => {
+            crate::jobs::reminders(&b.owner, b.today, 10_000 * times as usize).await
+        }
         Scenario::Reports => crate::jobs::reports(&b.owner, b.today, 500 * times).await,
         Scenario::Dashboard => dashboard::run(&b, per_doctor).await,
         Scenario::Waitlist => waitlist::run(&b, 10_000 * times).await,

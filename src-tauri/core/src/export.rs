@@ -346,17 +346,50 @@ pub async fn run(
         (_, Some(e)) => crate::msg!(export_failed_because, reason = e),
         _ => crate::msg!(export_failed),
     };
-    let (code, params) = crate::messages::code_of(&message);
-    Ok(ExportOutcome {
-        export_id: started.export_id,
+    Ok(ExportOutcome::new(
+        started.export_id,
         status,
         rows,
         bytes,
-        path: shown,
-        code,
-        params,
+        shown,
         message,
-    })
+    ))
+}
+
+impl ExportOutcome {
+    fn new(
+        export_id: i64,
+        status: ExportStatus,
+        rows: i64,
+        bytes: i64,
+        path: String,
+        message: String,
+    ) -> Self {
+        let (code, params) = crate::messages::code_of(&message);
+        ExportOutcome {
+            export_id,
+            status,
+            rows,
+            bytes,
+            path,
+            message,
+            code,
+            params,
+        }
+    }
+
+    /// What the person is told when `run` itself returned an error (nothing was saved).
+    pub fn failed(started: &StartedExport, e: &Error) -> Self {
+        let path = started.request.path.display().to_string();
+        Self::new(
+            started.export_id,
+            ExportStatus::Failed,
+            0,
+            0,
+            path,
+            e.to_string(),
+        )
+    }
 }
 
 const CANCELLED: &str = "export cancelled";
